@@ -1,0 +1,61 @@
+/*
+ * cli — what every command receives, and helpers shared by the commands (tracker/cmd_*.c).
+ *
+ * main.c parses the global options, loads the config, opens the database when the command table says
+ * the command needs it (NEED_DB; NEED_WRITE opens it writable and applies migrations), and then calls
+ * the command with its own argv (argv[0] is the command name). A command returns an exit code
+ * (enum exit_code); it prints its own output and its errors (with cli_error()).
+ */
+#ifndef TRACKER_CLI_H
+#define TRACKER_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "error.h"
+#include "store.h"
+
+/* Exit codes, documented in tracker(1). */
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_DATA = 1,   /* a document rejected, an item not found, bad data */
+	EXIT_USAGE = 2,  /* bad command line */
+	EXIT_CONFIG = 3, /* bad configuration */
+	EXIT_STORE = 4,  /* database error */
+	EXIT_IO = 5,     /* file, network or delivery error */
+};
+
+enum { NEED_DB = 1 << 0, NEED_WRITE = 1 << 1 };
+
+struct ctx {
+	struct config cfg;
+	struct store st; /* open iff the command has NEED_DB */
+	char *db_path;
+	const char *config_path; /* --config, or NULL */
+	int64_t now;             /* the clock; commands with --now replace it */
+	char *actor;             /* who makes changes: $TRACKER_USER, [user] handle, or the login name */
+	FILE *out;
+	FILE *err;
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct ctx *c, int argc, char **argv);
+	unsigned flags;
+	const char *summary;
+};
+
+/* Maps an error kind to its exit code (the one mapping). */
+int cli_exit_code(const struct error *e);
+/* Prints "tracker: <msg>" to stderr and returns the exit code for the error. */
+int cli_fail(struct ctx *c, const struct error *e);
+/* Prints "tracker: <formatted>" and returns EXIT_USAGE. */
+int cli_usage_error(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Opens the database (for commands that open it themselves). */
+int cli_open_store(struct ctx *c, bool write, struct error *err);
+/* Parses --now: an ISO 8601 date or date-time. Returns 0 or prints a usage error and returns -1. */
+int cli_parse_now(struct ctx *c, const char *arg);
+
+#endif

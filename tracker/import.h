@@ -1,0 +1,98 @@
+/*
+ * import — reading one post-mortem into a typed document, by the rules of issue 2.
+ *
+ * Two stages, both free of the database so `tracker check` and the fuzzer can use them:
+ *   1. import_read_file()/import_parse_buffer(): the input checks (size, UTF-8, NUL, BOM), then the
+ *      Markdown walk (md4c, parse.c) that finds incident fields and the tables of action sections,
+ *      with each cell cleaned of markup (norm_text()).
+ *   2. the rules (rules.c): cells → typed items via normalize.h, placeholders, duplicate keys,
+ *      warnings and errors, each with its line.
+ * The store side (merge.c) takes a struct import_doc and writes it.
+ *
+ * Lines are 1-based lines of the original file (CRLF, CR and LF all end a line). Byte offsets are
+ * into the original buffer (after nothing is stripped: a BOM counts), for write-back.
+ */
+#ifndef TRACKER_IMPORT_H
+#define TRACKER_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "model.h"
+#include "normalize.h"
+
+enum diag_level { DIAG_WARNING, DIAG_ERROR };
+
+struct diag {
+	enum diag_level level;
+	unsigned line; /* 0 when the message is about the whole file */
+	char *msg;
+};
+
+/* A cell's span in the source: [start, end) bytes of its content between the pipes (trimmed). */
+struct span {
+	size_t start, end;
+};
+
+struct import_item {
+	char *key;
+	bool key_auto; /* no key column: key is the row's 1-based position */
+	char *action;
+	char **owners; /* first is the owner */
+	int nowners;
+	int32_t due;  /* DATE_NONE if none */
+	int priority; /* 0..3 or PRIORITY_NONE */
+	enum status status;
+	char *status_raw; /* the cell as written (cleaned), NULL if empty */
+	char *extra;      /* JSON object of the other columns, "{}" if none */
+	unsigned line;
+	/* Where the cells are in the source (start == end == 0 when the column does not exist). */
+	struct span span_status, span_due, span_owner;
+};
+
+struct import_incident {
+	char *id;
+	char *title;
+	int32_t date; /* DATE_NONE if none */
+	char *duration;
+	int severity; /* -1 if none */
+	char *reporter;
+	char *approved_by;
+	int32_t review_date; /* DATE_NONE if none */
+};
+
+struct import_doc {
+	char *path;
+	struct import_incident inc;
+	struct import_item *items;
+	size_t nitems;
+	size_t placeholders; /* placeholder rows skipped */
+	struct diag *diags;
+	size_t ndiags;
+	size_t nerrors;
+	unsigned char sha256[32]; /* of the whole file as read */
+};
+
+struct import_opts {
+	size_t max_size; /* bytes; 0 means 4 MiB */
+	enum date_order date_order;
+};
+
+void import_doc_init(struct import_doc *d);
+void import_doc_release(struct import_doc *d);
+
+/* Reads and parses a file. Returns 0 if the document is acceptable (warnings allowed), -1 if it is
+ * rejected (doc->nerrors > 0, messages in doc->diags) or cannot be read (err set, nothing in diags). */
+int import_read_file(const char *path, const struct import_opts *o, struct import_doc *doc,
+		     struct error *err);
+/* The same on a buffer; `path` is used in messages. */
+int import_parse_buffer(const char *path, const char *data, size_t len, const struct import_opts *o,
+			struct import_doc *doc);
+
+/* Adds a diagnostic (printf-style). Errors count in doc->nerrors. */
+void import_diag(struct import_doc *d, enum diag_level lvl, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * main.c — the tracker executable: global options, the command table, and the one place that turns
+ * a command into an exit code. Each subcommand lives in cmd_<verb>.c.
+ */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <locale.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "tdate.h"
+#include "banned.h"
+
+static int cmd_help(struct ctx *c, int argc, char **argv);
+static int cmd_version(struct ctx *c, int argc, char **argv);
+
+static const struct command commands[] = {
+#define COMMAND(name, fn, flags, summary) {name, fn, flags, summary},
+#include "commands.def"
+#undef COMMAND
+    {"help", cmd_help, 0, "show help for tracker or one command"},
+    {"version", cmd_version, 0, "print the version"},
+};
+
+int cli_exit_code(const struct error *e)
+{
+	switch (e->kind) {
+	case ERR_NONE:
+		return EXIT_OK;
+	case ERR_DATA:
+		return EXIT_DATA;
+	case ERR_USAGE:
+		return EXIT_USAGE;
+	case ERR_CONFIG:
+		return EXIT_CONFIG;
+	case ERR_STORE:
+		return EXIT_STORE;
+	case ERR_IO:
+		return EXIT_IO;
+	}
+	return EXIT_DATA;
+}
+
+int cli_fail(struct ctx *c, const struct error *e)
+{
+	fprintf(c->err, "tracker: %s\n", e->msg[0] ? e->msg : "unknown error");
+	int code = cli_exit_code(e);
+	return code ? code : EXIT_DATA;
+}
+
+int cli_usage_error(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("tracker: ", c->err);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->err);
+	return EXIT_USAGE;
+}
+
+int cli_open_store(struct ctx *c, bool write, struct error *err)
+{
+	if (c->st.db)
+		return 0;
+	if (!c->db_path)
+		c->db_path = store_resolve_path(NULL, &c->cfg);
+	if (!c->db_path)
+		return error_set(err, ERR_IO, "out of memory");
+	if (!write && access(c->db_path, F_OK) != 0)
+		write = true; /* a first run creates the database even for a read */
+	return store_open(&c->st, c->db_path, write ? 0 : STORE_READONLY, c->cfg.busy_timeout_ms, err);
+}
+
+int cli_parse_now(struct ctx *c, const char *arg)
+{
+	int64_t t;
+	if (time_parse(arg, &t) < 0) {
+		cli_usage_error(c,
+				"--now: \"%s\" is not an ISO 8601 date or date-time (e.g. 2026-04-20 or "
+				"2026-04-20T10:00:00Z)",
+				arg);
+		return -1;
+	}
+	c->now = t;
+	return 0;
+}
+
+static char *resolve_actor(const struct config *cfg)
+{
+	const char *u = getenv("TRACKER_USER");
+	if (u && *u)
+		return strdup(u);
+	if (cfg->user_handle && *cfg->user_handle)
+		return strdup(cfg->user_handle);
+	struct passwd pw, *res = NULL;
+	char pbuf[4096];
+	if (getpwuid_r(getuid(), &pw, pbuf, sizeof pbuf, &res) == 0 && res)
+		return strdup(res->pw_name);
+	u = getenv("USER");
+	return strdup(u && *u ? u : "unknown");
+}
+
+static void print_usage(FILE *f)
+{
+	fputs("usage: tracker [--db PATH] [--config PATH] COMMAND [ARGS]\n\n"
+	      "Tracks post-mortem action items until they are done.\n\ncommands:\n",
+	      f);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nRun 'tracker COMMAND -h' for a command's options; 'man tracker' for the manual.\n", f);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help(struct ctx *c, int argc, char **argv)
+{
+	if (argc > 1) {
+		const struct command *cmd = find_command(argv[1]);
+		if (!cmd)
+			return cli_usage_error(c, "help: unknown command \"%s\"", argv[1]);
+		if (cmd->fn == cmd_help) {
+			fputs("usage: tracker help [COMMAND]\n", c->out);
+			return EXIT_OK;
+		}
+		char *hargv[] = {(char *)cmd->name, (char *)"-h", NULL};
+		return cmd->fn(c, 2, hargv);
+	}
+	print_usage(c->out);
+	return EXIT_OK;
+}
+
+static int cmd_version(struct ctx *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1) {
+		fputs("usage: tracker version\n", c->out);
+		return EXIT_OK;
+	}
+	fprintf(c->out, "tracker %s (schema %d, SQLite %s)\n", TRACKER_VERSION, store_schema_version(),
+		sqlite3_libversion());
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx c = {.out = stdout, .err = stderr};
+	struct error err;
+	const char *db_opt = NULL;
+	int rc = EXIT_OK;
+
+	setlocale(LC_CTYPE, "");
+	signal(SIGPIPE, SIG_IGN);
+	error_init(&err);
+	config_init(&c.cfg);
+	c.now = (int64_t)time(NULL);
+
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--db") || !strcmp(a, "--config")) {
+			if (i + 1 >= argc) {
+				rc = cli_usage_error(&c, "%s needs a value", a);
+				goto out;
+			}
+			if (!strcmp(a, "--db"))
+				db_opt = argv[++i];
+			else
+				c.config_path = argv[++i];
+		} else if (!strncmp(a, "--db=", 5)) {
+			db_opt = a + 5;
+		} else if (!strncmp(a, "--config=", 9)) {
+			c.config_path = a + 9;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_usage(c.out);
+			goto out;
+		} else if (!strcmp(a, "--version")) {
+			rc = cmd_version(&c, 1, argv);
+			goto out;
+		} else {
+			rc = cli_usage_error(&c, "unknown option \"%s\" (see tracker -h)", a);
+			goto out;
+		}
+	}
+	if (i >= argc) {
+		print_usage(c.err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	const struct command *cmd = find_command(argv[i]);
+	if (!cmd) {
+		rc = cli_usage_error(&c, "unknown command \"%s\" (see tracker help)", argv[i]);
+		goto out;
+	}
+	bool wants_help = false;
+	for (int j = i + 1; j < argc; j++) {
+		if (!strcmp(argv[j], "--"))
+			break;
+		if (!strcmp(argv[j], "-h") || !strcmp(argv[j], "--help"))
+			wants_help = true;
+	}
+	if (!wants_help) {
+		if (config_load(&c.cfg, c.config_path, &err) < 0) {
+			rc = cli_fail(&c, &err);
+			goto out;
+		}
+		c.actor = resolve_actor(&c.cfg);
+		c.db_path = store_resolve_path(db_opt, &c.cfg);
+		if (cmd->flags & NEED_DB) {
+			if (cli_open_store(&c, cmd->flags & NEED_WRITE, &err) < 0) {
+				rc = cli_fail(&c, &err);
+				goto out;
+			}
+		}
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	optind = 1;
+	rc = cmd->fn(&c, argc - i, argv + i);
+	curl_global_cleanup();
+	if (fflush(c.out) != 0 && rc == EXIT_OK) {
+		fprintf(c.err, "tracker: error writing output\n");
+		rc = EXIT_IO;
+	}
+out:
+	store_close(&c.st);
+	config_release(&c.cfg);
+	free(c.db_path);
+	free(c.actor);
+	return rc;
+}

@@ -1,0 +1,119 @@
+/*
+ * normalize — turning one cleaned cell or field value into a typed value, by the import rules
+ * (issue 2, "Item fields", "Incident fields", "Which tables", "Columns", "Rows").
+ *
+ * Every function here is pure: it reads a NUL-terminated, already *cleaned* string (Markdown markup
+ * removed by the parser, whitespace collapsed, trimmed, NFC — see norm_text()) and returns a value.
+ * None of them allocate except where the signature returns a `char *` or fills an owned array.
+ * Matching of words is case-insensitive (ASCII) unless said otherwise.
+ */
+#ifndef TRACKER_NORMALIZE_H
+#define TRACKER_NORMALIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* Collapses runs of Unicode/ASCII whitespace (including NBSP) to one space, trims both ends, and
+ * returns the NFC form, malloc'd (never NULL unless out of memory). `n` bytes of valid UTF-8. */
+char *norm_text(const char *s, size_t n);
+
+/* --- incident fields ----------------------------------------------------------------------- */
+
+enum incident_field {
+	IF_NONE = 0,
+	IF_ID,          /* Incident ID, Incident, Incident #, Incident Id */
+	IF_DATE,        /* Date, Incident Date, Start date */
+	IF_DURATION,    /* Duration */
+	IF_SEVERITY,    /* Severity, Sev */
+	IF_REPORTER,    /* Reporter, Reported by */
+	IF_APPROVED_BY, /* Approved by, Approver */
+	IF_REVIEW_DATE, /* Post-Mortem Review Date (any spelling of post-mortem/postmortem), Review Date */
+};
+/* The field a label names (the label without its trailing ':'), IF_NONE if none. */
+enum incident_field norm_label(const char *label);
+
+/* True if `s` is exactly a whole incident id: "INC-" 4-digit year "-" 2-digit month "-" 2-digit day
+ * "-" then one or more of [A-Za-z0-9] (e.g. INC-2026-03-14-042). A template value (INC-YYYY-MM-DD-XXX)
+ * is not one. Case of "INC" must be upper. */
+bool norm_is_incident_id(const char *s);
+/* Finds the first whole incident id inside `s` (delimited by non-[A-Za-z0-9-] characters). Returns
+ * its offset and sets *len, or -1. Used only for the H1 title fallback. */
+long norm_find_incident_id(const char *s, size_t *len);
+
+/* Removes a leading "Post-Mortem:" (any spelling: Postmortem, Post Mortem, Post-mortem, with ':' or a
+ * dash – — -) from a title; returns a pointer into `s` past it (and past following spaces). */
+const char *norm_strip_postmortem_prefix(const char *s);
+
+/* "SEV-2", "Sev 2", "SEV2", "sev-2", "Sev 2 (Major)", "SEV 2 - Major" → 2 (0..9); "SEV-X", empty or
+ * anything else → -1. */
+int norm_severity(const char *s);
+
+/* Template person values: "@username", "@name", "@names", "[name]", "[Name]", any whole "[...]". */
+bool norm_is_template_person(const char *s);
+
+/* --- sections and columns ------------------------------------------------------------------ */
+
+/* True if a heading's cleaned text names an action section (see the rule in the issue): leading
+ * section number (7. / 7.3 / 7.3.) and emoji removed, a trailing "(...)" removed, then one of the
+ * names, case-insensitive, '&'/'and' and hyphen/space variants of follow-up allowed. */
+bool norm_is_action_heading(const char *text);
+
+enum column {
+	COL_OTHER = 0,
+	COL_KEY,      /* ID # No No. Ref Item # Action ID Key */
+	COL_ACTION,   /* Action, Action Item, Item, Task, Description, What */
+	COL_OWNER,    /* Owner Owners Owner(s) Assignee Assigned to Who DRI Responsible */
+	COL_DUE,      /* Due, Due Date, Target, Target Date, Deadline, ETA, By, When */
+	COL_PRIORITY, /* Priority Pri Prio P */
+	COL_STATUS,   /* Status State Done? Progress */
+};
+enum column norm_column(const char *header);
+
+/* --- rows ---------------------------------------------------------------------------------- */
+
+/* An empty cell or one that is only "-" (or "—", "–"). */
+bool norm_is_empty_cell(const char *s);
+/* An action that is a whole bracketed template phrase: "[Specific, actionable item]". */
+bool norm_is_placeholder_action(const char *s);
+/* Template tokens that just make a field empty: "@username", "YYYY-MM-DD", "P0/P1/P2", and the like. */
+bool norm_is_template_token(const char *s);
+
+/* --- item fields --------------------------------------------------------------------------- */
+
+/* Owners of a cell. empty/TBD/TBA/-/n/a/?/unassigned → 0 owners; "@a, @b and @c" → a, b, c in order;
+ * anything else → 1 owner, the text as written. Fills a malloc'd array of malloc'd strings; returns
+ * the count, or -1 if out of memory. Free with norm_owners_free(). */
+int norm_owners(const char *s, char ***owners);
+void norm_owners_free(char **owners, int n);
+
+enum date_order { DATE_ORDER_AUTO = 0, DATE_ORDER_DMY, DATE_ORDER_MDY };
+enum due_result {
+	DUE_NONE = 0,  /* empty or a template token: no due date, no warning */
+	DUE_OK,        /* *days set */
+	DUE_FREE_TEXT, /* TBD, ASAP, Q3, a sprint…: no due date (warn when P0/P1) */
+	DUE_AMBIGUOUS, /* 05/06/2026 with date_order auto: no due date, warn */
+	DUE_INVALID,   /* date-shaped but not a real date (2026-02-30): reject the file */
+};
+/* Parses a due cell. Forms: YYYY-MM-DD (also / or . separators), optionally followed by a time;
+ * "April 7, 2026", "Apr 7 2026", "7 Apr 2026", "7 April, 2026", with a weekday prefix ("Tue, April 7,
+ * 2026"), ordinals ("April 7th"), a trailing "(EOD)" or "EOD"; DD.MM.YYYY is day-first; NN/NN/YYYY is
+ * ambiguous unless both readings but one are impossible (13/05/2026 is 13 May) or `order` decides.
+ * A month and day with no year take `default_year` (if default_year <= 0: DUE_FREE_TEXT). */
+enum due_result norm_due(const char *s, int default_year, enum date_order order, int32_t *days);
+
+/* Incident date fields (date, review_date): the same forms as norm_due. */
+#define norm_date norm_due
+
+/* "P0".."P3" any case, any suffix ("P1 – high", "p2 (medium)"); Critical/Urgent/Highest/Blocker → 0;
+ * High → 1; Medium/Med/Normal → 2; Low/Lowest/Minor → 3; empty → PRIORITY_NONE; template token
+ * "P0/P1/P2" → PRIORITY_NONE. Anything else → -2 (unknown: caller warns). */
+int norm_priority(const char *s);
+
+/* Maps a status cell (see the issue's list, emoji included). *known is false for an unknown word
+ * (→ STATUS_OPEN; the caller warns and keeps the raw text). Empty → open, known. */
+enum status norm_status(const char *s, bool *known);
+
+#endif

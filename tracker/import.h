@@ -3,14 +3,13 @@
  *
  * Two stages, both free of the database so `tracker check` and the fuzzer can use them:
  *   1. import_read_file()/import_parse_buffer(): the input checks (size, UTF-8, NUL, BOM), then the
- *      Markdown walk (md4c, parse.c) that finds incident fields and the tables of action sections,
- *      with each cell cleaned of markup (norm_text()).
+ *      Markdown walk (cmark-gfm, parse.c) that finds incident fields and the tables of action
+ *      sections, with each cell cleaned of markup (norm_text()).
  *   2. the rules (rules.c): cells → typed items via normalize.h, placeholders, duplicate keys,
  *      warnings and errors, each with its line.
  * The store side (merge.c) takes a struct import_doc and writes it.
  *
- * Lines are 1-based lines of the original file (CRLF, CR and LF all end a line). Byte offsets are
- * into the original buffer (after nothing is stripped: a BOM counts), for write-back.
+ * Lines are 1-based lines of the original file (CRLF, CR and LF all end a line).
  */
 #ifndef TRACKER_IMPORT_H
 #define TRACKER_IMPORT_H
@@ -31,9 +30,10 @@ struct diag {
 	char *msg;
 };
 
-/* A cell's span in the source: [start, end) bytes of its content between the pipes (trimmed). */
-struct span {
-	size_t start, end;
+/* Where a table cell is in the source: its line and its 1-based byte columns [col_start, col_end]
+ * as the parser reports them (the content between the pipes); all 0 when the row has no such cell. */
+struct cellpos {
+	unsigned line, col_start, col_end;
 };
 
 struct import_item {
@@ -48,8 +48,8 @@ struct import_item {
 	char *status_raw; /* the cell as written (cleaned), NULL if empty */
 	char *extra;      /* JSON object of the other columns, "{}" if none */
 	unsigned line;
-	/* Where the cells are in the source (start == end == 0 when the column does not exist). */
-	struct span span_status, span_due, span_owner;
+	/* Where the cells are in the source, for write-back. */
+	struct cellpos pos_status, pos_due, pos_owner;
 };
 
 struct import_incident {

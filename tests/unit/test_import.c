@@ -1,0 +1,325 @@
+/*
+ * test_import.c — the importer's rules on inline documents: input checks, incident fields, which
+ * tables count, columns, rows, item fields, errors with their lines.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+#include "tdate.h"
+
+static int parse(const char *md, struct import_doc *d)
+{
+	struct import_opts o = {0};
+	import_doc_init(d);
+	return import_parse_buffer("t.md", md, strlen(md), &o, d);
+}
+
+static int parse_n(const char *md, size_t n, struct import_doc *d)
+{
+	struct import_opts o = {0};
+	import_doc_init(d);
+	return import_parse_buffer("t.md", md, n, &o, d);
+}
+
+static bool has_diag(const struct import_doc *d, enum diag_level lvl, unsigned line, const char *needle)
+{
+	for (size_t i = 0; i < d->ndiags; i++)
+		if (d->diags[i].level == lvl && (line == 0 || d->diags[i].line == line) &&
+		    strstr(d->diags[i].msg, needle))
+			return true;
+	return false;
+}
+
+static const char *due_str(const struct import_item *it, char buf[11])
+{
+	if (it->due == DATE_NONE)
+		return "none";
+	date_format(it->due, buf);
+	return buf;
+}
+
+#define HEAD                                                                                                 \
+	"# Post-Mortem: Payment API outage\n\n**Incident ID:** INC-2026-03-14-042  \n**Date:** 2026-03-14  " \
+	"\n"
+#define TABLE_HEAD                                                                                           \
+	"## Action Items\n\n| ID | Action | Owner | Due Date | Priority | Status "                           \
+	"|\n|----|--------|-------|----------|----------|--------|\n"
+
+static void test_template_doc(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	const char *md = HEAD
+	    "**Duration:** 47 minutes  \n**Severity:** SEV-2  \n**Reporter:** @alice  \n\n"
+	    "## Timeline\n\n| Time (UTC) | Event | Owner |\n|---|---|---|\n| 10:00 | Detected | @bob "
+	    "|\n\n" TABLE_HEAD "| 1 | Add alerting on queue depth | @bob | 2026-04-01 | P0 | Not started |\n"
+	    "| 2 | Write runbook | @carol | 2026-04-15 | P1 | Done |\n\n"
+	    "## Review\n\n**Post-Mortem Review Date:** 2026-03-20  \n**Approved by:** @dave  \n";
+	assert_int_equal(parse(md, &d), 0);
+	assert_string_equal(d.inc.id, "INC-2026-03-14-042");
+	assert_string_equal(d.inc.title, "Payment API outage");
+	assert_string_equal(d.inc.duration, "47 minutes");
+	assert_int_equal(d.inc.severity, 2);
+	assert_string_equal(d.inc.reporter, "alice");
+	assert_string_equal(d.inc.approved_by, "dave");
+	char b[11];
+	date_format(d.inc.review_date, b);
+	assert_string_equal(b, "2026-03-20");
+	assert_int_equal(d.nitems, 2); /* the Timeline table is never imported */
+	assert_string_equal(d.items[0].key, "1");
+	assert_string_equal(d.items[0].action, "Add alerting on queue depth");
+	assert_int_equal(d.items[0].nowners, 1);
+	assert_string_equal(d.items[0].owners[0], "bob");
+	assert_string_equal(due_str(&d.items[0], b), "2026-04-01");
+	assert_int_equal(d.items[0].priority, 0);
+	assert_int_equal(d.items[0].status, STATUS_OPEN);
+	assert_int_equal(d.items[1].status, STATUS_DONE);
+	assert_int_equal(d.items[0].line, 19);
+	assert_int_equal(d.items[1].line, 20);
+	import_doc_release(&d);
+}
+
+static void test_label_forms(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	const char *a = "# T\n\n**Incident ID**: INC-2026-01-02-7\n\nSeverity: Sev 3 (Minor)\n" TABLE_HEAD
+			"| 1 | x | @a | 2026-02-01 | P1 | open |\n";
+	assert_int_equal(parse(a, &d), 0);
+	assert_string_equal(d.inc.id, "INC-2026-01-02-7");
+	assert_int_equal(d.inc.severity, 3);
+	import_doc_release(&d);
+
+	const char *b = "# T\n\n| Field | Value |\n|---|---|\n| **Incident ID** | INC-2026-01-02-8 |\n"
+			"| **Reporter** | @zed |\n\n" TABLE_HEAD "| 1 | x | @a | 2026-02-01 | P1 | open |\n";
+	assert_int_equal(parse(b, &d), 0);
+	assert_string_equal(d.inc.id, "INC-2026-01-02-8");
+	assert_string_equal(d.inc.reporter, "zed");
+	import_doc_release(&d);
+
+	/* the first occurrence wins */
+	const char *c = "# T\n\n**Incident ID:** INC-2026-01-02-9\n\n**Incident ID:** INC-2026-01-02-10\n";
+	assert_int_equal(parse(c, &d), 0);
+	assert_string_equal(d.inc.id, "INC-2026-01-02-9");
+	import_doc_release(&d);
+}
+
+static void test_id_rules(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	/* template placeholder: rejected, naming the line */
+	assert_int_equal(parse("# Post-Mortem: X\n\n**Incident ID:** INC-YYYY-MM-DD-XXX\n", &d), -1);
+	assert_true(has_diag(&d, DIAG_ERROR, 3, "INC-YYYY-MM-DD-XXX"));
+	import_doc_release(&d);
+	/* TBD is no id either */
+	assert_int_equal(parse("# X\n\n**Incident ID:** TBD\n", &d), -1);
+	import_doc_release(&d);
+	/* the id from the H1 is the only fallback, and is removed from the title */
+	assert_int_equal(
+	    parse("# Post-Mortem: [INC-2026-05-01-3] Login failures\n\n**Incident ID:** TBD\n", &d), 0);
+	assert_string_equal(d.inc.id, "INC-2026-05-01-3");
+	assert_string_equal(d.inc.title, "Login failures");
+	import_doc_release(&d);
+	/* never an id found elsewhere in the text */
+	assert_int_equal(parse("# Outage\n\nSee also INC-2026-01-01-1 for context.\n", &d), -1);
+	assert_true(has_diag(&d, DIAG_ERROR, 0, "no incident id"));
+	import_doc_release(&d);
+}
+
+static void test_sections(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	const char *md =
+	    HEAD "## 7.3 Follow-up Actions (tracked in Jira)\n\n"
+		 "| ID | Action |\n|---|---|\n| A1 | one |\n\n### Details\n\n| ID | Action |\n|---|---|\n| "
+		 "A2 | two |\n\n"
+		 "## Prevention\n\n| ID | Action |\n|---|---|\n| A3 | not an item |\n\n"
+		 "## Corrective and Preventive Actions\n\n| Key | Task |\n|---|---|\n| B1 | three |\n";
+	assert_int_equal(parse(md, &d), 0);
+	assert_int_equal(d.nitems, 3);
+	assert_string_equal(d.items[0].key, "A1");
+	assert_string_equal(d.items[1].key, "A2"); /* a lower-level heading does not end the section */
+	assert_string_equal(d.items[2].key, "B1");
+	import_doc_release(&d);
+
+	/* a list but no table: a warning, no items */
+	assert_int_equal(parse(HEAD "## Action Items\n\n- fix it\n- test it\n", &d), 0);
+	assert_int_equal(d.nitems, 0);
+	assert_true(has_diag(&d, DIAG_WARNING, 0, "list but no table"));
+	import_doc_release(&d);
+
+	/* fenced code is ignored */
+	assert_int_equal(
+	    parse(HEAD "## Action Items\n\n```\n| ID | Action |\n|---|---|\n| 9 | fake |\n```\n", &d), 0);
+	assert_int_equal(d.nitems, 0);
+	import_doc_release(&d);
+}
+
+static void test_columns(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	/* no action column: skipped with a warning */
+	assert_int_equal(parse(HEAD "## Action Items\n\n| ID | Foo |\n|---|---|\n| 1 | x |\n", &d), 0);
+	assert_int_equal(d.nitems, 0);
+	assert_true(has_diag(&d, DIAG_WARNING, 7, "no Action column"));
+	import_doc_release(&d);
+	/* no key column: 1..n with a warning; other columns kept as extra */
+	assert_int_equal(
+	    parse(
+		HEAD
+		"## Action Items\n\n| Task | Assignee | Notes |\n|--|--|--|\n| a | @x | n1 |\n| b | @y | |\n",
+		&d),
+	    0);
+	assert_int_equal(d.nitems, 2);
+	assert_string_equal(d.items[0].key, "1");
+	assert_string_equal(d.items[1].key, "2");
+	assert_true(d.items[0].key_auto);
+	assert_string_equal(d.items[0].extra, "{\"Notes\":\"n1\"}");
+	assert_string_equal(d.items[1].extra, "{}");
+	assert_true(has_diag(&d, DIAG_WARNING, 7, "no ID column"));
+	import_doc_release(&d);
+}
+
+static void test_rows(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	const char *md = HEAD TABLE_HEAD
+	    "| 1 | [Specific, actionable item] | @username | YYYY-MM-DD | P0/P1/P2 | Not started |\n"
+	    "| - | - | - | - | - | - |\n"
+	    "| | | | | | |\n"
+	    "| 2 | Real | @username | YYYY-MM-DD | P0/P1/P2 | |\n"
+	    "| ~~3~~ | ~~Dropped idea~~ | | | | |\n"
+	    "| 4 | a \\| b `c` [link](http://x) **bold**<br>next &amp; more | @p, @q and @r | | p1 – high | "
+	    "✅ |\n"
+	    "| 5 | ragged |\n";
+	assert_int_equal(parse(md, &d), 0);
+	assert_int_equal(d.placeholders, 3);
+	assert_int_equal(d.nitems, 4);
+	assert_string_equal(d.items[0].key, "2");
+	assert_int_equal(d.items[0].nowners, 0);
+	assert_int_equal(d.items[0].due, DATE_NONE);
+	assert_int_equal(d.items[0].priority, PRIORITY_NONE);
+	assert_int_equal(d.items[1].status, STATUS_WONT_DO); /* struck whole, empty status */
+	assert_string_equal(d.items[2].action, "a | b c link bold next & more");
+	assert_int_equal(d.items[2].nowners, 3);
+	assert_string_equal(d.items[2].owners[2], "r");
+	assert_int_equal(d.items[2].priority, 1);
+	assert_int_equal(d.items[2].status, STATUS_DONE);
+	assert_string_equal(d.items[3].action, "ragged");
+	import_doc_release(&d);
+
+	/* duplicate keys reject the file, naming the line */
+	assert_int_equal(parse(HEAD TABLE_HEAD "| 1 | a | | | | |\n| 1 | b | | | | |\n", &d), -1);
+	assert_true(has_diag(&d, DIAG_ERROR, 10, "duplicate"));
+	import_doc_release(&d);
+	/* …but placeholders are dropped before duplicate detection */
+	assert_int_equal(
+	    parse(HEAD TABLE_HEAD "| 1 | [Specific, actionable item] | | | | |\n| 1 | b | | | | |\n", &d), 0);
+	import_doc_release(&d);
+}
+
+static void test_dates(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	char b[11];
+	assert_int_equal(parse(HEAD TABLE_HEAD
+			       "| 1 | a | @x | April 7 | P2 | |\n| 2 | b | @x | TBD | P0 | |\n"
+			       "| 3 | c | @x | 05/06/2026 | P2 | |\n| 4 | d | @x | 07.04.2026 | P2 | |\n",
+			       &d),
+			 0);
+	assert_string_equal(due_str(&d.items[0], b), "2026-04-07"); /* the incident's year */
+	assert_int_equal(d.items[1].due, DATE_NONE);
+	assert_true(has_diag(&d, DIAG_WARNING, 10, "is P0"));
+	assert_int_equal(d.items[2].due, DATE_NONE);
+	assert_true(has_diag(&d, DIAG_WARNING, 11, "ambiguous"));
+	assert_string_equal(due_str(&d.items[3], b), "2026-04-07");
+	import_doc_release(&d);
+
+	struct import_opts o = {.date_order = DATE_ORDER_DMY};
+	const char *md = HEAD TABLE_HEAD "| 3 | c | @x | 05/06/2026 | P2 | |\n";
+	import_doc_init(&d);
+	assert_int_equal(import_parse_buffer("t.md", md, strlen(md), &o, &d), 0);
+	assert_string_equal(due_str(&d.items[0], b), "2026-06-05");
+	import_doc_release(&d);
+
+	/* a date-shaped value that is not a real date rejects the file */
+	assert_int_equal(parse(HEAD TABLE_HEAD "| 1 | a | @x | 2026-02-30 | P0 | |\n", &d), -1);
+	assert_true(has_diag(&d, DIAG_ERROR, 9, "2026-02-30"));
+	import_doc_release(&d);
+}
+
+static void test_statuses(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	assert_int_equal(parse(HEAD TABLE_HEAD
+			       "| 1 | a | | | | Won't fix |\n| 2 | b | | | | On hold |\n"
+			       "| 3 | c | | | | 🚧 |\n| 4 | d | | | | [x] |\n| 5 | e | | | | frobnicated |\n",
+			       &d),
+			 0);
+	assert_int_equal(d.items[0].status, STATUS_WONT_DO);
+	assert_int_equal(d.items[1].status, STATUS_BLOCKED);
+	assert_int_equal(d.items[2].status, STATUS_IN_PROGRESS);
+	assert_int_equal(d.items[3].status, STATUS_DONE);
+	assert_int_equal(d.items[4].status, STATUS_OPEN);
+	assert_string_equal(d.items[4].status_raw, "frobnicated");
+	assert_true(has_diag(&d, DIAG_WARNING, 13, "frobnicated"));
+	import_doc_release(&d);
+}
+
+static void test_input_checks(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	/* BOM skipped; CRLF and CR are line ends */
+	const char *bom =
+	    "\xEF\xBB\xBF# T\r\n\r\n**Incident ID:** INC-2026-01-01-1\r\n\r\n## Action Items\r\n\r\n"
+	    "| ID | Action |\r\n|---|---|\r\n| 1 | a |\r\n";
+	assert_int_equal(parse(bom, &d), 0);
+	assert_string_equal(d.inc.id, "INC-2026-01-01-1");
+	assert_int_equal(d.items[0].line, 9);
+	import_doc_release(&d);
+	const char *cr = "# T\r\r**Incident ID:** INC-2026-01-01-1\r\r## Action Items\r\r| ID | Action "
+			 "|\r|---|---|\r| 1 | a |\r";
+	assert_int_equal(parse(cr, &d), 0);
+	assert_int_equal(d.nitems, 1);
+	assert_int_equal(d.items[0].line, 9);
+	import_doc_release(&d);
+	/* NUL and invalid UTF-8 reject, naming the line */
+	assert_int_equal(parse_n("# T\n\nab\0c\n", 10, &d), -1);
+	assert_true(has_diag(&d, DIAG_ERROR, 3, "NUL"));
+	import_doc_release(&d);
+	assert_int_equal(parse("# T\n\n\n\xC3\x28\n", &d), -1);
+	assert_true(has_diag(&d, DIAG_ERROR, 4, "UTF-8"));
+	import_doc_release(&d);
+	/* over the size limit */
+	struct import_opts o = {.max_size = 10};
+	import_doc_init(&d);
+	assert_int_equal(import_parse_buffer("t.md", "0123456789AB", 12, &o, &d), -1);
+	assert_true(has_diag(&d, DIAG_ERROR, 0, "limit"));
+	import_doc_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_template_doc), cmocka_unit_test(test_label_forms),
+	    cmocka_unit_test(test_id_rules),     cmocka_unit_test(test_sections),
+	    cmocka_unit_test(test_columns),      cmocka_unit_test(test_rows),
+	    cmocka_unit_test(test_dates),        cmocka_unit_test(test_statuses),
+	    cmocka_unit_test(test_input_checks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,201 @@
+/*
+ * test_merge.c — the three-way merge against an in-memory database with every migration applied.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+#include "merge.h"
+#include "store.h"
+
+struct fx {
+	struct store st;
+	struct merger *m;
+	int64_t now;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	struct error err;
+	error_init(&err);
+	if (!f || store_open_memory(&f->st, &err) < 0 || !(f->m = merger_new(&f->st, &err))) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	f->now = 1770000000;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	merger_free(f->m);
+	store_close(&f->st);
+	free(f);
+	return 0;
+}
+
+static struct merge_summary import_text(struct fx *f, const char *md, const char *source)
+{
+	struct import_doc d;
+	struct import_opts o = {0};
+	struct error err;
+	struct merge_summary sum;
+	error_init(&err);
+	import_doc_init(&d);
+	assert_int_equal(import_parse_buffer(source, md, strlen(md), &o, &d), 0);
+	f->now += 60;
+	int rc = merge_doc(f->m, &d, source, "tester", f->now, &sum, &err);
+	if (rc < 0)
+		fprintf(stderr, "%s\n", err.msg);
+	assert_int_equal(rc, 0);
+	import_doc_release(&d);
+	return sum;
+}
+
+static char *q(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(f->st.db, sql, -1, &s, NULL), SQLITE_OK);
+	char *out = NULL;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		out = sqlite3_column_type(s, 0) == SQLITE_NULL
+			  ? strdup("NULL")
+			  : strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return out;
+}
+
+static void expect(struct fx *f, const char *sql, const char *want)
+{
+	char *got = q(f, sql);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+#define DOC(rows)                                                                                            \
+	"# X\n\n**Incident ID:** INC-2026-03-14-042\n\n## Action Items\n\n"                                  \
+	"| ID | Action | Owner | Due Date | Priority | Status |\n|---|---|---|---|---|---|\n" rows
+
+static void test_first_import_and_idempotence(void **state)
+{
+	struct fx *f = *state;
+	struct merge_summary s = import_text(
+	    f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | done |\n"), "/tmp/a.md");
+	assert_int_equal(s.created, 2);
+	expect(f, "SELECT count(*) FROM events WHERE kind='created'", "2");
+	expect(f, "SELECT closed_at IS NOT NULL FROM items WHERE key='2'", "1");
+	/* the same text again (a different path's bytes but same content) changes nothing */
+	s = import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | done |\n"),
+			"/tmp/a.md");
+	assert_true(s.same_file);
+	expect(f, "SELECT count(*) FROM events", "2");
+	/* an edit elsewhere in the file that leaves the items alone: all unchanged */
+	s = import_text(
+	    f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | done |\n\ntext\n"),
+	    "/tmp/a.md");
+	assert_false(s.same_file);
+	assert_int_equal(s.unchanged, 2);
+	assert_int_equal(s.updated, 0);
+	expect(f, "SELECT count(*) FROM events", "2");
+	expect(f, "SELECT sequence FROM items WHERE key='1'", "0");
+}
+
+static void test_three_way(void **state)
+{
+	struct fx *f = *state;
+	import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n"), "/tmp/a.md");
+	/* someone changes status and owner in the tracker */
+	assert_int_equal(
+	    sqlite3_exec(f->st.db,
+			 "UPDATE items SET status='in_progress', owners='[\"z\"]', owner='z' WHERE key='1'",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	/* the document changes due (only the doc) and owner (both: conflict), status untouched */
+	struct merge_summary s =
+	    import_text(f, DOC("| 1 | a | @w | 2026-05-01 | P0 | open |\n"), "/tmp/a.md");
+	assert_int_equal(s.updated, 1);
+	assert_int_equal(s.conflicts, 1);
+	expect(f, "SELECT status FROM items WHERE key='1'", "in_progress"); /* tracker's value stays */
+	expect(f, "SELECT due FROM items WHERE key='1'", "2026-05-01");     /* only the doc changed */
+	expect(f, "SELECT owner FROM items WHERE key='1'", "w");            /* both: the doc wins */
+	expect(f, "SELECT old || ' -> ' || new FROM events WHERE kind='conflict'", "[\"z\"] -> [\"w\"]");
+	expect(f, "SELECT base_owners FROM items WHERE key='1'", "[\"w\"]");
+	expect(f, "SELECT base_status FROM items WHERE key='1'", "open");
+	expect(f, "SELECT sequence FROM items WHERE key='1'", "1");
+	/* importing the same document again changes nothing more */
+	s = import_text(f, DOC("| 1 | a | @w | 2026-05-01 | P0 | open |\n\n"), "/tmp/a.md");
+	assert_int_equal(s.unchanged, 1);
+	expect(f, "SELECT status FROM items WHERE key='1'", "in_progress");
+}
+
+static void test_removed_and_restored(void **state)
+{
+	struct fx *f = *state;
+	import_text(f, DOC("| 1 | a | | | | |\n| 2 | b | | | | |\n"), "/tmp/a.md");
+	struct merge_summary s = import_text(f, DOC("| 1 | a | | | | |\n"), "/tmp/a.md");
+	assert_int_equal(s.removed, 1);
+	expect(f, "SELECT count(*) FROM items", "2"); /* never deleted */
+	expect(f, "SELECT removed_at IS NOT NULL FROM items WHERE key='2'", "1");
+	s = import_text(f, DOC("| 1 | a | | | | |\n| 2 | b | | | | |\n"), "/tmp/a.md");
+	assert_int_equal(s.restored, 1);
+	expect(f, "SELECT removed_at IS NULL FROM items WHERE key='2'", "1");
+	expect(f, "SELECT group_concat(kind) FROM events WHERE item_id=(SELECT id FROM items WHERE key='2')",
+	       "created,removed,restored");
+}
+
+static void test_second_path_refused(void **state)
+{
+	struct fx *f = *state;
+	/* a source that exists: the same incident from another path is refused */
+	import_text(f, DOC("| 1 | a | | | | |\n"), TEST_SRCDIR "/CMakeLists.txt");
+	struct import_doc d;
+	struct import_opts o = {0};
+	struct error err;
+	struct merge_summary sum;
+	error_init(&err);
+	import_doc_init(&d);
+	const char *md = DOC("| 1 | a | | | | |\n");
+	assert_int_equal(import_parse_buffer("b.md", md, strlen(md), &o, &d), 0);
+	assert_int_equal(merge_doc(f->m, &d, "/tmp/b.md", "t", f->now, &sum, &err), -1);
+	assert_non_null(strstr(err.msg, "already imported from"));
+	import_doc_release(&d);
+	/* a source that no longer exists: the path is updated */
+	struct fx *g = f;
+	assert_int_equal(
+	    sqlite3_exec(g->st.db, "UPDATE incidents SET source='/nonexistent/old.md'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	struct merge_summary s = import_text(f, DOC("| 1 | a | | | | |\n"), "/tmp/b.md");
+	assert_true(s.moved);
+	expect(f, "SELECT source FROM incidents", "/tmp/b.md");
+}
+
+static void test_append_only_history(void **state)
+{
+	struct fx *f = *state;
+	import_text(f, DOC("| 1 | a | | | | |\n"), "/tmp/a.md");
+	assert_int_not_equal(sqlite3_exec(f->st.db, "DELETE FROM events", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(f->st.db, "UPDATE events SET actor='x'", NULL, NULL, NULL),
+			     SQLITE_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_first_import_and_idempotence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_three_way, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_removed_and_restored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_second_path_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_append_only_history, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,261 @@
+/*
+ * cmd_import.c — `tracker import [--dry-run] [--atomic] PATH...`
+ *
+ * Each file is all or nothing: it runs inside a SAVEPOINT of one batch transaction, and a rejected
+ * file rolls back to it. The batch commits every COMMIT_EVERY files (and at the end), so a killed
+ * import loses at most the files since the last commit and never half a file. --atomic makes the
+ * whole batch one transaction that any rejection rolls back. --dry-run does everything and rolls
+ * back at the end.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "import.h"
+#include "merge.h"
+#include "banned.h"
+
+#define COMMIT_EVERY 500
+
+static const char usage[] =
+    "usage: tracker import [--dry-run] [--atomic] PATH...\n"
+    "\n"
+    "Reads post-mortems (files, or directories searched for *.md) into the database.\n"
+    "Re-importing an edited document merges: what people changed in the tracker stays unless the\n"
+    "document changed the same field.\n"
+    "\n"
+    "  -n, --dry-run  report what would change; write nothing\n"
+    "      --atomic   all files or none: any rejected file aborts the whole batch\n"
+    "  -h, --help     show this help\n";
+
+struct paths {
+	char **v;
+	size_t n, cap;
+};
+
+static int paths_add(struct paths *p, const char *s)
+{
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 64;
+		char **nv = realloc(p->v, nc * sizeof *nv);
+		if (!nv)
+			return -1;
+		p->v = nv;
+		p->cap = nc;
+	}
+	if (!(p->v[p->n] = strdup(s)))
+		return -1;
+	p->n++;
+	return 0;
+}
+
+static bool is_md(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 3 && !strcmp(name + n - 3, ".md");
+}
+
+/* Adds the *.md files below `dir`, in name order, skipping hidden entries. */
+static int walk(struct ctx *c, const char *dir, struct paths *p, int depth)
+{
+	struct dirent **ents;
+	if (depth > 32)
+		return 0;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0) {
+		fprintf(c->err, "tracker: %s: cannot read directory: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		if (name[0] != '.' && rc == 0) {
+			char path[PATH_MAX];
+			int len = snprintf(path, sizeof path, "%s/%s", dir, name);
+			struct stat sb;
+			if (len < 0 || (size_t)len >= sizeof path) {
+				fprintf(c->err, "tracker: %s/%s: path too long\n", dir, name);
+				rc = -1;
+			} else if (stat(path, &sb) < 0) {
+				/* a dangling link: nothing to read */
+			} else if (S_ISDIR(sb.st_mode)) {
+				rc = walk(c, path, p, depth + 1);
+			} else if (S_ISREG(sb.st_mode) && is_md(name) && paths_add(p, path) < 0) {
+				rc = -1;
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+static void print_diags(struct ctx *c, const struct import_doc *d)
+{
+	for (size_t i = 0; i < d->ndiags; i++) {
+		const struct diag *g = &d->diags[i];
+		const char *lvl = g->level == DIAG_ERROR ? "error" : "warning";
+		if (g->line)
+			fprintf(c->err, "%s:%u: %s: %s\n", d->path, g->line, lvl, g->msg);
+		else
+			fprintf(c->err, "%s: %s: %s\n", d->path, lvl, g->msg);
+	}
+}
+
+static size_t count_warnings(const struct import_doc *d)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->ndiags; i++)
+		n += d->diags[i].level == DIAG_WARNING;
+	return n;
+}
+
+int cmd_import(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'},
+					     {"atomic", no_argument, NULL, 'a'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	bool dry = false, atomic = false;
+	int o;
+	while ((o = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n':
+			dry = true;
+			break;
+		case 'a':
+			atomic = true;
+			break;
+		case 'h':
+			fputs(usage, c->out);
+			return EXIT_OK;
+		default:
+			fputs(usage, c->err);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(c,
+				       "import: name at least one file or directory (see tracker import -h)");
+
+	struct paths paths = {0};
+	int rc = EXIT_OK;
+	for (int i = optind; i < argc; i++) {
+		struct stat sb;
+		if (stat(argv[i], &sb) < 0) {
+			fprintf(c->err, "tracker: %s: %s\n", argv[i], strerror(errno));
+			rc = EXIT_DATA;
+		} else if (S_ISDIR(sb.st_mode)) {
+			if (walk(c, argv[i], &paths, 0) < 0)
+				rc = EXIT_DATA;
+		} else if (paths_add(&paths, argv[i]) < 0) {
+			rc = EXIT_IO;
+		}
+	}
+	if (rc != EXIT_OK && atomic)
+		goto out_paths;
+
+	struct error err;
+	error_init(&err);
+	struct merger *m = NULL;
+	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size, .date_order = DATE_ORDER_AUTO};
+	if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "dmy"))
+		io.date_order = DATE_ORDER_DMY;
+	else if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "mdy"))
+		io.date_order = DATE_ORDER_MDY;
+
+	if (!(m = merger_new(&c->st, &err)) || store_begin(&c->st, &err) < 0) {
+		rc = cli_fail(c, &err);
+		goto out;
+	}
+	size_t rejected = 0, since_commit = 0;
+	for (size_t i = 0; i < paths.n; i++) {
+		const char *path = paths.v[i];
+		struct import_doc doc;
+		struct merge_summary sum;
+		char real[PATH_MAX];
+		import_doc_init(&doc);
+		error_init(&err);
+		int r = import_read_file(path, &io, &doc, &err);
+		print_diags(c, &doc);
+		if (r < 0) {
+			if (err.kind != ERR_NONE)
+				fprintf(c->err, "tracker: %s\n", err.msg);
+			else
+				fprintf(c->err, "%s: rejected: nothing imported from this file\n", path);
+			rejected++;
+		} else if (!realpath(path, real)) {
+			fprintf(c->err, "tracker: %s: %s\n", path, strerror(errno));
+			rejected++;
+		} else if (store_exec(&c->st, "SAVEPOINT file", &err) < 0) {
+			import_doc_release(&doc);
+			rc = cli_fail(c, &err);
+			goto out;
+		} else if (merge_doc(m, &doc, real, c->actor, c->now, &sum, &err) < 0) {
+			fprintf(c->err, "%s: error: %s\n", path, err.msg);
+			store_exec(&c->st, "ROLLBACK TO file; RELEASE file", NULL);
+			if (err.kind == ERR_STORE) {
+				import_doc_release(&doc);
+				rc = EXIT_STORE;
+				goto out;
+			}
+			rejected++;
+		} else if (store_exec(&c->st, "RELEASE file", &err) < 0) {
+			import_doc_release(&doc);
+			rc = cli_fail(c, &err);
+			goto out;
+		} else {
+			size_t warns = count_warnings(&doc);
+			if (sum.same_file)
+				fprintf(c->out,
+					"%s: unchanged (%u items, file identical to the last import) (%s)\n",
+					doc.inc.id, sum.unchanged, path);
+			else
+				fprintf(
+				    c->out,
+				    "%s: %u new, %u updated, %u unchanged, %u removed%s%s, %zu placeholder%s "
+				    "skipped, %zu warning%s (%s)\n",
+				    doc.inc.id, sum.created, sum.updated + sum.restored, sum.unchanged,
+				    sum.removed, sum.conflicts ? ", conflicts: " : "",
+				    sum.conflicts ? "see tracker show" : "", doc.placeholders,
+				    doc.placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
+			since_commit++;
+		}
+		import_doc_release(&doc);
+		if (rejected && atomic)
+			break;
+		if (!atomic && !dry && since_commit >= COMMIT_EVERY) {
+			if (store_commit(&c->st, &err) < 0 || store_begin(&c->st, &err) < 0) {
+				rc = cli_fail(c, &err);
+				goto out;
+			}
+			since_commit = 0;
+		}
+	}
+	if (dry || (atomic && rejected)) {
+		store_rollback(&c->st);
+		if (dry)
+			fprintf(c->out, "dry run: nothing was written\n");
+		else
+			fprintf(c->err, "tracker: --atomic: %zu file%s rejected, nothing imported\n",
+				rejected, rejected == 1 ? "" : "s");
+	} else if (store_commit(&c->st, &err) < 0) {
+		rc = cli_fail(c, &err);
+		goto out;
+	}
+	if (rejected)
+		rc = EXIT_DATA;
+out:
+	store_rollback(&c->st);
+	merger_free(m);
+out_paths:
+	for (size_t i = 0; i < paths.n; i++)
+		free(paths.v[i]);
+	free(paths.v);
+	return rc;
+}

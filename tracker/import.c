@@ -1,0 +1,222 @@
+/*
+ * import.c — reading a post-mortem: the input checks, then the walk and the rules.
+ *
+ * Input rules: a file over the size limit is rejected before it is read; a NUL byte or invalid
+ * UTF-8 rejects the file naming the line; a leading UTF-8 BOM is skipped; CRLF, CR and LF are all
+ * line ends (the parser knows them). The SHA-256 of the whole file is kept for change detection.
+ */
+#include "import.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utf8proc.h>
+
+#include "buf.h"
+#include "import_raw.h"
+#include "tdate.h"
+#include "banned.h"
+
+#define DEFAULT_MAX_SIZE ((size_t)4 << 20)
+
+void import_doc_init(struct import_doc *d)
+{
+	memset(d, 0, sizeof *d);
+	d->inc.date = DATE_NONE;
+	d->inc.review_date = DATE_NONE;
+	d->inc.severity = -1;
+}
+
+static void item_release(struct import_item *it)
+{
+	free(it->key);
+	free(it->action);
+	norm_owners_free(it->owners, it->nowners);
+	free(it->status_raw);
+	free(it->extra);
+}
+
+void import_doc_release(struct import_doc *d)
+{
+	free(d->path);
+	free(d->inc.id);
+	free(d->inc.title);
+	free(d->inc.duration);
+	free(d->inc.reporter);
+	free(d->inc.approved_by);
+	for (size_t i = 0; i < d->nitems; i++)
+		item_release(&d->items[i]);
+	free(d->items);
+	for (size_t i = 0; i < d->ndiags; i++)
+		free(d->diags[i].msg);
+	free(d->diags);
+	import_doc_init(d);
+}
+
+void import_diag(struct import_doc *d, enum diag_level lvl, unsigned line, const char *fmt, ...)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	struct diag *nd = rc < 0 ? NULL : realloc(d->diags, (d->ndiags + 1) * sizeof *nd);
+	if (!nd) {
+		buf_release(&b);
+		d->nerrors++; /* out of memory: still refuse the file */
+		return;
+	}
+	d->diags = nd;
+	nd[d->ndiags].level = lvl;
+	nd[d->ndiags].line = line;
+	nd[d->ndiags].msg = buf_detach(&b);
+	d->ndiags++;
+	if (lvl == DIAG_ERROR)
+		d->nerrors++;
+}
+
+/* 1-based line of byte `off` (CRLF, CR and LF end lines). */
+static unsigned line_of(const char *s, size_t off)
+{
+	unsigned line = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (s[i] == '\n')
+			line++;
+		else if (s[i] == '\r' && !(i + 1 < off && s[i + 1] == '\n'))
+			line++;
+	}
+	return line;
+}
+
+/* Returns the offset of the first NUL or invalid UTF-8 sequence, or `len` if all is well. */
+static size_t check_text(const char *s, size_t len, bool *is_nul)
+{
+	size_t i = 0;
+	*is_nul = false;
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x01 && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c == 0) {
+			*is_nul = true;
+			return i;
+		}
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n =
+		    utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (n <= 0)
+			return i;
+		i += (size_t)n;
+	}
+	return len;
+}
+
+int import_parse_buffer(const char *path, const char *data, size_t len, const struct import_opts *o,
+			struct import_doc *doc)
+{
+	size_t max = o && o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
+	if (!doc->path)
+		doc->path = strdup(path);
+	unsigned int mdlen = 0;
+	EVP_Digest(data, len, doc->sha256, &mdlen, EVP_sha256(), NULL);
+	if (len > max) {
+		import_diag(doc, DIAG_ERROR, 0,
+			    "file is %zu bytes, over the %zu-byte limit ([import] max_size in the config)",
+			    len, max);
+		return -1;
+	}
+	bool nul;
+	size_t bad = check_text(data, len, &nul);
+	if (bad < len) {
+		import_diag(doc, DIAG_ERROR, line_of(data, bad),
+			    nul ? "file contains a NUL byte: not a text file"
+				: "invalid UTF-8 (byte 0x%02x at offset %zu): save the file as UTF-8",
+			    (unsigned)(unsigned char)data[bad], bad);
+		return -1;
+	}
+	if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
+		data += 3;
+		len -= 3;
+	}
+	struct raw_doc raw;
+	if (parse_markdown(data, len, &raw, doc) < 0) {
+		raw_doc_release(&raw);
+		import_diag(doc, DIAG_ERROR, 0, "out of memory while parsing");
+		return -1;
+	}
+	rules_apply(&raw, o, doc);
+	raw_doc_release(&raw);
+	return doc->nerrors ? -1 : 0;
+}
+
+int import_read_file(const char *path, const struct import_opts *o, struct import_doc *doc, struct error *err)
+{
+	size_t max = o && o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return error_set(err, ERR_IO, "%s: not a regular file", path);
+	}
+	if (!doc->path)
+		doc->path = strdup(path);
+	if ((size_t)sb.st_size > max) {
+		close(fd);
+		import_diag(doc, DIAG_ERROR, 0,
+			    "file is %lld bytes, over the %zu-byte limit ([import] max_size in the config)",
+			    (long long)sb.st_size, max);
+		return -1;
+	}
+	size_t cap = (size_t)sb.st_size + 1, len = 0;
+	char *data = malloc(cap);
+	if (!data) {
+		close(fd);
+		return error_set(err, ERR_IO, "%s: out of memory", path);
+	}
+	for (;;) {
+		if (len == cap) {
+			/* The file grew while we read it; read on up to the limit. */
+			if (cap > max) {
+				free(data);
+				close(fd);
+				import_diag(doc, DIAG_ERROR, 0, "file is over the %zu-byte limit", max);
+				return -1;
+			}
+			char *nd = realloc(data, cap * 2);
+			if (!nd) {
+				free(data);
+				close(fd);
+				return error_set(err, ERR_IO, "%s: out of memory", path);
+			}
+			data = nd;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, data + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(data);
+			close(fd);
+			return error_set(err, ERR_IO, "%s: read error: %s", path, strerror(e));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	int rc = import_parse_buffer(path, data, len, o, doc);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * items — reading action items: filters, sort orders, the item JSON schema, and resolving an item
+ * reference ("INC-2026-03-14-042#3", or a unique prefix of the incident id with "#KEY").
+ *
+ * Queries stream: items_query() calls back once per row with a struct item whose strings are
+ * borrowed from SQLite and valid only during the call, so a million rows cost no allocation.
+ * Overdue means: not closed (done, wont_do), has a due date, and the due date is before `today`
+ * (a date-only due date lasts to the end of its day).
+ */
+#ifndef TRACKER_ITEMS_H
+#define TRACKER_ITEMS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "store.h"
+
+struct item {
+	int64_t id;
+	const char *incident, *key, *action, *owner, *owners_json, *due, *status, *status_raw;
+	const char *created_at, *updated_at, *closed_at, *snoozed_until, *removed_at, *extra;
+	int priority; /* -1 if none */
+	int sequence;
+	int line;
+	bool overdue;
+	int days_late; /* > 0 when overdue */
+};
+
+enum item_sort { SORT_DEFAULT = 0, SORT_DUE, SORT_PRIORITY, SORT_OWNER, SORT_INCIDENT, SORT_AGE };
+
+struct item_filter {
+	bool all; /* include closed and removed items */
+	bool overdue;
+	bool removed; /* only items removed from their document */
+	bool unassigned;
+	bool unscheduled;    /* no due date */
+	unsigned priorities; /* bit p set → priority p; 0 = any */
+	unsigned statuses;   /* bit (enum status) set; 0 = default (open ones unless all) */
+	const char *incident;
+	const char *owners_json; /* JSON array of handles; NULL = any */
+	const char *due_before;  /* YYYY-MM-DD, exclusive */
+	const char *due_until;   /* YYYY-MM-DD, inclusive */
+	enum item_sort sort;
+	long limit; /* 0 = no limit */
+};
+
+typedef int (*item_cb)(const struct item *it, void *ud);
+
+/* Runs the filter; `today` is the date overdue is measured against. The callback returns 0 to go on. */
+int items_query(struct store *st, const struct item_filter *f, int32_t today, item_cb cb, void *ud,
+		struct error *err);
+/* Reads one item by its row id. */
+int items_get(struct store *st, int64_t id, int32_t today, item_cb cb, void *ud, struct error *err);
+
+/* The item as a JSON object (the `list --format json` schema). Caller owns the result. */
+json_t *item_to_json(const struct item *it);
+
+/* Resolves "INC-…#KEY" (a unique incident-id prefix is enough) to an item row id. */
+int items_resolve(struct store *st, const char *ref, int64_t *id, struct error *err);
+
+/* Prints an item's history as JSON array (for show) — caller owns. */
+json_t *items_history_json(struct store *st, int64_t id, struct error *err);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * merge — writing an imported document into the store with the three-way merge.
+ *
+ * For each field of an item already stored (action, owners, due, priority, status): if the
+ * document's value equals the stored base, the tracker's current value stays (someone changed it in
+ * the tracker); if only the document changed, it wins; if both changed (differently), the document
+ * wins and a `conflict` event records both values. The base becomes the document's value. Items
+ * that vanish from the document are flagged removed (never deleted); a flagged item that comes back
+ * is restored. Incident fields come from the document. Every change is an event (source `import`).
+ *
+ * The caller owns the transaction: merge_doc() runs inside the caller's transaction or savepoint
+ * and leaves it to the caller to commit or roll back. A struct merger caches prepared statements
+ * across documents of one batch.
+ */
+#ifndef TRACKER_MERGE_H
+#define TRACKER_MERGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "import.h"
+#include "store.h"
+
+struct merge_summary {
+	unsigned created, updated, unchanged, removed, restored, conflicts;
+	bool same_file; /* the file's hash equals the last import: nothing to do */
+	bool moved;     /* the incident's source path changed (the old file is gone) */
+};
+
+struct merger;
+
+struct merger *merger_new(struct store *st, struct error *err);
+void merger_free(struct merger *m);
+
+/* `source` is the document's absolute path; `actor` who runs the import; `now` the clock. */
+int merge_doc(struct merger *m, const struct import_doc *doc, const char *source, const char *actor,
+	      int64_t now, struct merge_summary *sum, struct error *err);
+
+#endif

@@ -1,0 +1,424 @@
+/*
+ * parse.c — the Markdown walk of the importer, on cmark-gfm (GitHub's own parser, so what the team
+ * sees rendered is what we read).
+ *
+ * The walk visits the document tree once. It keeps the first H1, collects incident fields from
+ * paragraph and list lines ("**Label:** value", "**Label**: value", "Label: value") and from two-column
+ * table rows ("| **Label** | value |"), tracks action sections (a heading whose text names one, up to
+ * the next heading of the same or a higher level), and copies every table inside an action section
+ * with each cell cleaned: links and images become their text, code spans their content, emphasis and
+ * strike markers are dropped (strike is remembered per cell), <br> becomes a space, other HTML is
+ * dropped, entities are decoded by the parser, then norm_text() collapses whitespace and applies NFC.
+ * Code blocks and HTML blocks are never read. Traversal uses cmark's iterator, not recursion, so
+ * deeply nested input cannot exhaust the stack.
+ */
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "import_raw.h"
+#include "normalize.h"
+#include "banned.h"
+
+enum kind { K_OTHER, K_TABLE, K_ROW, K_CELL, K_STRIKE };
+
+struct walker {
+	struct raw_doc *raw;
+	struct import_doc *doc;
+	struct buf b;
+	/* node type → kind for the extension types, learnt from their names */
+	cmark_node_type t_table, t_row, t_cell, t_strike;
+	bool in_action;
+	int action_level;
+	unsigned action_line;
+	bool action_has_table, action_has_list;
+	bool oom;
+};
+
+static enum kind kind_of(struct walker *w, cmark_node *n)
+{
+	cmark_node_type t = cmark_node_get_type(n);
+	if (t == w->t_table)
+		return K_TABLE;
+	if (t == w->t_row)
+		return K_ROW;
+	if (t == w->t_cell)
+		return K_CELL;
+	if (t == w->t_strike)
+		return K_STRIKE;
+	if ((t & CMARK_NODE_VALUE_MASK) <= 0x000b)
+		return K_OTHER; /* a core CommonMark type; extensions register above these */
+	const char *name = cmark_node_get_type_string(n);
+	if (!strcmp(name, "table"))
+		return w->t_table = t, K_TABLE;
+	if (!strcmp(name, "table_row") || !strcmp(name, "table_header"))
+		return w->t_row = t, K_ROW;
+	if (!strcmp(name, "table_cell"))
+		return w->t_cell = t, K_CELL;
+	if (!strcmp(name, "strikethrough"))
+		return w->t_strike = t, K_STRIKE;
+	return K_OTHER;
+}
+
+static bool is_br_tag(const char *s)
+{
+	if (!s || s[0] != '<' || strncasecmp(s + 1, "br", 2))
+		return false;
+	s += 3;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '/')
+		s++;
+	return *s == '>';
+}
+
+/* Appends the text of one inline node to the buffer; returns the bytes added. */
+static size_t add_inline(struct walker *w, cmark_node *n)
+{
+	size_t before = w->b.len;
+	const char *lit;
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_TEXT:
+	case CMARK_NODE_CODE:
+		lit = cmark_node_get_literal(n);
+		if (lit && buf_adds(&w->b, lit) < 0)
+			w->oom = true;
+		break;
+	case CMARK_NODE_SOFTBREAK:
+	case CMARK_NODE_LINEBREAK:
+		if (buf_addc(&w->b, ' ') < 0)
+			w->oom = true;
+		break;
+	case CMARK_NODE_HTML_INLINE:
+		if (is_br_tag(cmark_node_get_literal(n)) && buf_addc(&w->b, ' ') < 0)
+			w->oom = true;
+		break;
+	default:
+		break;
+	}
+	return w->b.len - before;
+}
+
+static bool has_visible(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return true;
+	return false;
+}
+
+/* Cleans the inline content below `node` into a malloc'd string; *struck tells whether all visible
+ * text was inside strikethrough. */
+static char *clean_inlines(struct walker *w, cmark_node *node, bool *struck)
+{
+	buf_reset(&w->b);
+	int strike_depth = 0;
+	bool any_in = false, any_out = false;
+	cmark_iter *it = cmark_iter_new(node);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (n == node)
+			continue;
+		if (kind_of(w, n) == K_STRIKE) {
+			strike_depth += ev == CMARK_EVENT_ENTER ? 1 : -1;
+			continue;
+		}
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		size_t start = w->b.len;
+		size_t added = add_inline(w, n);
+		if (added && has_visible(w->b.data + start, added)) {
+			if (strike_depth > 0)
+				any_in = true;
+			else
+				any_out = true;
+		}
+	}
+	cmark_iter_free(it);
+	if (struck)
+		*struck = any_in && !any_out;
+	char *t = norm_text(buf_cstr(&w->b), w->b.len);
+	if (!t)
+		w->oom = true;
+	return t;
+}
+
+static void set_field(struct walker *w, const char *label, const char *value, unsigned line)
+{
+	enum incident_field f = norm_label(label);
+	if (f == IF_NONE || w->raw->fields[f].value)
+		return; /* the first occurrence wins */
+	char *v = strdup(value);
+	if (!v) {
+		w->oom = true;
+		return;
+	}
+	w->raw->fields[f].value = v;
+	w->raw->fields[f].line = line;
+}
+
+/* "Label: value" on one cleaned line. */
+static void field_from_line(struct walker *w, const char *text, unsigned line)
+{
+	const char *colon = strchr(text, ':');
+	if (!colon || colon == text || colon - text > 64)
+		return;
+	char label[80];
+	size_t n = (size_t)(colon - text);
+	memcpy(label, text, n);
+	label[n] = '\0';
+	const char *v = colon + 1;
+	while (*v == ' ')
+		v++;
+	set_field(w, label, v, line);
+}
+
+/* Splits a paragraph into its source lines and looks for "Label: value" in each. */
+static void paragraph_fields(struct walker *w, cmark_node *para)
+{
+	buf_reset(&w->b);
+	unsigned line = 0;
+	cmark_iter *it = cmark_iter_new(para);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER || n == para)
+			continue;
+		cmark_node_type t = cmark_node_get_type(n);
+		if (t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK) {
+			char *clean = norm_text(buf_cstr(&w->b), w->b.len);
+			if (clean)
+				field_from_line(w, clean, line);
+			free(clean);
+			buf_reset(&w->b);
+			line = 0;
+			continue;
+		}
+		if (!line)
+			line = (unsigned)cmark_node_get_start_line(n);
+		add_inline(w, n);
+	}
+	cmark_iter_free(it);
+	if (w->b.len) {
+		char *clean = norm_text(buf_cstr(&w->b), w->b.len);
+		if (clean)
+			field_from_line(w, clean, line);
+		free(clean);
+	}
+}
+
+static void cell_release(struct raw_cell *c)
+{
+	free(c->text);
+	c->text = NULL;
+}
+
+static void fill_cell(struct walker *w, cmark_node *cell, struct raw_cell *out)
+{
+	out->text = clean_inlines(w, cell, &out->struck);
+	out->present = cmark_node_get_start_column(cell) > 0;
+	out->col_start = (unsigned)cmark_node_get_start_column(cell);
+	out->col_end = (unsigned)cmark_node_get_end_column(cell);
+}
+
+/* Reads one table into `t`: header and rows, each with exactly `ncols` cells. */
+static int read_table(struct walker *w, cmark_node *table, struct raw_table *t)
+{
+	memset(t, 0, sizeof *t);
+	t->line = (unsigned)cmark_node_get_start_line(table);
+	t->ncols = cmark_gfm_extensions_get_table_columns(table);
+	size_t nrows = 0;
+	for (cmark_node *r = cmark_node_first_child(table); r; r = cmark_node_next(r))
+		nrows++;
+	if (!t->ncols || !nrows)
+		return 0;
+	t->rows = calloc(nrows, sizeof *t->rows);
+	if (!t->rows)
+		return -1;
+	bool first = true;
+	for (cmark_node *r = cmark_node_first_child(table); r; r = cmark_node_next(r)) {
+		struct raw_cell *cells = calloc(t->ncols, sizeof *cells);
+		if (!cells)
+			return -1;
+		unsigned i = 0;
+		for (cmark_node *c = cmark_node_first_child(r); c && i < t->ncols;
+		     c = cmark_node_next(c), i++)
+			fill_cell(w, c, &cells[i]);
+		for (; i < t->ncols; i++)
+			if (!(cells[i].text = calloc(1, 1)))
+				w->oom = true;
+		if (first && cmark_gfm_extensions_get_table_row_is_header(r)) {
+			t->header = cells;
+		} else {
+			t->rows[t->nrows].line = (unsigned)cmark_node_get_start_line(r);
+			t->rows[t->nrows].cells = cells;
+			t->nrows++;
+		}
+		first = false;
+	}
+	if (!t->header) {
+		t->header = calloc(t->ncols, sizeof *t->header);
+		if (!t->header)
+			return -1;
+		for (unsigned i = 0; i < t->ncols; i++)
+			t->header[i].text = calloc(1, 1);
+	}
+	return w->oom ? -1 : 0;
+}
+
+static void raw_table_release(struct raw_table *t, unsigned ncols)
+{
+	if (t->header)
+		for (unsigned i = 0; i < ncols; i++)
+			cell_release(&t->header[i]);
+	free(t->header);
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (unsigned i = 0; i < ncols; i++)
+			cell_release(&t->rows[r].cells[i]);
+		free(t->rows[r].cells);
+	}
+	free(t->rows);
+}
+
+/* Two-column tables anywhere may hold incident fields: | **Label** | value |. */
+static void table_fields(struct walker *w, const struct raw_table *t)
+{
+	if (t->ncols != 2)
+		return;
+	set_field(w, t->header[0].text, t->header[1].text, t->line);
+	for (size_t r = 0; r < t->nrows; r++) {
+		char label[128];
+		const char *l = t->rows[r].cells[0].text;
+		size_t n = strlen(l);
+		if (n >= sizeof label)
+			continue;
+		memcpy(label, l, n + 1);
+		if (n && label[n - 1] == ':')
+			label[n - 1] = '\0';
+		set_field(w, label, t->rows[r].cells[1].text, t->rows[r].line);
+	}
+}
+
+static void end_action_section(struct walker *w)
+{
+	if (w->in_action && w->action_has_list && !w->action_has_table)
+		import_diag(
+		    w->doc, DIAG_WARNING, w->action_line,
+		    "the action section has a list but no table: no items imported "
+		    "(write the items as a table: | ID | Action | Owner | Due Date | Priority | Status |)");
+	w->in_action = false;
+}
+
+static void on_table(struct walker *w, cmark_node *node)
+{
+	struct raw_table t;
+	if (read_table(w, node, &t) < 0) {
+		raw_table_release(&t, t.ncols);
+		w->oom = true;
+		return;
+	}
+	table_fields(w, &t);
+	if (!w->in_action || !t.ncols) {
+		raw_table_release(&t, t.ncols);
+		return;
+	}
+	w->action_has_table = true;
+	struct raw_table *nt = realloc(w->raw->tables, (w->raw->ntables + 1) * sizeof *nt);
+	if (!nt) {
+		raw_table_release(&t, t.ncols);
+		w->oom = true;
+		return;
+	}
+	w->raw->tables = nt;
+	nt[w->raw->ntables++] = t;
+}
+
+static void on_heading(struct walker *w, cmark_node *node)
+{
+	int level = cmark_node_get_heading_level(node);
+	unsigned line = (unsigned)cmark_node_get_start_line(node);
+	if (w->in_action && level <= w->action_level)
+		end_action_section(w);
+	char *text = clean_inlines(w, node, NULL);
+	if (!text)
+		return;
+	if (level == 1 && !w->raw->h1) {
+		w->raw->h1 = strdup(text);
+		w->raw->h1_line = line;
+	}
+	if (!w->in_action && norm_is_action_heading(text)) {
+		w->in_action = true;
+		w->action_level = level;
+		w->action_line = line;
+		w->action_has_list = w->action_has_table = false;
+	}
+	free(text);
+}
+
+int parse_markdown(const char *data, size_t len, struct raw_doc *raw, struct import_doc *doc)
+{
+	struct walker w = {.raw = raw, .doc = doc, .t_table = CMARK_NODE_NONE};
+	w.t_row = w.t_cell = w.t_strike = CMARK_NODE_NONE;
+	buf_init(&w.b, len + 1024);
+	memset(raw, 0, sizeof *raw);
+
+	cmark_gfm_core_extensions_ensure_registered();
+	cmark_parser *p = cmark_parser_new(CMARK_OPT_SOURCEPOS);
+	if (!p)
+		return -1;
+	cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("table"));
+	cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("strikethrough"));
+	cmark_parser_feed(p, data, len);
+	cmark_node *root = cmark_parser_finish(p);
+	if (!root) {
+		cmark_parser_free(p);
+		return -1;
+	}
+
+	cmark_iter *it = cmark_iter_new(root);
+	cmark_event_type ev;
+	while (!w.oom && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cmark_node *n = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(n);
+		bool skip_children = true;
+		if (t == CMARK_NODE_HEADING)
+			on_heading(&w, n);
+		else if (t == CMARK_NODE_PARAGRAPH)
+			paragraph_fields(&w, n);
+		else if (t == CMARK_NODE_LIST) {
+			if (w.in_action)
+				w.action_has_list = true;
+			skip_children = false;
+		} else if (kind_of(&w, n) == K_TABLE)
+			on_table(&w, n);
+		else if (t == CMARK_NODE_CODE_BLOCK || t == CMARK_NODE_HTML_BLOCK)
+			; /* never read */
+		else
+			skip_children = false;
+		if (skip_children && n != root && cmark_node_first_child(n))
+			cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
+	}
+	end_action_section(&w);
+	cmark_iter_free(it);
+	cmark_node_free(root);
+	cmark_parser_free(p);
+	buf_release(&w.b);
+	return w.oom ? -1 : 0;
+}
+
+void raw_doc_release(struct raw_doc *r)
+{
+	free(r->h1);
+	for (size_t i = 0; i < sizeof r->fields / sizeof r->fields[0]; i++)
+		free(r->fields[i].value);
+	for (size_t i = 0; i < r->ntables; i++)
+		raw_table_release(&r->tables[i], r->tables[i].ncols);
+	free(r->tables);
+	memset(r, 0, sizeof *r);
+}

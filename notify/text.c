@@ -1,0 +1,226 @@
+/*
+ * text.c — text helpers shared by the channels: cleaning untrusted text (invalid UTF-8 becomes U+FFFD,
+ * control characters go), HTML escaping, item ids and links, SHA-256 ids, the digest's one-line
+ * summary, and reading secret files. See notify.h.
+ */
+#include "notify.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <utf8proc.h>
+
+#include "banned.h"
+
+/* Calls fn(ctx, codepoint, bytes, n) for each valid, non-control character of s; invalid sequences
+ * yield U+FFFD. */
+static int clean_walk(const char *s, bool keep_newline, int (*fn)(void *, int32_t, const char *, size_t),
+		      void *ctx)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t left = strlen(s);
+	while (left > 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate(p, (utf8proc_ssize_t)left, &cp);
+		if (n <= 0) {
+			if (fn(ctx, 0xFFFD, "\xEF\xBF\xBD", 3) < 0)
+				return -1;
+			p++;
+			left--;
+			continue;
+		}
+		bool control =
+		    cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029;
+		if (cp == '\n' && keep_newline)
+			control = false;
+		int rc = 0;
+		if (cp == '\t')
+			rc = fn(ctx, ' ', " ", 1); /* a tab becomes a space */
+		else if (!control)
+			rc = fn(ctx, cp, (const char *)p, (size_t)n);
+		if (rc < 0)
+			return -1;
+		p += n;
+		left -= (size_t)n;
+	}
+	return 0;
+}
+
+static int add_plain(void *ctx, int32_t cp, const char *bytes, size_t n)
+{
+	(void)cp;
+	return buf_add(ctx, bytes, n);
+}
+
+int notify_text_clean(struct buf *out, const char *s, bool keep_newline)
+{
+	if (!s)
+		return 0;
+	return clean_walk(s, keep_newline, add_plain, out);
+}
+
+static int add_html(void *ctx, int32_t cp, const char *bytes, size_t n)
+{
+	switch (cp) {
+	case '&':
+		return buf_adds(ctx, "&amp;");
+	case '<':
+		return buf_adds(ctx, "&lt;");
+	case '>':
+		return buf_adds(ctx, "&gt;");
+	case '"':
+		return buf_adds(ctx, "&quot;");
+	case '\'':
+		return buf_adds(ctx, "&#39;");
+	default:
+		return buf_add(ctx, bytes, n);
+	}
+}
+
+int notify_html_escape(struct buf *out, const char *s)
+{
+	if (!s)
+		return 0;
+	return clean_walk(s, false, add_html, out);
+}
+
+int notify_item_id(struct buf *out, const struct notify_item *it)
+{
+	if (notify_text_clean(out, it->incident_id, false) < 0 || buf_addc(out, '#') < 0)
+		return -1;
+	return notify_text_clean(out, it->key, false);
+}
+
+/* Percent-encodes everything but RFC 3986 unreserved characters. */
+static int url_escape(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		unsigned char c = *p;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '.' || c == '_' || c == '~') {
+			if (buf_addc(out, (char)c) < 0)
+				return -1;
+		} else {
+			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+			if (buf_add(out, e, 3) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_base(struct buf *out, const char *base_url)
+{
+	size_t n = strlen(base_url);
+	while (n > 0 && base_url[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)base_url[i] <= 0x20 || base_url[i] == 0x7F)
+			return -1; /* refuse to link to a URL with spaces or controls */
+	return buf_add(out, base_url, n);
+}
+
+int notify_incident_url(struct buf *out, const char *base_url, const char *incident_id)
+{
+	if (!base_url || !*base_url)
+		return 0;
+	if (add_base(out, base_url) < 0 || buf_adds(out, "/incidents/") < 0)
+		return -1;
+	return url_escape(out, incident_id);
+}
+
+int notify_item_url(struct buf *out, const char *base_url, const struct notify_item *it)
+{
+	if (!base_url || !*base_url)
+		return 0;
+	if (add_base(out, base_url) < 0 || buf_adds(out, "/items/") < 0 ||
+	    url_escape(out, it->incident_id) < 0 || buf_adds(out, "%23") < 0)
+		return -1;
+	return url_escape(out, it->key);
+}
+
+void notify_sha256_hex(const char *s, size_t len, char *out, size_t nhex)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_Digest(s, len, md, &mdlen, EVP_sha256(), NULL);
+	if (nhex > 64)
+		nhex = 64;
+	for (size_t i = 0; i < nhex; i++)
+		out[i] = hex[(md[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[nhex] = '\0';
+}
+
+const char *notify_priority_name(int priority)
+{
+	static const char *const names[] = {"P0", "P1", "P2", "P3"};
+	return priority >= 0 && priority <= 3 ? names[priority] : "P?";
+}
+
+int notify_summary(struct buf *out, const struct notify_digest *d)
+{
+	size_t counts[4] = {0};
+	for (size_t i = 0; i < d->nitems; i++)
+		if (d->items[i].priority >= 0 && d->items[i].priority <= 3)
+			counts[d->items[i].priority]++;
+	const char *kind = d->kind ? d->kind : "overdue";
+	const char *plural = d->nitems == 1 ? "" : "s";
+	int rc;
+	if (!strcmp(kind, "due_soon"))
+		rc = buf_printf(out, "%zu action item%s due soon", d->nitems, plural);
+	else if (!strcmp(kind, "escalation"))
+		rc = buf_printf(out, "Escalation: %zu overdue action item%s", d->nitems, plural);
+	else
+		rc = buf_printf(out, "%zu overdue action item%s", d->nitems, plural);
+	if (rc < 0)
+		return -1;
+	for (int p = 0; p < 4; p++)
+		if (counts[p])
+			return buf_printf(out, " (%zu P%d)", counts[p], p);
+	return 0;
+}
+
+int notify_read_secret_file(const char *path, char **out, struct error *err)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return error_set(err, ERR_CONFIG, "%s: cannot read secret file: %s", path, strerror(errno));
+	char tmp[4097];
+	size_t n = fread(tmp, 1, sizeof tmp, f);
+	int bad = ferror(f);
+	fclose(f);
+	int rc = -1;
+	if (bad) {
+		error_set(err, ERR_CONFIG, "%s: cannot read secret file", path);
+		goto out;
+	}
+	if (n == sizeof tmp) {
+		error_set(err, ERR_CONFIG, "%s: secret file is larger than 4 KiB", path);
+		goto out;
+	}
+	size_t len = 0;
+	while (len < n && tmp[len] != '\n' && tmp[len] != '\r' && tmp[len] != '\0')
+		len++;
+	if (len == 0) {
+		error_set(err, ERR_CONFIG, "%s: secret file is empty", path);
+		goto out;
+	}
+	*out = malloc(len + 1);
+	if (!*out) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
+	memcpy(*out, tmp, len);
+	(*out)[len] = '\0';
+	rc = 0;
+out:
+	OPENSSL_cleanse(tmp, sizeof tmp);
+	return rc;
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""A real SMTP server on loopback (aiosmtpd) for the notification tests.
+
+Each accepted message is stored as DIR/msg-NNNN.eml (the bytes received) with DIR/msg-NNNN.env
+(MAIL FROM and RCPT TO, one per line). Each EHLO/HELO appends a line to DIR/connections.log, so a test
+can count connections. The port is printed on stdout, alone on a line, once the server listens.
+
+Failures on demand, read on every command so a running server can be switched:
+  --rcpt-reply / DIR/reply-rcpt   e.g. "550 5.1.1 No such user"   (answer to RCPT TO)
+  --data-reply / DIR/reply-data   e.g. "451 4.3.0 Try again later" (answer to the end of DATA)
+Run with Debian's /usr/bin/python3 (python3-aiosmtpd).
+"""
+import argparse
+import asyncio
+import os
+import sys
+
+from aiosmtpd.smtp import SMTP
+
+
+class Handler:
+    def __init__(self, directory, rcpt_reply, data_reply):
+        self.dir = directory
+        self.rcpt_reply = rcpt_reply
+        self.data_reply = data_reply
+        self.count = 0
+
+    def reply(self, what, default):
+        path = os.path.join(self.dir, "reply-" + what)
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+            if text:
+                return text
+        except FileNotFoundError:
+            pass
+        return default
+
+    def log_connection(self, hostname):
+        with open(os.path.join(self.dir, "connections.log"), "a") as f:
+            f.write(hostname + "\n")
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.log_connection(hostname)
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname):
+        self.log_connection(hostname)
+        session.host_name = hostname
+        return "250 {}".format(server.hostname)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        r = self.reply("rcpt", self.rcpt_reply)
+        if r:
+            return r
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        r = self.reply("data", self.data_reply)
+        if r:
+            return r
+        self.count += 1
+        base = os.path.join(self.dir, "msg-%04d" % self.count)
+        with open(base + ".tmp", "wb") as f:
+            f.write(envelope.original_content)
+        with open(base + ".env", "w") as f:
+            f.write(envelope.mail_from + "\n")
+            for r in envelope.rcpt_tos:
+                f.write(r + "\n")
+        os.rename(base + ".tmp", base + ".eml")
+        return "250 Message accepted for delivery"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--rcpt-reply", default=None)
+    ap.add_argument("--data-reply", default=None)
+    args = ap.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    handler = Handler(args.dir, args.rcpt_reply, args.data_reply)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    server = loop.run_until_complete(
+        loop.create_server(
+            lambda: SMTP(handler, hostname="smtp.test", decode_data=False, enable_SMTPUTF8=True),
+            "127.0.0.1",
+            args.port,
+        )
+    )
+    print(server.sockets[0].getsockname()[1], flush=True)
+    try:
+        loop.run_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+/*
+ * scope.c — parsing feed scopes into item filters (see scope.h).
+ */
+#include "scope.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+static int bad(struct error *err, const char *text)
+{
+	return error_set(err, ERR_USAGE,
+			 "scope \"%s\" not understood: use all, overdue, owner:HANDLE, incident:ID or "
+			 "priority:P0,P1",
+			 text);
+}
+
+int scope_parse(const char *text, struct scope *s, struct item_filter *f, struct error *err)
+{
+	memset(s, 0, sizeof *s);
+	memset(f, 0, sizeof *f);
+	if (strlen(text) >= sizeof s->text)
+		return bad(err, "(too long)");
+	memcpy(s->text, text, strlen(text) + 1);
+	if (!strcmp(text, "all"))
+		return 0;
+	if (!strcmp(text, "overdue")) {
+		f->overdue = true;
+		return 0;
+	}
+	if (!strncmp(text, "owner:", 6) && text[6]) {
+		const char *h = text[6] == '@' ? text + 7 : text + 6;
+		json_t *a = json_pack("[s]", h);
+		char *j = a ? json_dumps(a, JSON_COMPACT) : NULL;
+		json_decref(a);
+		if (!j || strlen(j) >= sizeof s->owners_json) {
+			free(j);
+			return bad(err, text);
+		}
+		memcpy(s->owners_json, j, strlen(j) + 1);
+		free(j);
+		f->owners_json = s->owners_json;
+		return 0;
+	}
+	if (!strncmp(text, "incident:", 9) && text[9]) {
+		snprintf(s->incident, sizeof s->incident, "%s", text + 9);
+		f->incident = s->incident;
+		return 0;
+	}
+	if (!strncmp(text, "priority:", 9) && text[9]) {
+		unsigned mask = 0;
+		for (const char *p = text + 9; *p;) {
+			if ((p[0] == 'P' || p[0] == 'p') && p[1] >= '0' && p[1] <= '3')
+				mask |= 1u << (p[1] - '0');
+			else
+				return bad(err, text);
+			p += 2;
+			if (*p == ',')
+				p++;
+			else if (*p)
+				return bad(err, text);
+		}
+		f->priorities = mask;
+		return 0;
+	}
+	return bad(err, text);
+}

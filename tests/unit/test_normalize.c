@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "normalize.h"
 #include "tdate.h"
@@ -188,6 +189,56 @@ static void test_text_nfc(void **state)
 	TEXT("\u65e5\u672c\u8a9e  \u30c6\u30b9\u30c8", "\u65e5\u672c\u8a9e \u30c6\u30b9\u30c8");
 	TEXT("\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627",
 	     "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627");
+}
+
+/* norm_text skips NFC for text it judges already normalized; check that judgement against utf8proc
+ * over all of Unicode: every code point alone, every canonical decomposition (which NFC must compose
+ * back), and each code point after a base letter and before a combining mark. */
+/* False (and no check) if s is white space, which norm_text removes. */
+static bool check_nfc_agrees(const utf8proc_uint8_t *s)
+{
+	char *got = norm_text((const char *)s, strlen((const char *)s));
+	utf8proc_uint8_t *want = utf8proc_NFC(s);
+	assert_non_null(got);
+	assert_non_null(want);
+	if (got[0] != '\0' && strcmp(got, (const char *)want)) {
+		print_error("norm_text is not NFC for \"%s\"\n", (const char *)s);
+		fail();
+	}
+	bool space = got[0] == '\0';
+	free(want);
+	free(got);
+	return !space;
+}
+
+static void test_text_nfc_exhaustive(void **state)
+{
+	(void)state;
+	for (utf8proc_int32_t c = 1; c < 0x110000; c++) {
+		if (!utf8proc_codepoint_valid(c))
+			continue;
+		utf8proc_uint8_t s[32];
+		utf8proc_ssize_t n = utf8proc_encode_char(c, s);
+		s[n] = '\0';
+		bool space = !check_nfc_agrees(s);
+		const utf8proc_property_t *p = utf8proc_get_property(c);
+		if (p->decomp_seqindex != UINT16_MAX && p->decomp_type == 0) {
+			utf8proc_int32_t d[8];
+			int last = 0;
+			utf8proc_ssize_t k = utf8proc_decompose_char(c, d, 8, UTF8PROC_DECOMPOSE, &last);
+			utf8proc_ssize_t o = 0;
+			for (utf8proc_ssize_t i = 0; i < k && i < 8; i++)
+				o += utf8proc_encode_char(d[i], s + o);
+			s[o] = '\0';
+			check_nfc_agrees(s);
+		}
+		if (!space && ((c & 0xFF) == 0 || (c >= 0x300 && c < 0x3000))) {
+			s[0] = 'A';
+			n = utf8proc_encode_char(c, s + 1);
+			memcpy(s + 1 + n, "\xcc\x81", 3); /* U+0301 */
+			check_nfc_agrees(s);
+		}
+	}
 }
 
 static void test_text_invalid_utf8(void **state)
@@ -1160,6 +1211,7 @@ int main(void)
 	    cmocka_unit_test(test_text_ascii),
 	    cmocka_unit_test(test_text_unicode_spaces),
 	    cmocka_unit_test(test_text_nfc),
+	    cmocka_unit_test(test_text_nfc_exhaustive),
 	    cmocka_unit_test(test_text_invalid_utf8),
 	    cmocka_unit_test(test_text_long),
 	    cmocka_unit_test(test_label),

@@ -257,9 +257,27 @@ static const char *skip_lead_symbols(const char *p, const char *e)
 
 /* --- norm_text ----------------------------------------------------------------------------- */
 
+/*
+ * Whether a code point can be left out of NFC: text made only of such code points is already NFC.
+ * That holds when it has no canonical decomposition (so NFD leaves it alone) and can never be the
+ * second half of a canonical composition. Every second half is a combining mark (category M*, checked
+ * over all of Unicode in test_normalize.c) or a Hangul jamo, so: not a mark, combining class 0, no
+ * canonical decomposition, not Hangul. Everything below U+0300 qualifies; so do emoji and most symbols.
+ */
+static bool nfc_inert(int32_t cp)
+{
+	if (cp < 0x300)
+		return true;
+	if ((cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0xAC00 && cp <= 0xD7A3))
+		return false;
+	const utf8proc_property_t *p = utf8proc_get_property(cp);
+	bool canonical_decomposition = p->decomp_seqindex != UINT16_MAX && p->decomp_type == 0;
+	return p->combining_class == 0 && !canonical_decomposition && p->category != UTF8PROC_CATEGORY_MN &&
+	       p->category != UTF8PROC_CATEGORY_MC && p->category != UTF8PROC_CATEGORY_ME;
+}
+
 /* Slow path: any non-ASCII byte. Collapses white space code point by code point (invalid bytes become
- * U+FFFD), then applies NFC unless every code point is below U+0300 — such text is already NFC, since
- * nothing there decomposes canonically or combines with a preceding character. */
+ * U+FFFD), then applies NFC unless every code point is nfc_inert(). */
 static char *norm_text_unicode(const char *s, size_t n)
 {
 	if (n > (SIZE_MAX - 1) / 3)
@@ -283,7 +301,7 @@ static char *norm_text_unicode(const char *s, size_t n)
 			out[o++] = ' ';
 			pending = false;
 		}
-		if (cp >= 0x300)
+		if (!need_nfc && !nfc_inert(cp))
 			need_nfc = true;
 		o += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)out + o);
 	}

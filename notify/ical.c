@@ -139,7 +139,8 @@ static void put_description(struct render *r, const struct ical_feed *f, const s
 	}
 	rc |= buf_adds(&d, "\nStatus: ");
 	rc |= notify_text_clean(&d, it->status ? it->status : "open", false);
-	rc |= buf_printf(&d, "\nPriority: %s", notify_priority_name(it->priority));
+	if (it->priority >= 0 && it->priority <= 3)
+		rc |= buf_printf(&d, "\nPriority: %s", notify_priority_name(it->priority));
 	if (f->base_url && *f->base_url) {
 		rc |= buf_adds(&d, "\nLink: ");
 		rc |= notify_item_url(&d, f->base_url, it);

@@ -47,8 +47,11 @@ static int run_ical(int argc, char **argv)
 	char(*keys)[16] = calloc((size_t)n + 1, 16);
 	for (size_t i = 0; i < (size_t)n; i++)
 		sample_item(&items[i], i, incs[i], keys[i]);
-	struct ical_feed f = {.name = "Action items — test", .flavour = (enum ical_flavour)fl, .base_url = base,
-			      .items = items, .nitems = (size_t)n};
+	struct ical_feed f = {.name = "Action items — test",
+			      .flavour = (enum ical_flavour)fl,
+			      .base_url = base,
+			      .items = items,
+			      .nitems = (size_t)n};
 	struct buf b;
 	struct error err;
 	buf_init(&b, 0);
@@ -120,7 +123,8 @@ int main(int argc, char **argv)
 		snprintf(key, sizeof key, "%s-%ld", prefix, m);
 		struct notify_digest d = {
 		    .idempotency_key = key,
-		    .recipient_addr = inject ? "zoe@example.org>\r\nRCPT TO:<evil@example.org" : "zoe@example.org",
+		    .recipient_addr =
+			inject ? "zoe@example.org>\r\nRCPT TO:<evil@example.org" : "zoe@example.org",
 		    .recipient_name = "Zoë Ångström",
 		    .kind = "overdue",
 		    .items = items,

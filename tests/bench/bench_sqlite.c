@@ -1,0 +1,174 @@
+/*
+ * bench_sqlite — SQLite alone, for the import benchmark: inserts the rows an import produced into a
+ * new database with the real schema (the embedded migrations from schema/, applied by store_open()),
+ * with prepared statements in one transaction.
+ *
+ *   bench_sqlite SOURCE.db TARGET.db
+ *
+ * Untimed, it loads every incident and item of SOURCE.db (the database `tracker import` wrote) into
+ * memory. Timed, it creates TARGET.db (which must not exist), inserts those incidents and items and
+ * one 'created' event per item, and commits. Prints "sqlite: I incidents, N items, N events, S s".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "store.h"
+#include "banned.h"
+
+#define INC_COLS 11
+#define ITEM_COLS 24
+
+static const char inc_select[] =
+    "SELECT id, title, date, duration, severity, reporter, approved_by, review_date, "
+    "source, source_hash, imported_at FROM incidents ORDER BY rowid";
+static const char inc_insert[] = "INSERT INTO incidents (id, title, date, duration, severity, reporter, "
+				 "approved_by, review_date, source, source_hash, imported_at) "
+				 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+static const char item_select[] =
+    "SELECT id, incident_id, key, position, line, action, owners, owner, due, priority, status, status_raw, "
+    "extra, base_action, base_owners, base_due, base_priority, base_status, created_at, updated_at, "
+    "closed_at, sequence, snoozed_until, removed_at FROM items ORDER BY id";
+static const char item_insert[] =
+    "INSERT INTO items (id, incident_id, key, position, line, action, owners, owner, due, priority, status, "
+    "status_raw, extra, base_action, base_owners, base_due, base_priority, base_status, created_at, "
+    "updated_at, closed_at, sequence, snoozed_until, removed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)";
+static const char event_insert[] = "INSERT INTO events (item_id, incident_id, at, actor, source, kind) "
+				   "VALUES (?1, ?2, ?3, 'bench', 'import', 'created')";
+
+struct rows {
+	sqlite3_value **v; /* n * cols values */
+	size_t n, cap;
+	int cols;
+};
+
+static int load(struct store *st, const char *sql, int cols, struct rows *r, struct error *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s, sql, err) < 0)
+		return -1;
+	r->cols = cols;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (r->n == r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 1024;
+			sqlite3_value **v = realloc(r->v, cap * (size_t)cols * sizeof *v);
+			if (!v) {
+				sqlite3_finalize(s);
+				return error_set(err, ERR_IO, "out of memory");
+			}
+			r->v = v;
+			r->cap = cap;
+		}
+		for (int c = 0; c < cols; c++)
+			r->v[r->n * (size_t)cols + (size_t)c] = sqlite3_value_dup(sqlite3_column_value(s, c));
+		r->n++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_error(st, err, "reading the source database");
+	return 0;
+}
+
+static void rows_free(struct rows *r)
+{
+	for (size_t i = 0; i < r->n * (size_t)r->cols; i++)
+		sqlite3_value_free(r->v[i]);
+	free(r->v);
+}
+
+/* Inserts every row of r with `sql` (which binds the first `nbind` columns). */
+static int insert_all(struct store *st, const char *sql, const struct rows *r, int nbind, struct error *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s, sql, err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->n; i++) {
+		for (int c = 0; c < nbind; c++)
+			sqlite3_bind_value(s, c + 1, r->v[i * (size_t)r->cols + (size_t)c]);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			sqlite3_finalize(s);
+			return store_error(st, err, "insert");
+		}
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int insert_events(struct store *st, const struct rows *items, struct error *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s, event_insert, err) < 0)
+		return -1;
+	for (size_t i = 0; i < items->n; i++) {
+		sqlite3_value *const *row = &items->v[i * (size_t)items->cols];
+		sqlite3_bind_value(s, 1, row[0]);  /* item id */
+		sqlite3_bind_value(s, 2, row[1]);  /* incident id */
+		sqlite3_bind_value(s, 3, row[18]); /* created_at */
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			sqlite3_finalize(s);
+			return store_error(st, err, "insert event");
+		}
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: bench_sqlite SOURCE.db TARGET.db\n");
+		return 2;
+	}
+	if (access(argv[2], F_OK) == 0) {
+		fprintf(stderr, "bench_sqlite: %s exists; give a new path\n", argv[2]);
+		return 2;
+	}
+	struct store src = {0}, dst = {0};
+	struct rows incs = {0}, items = {0};
+	struct error err;
+	error_init(&err);
+	int rc = 1;
+	if (store_open(&src, argv[1], STORE_READONLY, 5000, &err) < 0 ||
+	    load(&src, inc_select, INC_COLS, &incs, &err) < 0 ||
+	    load(&src, item_select, ITEM_COLS, &items, &err) < 0)
+		goto out;
+	store_close(&src);
+
+	double t0 = now_s();
+	if (store_open(&dst, argv[2], 0, 5000, &err) < 0 || store_begin(&dst, &err) < 0)
+		goto out;
+	if (insert_all(&dst, inc_insert, &incs, INC_COLS, &err) < 0 ||
+	    insert_all(&dst, item_insert, &items, ITEM_COLS, &err) < 0 ||
+	    insert_events(&dst, &items, &err) < 0) {
+		store_rollback(&dst);
+		goto out;
+	}
+	if (store_commit(&dst, &err) < 0)
+		goto out;
+	store_close(&dst);
+	printf("sqlite: %zu incidents, %zu items, %zu events, %.3f s\n", incs.n, items.n, items.n,
+	       now_s() - t0);
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "bench_sqlite: %s\n", err.msg);
+	store_close(&src);
+	store_close(&dst);
+	rows_free(&incs);
+	rows_free(&items);
+	return rc;
+}

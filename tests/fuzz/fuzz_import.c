@@ -1,5 +1,5 @@
 /*
- * fuzz_import — libFuzzer target for the post-mortem reader (input checks, md4c walk, import rules):
+ * fuzz_import — libFuzzer target for the post-mortem reader (input checks, cmark-gfm walk, import rules):
  * any bytes must give either an accepted document or a rejection with errors, never a crash, a leak
  * or a read out of bounds, and what is returned must hold the invariants import.h promises.
  *

@@ -211,10 +211,13 @@ static int bind_item_common(sqlite3_stmt *s, const struct vals *v, int first)
 	/* action, owners, owner, due, priority, status at `first`.. */
 	store_bind_text(s, first, v->v[F_ACTION]);
 	store_bind_text(s, first + 1, v->v[F_OWNERS]);
-	json_t *a = json_loads(v->v[F_OWNERS], 0, NULL);
-	const char *owner = json_string_value(json_array_get(a, 0));
-	store_bind_text(s, first + 2, owner);
-	json_decref(a);
+	if (!strcmp(v->v[F_OWNERS], "[]")) {
+		sqlite3_bind_null(s, first + 2);
+	} else {
+		json_t *a = json_loads(v->v[F_OWNERS], 0, NULL);
+		store_bind_text(s, first + 2, json_string_value(json_array_get(a, 0)));
+		json_decref(a);
+	}
 	store_bind_text(s, first + 3, v->v[F_DUE]);
 	if (v->v[F_PRIORITY])
 		sqlite3_bind_int(s, first + 4, v->v[F_PRIORITY][0] - '0');

@@ -24,7 +24,7 @@ PARSE=$BUILDDIR/tests/bench_parse
 SQL=$BUILDDIR/tests/bench_sqlite
 GNU_TIME=/usr/bin/time
 
-for b in "$TRACKER_BIN" "$GEN" "$MD4C" "$SQL"; do
+for b in "$TRACKER_BIN" "$GEN" "$PARSE" "$SQL"; do
 	[[ -x $b ]] || {
 		echo "import_bench: $b not built (cmake --build $BUILDDIR)" >&2
 		exit 2

@@ -16,6 +16,9 @@
 
 #include "banned.h"
 
+static int add_plain(void *ctx, int32_t cp, const char *bytes, size_t n);
+static int (*const add_plain_fn)(void *, int32_t, const char *, size_t) = add_plain;
+
 /* Calls fn(ctx, codepoint, bytes, n) for each valid, non-control character of s; invalid sequences
  * yield U+FFFD. */
 static int clean_walk(const char *s, bool keep_newline, int (*fn)(void *, int32_t, const char *, size_t),
@@ -24,6 +27,19 @@ static int clean_walk(const char *s, bool keep_newline, int (*fn)(void *, int32_
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	size_t left = strlen(s);
 	while (left > 0) {
+		if (fn == add_plain_fn) {
+			/* fast path: a run of printable ASCII is appended at once */
+			size_t run = 0;
+			while (run < left && p[run] >= 0x20 && p[run] < 0x7F)
+				run++;
+			if (run) {
+				if (buf_add(ctx, p, run) < 0)
+					return -1;
+				p += run;
+				left -= run;
+				continue;
+			}
+		}
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t n = utf8proc_iterate(p, (utf8proc_ssize_t)left, &cp);
 		if (n <= 0) {

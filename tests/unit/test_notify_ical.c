@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libical/ical.h>
+
 #include "notify.h"
 #include "tdate.h"
 #include "../tools/sample_items.h"
@@ -90,6 +92,10 @@ static void test_golden_events(void **state)
 	render(&b, ICAL_EVENTS, items, N);
 	check_lines(&b);
 	golden("events.ics", &b);
+	icalcomponent *cal = icalparser_parse_string(b.data);
+	assert_non_null(cal);
+	assert_int_equal(icalcomponent_count_components(cal, ICAL_VEVENT_COMPONENT), 10);
+	icalcomponent_free(cal);
 	/* closed items and items without a due date are not events */
 	assert_null(strstr(b.data, "INC-2026-03-01-040#5)")); /* status done */
 	assert_null(strstr(b.data, "INC-2026-03-01-040#6)")); /* wont_do */
@@ -177,6 +183,17 @@ static void test_sanitised_text(void **state)
 	assert_non_null(strstr(b.data, "Owner: owner"));
 	assert_non_null(strstr(b.data, "DTEND;VALUE=DATE:20260201\r\n"));
 	assert_non_null(strstr(b.data, "DTSTAMP:19700101T000000Z\r\n"));
+	/* libical's parser reads back exactly the cleaned text */
+	icalcomponent *cal = icalparser_parse_string(b.data);
+	assert_non_null(cal);
+	icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+	assert_non_null(ev);
+	assert_string_equal(icalcomponent_get_summary(ev),
+			    "[P1] aBEGIN:VEVENT \xEF\xBF\xBD( semi; comma, back\\slash (INC-1#1)");
+	assert_non_null(
+	    strstr(icalcomponent_get_description(ev), "Owner: owner\nIncident: INC-1\nStatus: open"));
+	assert_null(icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT));
+	icalcomponent_free(cal);
 	const char *p = b.data;
 	int begins = 0;
 	while ((p = strstr(p, "\r\nBEGIN:VEVENT")))

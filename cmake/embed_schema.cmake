@@ -1,7 +1,8 @@
 # Turns schema/NNNN_name.sql files into a C array of {version, name, sql}.
-# Invoked as: cmake -DOUT=file.c -DFILES="a.sql;b.sql" -P embed_schema.cmake
+# Invoked as: cmake -DOUT=file.c -DFILES="a.sql|b.sql" -P embed_schema.cmake
 set(body "/* Generated from the schema directory by cmake/embed_schema.cmake. Do not edit. */\n")
 string(APPEND body "#include \"migrate.h\"\n\nconst struct migration store_migrations[] = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
 set(count 0)
 set(expect 1)
 foreach(f IN LISTS FILES)

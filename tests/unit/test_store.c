@@ -1,0 +1,145 @@
+/*
+ * test_store.c — opening databases: migrations upgrade an older file in one step, a newer schema is
+ * refused, a new file is 0600 in a directory we make, and the connection settings hold.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "migrate.h"
+#include "store.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/tracker-test-store-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int pragma_int(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void test_new_file(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/a/b/tracker.db", dir);
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(store_open(&st, path, 0, 1000, &err), 0);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(pragma_int(&st, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(pragma_int(&st, "PRAGMA foreign_keys"), 1);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(st.db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	store_close(&st);
+}
+
+static void test_upgrade_from_first_version(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/old.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, store_migrations[0].sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "PRAGMA user_version = 1; INSERT INTO incidents (id, source, "
+				      "source_hash, imported_at) VALUES ('INC-2026-01-01-1', '/x', 'h', 't')",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	struct store st;
+	struct error err;
+	error_init(&err);
+	/* read-only opening does not upgrade behind the user's back */
+	assert_int_equal(store_open(&st, path, STORE_READONLY, 1000, &err), -1);
+	assert_non_null(strstr(err.msg, "needs upgrading"));
+	error_init(&err);
+	assert_int_equal(store_open(&st, path, 0, 1000, &err), 0);
+	assert_int_equal(pragma_int(&st, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(pragma_int(&st, "SELECT count(*) FROM incidents"), 1); /* data kept */
+	assert_int_equal(pragma_int(&st, "SELECT count(*) FROM outbox"), 0);    /* new table there */
+	store_close(&st);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/new.db", dir);
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(store_open(&st, path, 0, 1000, &err), 0);
+	assert_int_equal(sqlite3_exec(st.db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+	store_close(&st);
+	assert_int_equal(store_open(&st, path, 0, 1000, &err), -1);
+	assert_non_null(strstr(err.msg, "newer than this tracker knows"));
+	assert_int_equal(err.kind, ERR_STORE);
+}
+
+static void test_resolve_path(void **state)
+{
+	(void)state;
+	unsetenv("TRACKER_DB");
+	setenv("XDG_DATA_HOME", "/xdg", 1);
+	char *p = store_resolve_path(NULL, NULL);
+	assert_string_equal(p, "/xdg/tracker/tracker.db");
+	free(p);
+	setenv("TRACKER_DB", "/env.db", 1);
+	p = store_resolve_path(NULL, NULL);
+	assert_string_equal(p, "/env.db");
+	free(p);
+	p = store_resolve_path("/cli.db", NULL);
+	assert_string_equal(p, "/cli.db");
+	free(p);
+	unsetenv("TRACKER_DB");
+	unsetenv("XDG_DATA_HOME");
+	setenv("HOME", "/home/u", 1);
+	p = store_resolve_path(NULL, NULL);
+	assert_string_equal(p, "/home/u/.local/share/tracker/tracker.db");
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_new_file),
+	    cmocka_unit_test(test_upgrade_from_first_version),
+	    cmocka_unit_test(test_newer_schema_refused),
+	    cmocka_unit_test(test_resolve_path),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -176,11 +176,11 @@ fail:
 	return -1;
 }
 
-static int configure(struct store *st, long busy_timeout_ms, bool memory, struct error *err)
+static int configure(struct store *st, long busy_timeout_ms, bool memory, bool readonly, struct error *err)
 {
 	sqlite3_busy_timeout(st->db, (int)(busy_timeout_ms > 0 ? busy_timeout_ms : 5000));
 	sqlite3_extended_result_codes(st->db, 1);
-	if (!memory && store_exec(st, "PRAGMA journal_mode = WAL", err) < 0)
+	if (!memory && !readonly && store_exec(st, "PRAGMA journal_mode = WAL", err) < 0)
 		return -1;
 	if (store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192",
 		       err) < 0)
@@ -212,7 +212,7 @@ int store_open(struct store *st, const char *path, int flags, long busy_timeout_
 			  st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;
 	}
-	if (configure(st, busy_timeout_ms, false, err) < 0 || migrate(st, readonly, err) < 0) {
+	if (configure(st, busy_timeout_ms, false, readonly, err) < 0 || migrate(st, readonly, err) < 0) {
 		if (!strstr(err->msg, path))
 			error_prefix(err, "%s", path);
 		goto fail;
@@ -228,7 +228,7 @@ int store_open_memory(struct store *st, struct error *err)
 	st->path = strdup(":memory:");
 	if (sqlite3_open_v2(":memory:", &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 		SQLITE_OK ||
-	    configure(st, 1000, true, err) < 0 || migrate(st, false, err) < 0) {
+	    configure(st, 1000, true, false, err) < 0 || migrate(st, false, err) < 0) {
 		if (err->kind == ERR_NONE)
 			store_error(st, err, "opening in-memory database");
 		store_close(st);

@@ -1,0 +1,183 @@
+/*
+ * actionlink.c — HMAC-signed action links and the server secret (see actionlink.h).
+ */
+#include "actionlink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tokens.h"
+#include "banned.h"
+
+char *action_secret_path(const char *configured, const char *db_path)
+{
+	if (configured && *configured)
+		return strdup(configured);
+	struct buf b;
+	buf_init(&b, 8192);
+	const char *slash = db_path ? strrchr(db_path, '/') : NULL;
+	if (slash)
+		buf_add(&b, db_path, (size_t)(slash - db_path + 1));
+	if (buf_adds(&b, "server.secret") < 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+static int create_secret(const char *path, struct error *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[32];
+	char text[66];
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		return error_set(err, ERR_IO, "cannot get random bytes for the server secret");
+	for (size_t i = 0; i < sizeof raw; i++) {
+		text[2 * i] = hex[raw[i] >> 4];
+		text[2 * i + 1] = hex[raw[i] & 15];
+	}
+	text[64] = '\n';
+	text[65] = '\0';
+	OPENSSL_cleanse(raw, sizeof raw);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		OPENSSL_cleanse(text, sizeof text);
+		if (errno == EEXIST)
+			return 0; /* someone else made it first: read theirs */
+		return error_set(err, ERR_IO, "%s: cannot create the server secret: %s", path,
+				 strerror(errno));
+	}
+	ssize_t n = write(fd, text, 65);
+	OPENSSL_cleanse(text, sizeof text);
+	if (n != 65 || fsync(fd) != 0) {
+		close(fd);
+		unlink(path);
+		return error_set(err, ERR_IO, "%s: cannot write the server secret", path);
+	}
+	close(fd);
+	return 0;
+}
+
+int action_secret_load(const char *path, struct action_secret *s, struct error *err)
+{
+	memset(s, 0, sizeof *s);
+	if (access(path, F_OK) != 0 && create_secret(path, err) < 0)
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, ERR_CONFIG, "%s: cannot read the server secret: %s", path,
+				 strerror(errno));
+	char text[ACTION_SECRET_MAX + 2];
+	ssize_t n = read(fd, text, sizeof text);
+	close(fd);
+	if (n < 0)
+		return error_set(err, ERR_CONFIG, "%s: cannot read the server secret: %s", path,
+				 strerror(errno));
+	size_t len = 0;
+	while (len < (size_t)n && text[len] != '\n' && text[len] != '\r')
+		len++;
+	int rc = 0;
+	if (len < 32 || len > ACTION_SECRET_MAX)
+		rc = error_set(err, ERR_CONFIG,
+			       "%s: the server secret must be one line of 32 to %d bytes (delete the file to "
+			       "have a new one made)",
+			       path, ACTION_SECRET_MAX);
+	else {
+		memcpy(s->key, text, len);
+		s->len = len;
+	}
+	OPENSSL_cleanse(text, sizeof text);
+	return rc;
+}
+
+void action_secret_wipe(struct action_secret *s)
+{
+	OPENSSL_cleanse(s->key, sizeof s->key);
+	s->len = 0;
+}
+
+bool action_known(const char *action)
+{
+	return !strcmp(action, "done") || !strcmp(action, "snooze");
+}
+
+void action_sign(const struct action_secret *s, const char *action, const char *item_ref, int64_t expiry,
+		 const char *nonce, char out[static ACTION_SIG_CHARS + 1])
+{
+	struct buf msg;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	buf_init(&msg, 8192);
+	buf_printf(&msg, "tracker-act-v1\n%s\n%s\n%" PRId64 "\n%s", action, item_ref, expiry, nonce);
+	HMAC(EVP_sha256(), s->key, (int)s->len, (const unsigned char *)buf_cstr(&msg), msg.len, md, &mdlen);
+	token_base64url(md, 32, out);
+	buf_release(&msg);
+}
+
+static int pct_encode(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned char c = *p;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '.' || c == '_' || c == '~') {
+			if (buf_addc(out, (char)c) < 0)
+				return -1;
+		} else if (buf_addc(out, '%') < 0 || buf_addc(out, hex[c >> 4]) < 0 ||
+			   buf_addc(out, hex[c & 15]) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int action_link_make(const struct action_secret *s, const char *base_url, const char *action,
+		     const char *item_ref, int64_t expiry, struct buf *out, struct error *err)
+{
+	unsigned char raw[16];
+	char nonce[ACTION_NONCE_CHARS + 2], sig[ACTION_SIG_CHARS + 1];
+	if (!action_known(action))
+		return error_set(err, ERR_USAGE, "unknown action \"%s\" (done or snooze)", action);
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		return error_set(err, ERR_IO, "cannot get random bytes for a link nonce");
+	token_base64url(raw, sizeof raw, nonce);
+	action_sign(s, action, item_ref, expiry, nonce, sig);
+	size_t blen = base_url ? strlen(base_url) : 0;
+	while (blen && base_url[blen - 1] == '/')
+		blen--;
+	if ((blen && buf_add(out, base_url, blen) < 0) || buf_printf(out, "/act/%s/", action) < 0 ||
+	    pct_encode(out, item_ref) < 0 || buf_printf(out, "/%" PRId64 "/%s/%s", expiry, nonce, sig) < 0)
+		return error_set(err, ERR_IO, "action link too long");
+	return 0;
+}
+
+int action_link_verify(const struct action_secret *s, const char *action, const char *item_ref,
+		       const char *expiry_text, const char *nonce, const char *sig, int64_t now,
+		       int64_t *expiry, struct error *err)
+{
+	char want[ACTION_SIG_CHARS + 1];
+	char *end;
+	errno = 0;
+	long long e = strtoll(expiry_text, &end, 10);
+	if (errno || end == expiry_text || *end || e <= 0)
+		return error_set(err, ERR_DATA, "bad link");
+	if (!action_known(action) || strlen(nonce) != ACTION_NONCE_CHARS || strlen(sig) != ACTION_SIG_CHARS)
+		return error_set(err, ERR_DATA, "bad link");
+	action_sign(s, action, item_ref, (int64_t)e, nonce, want);
+	if (CRYPTO_memcmp(want, sig, ACTION_SIG_CHARS) != 0)
+		return error_set(err, ERR_DATA, "bad signature");
+	if ((int64_t)e < now)
+		return error_set(err, ERR_DATA, "expired");
+	*expiry = (int64_t)e;
+	return 0;
+}

@@ -1,0 +1,181 @@
+/*
+ * cmd_feed.c — `tracker feed create|list|revoke`: private calendar subscriptions (tokens.h).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "commands.h"
+#include "table.h"
+#include "tokens.h"
+#include "banned.h"
+
+static const char usage[] =
+    "usage: tracker feed create --scope SCOPE [--todo] [--name NAME]\n"
+    "       tracker feed list [--all]\n"
+    "       tracker feed revoke ID\n"
+    "\n"
+    "Private calendar feeds served by `tracker serve` at /feeds/<token>.ics. `create` prints the\n"
+    "https:// and webcal:// URLs once (from [server] base_url); only a hash of the token is kept, so\n"
+    "a lost URL cannot be shown again: revoke it and create another.\n"
+    "\n"
+    "      --scope SCOPE  all, overdue, owner:HANDLE, incident:ID or priority:P0,P1\n"
+    "      --todo         VTODO tasks instead of all-day events\n"
+    "      --name NAME    the calendar's name (default: \"Action items (SCOPE)\")\n"
+    "      --all          list revoked feeds too\n"
+    "  -h, --help         show this help\n";
+
+/* Prints the URLs of a feed path; notes go to stderr. Shared with the dashboard's wording. */
+static void print_urls(struct ctx *c, const char *token)
+{
+	const char *base = c->cfg.server_base_url;
+	if (!base || !*base) {
+		fprintf(c->out, "/feeds/%s.ics\n", token);
+		fprintf(c->err,
+			"tracker: [server] base_url is not set, so only the path is shown; subscribe to\n"
+			"  <the server's URL>/feeds/%s.ics (set base_url to print whole URLs)\n",
+			"<token>");
+		return;
+	}
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	fprintf(c->out, "%.*s/feeds/%s.ics\n", (int)n, base, token);
+	const char *rest = !strncmp(base, "https://", 8)  ? base + 8
+			   : !strncmp(base, "http://", 7) ? base + 7
+							  : NULL;
+	if (rest)
+		fprintf(c->out, "webcal://%.*s/feeds/%s.ics\n", (int)(n - (size_t)(rest - base)), rest,
+			token);
+}
+
+static int create(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"scope", required_argument, NULL, 's'},
+					     {"todo", no_argument, NULL, 't'},
+					     {"name", required_argument, NULL, 'N'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *scope = NULL, *name = NULL;
+	bool todo = false;
+	int o;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			scope = optarg;
+			break;
+		case 't':
+			todo = true;
+			break;
+		case 'N':
+			name = optarg;
+			break;
+		case 'h':
+			fputs(usage, c->out);
+			return EXIT_OK;
+		default:
+			fputs(usage, c->err);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(c, "feed create: unexpected argument \"%s\"", argv[optind]);
+	if (!scope)
+		return cli_usage_error(c, "feed create: --scope is required (e.g. --scope owner:alice)");
+	struct buf title;
+	buf_init(&title, 1024);
+	if (!name) {
+		buf_printf(&title, "Action items (%s)", scope);
+		name = buf_cstr(&title);
+	}
+	struct error err;
+	error_init(&err);
+	char token[TOKEN_CHARS + 1];
+	int64_t id;
+	int rc = EXIT_OK;
+	if (feed_create(&c->st, name, scope, todo ? "todo" : "events", c->now, token, &id, &err) < 0) {
+		rc = cli_fail(c, &err);
+	} else {
+		print_urls(c, token);
+		fprintf(
+		    c->err,
+		    "tracker: feed %lld created (%s). The URL is shown only now and is the only key to the "
+		    "feed; revoke it with: tracker feed revoke %lld\n",
+		    (long long)id, scope, (long long)id);
+	}
+	memset(token, 0, sizeof token);
+	buf_release(&title);
+	return rc;
+}
+
+static int list_row(const struct feed_row *f, void *ud)
+{
+	struct table *t = ud;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)f->id);
+	const char *cells[] = {id,         f->name,       f->scope,
+			       f->flavour, f->created_at, f->revoked_at ? f->revoked_at : "-"};
+	return table_add(t, cells, NULL) < 0;
+}
+
+static int list(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	bool all = false;
+	int o;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (o == 'a')
+			all = true;
+		else if (o == 'h')
+			return fputs(usage, c->out), EXIT_OK;
+		else
+			return fputs(usage, c->err), EXIT_USAGE;
+	}
+	if (optind < argc)
+		return cli_usage_error(c, "feed list: unexpected argument \"%s\"", argv[optind]);
+	static const char *const h[] = {"ID", "NAME", "SCOPE", "FLAVOUR", "CREATED", "REVOKED"};
+	struct table *t = table_new(6, h);
+	struct error err;
+	error_init(&err);
+	int rc = EXIT_OK;
+	if (feed_list(&c->st, all, list_row, t, &err) < 0)
+		rc = cli_fail(c, &err);
+	else
+		table_print(t, c->out);
+	table_free(t);
+	return rc;
+}
+
+static int revoke(struct ctx *c, int argc, char **argv)
+{
+	if (argc != 2)
+		return cli_usage_error(c, "feed revoke: give one feed id (see tracker feed list)");
+	char *end;
+	long long id = strtoll(argv[1], &end, 10);
+	if (*end || id <= 0)
+		return cli_usage_error(c, "feed revoke: \"%s\" is not a feed id", argv[1]);
+	struct error err;
+	error_init(&err);
+	if (feed_revoke(&c->st, id, c->now, &err) < 0)
+		return cli_fail(c, &err);
+	fprintf(c->out, "feed %lld revoked\n", id);
+	return EXIT_OK;
+}
+
+int cmd_feed(struct ctx *c, int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(usage, argc < 2 ? c->err : c->out);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (!strcmp(argv[1], "create"))
+		return create(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return list(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "revoke"))
+		return revoke(c, argc - 1, argv + 1);
+	return cli_usage_error(c, "feed: unknown verb \"%s\" (create, list or revoke)", argv[1]);
+}

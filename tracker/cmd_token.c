@@ -1,0 +1,144 @@
+/*
+ * cmd_token.c — `tracker token create|list|revoke`: bearer tokens for the HTTP API and the dashboard.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "table.h"
+#include "tokens.h"
+#include "banned.h"
+
+static const char usage[] =
+    "usage: tracker token create --name NAME [--read-only]\n"
+    "       tracker token list [--all]\n"
+    "       tracker token revoke ID\n"
+    "\n"
+    "Bearer tokens for the HTTP API (Authorization: Bearer TOKEN) and the dashboard's login. `create`\n"
+    "prints the token once; only its hash is kept. Changes made with a token are recorded in the\n"
+    "history with source \"api\" and the token's name as the actor. A read-only token cannot change items.\n"
+    "\n"
+    "      --name NAME    who holds the token (recorded as the actor)\n"
+    "      --read-only    reading only: POST requests get 403\n"
+    "      --all          list revoked tokens too\n"
+    "  -h, --help         show this help\n";
+
+static int create(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"name", required_argument, NULL, 'N'},
+					     {"read-only", no_argument, NULL, 'r'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *name = NULL;
+	bool ro = false;
+	int o;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'N':
+			name = optarg;
+			break;
+		case 'r':
+			ro = true;
+			break;
+		case 'h':
+			fputs(usage, c->out);
+			return EXIT_OK;
+		default:
+			fputs(usage, c->err);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(c, "token create: unexpected argument \"%s\"", argv[optind]);
+	if (!name)
+		return cli_usage_error(c, "token create: --name is required");
+	struct error err;
+	error_init(&err);
+	char token[TOKEN_CHARS + 1];
+	int64_t id;
+	if (apitoken_create(&c->st, name, ro, c->now, token, &id, &err) < 0)
+		return cli_fail(c, &err);
+	fprintf(c->out, "%s\n", token);
+	fprintf(
+	    c->err,
+	    "tracker: token %lld created for %s (%s). It is shown only now; revoke it with: tracker token "
+	    "revoke %lld\n",
+	    (long long)id, name, ro ? "read-only" : "read-write", (long long)id);
+	memset(token, 0, sizeof token);
+	return EXIT_OK;
+}
+
+static int list_row(const struct api_token *t, void *ud)
+{
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)t->id);
+	const char *cells[] = {id,
+			       t->name,
+			       t->read_only ? "read-only" : "read-write",
+			       t->created_at,
+			       t->last_used_at ? t->last_used_at : "-",
+			       t->revoked_at ? t->revoked_at : "-"};
+	return table_add(ud, cells, NULL) < 0;
+}
+
+static int list(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	bool all = false;
+	int o;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (o == 'a')
+			all = true;
+		else if (o == 'h')
+			return fputs(usage, c->out), EXIT_OK;
+		else
+			return fputs(usage, c->err), EXIT_USAGE;
+	}
+	if (optind < argc)
+		return cli_usage_error(c, "token list: unexpected argument \"%s\"", argv[optind]);
+	static const char *const h[] = {"ID", "NAME", "ACCESS", "CREATED", "LAST USED", "REVOKED"};
+	struct table *t = table_new(6, h);
+	struct error err;
+	error_init(&err);
+	int rc = EXIT_OK;
+	if (apitoken_list(&c->st, all, list_row, t, &err) < 0)
+		rc = cli_fail(c, &err);
+	else
+		table_print(t, c->out);
+	table_free(t);
+	return rc;
+}
+
+static int revoke(struct ctx *c, int argc, char **argv)
+{
+	if (argc != 2)
+		return cli_usage_error(c, "token revoke: give one token id (see tracker token list)");
+	char *end;
+	long long id = strtoll(argv[1], &end, 10);
+	if (*end || id <= 0)
+		return cli_usage_error(c, "token revoke: \"%s\" is not a token id", argv[1]);
+	struct error err;
+	error_init(&err);
+	if (apitoken_revoke(&c->st, id, c->now, &err) < 0)
+		return cli_fail(c, &err);
+	fprintf(c->out, "token %lld revoked\n", id);
+	return EXIT_OK;
+}
+
+int cmd_token(struct ctx *c, int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(usage, argc < 2 ? c->err : c->out);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (!strcmp(argv[1], "create"))
+		return create(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return list(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "revoke"))
+		return revoke(c, argc - 1, argv + 1);
+	return cli_usage_error(c, "token: unknown verb \"%s\" (create, list or revoke)", argv[1]);
+}

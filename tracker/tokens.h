@@ -1,0 +1,74 @@
+/*
+ * tokens — secrets handed to people: calendar feed tokens and API bearer tokens.
+ *
+ * A token is 32 bytes from OpenSSL's RAND_bytes, written as unpadded base64url (43 characters). It is
+ * shown once, when created; the database keeps only its SHA-256 (lowercase hex, `token_hash`), so a
+ * copy of the database gives no working token. Lookups hash the presented token, find the row by the
+ * hash (an index lookup) and compare the stored and computed hashes with CRYPTO_memcmp.
+ *
+ * feeds: a calendar subscription (scope as in scope.h, flavour "events" or "todo", a name).
+ * api_tokens: a bearer token for /api/v1 and the dashboard, with a name (the actor recorded in the
+ * history for changes made with it) and a read-only flag. Revoking sets revoked_at; rows are kept.
+ *
+ * Every function takes the caller's open store; writers run in their own BEGIN IMMEDIATE transaction.
+ * Lookups return 0 (found), 1 (no such token, or revoked) or -1 (database error, err filled).
+ */
+#ifndef TRACKER_TOKENS_H
+#define TRACKER_TOKENS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "store.h"
+
+#define TOKEN_CHARS 43 /* base64url of 32 bytes, no padding */
+
+/* Writes a fresh token (TOKEN_CHARS characters and a NUL). */
+int token_generate(char out[static TOKEN_CHARS + 1], struct error *err);
+/* Lowercase hex SHA-256 of `len` bytes of `s` (65 bytes with the NUL). */
+void token_hash_hex(const char *s, size_t len, char out[static 65]);
+/* Unpadded base64url of `n` bytes; `out` holds 4 * ((n + 2) / 3) + 1 bytes. */
+void token_base64url(const unsigned char *in, size_t n, char *out);
+/* True when `s` has the shape of a token (TOKEN_CHARS base64url characters). */
+bool token_well_formed(const char *s, size_t len);
+
+struct feed_row {
+	int64_t id;
+	char *name, *scope, *flavour, *created_at, *revoked_at;
+};
+
+/* Creates a feed; `token` receives the token to show once. The scope is checked with scope_parse(),
+ * the flavour must be "events" or "todo". */
+int feed_create(struct store *st, const char *name, const char *scope, const char *flavour, int64_t now,
+		char token[static TOKEN_CHARS + 1], int64_t *id, struct error *err);
+/* Calls cb for each feed (revoked ones too when `all`), by id. */
+int feed_list(struct store *st, bool all, int (*cb)(const struct feed_row *f, void *ud), void *ud,
+	      struct error *err);
+/* Revokes feed `id`: ERR_DATA if there is none or it is already revoked. */
+int feed_revoke(struct store *st, int64_t id, int64_t now, struct error *err);
+/* The live feed whose token hash is `hash_hex`; fills *out (release with feed_row_release). */
+int feed_lookup_hash(struct store *st, const char *hash_hex, struct feed_row *out, struct error *err);
+void feed_row_release(struct feed_row *f);
+
+struct api_token {
+	int64_t id;
+	char *name;
+	bool read_only;
+	char *created_at, *revoked_at, *last_used_at;
+};
+
+int apitoken_create(struct store *st, const char *name, bool read_only, int64_t now,
+		    char token[static TOKEN_CHARS + 1], int64_t *id, struct error *err);
+int apitoken_list(struct store *st, bool all, int (*cb)(const struct api_token *t, void *ud), void *ud,
+		  struct error *err);
+int apitoken_revoke(struct store *st, int64_t id, int64_t now, struct error *err);
+/* The live API token `token` (as presented); 1 when unknown or revoked. */
+int apitoken_lookup(struct store *st, const char *token, size_t len, struct api_token *out,
+		    struct error *err);
+/* Records a use (last_used_at = now) unless one was recorded in the last minute. */
+int apitoken_touch(struct store *st, int64_t id, int64_t now, struct error *err);
+void apitoken_release(struct api_token *t);
+
+#endif

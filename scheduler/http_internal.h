@@ -127,6 +127,9 @@ enum MHD_Result http_send_json(struct http_impl *s, struct MHD_Connection *c, st
 int http_auth(struct http_impl *s, struct store *st, struct MHD_Connection *c, bool allow_cookie,
 	      struct api_token *out);
 
+/* The row id of "INC-…#KEY" (exact match), 0 when there is none, -1 on a database error. */
+int64_t http_find_item(struct store *st, const char *ref);
+
 /* HTML helpers (http_dash.c). */
 int html_esc(struct buf *b, const char *s);
 int html_page_start(struct buf *b, const char *title);

@@ -1,0 +1,434 @@
+/*
+ * http_api.c — the JSON API under /api/v1 (see http.h). Items use the `tracker list --format json`
+ * schema (item_to_json), incidents the `tracker incidents --format json` one. Every request needs an
+ * API token (Authorization: Bearer); changes need a read-write token and go through
+ * itemchange_apply() with source "api" and the token's name as the actor.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_internal.h"
+#include "itemchange.h"
+#include "items.h"
+#include "model.h"
+#include "tdate.h"
+#include "banned.h"
+
+struct query {
+	struct item_filter f;
+	json_t *owners;
+	char before[11];
+	char bad[300];
+	int64_t now;
+	bool has_now;
+};
+
+static bool parse_bool(const char *v, bool *out)
+{
+	if (!v || !*v || !strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no")) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+/* "P0,P1" or "0,1" → mask; -1 when bad. */
+static int parse_mask(const char *v, bool priorities)
+{
+	int mask = 0;
+	const char *p = v;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char w[32];
+		if (n == 0 || n >= sizeof w)
+			return -1;
+		memcpy(w, p, n);
+		w[n] = '\0';
+		if (priorities) {
+			const char *d = (w[0] == 'P' || w[0] == 'p') ? w + 1 : w;
+			if (d[0] < '0' || d[0] > '3' || d[1])
+				return -1;
+			mask |= 1 << (d[0] - '0');
+		} else {
+			int st = status_from_name(w);
+			if (st < 0)
+				return -1;
+			mask |= 1 << st;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return mask;
+}
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct query *q = cls;
+	bool b;
+	int m;
+	if (q->bad[0])
+		return MHD_NO;
+	const char *v = value ? value : "";
+	if (!strcmp(key, "owner")) {
+		const char *p = v;
+		while (*p) {
+			size_t n = strcspn(p, ",");
+			if (n) {
+				const char *h = *p == '@' ? p + 1 : p;
+				json_array_append_new(q->owners, json_stringn(h, n - (size_t)(h - p)));
+			}
+			p += n;
+			if (*p)
+				p++;
+		}
+	} else if (!strcmp(key, "priority") && (m = parse_mask(v, true)) >= 0) {
+		q->f.priorities = (unsigned)m;
+	} else if (!strcmp(key, "status") && (m = parse_mask(v, false)) >= 0) {
+		q->f.statuses = (unsigned)m;
+	} else if (!strcmp(key, "incident") && *v) {
+		q->f.incident = v;
+	} else if (!strcmp(key, "overdue") && parse_bool(value, &b)) {
+		q->f.overdue = b;
+	} else if (!strcmp(key, "unassigned") && parse_bool(value, &b)) {
+		q->f.unassigned = b;
+	} else if (!strcmp(key, "unscheduled") && parse_bool(value, &b)) {
+		q->f.unscheduled = b;
+	} else if (!strcmp(key, "removed") && parse_bool(value, &b)) {
+		q->f.removed = b;
+	} else if (!strcmp(key, "all") && parse_bool(value, &b)) {
+		q->f.all = b;
+	} else if (!strcmp(key, "due_before")) {
+		int32_t d = 0;
+		if (date_parse(v, &d) < 0)
+			snprintf(q->bad, sizeof q->bad, "due_before: \"%.200s\" is not a date (YYYY-MM-DD)",
+				 v);
+		if (!q->bad[0])
+			date_format(d, q->before);
+		q->f.due_before = q->before;
+	} else if (!strcmp(key, "sort")) {
+		static const char *const names[] = {"default", "due", "priority", "owner", "incident", "age"};
+		size_t i = 0;
+		while (i < 6 && strcmp(names[i], v))
+			i++;
+		if (i == 6)
+			snprintf(q->bad, sizeof q->bad, "sort: use due, priority, owner, incident or age");
+		else
+			q->f.sort = (enum item_sort)i;
+	} else if (!strcmp(key, "limit")) {
+		char *end;
+		long n = strtol(v, &end, 10);
+		if (end == v || *end || n <= 0)
+			snprintf(q->bad, sizeof q->bad, "limit: \"%.200s\" is not a positive number", v);
+		q->f.limit = n;
+	} else if (!strcmp(key, "now")) {
+		if (time_parse(v, &q->now) < 0)
+			snprintf(q->bad, sizeof q->bad, "now: \"%.200s\" is not an ISO 8601 date or time", v);
+		q->has_now = true;
+	} else {
+		snprintf(
+		    q->bad, sizeof q->bad,
+		    "bad query parameter \"%.100s\" (owner, priority, status, incident, overdue, due_before, "
+		    "unassigned, unscheduled, removed, all, sort, limit, now)",
+		    key);
+	}
+	return q->bad[0] ? MHD_NO : MHD_YES;
+}
+
+static int collect(const struct item *it, void *ud)
+{
+	return json_array_append_new(ud, item_to_json(it)) < 0 ? -1 : 0;
+}
+
+static enum MHD_Result list_items(struct http_impl *s, struct MHD_Connection *c, struct req *r,
+				  struct store *st)
+{
+	struct query q = {.owners = json_array()};
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+	if (q.bad[0]) {
+		json_decref(q.owners);
+		return http_json_error(s, c, r, 400, "%s", q.bad);
+	}
+	char *owners = json_array_size(q.owners) ? json_dumps(q.owners, JSON_COMPACT) : NULL;
+	q.f.owners_json = owners;
+	json_t *arr = json_array();
+	struct error err;
+	error_init(&err);
+	int32_t today = time_to_date(q.has_now ? q.now : http_now(s));
+	int rc = items_query(st, &q.f, today, collect, arr, &err);
+	free(owners);
+	json_decref(q.owners);
+	if (rc < 0) {
+		json_decref(arr);
+		http_logf(s, "api items: %s", err.msg);
+		return http_json_error(s, c, r, 500, "database error");
+	}
+	return http_send_json(s, c, r, 200, arr);
+}
+
+/* The row id of "INC-…#KEY" (exact), 0 when there is none, -1 on error. */
+int64_t http_find_item(struct store *st, const char *ref)
+{
+	const char *hash = strrchr(ref, '#');
+	if (!hash || hash == ref || !hash[1])
+		return 0;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM items WHERE incident_id = ?1 AND key = ?2", -1, &s,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, ref, (int)(hash - ref), SQLITE_TRANSIENT);
+	store_bind_text(s, 2, hash + 1);
+	int rc = sqlite3_step(s);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : rc == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(s);
+	return id;
+}
+
+static int one(const struct item *it, void *ud)
+{
+	*(json_t **)ud = item_to_json(it);
+	return 0;
+}
+
+static json_t *item_json(struct http_impl *s, struct store *st, int64_t id, bool history, struct error *err)
+{
+	json_t *j = NULL;
+	if (items_get(st, id, time_to_date(http_now(s)), one, &j, err) < 0 || !j)
+		return NULL;
+	if (history) {
+		json_t *h = items_history_json(st, id, err);
+		json_object_set_new(j, "history", h ? h : json_array());
+	}
+	return j;
+}
+
+static bool clean_text(const char *t)
+{
+	for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* Reads the POST body into a change. Returns NULL on success or a message for a 400. */
+static const char *parse_change(json_t *body, struct item_change *ch, char **owners_json, char *msg,
+				size_t msglen)
+{
+	const char *key;
+	json_t *v;
+	if (!json_is_object(body))
+		return "the body must be a JSON object";
+	json_object_foreach(body, key, v)
+	{
+		if (!strcmp(key, "status")) {
+			int st = json_is_string(v) ? status_from_name(json_string_value(v)) : -1;
+			if (st < 0)
+				return "status: use open, in_progress, blocked, done or wont_do";
+			ch->set |= ICH_STATUS;
+			ch->status = st;
+		} else if (!strcmp(key, "due")) {
+			int32_t d;
+			if (json_is_null(v)) {
+				ch->due[0] = '\0';
+			} else if (!json_is_string(v) || date_parse(json_string_value(v), &d) < 0) {
+				return "due: a date YYYY-MM-DD (a real one), or null for none";
+			} else {
+				date_format(d, ch->due);
+			}
+			ch->set |= ICH_DUE;
+		} else if (!strcmp(key, "owner") || !strcmp(key, "owners")) {
+			json_t *arr = json_array();
+			if (json_is_string(v)) {
+				json_array_append(arr, v);
+			} else if (json_is_array(v)) {
+				size_t i;
+				json_t *e;
+				json_array_foreach(v, i, e) json_array_append(arr, e);
+			} else if (!json_is_null(v)) {
+				json_decref(arr);
+				return "owner: a handle, a list of handles, or null for unassigned";
+			}
+			size_t i;
+			json_t *e;
+			json_t *clean = json_array();
+			json_array_foreach(arr, i, e)
+			{
+				const char *h = json_string_value(e);
+				if (!h || !*h || strlen(h) > 100 || !clean_text(h) || strchr(h, ',')) {
+					json_decref(arr);
+					json_decref(clean);
+					return "owner: handles must be non-empty strings without commas or "
+					       "control "
+					       "characters";
+				}
+				json_array_append_new(clean, json_string(h[0] == '@' && h[1] ? h + 1 : h));
+			}
+			json_decref(arr);
+			free(*owners_json);
+			*owners_json = json_dumps(clean, JSON_COMPACT);
+			json_decref(clean);
+			ch->owners_json = *owners_json;
+			ch->set |= ICH_OWNERS;
+		} else if (!strcmp(key, "note") || !strcmp(key, "reason")) {
+			const char *t = json_string_value(v);
+			if (!t || strlen(t) > 2000 || !clean_text(t)) {
+				snprintf(msg, msglen,
+					 "%s: a string of at most 2000 bytes without control characters",
+					 key);
+				return msg;
+			}
+			if (key[0] == 'n')
+				ch->note = t;
+			else
+				ch->reason = t;
+		} else {
+			snprintf(msg, msglen, "unknown field \"%.100s\" (status, due, owner, note, reason)",
+				 key);
+			return msg;
+		}
+	}
+	if (!ch->set && !(ch->note && *ch->note))
+		return "nothing to change: give status, due, owner or note";
+	if ((ch->set & ICH_STATUS) && ch->status == STATUS_WONT_DO && (!ch->reason || !*ch->reason))
+		return "wont_do needs a reason";
+	return NULL;
+}
+
+static enum MHD_Result change_item(struct http_impl *s, struct MHD_Connection *c, struct req *r,
+				   struct store *st, const struct api_token *tok, int64_t id)
+{
+	json_error_t jerr;
+	json_t *body =
+	    json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!body)
+		return http_json_error(s, c, r, 400, "bad JSON: %s (line %d, column %d)", jerr.text,
+				       jerr.line, jerr.column);
+	struct item_change ch;
+	memset(&ch, 0, sizeof ch);
+	char *owners = NULL, msg[256];
+	const char *bad = parse_change(body, &ch, &owners, msg, sizeof msg);
+	enum MHD_Result ret;
+	if (bad) {
+		ret = http_json_error(s, c, r, 400, "%s", bad);
+		goto out;
+	}
+	struct error err;
+	error_init(&err);
+	bool changed = false;
+	if (store_begin(st, &err) < 0 ||
+	    itemchange_apply(st, id, &ch, tok->name, "api", http_now(s), &changed, &err) < 0 ||
+	    store_commit(st, &err) < 0) {
+		store_rollback(st);
+		if (err.kind == ERR_USAGE) {
+			ret = http_json_error(s, c, r, 400, "%s", err.msg);
+			goto out;
+		}
+		http_logf(s, "api change: %s", err.msg);
+		ret = http_json_error(s, c, r, 503, "database busy or failing; try again");
+		goto out;
+	}
+	atomic_fetch_add(&s->gen, 1);
+	json_t *j = item_json(s, st, id, false, &err);
+	if (j)
+		json_object_set_new(j, "changed", json_boolean(changed));
+	ret =
+	    j ? http_send_json(s, c, r, 200, j) : http_json_error(s, c, r, 500, "cannot read the item back");
+out:
+	free(owners);
+	json_decref(body);
+	return ret;
+}
+
+static enum MHD_Result incidents(struct http_impl *s, struct MHD_Connection *c, struct req *r,
+				 struct store *st)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(
+		st->db,
+		"SELECT n.id, n.title, n.date, n.severity, n.reporter, n.approved_by, n.review_date, "
+		"n.duration, n.source, (SELECT count(*) FROM items i WHERE i.incident_id = n.id AND "
+		"i.removed_at IS NULL), (SELECT count(*) FROM items i WHERE i.incident_id = n.id AND "
+		"i.removed_at IS NULL AND i.status NOT IN ('done','wont_do')) "
+		"FROM incidents n ORDER BY n.date DESC, n.id",
+		-1, &q, NULL) != SQLITE_OK)
+		return http_json_error(s, c, r, 500, "database error");
+	static const char *const names[] = {"id",          "title",       "date",     "severity", "reporter",
+					    "approved_by", "review_date", "duration", "source"};
+	json_t *arr = json_array();
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		json_t *o = json_object();
+		for (int i = 0; i < 9; i++) {
+			json_t *v;
+			if (sqlite3_column_type(q, i) == SQLITE_NULL)
+				v = json_null();
+			else if (i == 3)
+				v = json_integer(sqlite3_column_int(q, i));
+			else
+				v = json_string((const char *)sqlite3_column_text(q, i));
+			json_object_set_new(o, names[i], v);
+		}
+		json_object_set_new(o, "items", json_integer(sqlite3_column_int(q, 9)));
+		json_object_set_new(o, "open_items", json_integer(sqlite3_column_int(q, 10)));
+		json_array_append_new(arr, o);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return http_json_error(s, c, r, 500, "database error");
+	}
+	return http_send_json(s, c, r, 200, arr);
+}
+
+enum MHD_Result http_api(struct http_impl *s, struct MHD_Connection *c, struct req *r, const char *method,
+			 const char *path)
+{
+	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	bool post = !strcmp(method, "POST");
+	if (!get && !(post && r->route == R_API_ITEM))
+		return http_json_error(s, c, r, 405, "method %s not allowed here", method);
+	struct store *st = http_pool_get(s);
+	struct api_token tok;
+	enum MHD_Result ret;
+	int a = http_auth(s, st, c, false, &tok);
+	if (a != 0) {
+		http_pool_put(s, st);
+		if (a < 0)
+			return http_json_error(s, c, r, 503, "database busy or failing; try again");
+		return http_json_error(s, c, r, 401,
+				       "an API token is required: Authorization: Bearer TOKEN "
+				       "(tracker token create)");
+	}
+	if (r->route == R_API_ITEMS) {
+		ret = list_items(s, c, r, st);
+	} else if (r->route == R_API_INCIDENTS) {
+		ret = incidents(s, c, r, st);
+	} else {
+		const char *ref = path + strlen("/api/v1/items/");
+		int64_t id = http_find_item(st, ref);
+		if (id < 0) {
+			ret = http_json_error(s, c, r, 500, "database error");
+		} else if (id == 0) {
+			ret = http_json_error(s, c, r, 404, "no item \"%.200s\" (write INC-…%%23KEY)", ref);
+		} else if (post && tok.read_only) {
+			ret = http_json_error(s, c, r, 403, "this token is read-only");
+		} else if (post) {
+			ret = change_item(s, c, r, st, &tok, id);
+		} else {
+			struct error err;
+			error_init(&err);
+			json_t *j = item_json(s, st, id, true, &err);
+			ret = j ? http_send_json(s, c, r, 200, j)
+				: http_json_error(s, c, r, 500, "database error");
+		}
+	}
+	apitoken_release(&tok);
+	http_pool_put(s, st);
+	return ret;
+}

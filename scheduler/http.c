@@ -347,8 +347,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		q->route = classify(url);
 		if (q->route == R_OTHER)
 			snprintf(q->log_path, sizeof q->log_path, "(unknown path)");
-		else if (q->route != R_FEED && q->route != R_ACT)
+		else if (q->route == R_FEED)
+			snprintf(q->log_path, sizeof q->log_path, "/feeds/(unknown)");
+		else if (q->route == R_ACT)
+			snprintf(q->log_path, sizeof q->log_path, "/act/(bad link)");
+		else
 			snprintf(q->log_path, sizeof q->log_path, "%s", url);
+
 		if (!strcmp(method, "POST")) {
 			const char *cl =
 			    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

@@ -198,13 +198,20 @@ int store_open(struct store *st, const char *path, int flags, long busy_timeout_
 	if (!readonly) {
 		if (make_parent(path, err) < 0)
 			goto fail;
-		/* Create the file ourselves so it is 0600 from the first byte. */
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			error_set(err, ERR_IO, "%s: cannot open database: %s", path, strerror(errno));
-			goto fail;
+		/* Create the file ourselves so it is 0600 from the first byte — only when it is missing:
+		 * closing any descriptor of the file drops every POSIX lock this process holds on it, so
+		 * an open()/close() here would strip the locks of the process's other connections, and
+		 * another process would then take itself for the last user and delete the WAL under them. */
+		struct stat sb;
+		if (stat(path, &sb) != 0) {
+			int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			if (fd < 0 && errno != EEXIST) {
+				error_set(err, ERR_IO, "%s: cannot open database: %s", path, strerror(errno));
+				goto fail;
+			}
+			if (fd >= 0)
+				close(fd);
 		}
-		close(fd);
 	}
 	int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {

@@ -51,7 +51,7 @@ static const char css[] =
     ".url{word-break:break-all;font-family:ui-monospace,monospace;font-size:.85em;background:#f6f8fa;"
     "padding:.4em;border-radius:6px;display:block}"
     "@media(max-width:40em){td,th{display:block;border:0;padding:.1em 0}tr{display:block;border-top:1px "
-    "solid #eaeef2;padding:.4em 0}thead{display:none}}";
+    "solid #eaeef2;padding:.4em 0}thead{display:none}.lbl{display:inline}}.lbl{display:none}";
 
 int html_page_start(struct buf *b, const char *title)
 {
@@ -315,7 +315,9 @@ static int section_checklist(struct store *st, struct buf *b)
 		buf_adds(b, "</span><br>");
 		html_esc(b, txt(s, 1));
 		buf_printf(b,
-			   "</td><td class=\"%s\">%s %lld/%lld</td><td class=\"%s\">%s %lld/%lld</td></tr>",
+			   "</td><td class=\"%s\"><span class=\"lbl\">All P0 done: </span>%s %lld/%lld</td>"
+			   "<td class=\"%s\"><span class=\"lbl\">Open P1 with a due date: </span>%s "
+			   "%lld/%lld</td></tr>",
 			   p0 == p0d ? "ok" : "bad", p0 == p0d ? "&#10003;" : "&#10007;", p0d, p0,
 			   p1 == p1d ? "ok" : "bad", p1 == p1d ? "&#10003;" : "&#10007;", p1d, p1);
 		n++;

@@ -109,6 +109,8 @@ if [[ -f tests/package.json ]]; then
 	fi
 fi
 
+export TRACKER_REQUIRE_ICALJS=1 # the e2e feed checks must not skip ical.js in CI
+
 # --- style --------------------------------------------------------------------------------------
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	mapfile -t cfiles < <(git ls-files '*.c' '*.h')

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEPS=(cmake make pkg-config gcc libc6-dev libsqlite3-dev sqlite3 libmd4c-dev libical-dev
+DEPS=(cmake make pkg-config gcc libc6-dev libsqlite3-dev sqlite3 libcmark-gfm-dev libcmark-gfm-extensions-dev libical-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libssl-dev libutf8proc-dev libcmocka-dev
 	libmicrohttpd-dev zlib1g-dev)
 BUILD=build-release

@@ -21,7 +21,7 @@ JOBS=${JOBS:-$(nproc)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 export DEBIAN_FRONTEND=noninteractive TZ=UTC LC_ALL=C.UTF-8
 
-BUILD_DEPS=(cmake make pkg-config gcc libc6-dev libsqlite3-dev sqlite3 libmd4c-dev libical-dev
+BUILD_DEPS=(cmake make pkg-config gcc libc6-dev libsqlite3-dev sqlite3 libcmark-gfm-dev libcmark-gfm-extensions-dev libical-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libssl-dev libutf8proc-dev libcmocka-dev
 	libmicrohttpd-dev zlib1g-dev)
 TEST_DEPS=(clang clang-format libclang-rt-14-dev python3 python3-aiosmtpd python3-icalendar chromium

@@ -2,7 +2,7 @@
 # (or source it from ~/.bashrc). Keep the lists in step with tracker/commands.def and each
 # command's -h; tests/e2e/t0500-help.sh checks that every command is here.
 
-_tracker_commands="import list show incidents set done reopen snooze people stats report writeback check help version"
+_tracker_commands="import list show incidents set done reopen snooze people stats report ical notify writeback check help version"
 
 _tracker_opts() {
 	case $1 in
@@ -16,6 +16,8 @@ _tracker_opts() {
 	people) echo "add list show remove import unmapped --email --name --tz --manager --slack --help" ;;
 	stats) echo "--since --by --format --help" ;;
 	report) echo "--format --help" ;;
+	ical) echo "--scope --todo --name --output --help" ;;
+	notify) echo "test --email --webhook --help" ;;
 	writeback) echo "--dry-run --force --help" ;;
 	check) echo "--strict --format --help" ;;
 	help) echo "$_tracker_commands" ;;

@@ -45,7 +45,7 @@ assert lb[11] == "| 4  | Alert on replica lag        | @erin        | 2026-02-15
 assert b.count(b'\r\n') == a.count(b'\r\n') and b.count(b'\n') == a.count(b'\n'), "line ends changed"
 PY
 [ "$(stat -c %a "$doc")" = 640 ] || fail "file mode not preserved"
-ls -A "$tmp" | grep -q '\.wb-' && fail "temporary file left behind"
+for f in "$tmp"/.*.wb-* "$tmp"/*.wb-*; do if [ -e "$f" ]; then fail "temporary file left behind: $f"; fi; done
 
 # the next import changes nothing: same file, and a real merge with the hash forgotten
 t import "$doc" | grep -q 'unchanged' || fail "re-import: not unchanged"

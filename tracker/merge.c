@@ -412,7 +412,8 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 		return -1;
 	if (load_items(m, doc->inc.id, &items, &n, err) < 0)
 		goto out;
-	qsort(items, n, sizeof *items, cmp_stored);
+	if (n > 1)
+		qsort(items, n, sizeof *items, cmp_stored);
 
 	for (size_t i = 0; i < doc->nitems; i++) {
 		const struct import_item *it = &doc->items[i];

@@ -106,9 +106,11 @@ static void show_sql(struct ctx *c, const char *since, enum stats_by by)
 		fprintf(c->out, ".parameter set ?2 \"'%s'\"\n", since);
 	else
 		fputs(".parameter set ?2 NULL\n", c->out);
+	/* the groups (stats_compute), then the total's times to close (stats_total) */
 	fprintf(c->out, ".parameter set ?3 %d\n", (int)by);
 	for (int i = 0; i < STATS_SQL_COUNT; i++)
 		fprintf(c->out, "%s;\n", stats_sql[i]);
+	fprintf(c->out, ".parameter set ?3 %d\n%s;\n", (int)STATS_BY_ALL, stats_sql[STATS_SQL_CLOSE_TIMES]);
 }
 
 int cmd_stats(struct ctx *c, int argc, char **argv)
@@ -170,17 +172,16 @@ int cmd_stats(struct ctx *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	struct error err;
-	struct stats groups, total;
+	struct stats groups;
+	struct stats_row total;
 	error_init(&err);
 	if (cli_open_store(c, false, &err) < 0 || stats_compute(&c->st, by, since, c->now, &groups, &err) < 0)
 		return cli_fail(c, &err);
-	if (stats_compute(&c->st, STATS_BY_ALL, since, c->now, &total, &err) < 0) {
+	if (stats_total(&c->st, &groups, since, c->now, &total, &err) < 0) {
 		stats_release(&groups);
 		return cli_fail(c, &err);
 	}
-	struct stats_row empty = {
-	    .group = (char *)"all", .median_days = NAN, .p90_days = NAN, .oldest_open_p01_days = -1};
-	const struct stats_row *tot = total.n ? &total.rows[0] : &empty;
+	const struct stats_row *tot = &total;
 	if (json) {
 		char now[21], today[11];
 		time_format(c->now, now);
@@ -218,6 +219,6 @@ int cmd_stats(struct ctx *c, int argc, char **argv)
 		table_free(t);
 	}
 	stats_release(&groups);
-	stats_release(&total);
+	free(total.group);
 	return EXIT_OK;
 }

@@ -104,6 +104,59 @@ static struct stats_row *find(struct stats *s, size_t *pos, const char *g)
 	return *pos < s->n && !strcmp(s->rows[*pos].group, g) ? &s->rows[*pos] : NULL;
 }
 
+static int close_times(struct store *st, struct stats *s, const char *today, const char *since,
+		       enum stats_by by, struct error *err)
+{
+	sqlite3_stmt *q = NULL;
+	size_t pos = 0;
+	int step;
+	if (prepare(st, &q, STATS_SQL_CLOSE_TIMES, today, since, by, err) < 0)
+		return -1;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct stats_row *r = find(s, &pos, (const char *)sqlite3_column_text(q, 0));
+		if (!r)
+			continue;
+		r->closed_timed = sqlite3_column_int64(q, 1);
+		r->median_days = sqlite3_column_double(q, 2);
+		r->p90_days = sqlite3_column_double(q, 3);
+	}
+	sqlite3_finalize(q);
+	return step == SQLITE_DONE ? 0 : store_error(st, err, "computing times to close");
+}
+
+int stats_total(struct store *st, const struct stats *groups, const char *since, int64_t now,
+		struct stats_row *total, struct error *err)
+{
+	char today[11];
+	memset(total, 0, sizeof *total);
+	total->median_days = total->p90_days = NAN;
+	total->oldest_open_p01_days = -1;
+	for (size_t i = 0; i < groups->n; i++) {
+		const struct stats_row *r = &groups->rows[i];
+		total->open += r->open;
+		total->overdue += r->overdue;
+		total->done += r->done;
+		total->wont_do += r->wont_do;
+		total->done_with_due += r->done_with_due;
+		total->done_on_time += r->done_on_time;
+		total->slipped += r->slipped;
+		total->unassigned_p01 += r->unassigned_p01;
+		total->unscheduled_p01 += r->unscheduled_p01;
+		if (r->oldest_open_p01_days > total->oldest_open_p01_days)
+			total->oldest_open_p01_days = r->oldest_open_p01_days;
+	}
+	if (!(total->group = strdup("all")))
+		return error_set(err, ERR_IO, "out of memory");
+	struct stats one = {.rows = total, .n = 1};
+	date_format(time_to_date(now), today);
+	if (close_times(st, &one, today, since, STATS_BY_ALL, err) < 0) {
+		free(total->group);
+		total->group = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int stats_compute(struct store *st, enum stats_by by, const char *since, int64_t now, struct stats *s,
 		  struct error *err)
 {
@@ -156,24 +209,8 @@ int stats_compute(struct store *st, enum stats_by by, const char *since, int64_t
 	sqlite3_finalize(q);
 	q = NULL;
 
-	if (prepare(st, &q, STATS_SQL_CLOSE_TIMES, today, since, by, err) < 0)
+	if (close_times(st, s, today, since, by, err) < 0)
 		goto out;
-	pos = 0;
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct stats_row *r = find(s, &pos, (const char *)sqlite3_column_text(q, 0));
-		if (!r)
-			continue;
-		r->closed_timed = sqlite3_column_int64(q, 1);
-		r->median_days = sqlite3_column_double(q, 2);
-		r->p90_days = sqlite3_column_double(q, 3);
-	}
-	if (step != SQLITE_DONE) {
-		store_error(st, err, "computing times to close");
-		goto out;
-	}
-	sqlite3_finalize(q);
-	q = NULL;
-
 	if (prepare(st, &q, STATS_SQL_SLIPS, today, since, by, err) < 0)
 		goto out;
 	pos = 0;

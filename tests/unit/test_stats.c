@@ -133,6 +133,35 @@ static void test_by_owner_month_since(void **state)
 	stats_release(&s);
 }
 
+static void test_total_from_groups(void **state)
+{
+	struct stats all, by;
+	struct stats_row t;
+	struct error err;
+	error_init(&err);
+	compute(*state, STATS_BY_ALL, NULL, &all);
+	for (int b = STATS_BY_PRIORITY; b <= STATS_BY_MONTH; b++) {
+		compute(*state, (enum stats_by)b, NULL, &by);
+		assert_int_equal(stats_total(*state, &by, NULL, FIXTURE_NOW, &t, &err), 0);
+		const struct stats_row *a = &all.rows[0];
+		assert_string_equal(t.group, "all");
+		assert_int_equal(t.open, a->open);
+		assert_int_equal(t.overdue, a->overdue);
+		assert_int_equal(t.done, a->done);
+		assert_int_equal(t.wont_do, a->wont_do);
+		assert_int_equal(t.done_on_time, a->done_on_time);
+		assert_int_equal(t.slipped, a->slipped);
+		assert_int_equal(t.oldest_open_p01_days, a->oldest_open_p01_days);
+		assert_int_equal(t.unassigned_p01, a->unassigned_p01);
+		assert_int_equal(t.closed_timed, a->closed_timed);
+		assert_true(fabs(t.median_days - a->median_days) < 1e-9);
+		assert_true(fabs(t.p90_days - a->p90_days) < 1e-9);
+		free(t.group);
+		stats_release(&by);
+	}
+	stats_release(&all);
+}
+
 static void test_by_parse(void **state)
 {
 	(void)state;
@@ -149,6 +178,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_total, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_by_priority, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_by_owner_month_since, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_total_from_groups, setup, teardown),
 	    cmocka_unit_test(test_by_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

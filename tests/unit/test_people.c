@@ -98,7 +98,8 @@ static void test_csv_import(void **state)
 	struct people_import_summary sum;
 	error_init(&err);
 	assert_int_equal(imp(st,
-			     "\xEF\xBB\xBF" "Email, handle ,name,slack\r\n"
+			     "\xEF\xBB\xBF"
+			     "Email, handle ,name,slack\r\n"
 			     "a@example.com,@alice,\"Alice, A.\",U1\r\n"
 			     "\"b@example.com\",bob,\"Bob \"\"B\"\"\",\r\n"
 			     "\r\n",

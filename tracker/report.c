@@ -4,6 +4,8 @@
  */
 #include "report.h"
 
+#include "model.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +78,17 @@ static int push(struct report_line *l, const char *key, struct error *err)
 	return 0;
 }
 
+unsigned report_item_blocks(int priority, enum status status, bool has_due, bool removed)
+{
+	if (removed || status_is_closed(status))
+		return 0;
+	if (priority == 0)
+		return 1u << REPORT_P0_COMPLETED;
+	if (priority == 1 && !has_due)
+		return 1u << REPORT_P1_SCHEDULED;
+	return 0;
+}
+
 int report_checklist(struct store *st, const char *incident, struct report *r, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
@@ -87,19 +100,21 @@ int report_checklist(struct store *st, const char *incident, struct report *r, s
 	}
 	if (report_resolve_incident(st, incident, &r->incident, err) < 0)
 		goto out;
-	if (store_prepare(st, &s,
-			  "SELECT key, "
-			  "priority = 0 AND status NOT IN ('done','wont_do'), "
-			  "priority = 1 AND status NOT IN ('done','wont_do') AND due IS NULL "
-			  "FROM items WHERE incident_id = ?1 AND removed_at IS NULL AND priority IN (0, 1) "
-			  "ORDER BY position",
-			  err) < 0)
+	if (store_prepare(
+		st, &s,
+		"SELECT key, priority, status, due IS NOT NULL FROM items "
+		"WHERE incident_id = ?1 AND removed_at IS NULL AND priority IN (0, 1) ORDER BY position",
+		err) < 0)
 		goto out;
 	store_bind_text(s, 1, r->incident);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(s, 0);
+		int sv = status_from_name((const char *)sqlite3_column_text(s, 2));
+		unsigned blocks =
+		    report_item_blocks(sqlite3_column_int(s, 1), sv < 0 ? STATUS_OPEN : (enum status)sv,
+				       sqlite3_column_int(s, 3) != 0, false);
 		for (int i = 0; i < REPORT_LINES; i++)
-			if (sqlite3_column_int(s, 1 + i) && push(&r->lines[i], key, err) < 0)
+			if ((blocks & (1u << i)) && push(&r->lines[i], key, err) < 0)
 				goto out;
 	}
 	if (step != SQLITE_DONE) {

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "model.h"
 #include "store.h"
 
 enum { REPORT_P0_COMPLETED = 0, REPORT_P1_SCHEDULED = 1, REPORT_LINES = 2 };
@@ -40,6 +41,11 @@ struct report {
 	char *incident; /* the resolved incident id */
 	struct report_line lines[REPORT_LINES];
 };
+
+/* The one rule, for one item: which lines it blocks, as bits (1u << REPORT_P0_COMPLETED, …). An open
+ * P0 blocks "completed"; an open P1 without a due date blocks "scheduled"; closed or removed items
+ * block nothing. Write-back ticks the document's checklist with this same rule. */
+unsigned report_item_blocks(int priority, enum status status, bool has_due, bool removed);
 
 int report_checklist(struct store *st, const char *incident, struct report *r, struct error *err);
 void report_release(struct report *r);

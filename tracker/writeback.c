@@ -23,6 +23,7 @@
 #include <utf8proc.h>
 
 #include "buf.h"
+#include "report.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -35,12 +36,9 @@ void review_checklist(const struct wb_item *items, size_t n, struct review_check
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; i < n; i++) {
 		const struct wb_item *it = &items[i];
-		if (it->removed)
-			continue;
-		if (it->priority == 0 && !status_is_closed(it->status))
-			out->blockers_p0++;
-		if (it->priority == 1 && !it->due)
-			out->blockers_p1++;
+		unsigned b = report_item_blocks(it->priority, it->status, it->due != NULL, it->removed);
+		out->blockers_p0 += (b >> REPORT_P0_COMPLETED) & 1u;
+		out->blockers_p1 += (b >> REPORT_P1_SCHEDULED) & 1u;
 	}
 	out->p0_completed = out->blockers_p0 == 0;
 	out->p1_scheduled = out->blockers_p1 == 0;

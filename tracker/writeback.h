@@ -56,10 +56,10 @@ struct wb_item {
 /*
  * The computed lines of the Review checklist, from the tracker's data (removed items ignored):
  *   p0_completed: every P0 item is done or wont_do;
- *   p1_scheduled: every P1 item has a due date.
+ *   p1_scheduled: every open P1 item has a due date.
  * Both are true when there is no such item (nothing is left to do). `blockers_p0`/`blockers_p1`
- * count the items that keep each line unticked.
- * NOTE: `tracker report` computes the same checklist; the two should share this one function.
+ * count the items that keep each line unticked. The per-item rule is report_item_blocks() (report.h),
+ * the same one `tracker report` uses.
  */
 struct review_check {
 	bool p0_completed, p1_scheduled;

@@ -300,9 +300,10 @@ static void test_review_checklist_rule(void **state)
 	assert_true(rc.p0_completed && rc.p1_scheduled);
 	const struct wb_item more[] = {
 	    {.key = "5", .status = STATUS_BLOCKED, .priority = 0},
-	    {.key = "6", .status = STATUS_DONE, .priority = 1},
+	    {.key = "6", .status = STATUS_DONE, .priority = 1}, /* closed: scheduling no longer matters */
+	    {.key = "7", .status = STATUS_IN_PROGRESS, .priority = 1},
 	};
-	review_checklist(more, 2, &rc);
+	review_checklist(more, 3, &rc);
 	assert_false(rc.p0_completed);
 	assert_false(rc.p1_scheduled);
 	assert_int_equal(rc.blockers_p0, 1);

@@ -92,7 +92,7 @@ struct policy_sent {
 
 struct policy_webhook {
 	const char *name;
-	unsigned priorities;      /* 0 = the [reminders] priorities */
+	unsigned priorities;       /* 0 = the [reminders] priorities */
 	const char *const *owners; /* NULL-terminated, or NULL for any */
 	const char *const *incidents;
 };

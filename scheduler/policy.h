@@ -16,7 +16,7 @@
  *  - due_soon (2d): one heads-up, once per item, when 0 <= due - local today <= due_soon days.
  *  - escalation: from escalate_after[priority] days overdue (P0:3d,P1:7d), each overdue reminder also
  *    goes to the owner's manager, else the incident's approver, else escalation_to (kind escalation,
- *    same cadence).
+ *    same cadence). Nothing extra is sent when that person already receives the item's reminder.
  *  - Timing: a recipient is reminded only at or after send_at (09:00) in their own time zone (people.tz,
  *    else [reminders] timezone, else UTC) and only on their business days (mon-fri).
  *  - Recipients: the owner's e-mail from people. An item with no owner, or whose owner has no people
@@ -56,7 +56,8 @@ struct policy_config {
 	char fallback_to[256];      /* address or handle, "" if none */
 };
 
-/* Parses [reminders] from the config; each bad value is an error naming its key and what is allowed. */
+/* Parses [reminders] from the config (cfg NULL: all defaults); each bad value is an error naming its key
+ * and what is allowed. Syntax and defaults: docs/reminders.md and contrib/config.example.ini. */
 int policy_config_parse(const struct config *cfg, struct policy_config *pc, struct error *err);
 
 struct policy_item {
@@ -96,6 +97,17 @@ struct policy_webhook {
 	const char *const *owners; /* NULL-terminated, or NULL for any */
 	const char *const *incidents;
 };
+
+/* The [webhook NAME] filters of a config as policy_webhook structs: priorities parsed, owners and
+ * incidents split at commas (a leading '@' of an owner dropped). `name` is borrowed from the config,
+ * which must outlive the set; the lists are owned. Errors name the section and key. */
+struct policy_webhooks {
+	struct policy_webhook *v;
+	size_t n;
+	char ***lists; /* owners and incidents arrays of each webhook, owned */
+};
+int policy_webhooks_from_config(const struct config *cfg, struct policy_webhooks *w, struct error *err);
+void policy_webhooks_release(struct policy_webhooks *w);
 
 struct policy_input {
 	const struct policy_item *items;

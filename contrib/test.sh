@@ -9,7 +9,7 @@
 # fuzzing). Exit status 0 only if everything passed.
 #
 #   contrib/test.sh                    (as root, or with sudo; from anywhere in the clone)
-# Environment: FUZZ_SECONDS (total fuzzing time, default 60), JOBS (default nproc),
+# Environment: FUZZ_SECONDS (total fuzzing time, default 120), JOBS (default nproc),
 #   SKIP_INSTALL=1 (do not touch packages), SKIP_SANITIZE=1, SKIP_FUZZ=1 (for quick local runs).
 # Builds go to build-ci/{normal,sanitize,fuzz}; logs to build-ci/*.log.
 set -euo pipefail
@@ -18,7 +18,7 @@ ROOT=$PWD
 OUT=$ROOT/build-ci
 mkdir -p "$OUT"
 JOBS=${JOBS:-$(nproc)}
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-120}
 export DEBIAN_FRONTEND=noninteractive TZ=UTC LC_ALL=C.UTF-8
 
 BUILD_DEPS=(cmake make pkg-config gcc libc6-dev libsqlite3-dev sqlite3 libcmark-gfm-dev libcmark-gfm-extensions-dev libical-dev

@@ -48,10 +48,6 @@ rm -f "$DB" "$DB-wal" "$DB-shm"
 
 echo
 echo "==> open P0/P1 action items, overdue first"
-if "$BIN" list -h 2>&1 | grep -q -- '--priority'; then
-	"$BIN" --db "$DB" list --priority P0,P1
-else
-	"$BIN" --db "$DB" list
-fi
+"$BIN" --db "$DB" list --priority P0,P1
 echo
 echo "Next: $BIN --db $DB show ITEM, $BIN help; tests: contrib/test.sh"

@@ -1,15 +1,15 @@
 /*
  * http_api.c — the JSON API under /api/v1 (see http.h). Items use the `tracker list --format json`
  * schema (item_to_json), incidents the `tracker incidents --format json` one. Every request needs an
- * API token (Authorization: Bearer); changes need a read-write token and go through
- * itemchange_apply() with source "api" and the token's name as the actor.
+ * API token (Authorization: Bearer); changes need a read-write token and go through change_apply()
+ * (tracker/change.h, the same core as `tracker set`) with source "api" and the token's name as the actor.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http_internal.h"
-#include "itemchange.h"
+#include "change.h"
 #include "items.h"
 #include "model.h"
 #include "tdate.h"
@@ -208,79 +208,61 @@ static json_t *item_json(struct http_impl *s, struct store *st, int64_t id, bool
 	return j;
 }
 
-static bool clean_text(const char *t)
-{
-	for (const unsigned char *p = (const unsigned char *)t; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
-/* Reads the POST body into a change. Returns NULL on success or a message for a 400. */
-static const char *parse_change(json_t *body, struct item_change *ch, char **owners_json, char *msg,
-				size_t msglen)
+/* Reads the POST body into a change (change.h). Returns NULL on success or a message for a 400. */
+static const char *parse_change(json_t *body, struct change *ch, char *msg, size_t msglen)
 {
 	const char *key;
 	json_t *v;
+	struct error err;
+	error_init(&err);
 	if (!json_is_object(body))
 		return "the body must be a JSON object";
 	json_object_foreach(body, key, v)
 	{
+		int rc = 0;
 		if (!strcmp(key, "status")) {
-			int st = json_is_string(v) ? status_from_name(json_string_value(v)) : -1;
-			if (st < 0)
+			if (!json_is_string(v))
 				return "status: use open, in_progress, blocked, done or wont_do";
-			ch->set |= ICH_STATUS;
-			ch->status = st;
+			rc = change_set_status(ch, json_string_value(v), &err);
 		} else if (!strcmp(key, "due")) {
 			int32_t d;
-			if (json_is_null(v)) {
-				ch->due[0] = '\0';
-			} else if (!json_is_string(v) || date_parse(json_string_value(v), &d) < 0) {
+			if (json_is_null(v))
+				rc = change_set_due(ch, "none", &err);
+			else if (!json_is_string(v) || date_parse(json_string_value(v), &d) < 0)
 				return "due: a date YYYY-MM-DD (a real one), or null for none";
-			} else {
-				date_format(d, ch->due);
-			}
-			ch->set |= ICH_DUE;
+			else
+				rc = change_set_due(ch, json_string_value(v), &err);
 		} else if (!strcmp(key, "owner") || !strcmp(key, "owners")) {
-			json_t *arr = json_array();
-			if (json_is_string(v)) {
-				json_array_append(arr, v);
+			struct buf list;
+			buf_init(&list, 16384);
+			if (json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0)) {
+				buf_adds(&list, "none");
+			} else if (json_is_string(v)) {
+				buf_adds(&list, json_string_value(v));
 			} else if (json_is_array(v)) {
 				size_t i;
 				json_t *e;
-				json_array_foreach(v, i, e) json_array_append(arr, e);
-			} else if (!json_is_null(v)) {
-				json_decref(arr);
+				json_array_foreach(v, i, e)
+				{
+					if (!json_is_string(e) || strchr(json_string_value(e), ',')) {
+						buf_release(&list);
+						return "owner: a handle, a list of handles, or null for "
+						       "unassigned";
+					}
+					if (i)
+						buf_addc(&list, ',');
+					buf_adds(&list, json_string_value(e));
+				}
+			} else {
+				buf_release(&list);
 				return "owner: a handle, a list of handles, or null for unassigned";
 			}
-			size_t i;
-			json_t *e;
-			json_t *clean = json_array();
-			json_array_foreach(arr, i, e)
-			{
-				const char *h = json_string_value(e);
-				if (!h || !*h || strlen(h) > 100 || !clean_text(h) || strchr(h, ',')) {
-					json_decref(arr);
-					json_decref(clean);
-					return "owner: handles must be non-empty strings without commas or "
-					       "control "
-					       "characters";
-				}
-				json_array_append_new(clean, json_string(h[0] == '@' && h[1] ? h + 1 : h));
-			}
-			json_decref(arr);
-			free(*owners_json);
-			*owners_json = json_dumps(clean, JSON_COMPACT);
-			json_decref(clean);
-			ch->owners_json = *owners_json;
-			ch->set |= ICH_OWNERS;
+			rc = change_set_owners(ch, buf_cstr(&list), &err);
+			buf_release(&list);
 		} else if (!strcmp(key, "note") || !strcmp(key, "reason")) {
 			const char *t = json_string_value(v);
-			if (!t || strlen(t) > 2000 || !clean_text(t)) {
-				snprintf(msg, msglen,
-					 "%s: a string of at most 2000 bytes without control characters",
-					 key);
+			if (!t || strlen(t) > 2000) {
+				snprintf(msg, msglen, "%s: a string of at most 2000 bytes", key);
 				return msg;
 			}
 			if (key[0] == 'n')
@@ -292,11 +274,15 @@ static const char *parse_change(json_t *body, struct item_change *ch, char **own
 				 key);
 			return msg;
 		}
+		if (rc < 0) {
+			snprintf(msg, msglen, "%s", err.msg);
+			return msg;
+		}
 	}
-	if (!ch->set && !(ch->note && *ch->note))
-		return "nothing to change: give status, due, owner or note";
-	if ((ch->set & ICH_STATUS) && ch->status == STATUS_WONT_DO && (!ch->reason || !*ch->reason))
-		return "wont_do needs a reason";
+	if (change_check(ch, &err) < 0) {
+		snprintf(msg, msglen, "%s", err.msg);
+		return msg;
+	}
 	return NULL;
 }
 
@@ -309,10 +295,10 @@ static enum MHD_Result change_item(struct http_impl *s, struct MHD_Connection *c
 	if (!body)
 		return http_json_error(s, c, r, 400, "bad JSON: %s (line %d, column %d)", jerr.text,
 				       jerr.line, jerr.column);
-	struct item_change ch;
-	memset(&ch, 0, sizeof ch);
-	char *owners = NULL, msg[256];
-	const char *bad = parse_change(body, &ch, &owners, msg, sizeof msg);
+	struct change ch;
+	change_init(&ch);
+	char msg[1100];
+	const char *bad = parse_change(body, &ch, msg, sizeof msg);
 	enum MHD_Result ret;
 	if (bad) {
 		ret = http_json_error(s, c, r, 400, "%s", bad);
@@ -320,12 +306,12 @@ static enum MHD_Result change_item(struct http_impl *s, struct MHD_Connection *c
 	}
 	struct error err;
 	error_init(&err);
-	bool changed = false;
+	struct change_result res = {0};
 	if (store_begin(st, &err) < 0 ||
-	    itemchange_apply(st, id, &ch, tok->name, "api", http_now(s), &changed, &err) < 0 ||
+	    change_apply(st, id, &ch, tok->name, "api", http_now(s), &res, &err) < 0 ||
 	    store_commit(st, &err) < 0) {
 		store_rollback(st);
-		if (err.kind == ERR_USAGE) {
+		if (err.kind == ERR_USAGE || err.kind == ERR_DATA) {
 			ret = http_json_error(s, c, r, 400, "%s", err.msg);
 			goto out;
 		}
@@ -336,11 +322,11 @@ static enum MHD_Result change_item(struct http_impl *s, struct MHD_Connection *c
 	atomic_fetch_add(&s->gen, 1);
 	json_t *j = item_json(s, st, id, false, &err);
 	if (j)
-		json_object_set_new(j, "changed", json_boolean(changed));
+		json_object_set_new(j, "changed", json_boolean(res.changed));
 	ret =
 	    j ? http_send_json(s, c, r, 200, j) : http_json_error(s, c, r, 500, "cannot read the item back");
 out:
-	free(owners);
+	change_release(&ch);
 	json_decref(body);
 	return ret;
 }

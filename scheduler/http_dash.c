@@ -18,7 +18,7 @@
 #include <strings.h>
 
 #include "http_internal.h"
-#include "itemchange.h"
+#include "change.h"
 #include "model.h"
 #include "notify.h"
 #include "scope.h"
@@ -646,6 +646,8 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 	struct store *st = http_pool_get(s);
 	enum MHD_Result r;
 	struct buf msg;
+	struct change ch;
+	change_init(&ch);
 	buf_init(&msg, BUF_MAX_DEFAULT);
 	int64_t id = http_find_item(st, item_ref);
 	int used = id > 0 ? nonce_used(st, nonce) : 0;
@@ -675,15 +677,13 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 		goto out;
 	}
 	/* POST: record the nonce and make the change in one transaction; a second use fails on the key. */
-	struct item_change ch;
-	memset(&ch, 0, sizeof ch);
+	char until[11];
 	if (done) {
-		ch.set = ICH_STATUS;
-		ch.status = STATUS_DONE;
+		change_set_status(&ch, "done", &err);
 		ch.note = "via a reminder link";
 	} else {
-		ch.set = ICH_SNOOZE;
-		date_format(time_to_date(now) + 7, ch.snoozed_until);
+		date_format(time_to_date(now) + 7, until);
+		change_set_snooze(&ch, until, &err);
 		ch.note = "snoozed a week via a reminder link";
 	}
 	char at[21];
@@ -705,7 +705,7 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 	}
 	bool replay = rc == 0 && sqlite3_changes(st->db) == 0;
 	if (rc == 0 && !replay)
-		rc = itemchange_apply(st, id, &ch, "action-link", "api", now, NULL, &err);
+		rc = change_apply(st, id, &ch, "action-link", "api", now, NULL, &err);
 	if (rc == 0 && !replay)
 		rc = store_commit(st, &err);
 	if (rc < 0 || replay) {
@@ -727,11 +727,12 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 	buf_adds(&msg,
 		 done ? "<p class=\"ok\">Marked done. Thank you.</p>" : "<p class=\"ok\">Snoozed until ");
 	if (!done) {
-		html_esc(&msg, ch.snoozed_until);
+		html_esc(&msg, until);
 		buf_adds(&msg, ".</p>");
 	}
 	r = act_page(s, c, q, 200, done ? "Done" : "Snoozed", buf_cstr(&msg), NULL);
 out:
+	change_release(&ch);
 	buf_release(&msg);
 	http_pool_put(s, st);
 	return r;

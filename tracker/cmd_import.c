@@ -171,7 +171,8 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 
 	/* A batch checkpoints the WAL at its end instead of every 1000 pages: pages that several commits of
 	 * the batch touch (indexes) are then copied into the database once. */
-	if (!(m = merger_new(&c->st, &err)) || store_exec(&c->st, "PRAGMA wal_autocheckpoint = 16384", &err) < 0 ||
+	if (!(m = merger_new(&c->st, &err)) ||
+	    store_exec(&c->st, "PRAGMA wal_autocheckpoint = 16384", &err) < 0 ||
 	    store_begin(&c->st, &err) < 0) {
 		rc = cli_fail(c, &err);
 		goto out;

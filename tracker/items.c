@@ -17,7 +17,8 @@
 	"i.status_raw, i.created_at, i.updated_at, i.closed_at, i.snoozed_until, i.removed_at, i.extra, "    \
 	"i.sequence, i.line FROM items i "
 
-#define OVERDUE_EXPR "(i.due IS NOT NULL AND i.due < ?1 AND i.status NOT IN ('done','wont_do'))"
+#define OVERDUE_EXPR                                                                                         \
+	"(i.due IS NOT NULL AND i.due < ?1 AND i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL)"
 
 static const char where_sql[] =
     "WHERE (?2 OR ?10 OR (i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL) OR ?9 != 0) "
@@ -79,7 +80,7 @@ static void row_to_item(sqlite3_stmt *s, int32_t today, struct item *it)
 	it->days_late = 0;
 	int32_t due;
 	bool closed = !strcmp(it->status, "done") || !strcmp(it->status, "wont_do");
-	if (it->due && !closed && date_parse(it->due, &due) == 0 && due < today) {
+	if (it->due && !closed && !it->removed_at && date_parse(it->due, &due) == 0 && due < today) {
 		it->overdue = true;
 		it->days_late = today - due;
 	}

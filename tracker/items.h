@@ -4,7 +4,8 @@
  *
  * Queries stream: items_query() calls back once per row with a struct item whose strings are
  * borrowed from SQLite and valid only during the call, so a million rows cost no allocation.
- * Overdue means: not closed (done, wont_do), has a due date, and the due date is before `today`
+ * Overdue means: not closed (done, wont_do), not removed from its document, has a due date, and the
+ * due date is before `today`
  * (a date-only due date lasts to the end of its day).
  */
 #ifndef TRACKER_ITEMS_H

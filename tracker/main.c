@@ -129,6 +129,10 @@ static const struct command *find_command(const char *name)
 
 static int cmd_help(struct ctx *c, int argc, char **argv)
 {
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs("usage: tracker help [COMMAND]\n", c->out);
+		return EXIT_OK;
+	}
 	if (argc > 1) {
 		const struct command *cmd = find_command(argv[1]);
 		if (!cmd)

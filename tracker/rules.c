@@ -214,6 +214,15 @@ static bool row_is_struck(const struct raw_table *t, const struct raw_row *r)
 
 static char *extra_json(const struct raw_table *t, const struct raw_row *r, const struct colmap *m)
 {
+	bool any = false;
+	for (unsigned i = 0; i < t->ncols && !any; i++) {
+		bool mapped = false;
+		for (int k = 1; k <= COL_STATUS; k++)
+			mapped |= m->idx[k] == (int)i;
+		any = !mapped && *r->cells[i].text;
+	}
+	if (!any)
+		return strdup("{}"); /* the common case: no other columns, no JSON to build */
 	json_t *o = json_object();
 	if (!o)
 		return NULL;

@@ -6,7 +6,8 @@
 # On the same N generated post-mortems (tests/bench/bench_gen, fixed seed) it times, each as one
 # process, wall clock and peak RSS (GNU time):
 #   (a) tracker import DIR           into an empty database
-#   (b) bench_parse DIR              cmark-gfm parse (tables, strikethrough, sourcepos) over the same files
+#   (b) bench_cmark DIR              cmark-gfm alone (as tracker/parse.c calls it: tables,
+#                                    strikethrough, source positions) over the same files
 #   (c) bench_sqlite A.db C.db       the rows (a) stored — incidents, items, one 'created' event per
 #                                    item — inserted into a new database with the real schema, with
 #                                    prepared statements, in one transaction (its own timing of open,
@@ -21,11 +22,11 @@ BUILDDIR=${BUILDDIR:-$SRCDIR/build}
 OUT=${BENCH_OUT:-$SRCDIR/tests/bench/out}
 TRACKER_BIN=${TRACKER_BIN:-$BUILDDIR/tracker/tracker}
 GEN=$BUILDDIR/tests/bench_gen
-PARSE=$BUILDDIR/tests/bench_parse
+PARSER=$BUILDDIR/tests/bench_cmark
 SQL=$BUILDDIR/tests/bench_sqlite
 GNU_TIME=/usr/bin/time
 
-for b in "$TRACKER_BIN" "$GEN" "$PARSE" "$SQL"; do
+for b in "$TRACKER_BIN" "$GEN" "$PARSER" "$SQL"; do
 	[[ -x $b ]] || {
 		echo "import_bench: $b not built (cmake --build $BUILDDIR)" >&2
 		exit 2
@@ -71,7 +72,7 @@ rm -f "$OUT"/a.db* "$OUT"/c.db*
 export TZ=UTC
 measure import "$TRACKER_BIN" --db "$OUT/a.db" import "$DOCS"
 stored=$(sqlite3 "$OUT/a.db" 'SELECT count(*) FROM items' 2>/dev/null || echo "?")
-measure parse "$PARSE" "$DOCS"
+measure parser "$PARSER" "$DOCS"
 measure sqlite "$SQL" "$OUT/a.db" "$OUT/c.db"
 # (c) is the insert alone: bench_sqlite first loads the rows from a.db, which is not part of what an
 # import must do, so take its own timing of open + insert + commit rather than the whole process.
@@ -79,11 +80,11 @@ sqlite_s=$(sed -n 's/^sqlite: .*, \([0-9.]*\) s$/\1/p' "$OUT/sqlite.out")
 [[ -n $sqlite_s ]] || { echo "import_bench: no timing from bench_sqlite" >&2; exit 1; }
 
 # shellcheck disable=SC2154 # set by measure via printf -v
-awk -v a="$import_s" -v b="$parse_s" -v c="$sqlite_s" -v rss="$import_kb" -v brss="$parse_kb" \
+awk -v a="$import_s" -v b="$parser_s" -v c="$sqlite_s" -v rss="$import_kb" -v brss="$parser_kb" \
 	-v crss="$sqlite_kb" -v stored="$stored" -v want="$items" '
 BEGIN {
 	printf "(a) tracker import      %8.3f s   peak RSS %6.1f MiB   (%s items stored, %s in the documents)\n", a, rss / 1024, stored, want
-	printf "(b) cmark-gfm parse       %8.3f s   peak RSS %6.1f MiB\n", b, brss / 1024
+	printf "(b) cmark-gfm alone     %8.3f s   peak RSS %6.1f MiB\n", b, brss / 1024
 	printf "(c) sqlite insert alone %8.3f s   peak RSS %6.1f MiB\n", c, crss / 1024
 	base = b + c
 	ratio = base > 0 ? a / base : 0

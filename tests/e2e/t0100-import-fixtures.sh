@@ -7,8 +7,8 @@
 #   reject-*  exit 1, "NAME.md:LINE: error:" on stderr, and the database (which already holds
 #             ok-template.md) is byte-for-byte unchanged
 # and when NAME.expected.json exists the whole outcome must equal it: exit status, stdout, stderr and,
-# for imports, `list --all --format json` and `incidents --format json` (clock- and machine-dependent
-# fields dropped, see json_normalise in lib.sh).
+# for imports, `list --all --now 2026-11-27T00:00:00Z --format json` and `incidents --format json`
+# (clock pinned; clock- and machine-dependent fields dropped, see json_normalise in lib.sh).
 #
 #   REGEN=1 (or --regen) writes NAME.expected.json from what the binary does now; review the diff
 #   before committing it.
@@ -32,7 +32,7 @@ fixtures=(*.md)
 outcome() {
 	local name=$1 rc=$2 items=null incidents=null
 	if [[ $name != reject-* && $rc -eq 0 ]]; then
-		t list --all --format json >"$TMP/items.json"
+		t list --all --now 2026-11-27T00:00:00Z --format json >"$TMP/items.json"
 		t incidents --format json >"$TMP/incidents.json"
 		items=$TMP/items.json incidents=$TMP/incidents.json
 	fi

@@ -25,7 +25,7 @@ SMTP_PORT=$PORT
 printf 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n' >"$T/secret"
 chmod 600 "$T/secret"
 start hook "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$T/hooks" \
-	--secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw --statuses 200,410
+	--secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw --statuses 200,200,410
 HOOK_PORT=$PORT
 cat >"$T/config.ini" <<EOC
 [smtp]
@@ -39,6 +39,11 @@ format = slack
 secret_file = $T/secret
 allow_http = true
 timeout = 5
+[webhook ops]
+url = http://127.0.0.1:$HOOK_PORT/generic
+format = generic
+secret_file = $T/secret
+allow_http = true
 EOC
 t() { "$TRACKER_BIN" --config "$T/config.ini" --db "$T/db" "$@"; }
 
@@ -68,6 +73,18 @@ r = json.load(open(sorted(glob.glob(sys.argv[1] + "/req-*.json"))[0]))
 assert r["verified"] is True, r
 body = json.loads(r["body"])
 assert "text" in body and "blocks" in body, body
+EOP
+# The generic format: a versioned JSON document listing the items, signed the same way.
+t notify test --webhook ops >"$T/out" || fail "generic webhook: $(cat "$T/out")"
+grep -q '^ops: ok (code 200)' "$T/out" || fail "generic outcome: $(cat "$T/out")"
+"$PY" - "$T/hooks" <<'EOP' || fail "generic webhook check"
+import json, glob, sys
+r = json.load(open(sorted(glob.glob(sys.argv[1] + "/req-*.json"))[1]))
+assert r["verified"] is True, r
+assert r["path"] == "/generic", r["path"]
+body = json.loads(r["body"])
+assert body.get("version") == 1, body
+assert body["items"][0]["id"] == "INC-0000-00-00-TEST#1", body["items"][0]
 EOP
 set +e
 t notify test --webhook team >"$T/out"

@@ -22,9 +22,25 @@ static void check(bool ok)
 		abort();
 }
 
-static void check_span(struct span s, size_t size)
+/* A cell position is all zero (no such cell) or on a line of the input with ordered columns. */
+static void check_pos(struct cellpos p, unsigned nlines)
 {
-	check(s.start <= s.end && s.end <= size);
+	if (p.line == 0) {
+		check(p.col_start == 0 && p.col_end == 0);
+		return;
+	}
+	check(p.line <= nlines);
+}
+
+/* Lines as import.h counts them: CRLF, CR and LF each end one. */
+static unsigned count_lines(const uint8_t *data, size_t size)
+{
+	unsigned n = 1;
+	for (size_t i = 0; i < size; i++) {
+		if (data[i] == '\n' || (data[i] == '\r' && (i + 1 == size || data[i + 1] != '\n')))
+			n++;
+	}
+	return n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -33,6 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct import_doc doc;
 	import_doc_init(&doc);
 	int rc = import_parse_buffer("fuzz.md", (const char *)data, size, &opts, &doc);
+	unsigned nlines = count_lines(data, size);
 	if (rc == 0) {
 		check(doc.nerrors == 0);
 		check(doc.inc.id != NULL && norm_is_incident_id(doc.inc.id));
@@ -41,9 +58,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(it->key != NULL && it->action != NULL);
 			check(it->nowners >= 0 && (it->nowners == 0 || it->owners != NULL));
 			check(it->priority == PRIORITY_NONE || (it->priority >= 0 && it->priority <= 3));
-			check_span(it->span_status, size);
-			check_span(it->span_due, size);
-			check_span(it->span_owner, size);
+			check(it->line >= 1 && it->line <= nlines);
+			check_pos(it->pos_status, nlines);
+			check_pos(it->pos_due, nlines);
+			check_pos(it->pos_owner, nlines);
 			for (size_t j = 0; j < i; j++)
 				check(strcmp(doc.items[j].key, it->key) != 0);
 		}
@@ -51,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(rc == -1 && doc.nerrors > 0);
 	}
 	for (size_t i = 0; i < doc.ndiags; i++)
-		check(doc.diags[i].msg != NULL);
+		check(doc.diags[i].msg != NULL && doc.diags[i].line <= nlines);
 	import_doc_release(&doc);
 	return 0;
 }

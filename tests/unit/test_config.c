@@ -166,7 +166,7 @@ static void test_example_parses_uncommented(void **state)
 	assert_non_null(c.smtp_url);
 	assert_non_null(c.rem_lease);
 	assert_int_equal(c.nwebhooks, 1);
-	assert_string_equal(c.webhooks[0].name, "sre-slack");
+	assert_string_equal(c.webhooks[0].name, "sre-alerts");
 	assert_int_equal(c.webhooks[0].timeout, 10);
 	assert_false(c.webhooks[0].allow_http);
 	config_release(&d);

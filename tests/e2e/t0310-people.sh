@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# t0310 — people add/list/show/remove/import/unmapped; bad rows import nothing.
+set -euo pipefail
+: "${TRACKER_BIN:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export TRACKER_DB="$tmp/t.db" TRACKER_USER=tester XDG_CONFIG_HOME="$tmp/cfg"
+t() { "$TRACKER_BIN" "$@"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+py() { /usr/bin/python3 -c "$@"; }
+expect_fail() {
+	local want=$1 before after rc=0
+	shift
+	before=$(sha256sum "$TRACKER_DB")
+	t "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	after=$(sha256sum "$TRACKER_DB")
+	[ "$rc" = "$want" ] || fail "$* exited $rc, want $want: $(cat "$tmp/err")"
+	[ "$before" = "$after" ] || fail "$* changed the database"
+}
+
+cat >"$tmp/pm.md" <<'MD'
+# Post-Mortem: Checkout outage
+
+**Incident ID:** INC-2026-03-14-042  
+
+## Action Items
+
+| ID | Action | Owner | Due Date | Priority | Status |
+|----|--------|-------|----------|----------|--------|
+| 1 | Add alert | @alice | 2026-04-01 | P0 | Not started |
+| 2 | Runbook | @bob, @carol | | P1 | In progress |
+| 3 | Chaos test | @dave | 2026-05-01 | P2 | Done |
+MD
+t import "$tmp/pm.md" >/dev/null
+
+t people -h | grep -q 'tracker people import' || fail "people -h"
+for v in add list show remove import unmapped; do
+	t people "$v" -h | grep -q "usage: tracker people $v" || fail "people $v -h"
+done
+
+t people add @alice --email alice@example.com --name "Alice A" --tz Europe/Berlin --manager @erin >/dev/null
+expect_fail 1 people add bob --email bob@example.com --tz Mars/Olympus
+grep -q 'Mars/Olympus' "$tmp/err" || fail "tz message"
+expect_fail 1 people add bob --email "bob@example.com
+Bcc: everyone@example.com"
+expect_fail 1 people add bob --email "not an address"
+expect_fail 2 people add bob --name Bob
+expect_fail 2 people frobnicate
+
+t people unmapped --format json | py '
+import json,sys
+u={x["handle"]:x for x in json.load(sys.stdin)}
+assert set(u)=={"bob","carol"}, u   # dave only owns a done item, alice is mapped
+assert u["bob"]["reason"]=="no entry" and u["bob"]["open_items"]==1
+'
+
+cat >"$tmp/people.csv" <<'CSV'
+email,handle,name,tz,slack
+bob@example.com,@bob,"Bob, the builder",America/New_York,U123
+"carol@example.com",carol,"Carol ""CC"" C",,
+CSV
+t people import "$tmp/people.csv" | grep -q '2 added' || fail "import counts"
+t people import "$tmp/people.csv" | grep -q '2 unchanged' || fail "re-import counts"
+t people list --format json | py '
+import json,sys
+p={x["handle"]:x for x in json.load(sys.stdin)}
+assert len(p)==3, p
+assert p["bob"]["name"]=="Bob, the builder" and p["bob"]["slack"]=="U123"
+assert p["carol"]["name"]=="Carol \"CC\" C" and p["carol"]["tz"] is None
+assert p["alice"]["manager"]=="erin"
+'
+[ "$(t people unmapped --format json)" = "[]" ] || fail "unmapped after import"
+
+printf 'handle,email\nfrank,frank@example.com\ngina,gina at example.com\n' >"$tmp/bad.csv"
+expect_fail 1 people import "$tmp/bad.csv"
+grep -q "bad.csv:3:" "$tmp/err" || fail "file:line in $(cat "$tmp/err")"
+t people show frank >/dev/null 2>&1 && fail "frank imported from a bad file"
+
+t people show bob --format json | py 'import json,sys; assert json.load(sys.stdin)["email"]=="bob@example.com"'
+t people remove bob >/dev/null
+expect_fail 1 people remove bob
+t people unmapped | grep -q '^bob' || fail "bob unmapped after remove"
+echo ok

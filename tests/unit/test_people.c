@@ -1,0 +1,185 @@
+/*
+ * test_people.c — people: validation, upsert of the given fields, the CSV import, unmapped owners.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <libical/ical.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "people.h"
+#include "store.h"
+
+static int setup(void **state)
+{
+	struct store *st = calloc(1, sizeof *st);
+	struct error err;
+	error_init(&err);
+	if (!st || store_open_memory(st, &err) < 0)
+		return -1;
+	*state = st;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	store_close(*state);
+	free(*state);
+	return 0;
+}
+
+static char *q(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+	char *out = NULL;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		out = strdup(sqlite3_column_type(s, 0) == SQLITE_NULL
+				 ? "NULL"
+				 : (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return out;
+}
+
+static void expect(struct store *st, const char *sql, const char *want)
+{
+	char *got = q(st, sql);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static int imp(struct store *st, const char *csv, struct people_import_summary *sum, struct error *err)
+{
+	assert_int_equal(store_begin(st, err), 0);
+	int rc = people_import_csv(st, "p.csv", csv, strlen(csv), 1775000000, sum, err);
+	if (rc < 0)
+		store_rollback(st);
+	else
+		assert_int_equal(store_commit(st, err), 0);
+	return rc;
+}
+
+static void test_validation(void **state)
+{
+	(void)state;
+	struct error err;
+	error_init(&err);
+	struct person p = {.handle = "alice", .email = "alice@example.com", .tz = "Europe/Berlin"};
+	unsigned all = PERSON_EMAIL | PERSON_TZ;
+	assert_int_equal(people_check(&p, all, &err), 0);
+	p.tz = "Europe/Atlantis";
+	assert_int_equal(people_check(&p, all, &err), -1);
+	assert_non_null(strstr(err.msg, "Europe/Atlantis"));
+	p.tz = NULL;
+	const char *bad[] = {"alice", "a@b@c", "@b", "a@", "a b@c", "a@b\r\nBcc: x@y", "a@b,c@d", "<a@b>"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		p.email = bad[i];
+		assert_int_equal(people_check(&p, all, &err), -1);
+	}
+	p.email = "a@b";
+	p.name = "Eve\nBcc: x";
+	assert_int_equal(people_check(&p, all | PERSON_NAME, &err), -1);
+	p.name = NULL;
+	p.handle = "two words";
+	assert_int_equal(people_check(&p, all, &err), -1);
+	assert_string_equal(people_handle("@bob"), "bob");
+	icaltimezone_free_builtin_timezones();
+}
+
+static void test_csv_import(void **state)
+{
+	struct store *st = *state;
+	struct error err;
+	struct people_import_summary sum;
+	error_init(&err);
+	assert_int_equal(imp(st,
+			     "\xEF\xBB\xBF"
+			     "Email, handle ,name,slack\r\n"
+			     "a@example.com,@alice,\"Alice, A.\",U1\r\n"
+			     "\"b@example.com\",bob,\"Bob \"\"B\"\"\",\r\n"
+			     "\r\n",
+			     &sum, &err),
+			 0);
+	assert_int_equal(sum.added, 2);
+	expect(st, "SELECT name || '|' || slack FROM people WHERE handle='alice'", "Alice, A.|U1");
+	expect(st, "SELECT name || '|' || coalesce(slack,'NULL') FROM people WHERE handle='bob'",
+	       "Bob \"B\"|NULL");
+	/* re-import with fewer columns: updates, never duplicates; missing columns keep their values */
+	assert_int_equal(imp(st, "handle,email\nalice,alice@example.com\nbob,b@example.com\n", &sum, &err),
+			 0);
+	assert_int_equal(sum.updated, 1);
+	assert_int_equal(sum.unchanged, 1);
+	expect(st, "SELECT count(*) FROM people", "2");
+	expect(st, "SELECT email || '|' || slack FROM people WHERE handle='alice'", "alice@example.com|U1");
+	/* a bad row imports nothing and names file:line */
+	assert_int_equal(imp(st, "handle,email\ncarol,c@example.com\n\"dan\",\"d\nx@y\"\n", &sum, &err), -1);
+	assert_non_null(strstr(err.msg, "p.csv:3:"));
+	assert_int_equal(imp(st, "handle,email\ncarol,c@example.com\nerin,not-an-address\n", &sum, &err), -1);
+	assert_non_null(strstr(err.msg, "p.csv:3:"));
+	expect(st, "SELECT count(*) FROM people", "2");
+	const char *const bad[] = {"email\nx@y\n",
+				   "handle,phone\nx,1\n",
+				   "handle,handle\nx,y\n",
+				   "handle,email\nx\n",
+				   "handle,email\nx,\"y@z\n",
+				   "handle,email\nx,a\"b@c\n",
+				   "handle,tz\nx,Nowhere/Town\n",
+				   "handle\nx\nx\n",
+				   ""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(imp(st, bad[i], &sum, &err), -1);
+	char nul[] = "handle\nx\0y\n";
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(people_import_csv(st, "n.csv", nul, sizeof nul - 1, 0, &sum, &err), -1);
+	assert_non_null(strstr(err.msg, "n.csv:2: a NUL byte"));
+	store_rollback(st);
+	expect(st, "SELECT count(*) FROM people", "2");
+	icaltimezone_free_builtin_timezones();
+}
+
+static int collect(const char *handle, const char *reason, int n, void *ud)
+{
+	char *out = ud;
+	size_t len = strlen(out);
+	snprintf(out + len, 256 - len, "%s:%s:%d ", handle, reason, n);
+	return 0;
+}
+
+static void test_unmapped(void **state)
+{
+	struct store *st = *state;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(
+	    sqlite3_exec(
+		st->db,
+		"INSERT INTO incidents (id, source, source_hash, imported_at) VALUES ('INC-1','/a','h','t');"
+		"INSERT INTO items (incident_id, key, position, line, action, owners, owner, status, "
+		"base_action, base_status, created_at, updated_at) VALUES "
+		"('INC-1','1',1,1,'a','[\"alice\",\"bob\"]','alice','open','a','open','t','t'),"
+		"('INC-1','2',2,2,'b','[\"bob\"]','bob','open','b','open','t','t'),"
+		"('INC-1','3',3,3,'c','[\"carol\"]','carol','done','c','done','t','t'),"
+		"('INC-1','4',4,4,'d','[\"dave\"]','dave','blocked','d','open','t','t');"
+		"INSERT INTO people (handle, email, created_at, updated_at) VALUES "
+		"('alice','a@x','t','t'),('dave',NULL,'t','t');",
+		NULL, NULL, NULL),
+	    SQLITE_OK);
+	char out[256] = "";
+	assert_int_equal(people_unmapped(st, collect, out, &err), 0);
+	assert_string_equal(out, "bob:no entry:2 dave:no email:1 ");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_validation),
+	    cmocka_unit_test_setup_teardown(test_csv_import, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unmapped, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

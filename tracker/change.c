@@ -1,0 +1,391 @@
+/*
+ * change.c — validating a requested change and writing it to one item with its events (see change.h).
+ *
+ * change_apply() reads the item's current values, compares each requested field as text (the same
+ * text the import's events use), writes one event per difference and then one UPDATE of the current
+ * columns. base_* columns are never touched, so the three-way merge keeps tracker changes.
+ */
+#include "change.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "tdate.h"
+#include "banned.h"
+
+void change_init(struct change *ch)
+{
+	memset(ch, 0, sizeof *ch);
+	ch->priority = -1;
+}
+
+void change_release(struct change *ch)
+{
+	free(ch->owners_json);
+	ch->owners_json = NULL;
+}
+
+static bool is_none(const char *v)
+{
+	return !*v || !strcmp(v, "none") || !strcmp(v, "-");
+}
+
+int change_set_status(struct change *ch, const char *value, struct error *err)
+{
+	int s = status_from_name(value);
+	if (s < 0)
+		return error_set(
+		    err, ERR_USAGE,
+		    "status \"%s\" is not a status: use open, in_progress, blocked, done or wont_do", value);
+	ch->status = s;
+	ch->set |= CHANGE_STATUS;
+	return 0;
+}
+
+static int parse_date_or_none(const char *what, const char *value, char out[11], struct error *err)
+{
+	int32_t d;
+	if (is_none(value)) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (date_parse(value, &d) < 0)
+		return error_set(err, ERR_USAGE, "%s \"%s\" is not a date: write YYYY-MM-DD (or none)", what,
+				 value);
+	date_format(d, out);
+	return 0;
+}
+
+int change_set_due(struct change *ch, const char *value, struct error *err)
+{
+	if (parse_date_or_none("due", value, ch->due, err) < 0)
+		return -1;
+	ch->set |= CHANGE_DUE;
+	return 0;
+}
+
+int change_set_snooze(struct change *ch, const char *value, struct error *err)
+{
+	if (parse_date_or_none("snooze until", value, ch->snoozed_until, err) < 0)
+		return -1;
+	ch->set |= CHANGE_SNOOZE;
+	return 0;
+}
+
+static bool valid_handle(const char *h)
+{
+	if (!*h)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)h; *p; p++)
+		if (*p <= ' ' || *p == ',' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+int change_set_owners(struct change *ch, const char *value, struct error *err)
+{
+	json_t *a = json_array();
+	char *copy = strdup(value), *save = NULL;
+	if (!a || !copy) {
+		json_decref(a);
+		free(copy);
+		return error_set(err, ERR_IO, "out of memory");
+	}
+	if (!is_none(value)) {
+		for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+			while (*w == ' ')
+				w++;
+			size_t n = strlen(w);
+			while (n && w[n - 1] == ' ')
+				w[--n] = '\0';
+			if (*w == '@')
+				w++;
+			if (!valid_handle(w)) {
+				error_set(err, ERR_USAGE,
+					  "owner \"%s\" is not a handle: write owner=@alice (several: "
+					  "owner=@alice,@bob; none to unassign)",
+					  value);
+				json_decref(a);
+				free(copy);
+				return -1;
+			}
+			json_array_append_new(a, json_string(w));
+		}
+		if (!json_array_size(a)) {
+			json_decref(a);
+			free(copy);
+			return error_set(err, ERR_USAGE,
+					 "owner \"%s\" names nobody (use owner=none to unassign)", value);
+		}
+	}
+	free(copy);
+	char *s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (!s)
+		return error_set(err, ERR_IO, "out of memory");
+	free(ch->owners_json);
+	ch->owners_json = s;
+	ch->set |= CHANGE_OWNERS;
+	return 0;
+}
+
+int change_set_priority(struct change *ch, const char *value, struct error *err)
+{
+	const char *p = value;
+	if (is_none(value)) {
+		ch->priority = -1;
+	} else {
+		if (*p == 'P' || *p == 'p')
+			p++;
+		if (p[0] < '0' || p[0] > '3' || p[1])
+			return error_set(err, ERR_USAGE,
+					 "priority \"%s\" is not a priority: use P0, P1, P2, P3 or none",
+					 value);
+		ch->priority = p[0] - '0';
+	}
+	ch->set |= CHANGE_PRIORITY;
+	return 0;
+}
+
+int change_parse(struct change *ch, const char *word, struct error *err)
+{
+	const char *eq = strchr(word, '=');
+	if (!eq || eq == word)
+		return error_set(err, ERR_USAGE,
+				 "\"%s\" is not field=value (fields: status, due, owner, priority)", word);
+	size_t n = (size_t)(eq - word);
+	const char *v = eq + 1;
+#define IS(name) (n == sizeof(name) - 1 && !strncmp(word, name, n))
+	if (IS("status"))
+		return change_set_status(ch, v, err);
+	if (IS("due"))
+		return change_set_due(ch, v, err);
+	if (IS("owner") || IS("owners"))
+		return change_set_owners(ch, v, err);
+	if (IS("priority"))
+		return change_set_priority(ch, v, err);
+#undef IS
+	return error_set(err, ERR_USAGE,
+			 "unknown field \"%.*s\" in \"%s\": fields are status, due, owner and priority",
+			 (int)n, word, word);
+}
+
+static bool has_ctl(const char *s)
+{
+	return s && strpbrk(s, "\r\n") != NULL;
+}
+
+int change_check(const struct change *ch, struct error *err)
+{
+	if (!ch->set && !(ch->note && *ch->note))
+		return error_set(err, ERR_USAGE, "nothing to change: give field=value or --note TEXT");
+	if ((ch->set & CHANGE_STATUS) && ch->status == STATUS_WONT_DO && !(ch->reason && *ch->reason))
+		return error_set(err, ERR_USAGE, "wont_do needs a reason: add --reason TEXT");
+	if (has_ctl(ch->note) || has_ctl(ch->reason))
+		return error_set(err, ERR_USAGE, "--note and --reason must be one line (no CR or LF)");
+	return 0;
+}
+
+/* Current values of the item, as text. */
+struct cur {
+	char *incident, *key, *status, *due, *owners, *priority, *snoozed;
+};
+
+static void cur_release(struct cur *c)
+{
+	free(c->incident);
+	free(c->key);
+	free(c->status);
+	free(c->due);
+	free(c->owners);
+	free(c->priority);
+	free(c->snoozed);
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int add_event(struct store *st, sqlite3_stmt *ev, int64_t item, const struct cur *c, const char *at,
+		     const char *actor, const char *source, const char *kind, const char *field,
+		     const char *old, const char *nw, const char *note, struct error *err)
+{
+	sqlite3_reset(ev);
+	sqlite3_clear_bindings(ev);
+	sqlite3_bind_int64(ev, 1, item);
+	store_bind_text(ev, 2, c->incident);
+	store_bind_text(ev, 3, at);
+	store_bind_text(ev, 4, actor);
+	store_bind_text(ev, 5, source);
+	store_bind_text(ev, 6, kind);
+	store_bind_text(ev, 7, field);
+	store_bind_text(ev, 8, old);
+	store_bind_text(ev, 9, nw);
+	store_bind_text(ev, 10, note);
+	if (sqlite3_step(ev) != SQLITE_DONE) {
+		store_error(st, err, "recording history");
+		error_prefix(err, "%s#%s", c->incident, c->key);
+		return -1;
+	}
+	return 0;
+}
+
+int change_apply(struct store *st, int64_t item, const struct change *ch, const char *actor,
+		 const char *source, int64_t now, struct change_result *res, struct error *err)
+{
+	sqlite3_stmt *get = NULL, *ev = NULL, *upd = NULL;
+	struct cur c = {0};
+	struct change_result r = {0};
+	char at[21], prio[2] = "", *note = NULL, *owner = NULL;
+	int rc = -1;
+
+	if (change_check(ch, err) < 0)
+		return -1;
+	time_format(now, at);
+	if (store_prepare(st, &get,
+			  "SELECT incident_id, key, status, due, owners, priority, snoozed_until FROM items "
+			  "WHERE id = ?1",
+			  err) < 0 ||
+	    store_prepare(
+		st, &ev,
+		"INSERT INTO events (item_id, incident_id, at, actor, source, kind, field, old, new, "
+		"note) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+		err) < 0 ||
+	    store_prepare(st, &upd,
+			  "UPDATE items SET status=?2, due=?3, owners=?4, owner=?5, priority=?6, "
+			  "snoozed_until=?7, updated_at=?8, sequence=sequence+1, "
+			  "closed_at=CASE WHEN ?2 NOT IN ('done','wont_do') THEN NULL "
+			  "WHEN status IN ('done','wont_do') THEN coalesce(closed_at, ?8) ELSE ?8 END "
+			  "WHERE id=?1",
+			  err) < 0)
+		goto out;
+	sqlite3_bind_int64(get, 1, item);
+	int step = sqlite3_step(get);
+	if (step != SQLITE_ROW) {
+		if (step == SQLITE_DONE)
+			error_set(err, ERR_DATA, "no item with row id %lld", (long long)item);
+		else
+			store_error(st, err, "reading an item");
+		goto out;
+	}
+	c.incident = store_col_strdup(get, 0);
+	c.key = store_col_strdup(get, 1);
+	c.status = store_col_strdup(get, 2);
+	c.due = store_col_strdup(get, 3);
+	c.owners = store_col_strdup(get, 4);
+	c.priority = store_col_strdup(get, 5);
+	c.snoozed = store_col_strdup(get, 6);
+	sqlite3_reset(get);
+	if (!c.incident || !c.key || !c.status || !c.owners) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
+	bool was_closed = status_is_closed((enum status)status_from_name(c.status));
+	if (ch->only_if_closed && !was_closed) {
+		error_set(err, ERR_DATA, "%s#%s is %s, not done or wont_do: nothing to reopen", c.incident,
+			  c.key, c.status);
+		goto out;
+	}
+
+	/* The event note: for wont_do the reason, then the note. */
+	bool to_wont = (ch->set & CHANGE_STATUS) && ch->status == STATUS_WONT_DO;
+	if (to_wont && ch->note && *ch->note) {
+		size_t n = strlen(ch->reason) + strlen(ch->note) + 3;
+		note = malloc(n);
+		if (!note) {
+			error_set(err, ERR_IO, "out of memory");
+			goto out;
+		}
+		snprintf(note, n, "%s; %s", ch->reason, ch->note);
+	} else {
+		note = strdup(to_wont ? ch->reason : ch->note ? ch->note : "");
+		if (!note) {
+			error_set(err, ERR_IO, "out of memory");
+			goto out;
+		}
+	}
+	const char *evnote = *note ? note : NULL;
+
+	/* New values, as text. */
+	const char *n_status = c.status, *n_due = c.due, *n_owners = c.owners, *n_prio = c.priority,
+		   *n_snooze = c.snoozed;
+	if (ch->set & CHANGE_STATUS)
+		n_status = status_name((enum status)ch->status);
+	if (ch->set & CHANGE_DUE)
+		n_due = ch->due[0] ? ch->due : NULL;
+	if (ch->set & CHANGE_OWNERS)
+		n_owners = ch->owners_json;
+	if (ch->set & CHANGE_PRIORITY) {
+		if (ch->priority >= 0) {
+			prio[0] = (char)('0' + ch->priority);
+			prio[1] = '\0';
+			n_prio = prio;
+		} else {
+			n_prio = NULL;
+		}
+	}
+	if (ch->set & CHANGE_SNOOZE)
+		n_snooze = ch->snoozed_until[0] ? ch->snoozed_until : NULL;
+
+	struct {
+		const char *field, *old, *nw;
+	} f[] = {{"status", c.status, n_status},
+		 {"due", c.due, n_due},
+		 {"owners", c.owners, n_owners},
+		 {"priority", c.priority, n_prio},
+		 {"snoozed_until", c.snoozed, n_snooze}};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		if (same(f[i].old, f[i].nw))
+			continue;
+		const char *kind = "changed";
+		if (i == 1 && f[i].old && f[i].nw && strcmp(f[i].nw, f[i].old) > 0) {
+			kind = "slipped";
+			r.slipped = true;
+		}
+		if (add_event(st, ev, item, &c, at, actor, source, kind, f[i].field, f[i].old, f[i].nw,
+			      evnote, err) < 0)
+			goto out;
+		r.fields++;
+	}
+	if (!r.fields && evnote &&
+	    add_event(st, ev, item, &c, at, actor, source, "note", NULL, NULL, NULL, evnote, err) < 0)
+		goto out;
+	r.changed = r.fields > 0 || evnote;
+	if (r.changed) {
+		json_t *a = json_loads(n_owners, 0, NULL);
+		const char *o = json_string_value(json_array_get(a, 0));
+		owner = o ? strdup(o) : NULL;
+		json_decref(a);
+		sqlite3_bind_int64(upd, 1, item);
+		store_bind_text(upd, 2, n_status);
+		store_bind_text(upd, 3, n_due);
+		store_bind_text(upd, 4, n_owners);
+		store_bind_text(upd, 5, owner);
+		if (n_prio)
+			sqlite3_bind_int(upd, 6, n_prio[0] - '0');
+		else
+			sqlite3_bind_null(upd, 6);
+		store_bind_text(upd, 7, n_snooze);
+		store_bind_text(upd, 8, at);
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			store_error(st, err, "updating an item");
+			error_prefix(err, "%s#%s", c.incident, c.key);
+			goto out;
+		}
+	}
+	if (res)
+		*res = r;
+	rc = 0;
+out:
+	sqlite3_finalize(get);
+	sqlite3_finalize(ev);
+	sqlite3_finalize(upd);
+	cur_release(&c);
+	free(note);
+	free(owner);
+	return rc;
+}

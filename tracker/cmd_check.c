@@ -1,0 +1,212 @@
+/*
+ * cmd_check.c — `tracker check [--strict] [--format text|json] PATH...`: what `tracker import` would
+ * reject or warn about, plus the review checks of check.h, without opening the database.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "check.h"
+#include "commands.h"
+#include "import.h"
+#include "banned.h"
+
+static const char usage[] =
+    "usage: tracker check [--strict] [--format text|json] PATH...\n"
+    "\n"
+    "Checks post-mortems (files, or directories searched for *.md) without a database: everything\n"
+    "tracker import would reject or warn about, P0/P1 items with no owner or no due date, due dates\n"
+    "before the incident, and template placeholders left in. Prints path:line: error|warning: ...\n"
+    "Exits 1 if there are errors (or, with --strict, warnings).\n"
+    "\n"
+    "  -s, --strict    warnings fail the check too\n"
+    "      --format F  text (default) or json: [{\"path\", \"line\", \"level\", \"message\"}]\n"
+    "  -h, --help      show this help\n";
+
+struct run {
+	struct ctx *c;
+	struct import_opts io;
+	bool json;
+	json_t *out;
+	size_t errors, warnings;
+	int rc;
+};
+
+static void emit(struct run *r, const char *path, unsigned line, const char *level, const char *msg)
+{
+	if (r->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "path", json_string(path));
+		json_object_set_new(o, "line", line ? json_integer(line) : json_null());
+		json_object_set_new(o, "level", json_string(level));
+		json_object_set_new(o, "message", json_string(msg));
+		json_array_append_new(r->out, o);
+	} else if (line) {
+		fprintf(r->c->out, "%s:%u: %s: %s\n", path, line, level, msg);
+	} else {
+		fprintf(r->c->out, "%s: %s: %s\n", path, level, msg);
+	}
+}
+
+static int read_file(const char *path, size_t max, struct buf *b, struct error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, ERR_IO, "cannot open: %s", strerror(errno));
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return error_set(err, ERR_IO, "read error: %s", strerror(e));
+		}
+		if (n == 0)
+			break;
+		if (buf_add(b, chunk, (size_t)n) < 0) {
+			close(fd);
+			return error_set(err, ERR_DATA, "file is over the %zu-byte limit", max);
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+static void check_file(struct run *r, const char *path)
+{
+	size_t max = r->io.max_size ? r->io.max_size : (size_t)4 << 20;
+	struct buf b;
+	struct error err;
+	struct import_doc doc;
+	buf_init(&b, max);
+	error_init(&err);
+	import_doc_init(&doc);
+	if (read_file(path, max, &b, &err) < 0) {
+		emit(r, path, 0, "error", err.msg);
+		r->errors++;
+		if (err.kind == ERR_IO && r->rc < EXIT_IO)
+			r->rc = EXIT_IO;
+		goto out;
+	}
+	import_parse_buffer(path, buf_cstr(&b), b.len, &r->io, &doc);
+	check_review(buf_cstr(&b), b.len, &doc);
+	check_sort(&doc);
+	for (size_t i = 0; i < doc.ndiags; i++) {
+		const struct diag *d = &doc.diags[i];
+		bool e = d->level == DIAG_ERROR;
+		emit(r, path, d->line, e ? "error" : "warning", d->msg);
+		if (e)
+			r->errors++;
+		else
+			r->warnings++;
+	}
+out:
+	import_doc_release(&doc);
+	buf_release(&b);
+}
+
+static bool is_md(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 3 && !strcmp(name + n - 3, ".md");
+}
+
+static void check_path(struct run *r, const char *path, int depth)
+{
+	struct stat sb;
+	if (stat(path, &sb) < 0) {
+		fprintf(r->c->err, "tracker: %s: %s\n", path, strerror(errno));
+		if (r->rc < EXIT_IO)
+			r->rc = EXIT_IO;
+		return;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		check_file(r, path);
+		return;
+	}
+	struct dirent **ents;
+	int n = depth > 32 ? 0 : scandir(path, &ents, NULL, alphasort);
+	if (n < 0) {
+		fprintf(r->c->err, "tracker: %s: cannot read directory: %s\n", path, strerror(errno));
+		if (r->rc < EXIT_IO)
+			r->rc = EXIT_IO;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		char sub[PATH_MAX];
+		int len = snprintf(sub, sizeof sub, "%s/%s", path, name);
+		struct stat ss;
+		if (name[0] != '.' && len > 0 && (size_t)len < sizeof sub && stat(sub, &ss) == 0 &&
+		    (S_ISDIR(ss.st_mode) || (S_ISREG(ss.st_mode) && is_md(name))))
+			check_path(r, sub, depth + 1);
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+int cmd_check(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"strict", no_argument, NULL, 's'},
+					     {"format", required_argument, NULL, 'F'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	bool strict = false;
+	struct run r = {.c = c, .rc = EXIT_OK};
+	int o;
+	while ((o = getopt_long(argc, argv, "sh", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			strict = true;
+			break;
+		case 'F':
+			if (!strcmp(optarg, "json"))
+				r.json = true;
+			else if (strcmp(optarg, "text"))
+				return cli_usage_error(c, "check: --format is text or json, not \"%s\"",
+						       optarg);
+			break;
+		case 'h':
+			fputs(usage, c->out);
+			return EXIT_OK;
+		default:
+			fputs(usage, c->err);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(c,
+				       "check: name at least one file or directory (see tracker check -h)");
+	r.io.max_size = (size_t)c->cfg.import_max_size;
+	if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "dmy"))
+		r.io.date_order = DATE_ORDER_DMY;
+	else if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "mdy"))
+		r.io.date_order = DATE_ORDER_MDY;
+	if (r.json && !(r.out = json_array())) {
+		fprintf(c->err, "tracker: out of memory\n");
+		return EXIT_IO;
+	}
+	for (int i = optind; i < argc; i++)
+		check_path(&r, argv[i], 0);
+	if (r.json) {
+		json_dumpf(r.out, c->out, JSON_INDENT(2));
+		fputc('\n', c->out);
+		json_decref(r.out);
+	} else {
+		fprintf(c->err, "%zu error%s, %zu warning%s\n", r.errors, r.errors == 1 ? "" : "s",
+			r.warnings, r.warnings == 1 ? "" : "s");
+	}
+	if (r.rc == EXIT_OK && (r.errors || (strict && r.warnings)))
+		r.rc = EXIT_DATA;
+	return r.rc;
+}

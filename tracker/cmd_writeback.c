@@ -1,0 +1,118 @@
+/*
+ * cmd_writeback.c — `tracker writeback [--dry-run] [--force] PATH|INC...`: the tracker's status,
+ * due dates and owners written back into the post-mortems (tracker/writeback.h does the work).
+ *
+ * Each target is its own transaction; one refused target does not stop the others, and the exit
+ * code is the worst seen.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "commands.h"
+#include "writeback.h"
+#include "banned.h"
+
+static const char usage[] =
+    "usage: tracker writeback [--dry-run] [--force] PATH|INC...\n"
+    "\n"
+    "Writes the tracker's values back into post-mortem documents: the Status cell of each action\n"
+    "row, the Due and Owner cells where they were changed in the tracker, and the Review checklist\n"
+    "lines \"All P0 items completed\" and \"All P1 items scheduled\". Nothing else in the file changes.\n"
+    "A document that changed since its last import is refused: re-import it first.\n"
+    "\n"
+    "  -n, --dry-run  print the change as a unified diff; write nothing\n"
+    "  -f, --force    write even if the document changed since its last import\n"
+    "  -h, --help     show this help\n";
+
+static const char *const field_names[] = {"status", "due", "owner", "checklist"};
+
+int cmd_writeback(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'},
+					     {"force", no_argument, NULL, 'f'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	struct writeback_opts wo = {.actor = c->actor, .now = c->now};
+	int o;
+	while ((o = getopt_long(argc, argv, "nfh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n':
+			wo.dry_run = true;
+			break;
+		case 'f':
+			wo.force = true;
+			break;
+		case 'h':
+			fputs(usage, c->out);
+			return EXIT_OK;
+		default:
+			fputs(usage, c->err);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(
+		    c, "writeback: name a document or an incident (see tracker writeback -h)");
+
+	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size, .date_order = DATE_ORDER_AUTO};
+	if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "dmy"))
+		io.date_order = DATE_ORDER_DMY;
+	else if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "mdy"))
+		io.date_order = DATE_ORDER_MDY;
+	wo.io = &io;
+
+	int rc = EXIT_OK;
+	for (int i = optind; i < argc; i++) {
+		struct writeback_report rep;
+		struct error err;
+		error_init(&err);
+		writeback_report_init(&rep);
+		if (writeback_incident(&c->st, argv[i], &wo, &rep, &err) < 0) {
+			int code = cli_fail(c, &err);
+			if (code > rc)
+				rc = code;
+			writeback_report_release(&rep);
+			continue;
+		}
+		for (size_t k = 0; k < rep.res.nnotes; k++)
+			fprintf(c->err, "%s: note: %s\n", rep.path, rep.res.notes[k]);
+		if (wo.dry_run) {
+			struct buf d;
+			buf_init(&d, 0);
+			if (writeback_diff(rep.old_data, rep.old_len, rep.res.data, rep.res.len, rep.path,
+					   rep.path, &d) < 0) {
+				fprintf(c->err, "tracker: out of memory\n");
+				rc = EXIT_IO;
+			} else {
+				fwrite(buf_cstr(&d), 1, d.len, c->out);
+			}
+			buf_release(&d);
+			if (rep.stale)
+				fprintf(c->err, "%s: warning: changed since its last import (--force)\n",
+					rep.path);
+		} else if (rep.written) {
+			fprintf(c->out, "%s: wrote %zu change%s to %s\n", rep.incident, rep.res.nedits,
+				rep.res.nedits == 1 ? "" : "s", rep.path);
+			for (size_t k = 0; k < rep.res.nedits; k++) {
+				const struct wb_edit *e = &rep.res.edits[k];
+				fprintf(c->out, "  line %u: %s%s%s: \"%s\" -> \"%s\"\n", e->line,
+					field_names[e->field], e->key ? " of item " : "",
+					e->key ? e->key : "", e->old_text, e->new_text);
+			}
+			if (rep.stale)
+				fprintf(c->err,
+					"%s: the document had other changes since its last import: run "
+					"tracker import %s to merge them\n",
+					rep.path, rep.path);
+		} else {
+			fprintf(c->out, "%s: nothing to write (%s already says what the tracker says)\n",
+				rep.incident, rep.path);
+		}
+		writeback_report_release(&rep);
+	}
+	if (wo.dry_run)
+		fprintf(c->err, "dry run: nothing was written\n");
+	return rc;
+}

@@ -1,0 +1,479 @@
+/*
+ * people.c — the people table: validation, upsert, listing, the CSV import and the unmapped owners.
+ *
+ * The CSV reader is a small RFC 4180 state machine over a buffer (no file I/O here, so tests pass
+ * strings): it yields one record at a time with the line it starts on, so every error can say
+ * file:line. Upserts write only the fields the caller sets, so a CSV without a `slack` column does
+ * not wipe the Slack ids already stored.
+ */
+#include "people.h"
+
+#include <libical/ical.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "tdate.h"
+#include "banned.h"
+
+const char *people_handle(const char *h)
+{
+	return h && h[0] == '@' ? h + 1 : h;
+}
+
+int people_tz_valid(const char *tz)
+{
+	return tz && *tz && icaltimezone_get_builtin_timezone(tz) != NULL;
+}
+
+static bool has_ctl(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < ' ' || *p == 0x7f)
+			return true;
+	return false;
+}
+
+static bool valid_handle(const char *h)
+{
+	size_t n = strlen(h);
+	if (n == 0 || n > 64 || h[0] == '@')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)h; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == ',')
+			return false;
+	return true;
+}
+
+static bool valid_email(const char *e)
+{
+	const char *at = strchr(e, '@');
+	if (!at || at == e || !at[1] || strchr(at + 1, '@'))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)e; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr(",;<>\"", *p))
+			return false;
+	return true;
+}
+
+int people_check(const struct person *p, unsigned set, struct error *err)
+{
+	if (!p->handle || !valid_handle(p->handle))
+		return error_set(err, ERR_DATA,
+				 "handle \"%s\" is not valid: 1-64 characters, no spaces, commas or control "
+				 "characters (e.g. alice)",
+				 p->handle ? p->handle : "");
+	const struct {
+		unsigned bit;
+		const char *name, *v;
+	} f[] = {{PERSON_NAME, "name", p->name},
+		 {PERSON_EMAIL, "email", p->email},
+		 {PERSON_TZ, "tz", p->tz},
+		 {PERSON_MANAGER, "manager", p->manager},
+		 {PERSON_SLACK, "slack", p->slack}};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		if ((set & f[i].bit) && f[i].v && has_ctl(f[i].v))
+			return error_set(err, ERR_DATA,
+					 "%s of %s contains a control character (CR, LF, tab…)", f[i].name,
+					 p->handle);
+	if ((set & PERSON_EMAIL) && p->email && *p->email && !valid_email(p->email))
+		return error_set(err, ERR_DATA,
+				 "email \"%s\" of %s is not an address like alice@example.com (one @, no "
+				 "spaces or , ; < > \")",
+				 p->email, p->handle);
+	if ((set & PERSON_TZ) && p->tz && *p->tz && !people_tz_valid(p->tz))
+		return error_set(err, ERR_DATA,
+				 "time zone \"%s\" of %s is unknown: use an IANA name like Europe/Berlin or "
+				 "America/New_York",
+				 p->tz, p->handle);
+	if ((set & PERSON_MANAGER) && p->manager && *p->manager && !valid_handle(people_handle(p->manager)))
+		return error_set(err, ERR_DATA, "manager \"%s\" of %s is not a handle", p->manager,
+				 p->handle);
+	return 0;
+}
+
+static void bind_opt(sqlite3_stmt *s, int idx, const char *v)
+{
+	store_bind_text(s, idx, v && *v ? v : NULL);
+}
+
+/* 1 added, 2 updated, 0 unchanged, -1 error. */
+static int upsert(struct store *st, const struct person *p, unsigned set, int64_t now, struct error *err)
+{
+	if (people_check(p, set, err) < 0)
+		return -1;
+	sqlite3_stmt *s = NULL, *get = NULL;
+	char at[21];
+	int rc = -1, existed;
+	time_format(now, at);
+	if (store_prepare(st, &get, "SELECT name, email, tz, manager, slack FROM people WHERE handle = ?1",
+			  err) < 0 ||
+	    store_prepare(
+		st, &s,
+		"INSERT INTO people (handle, name, email, tz, manager, slack, created_at, updated_at) "
+		"VALUES (?1, CASE WHEN ?7 & 1 THEN ?2 END, CASE WHEN ?7 & 2 THEN ?3 END, "
+		"CASE WHEN ?7 & 4 THEN ?4 END, CASE WHEN ?7 & 8 THEN ?5 END, "
+		"CASE WHEN ?7 & 16 THEN ?6 END, ?8, ?8) "
+		"ON CONFLICT (handle) DO UPDATE SET "
+		"name = CASE WHEN ?7 & 1 THEN ?2 ELSE name END, "
+		"email = CASE WHEN ?7 & 2 THEN ?3 ELSE email END, "
+		"tz = CASE WHEN ?7 & 4 THEN ?4 ELSE tz END, "
+		"manager = CASE WHEN ?7 & 8 THEN ?5 ELSE manager END, "
+		"slack = CASE WHEN ?7 & 16 THEN ?6 ELSE slack END, updated_at = ?8",
+		err) < 0)
+		goto out;
+	store_bind_text(get, 1, p->handle);
+	int step = sqlite3_step(get);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		store_error(st, err, "reading people");
+		goto out;
+	}
+	existed = step == SQLITE_ROW;
+	if (existed) {
+		/* unchanged if every set field already has this value */
+		const char *vals[] = {p->name, p->email, p->tz, people_handle(p->manager), p->slack};
+		bool same = true;
+		for (int i = 0; i < 5; i++) {
+			if (!(set & (1u << i)))
+				continue;
+			const char *old = (const char *)sqlite3_column_text(get, i);
+			const char *nw = vals[i] && *vals[i] ? vals[i] : NULL;
+			if (!(old == nw || (old && nw && !strcmp(old, nw))))
+				same = false;
+		}
+		if (same) {
+			rc = 0;
+			goto out;
+		}
+	}
+	store_bind_text(s, 1, p->handle);
+	bind_opt(s, 2, p->name);
+	bind_opt(s, 3, p->email);
+	bind_opt(s, 4, p->tz);
+	bind_opt(s, 5, people_handle(p->manager));
+	bind_opt(s, 6, p->slack);
+	sqlite3_bind_int(s, 7, (int)set);
+	store_bind_text(s, 8, at);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_error(st, err, "saving a person");
+		goto out;
+	}
+	rc = existed ? 2 : 1;
+out:
+	sqlite3_finalize(get);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int people_upsert(struct store *st, const struct person *p, unsigned set, int64_t now, struct error *err)
+{
+	return upsert(st, p, set, now, err) < 0 ? -1 : 0;
+}
+
+int people_remove(struct store *st, const char *handle, struct error *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s, "DELETE FROM people WHERE handle = ?1", err) < 0)
+		return -1;
+	store_bind_text(s, 1, people_handle(handle));
+	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_error(st, err, "removing a person");
+	sqlite3_finalize(s);
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		return error_set(err, ERR_DATA, "no person \"%s\" (see tracker people list)", handle);
+	return rc;
+}
+
+#define PERSON_COLS "SELECT handle, name, email, tz, manager, slack, created_at, updated_at FROM people "
+
+static int each(struct store *st, sqlite3_stmt *s, person_cb cb, void *ud, int *n, struct error *err)
+{
+	int rc;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct person p;
+		p.handle = (const char *)sqlite3_column_text(s, 0);
+		p.name = (const char *)sqlite3_column_text(s, 1);
+		p.email = (const char *)sqlite3_column_text(s, 2);
+		p.tz = (const char *)sqlite3_column_text(s, 3);
+		p.manager = (const char *)sqlite3_column_text(s, 4);
+		p.slack = (const char *)sqlite3_column_text(s, 5);
+		p.created_at = (const char *)sqlite3_column_text(s, 6);
+		p.updated_at = (const char *)sqlite3_column_text(s, 7);
+		(*n)++;
+		if (cb(&p, ud) != 0)
+			return 0;
+	}
+	return rc == SQLITE_DONE ? 0 : store_error(st, err, "reading people");
+}
+
+int people_list(struct store *st, person_cb cb, void *ud, struct error *err)
+{
+	sqlite3_stmt *s;
+	int n;
+	if (store_prepare(st, &s, PERSON_COLS "ORDER BY handle", err) < 0)
+		return -1;
+	int rc = each(st, s, cb, ud, &n, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int people_get(struct store *st, const char *handle, person_cb cb, void *ud, struct error *err)
+{
+	sqlite3_stmt *s;
+	int n;
+	if (store_prepare(st, &s, PERSON_COLS "WHERE handle = ?1", err) < 0)
+		return -1;
+	store_bind_text(s, 1, people_handle(handle));
+	int rc = each(st, s, cb, ud, &n, err);
+	sqlite3_finalize(s);
+	return rc < 0 ? -1 : n == 0 ? 1 : 0;
+}
+
+int people_unmapped(struct store *st, unmapped_cb cb, void *ud, struct error *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s,
+			  "SELECT o.value, CASE WHEN p.handle IS NULL THEN 'no entry' ELSE 'no email' END, "
+			  "count(DISTINCT i.id) FROM items i, json_each(i.owners) o "
+			  "LEFT JOIN people p ON p.handle = o.value "
+			  "WHERE i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL "
+			  "AND (p.handle IS NULL OR p.email IS NULL OR p.email = '') "
+			  "GROUP BY o.value ORDER BY o.value",
+			  err) < 0)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (cb((const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+		       sqlite3_column_int(s, 2), ud) != 0)
+			break;
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_error(st, err, "reading owners");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* --- CSV (RFC 4180) --- */
+
+enum { CSV_MAX_FIELDS = 32, CSV_MAX_FIELD = 4096 };
+
+struct csv {
+	const char *p, *end;
+	unsigned line; /* the line the reader is on */
+	struct buf f[CSV_MAX_FIELDS];
+	size_t n;
+};
+
+/* Reads one record into c->f[0..n). Returns 1 on a record, 0 at the end, -1 on error. */
+static int csv_record(struct csv *c, const char *name, unsigned *start, struct error *err)
+{
+	for (size_t i = 0; i < CSV_MAX_FIELDS; i++)
+		buf_reset(&c->f[i]);
+	c->n = 0;
+	if (c->p >= c->end)
+		return 0;
+	*start = c->line;
+	struct buf *f = &c->f[0];
+	bool quoted = false, was_quoted = false;
+	c->n = 1;
+	while (c->p < c->end) {
+		char ch = *c->p++;
+		if (ch == '\0')
+			return error_set(err, ERR_DATA, "%s:%u: a NUL byte: this is not a text CSV file",
+					 name, c->line);
+		if (quoted) {
+			if (ch == '"') {
+				if (c->p < c->end && *c->p == '"') {
+					c->p++;
+				} else {
+					quoted = false;
+					continue;
+				}
+			} else if (ch == '\n') {
+				c->line++;
+			}
+			if (buf_addc(f, ch) < 0)
+				return error_set(err, ERR_DATA, "%s:%u: field longer than %d bytes", name,
+						 *start, CSV_MAX_FIELD);
+			continue;
+		}
+		if (ch == '"') {
+			if (f->len || was_quoted)
+				return error_set(
+				    err, ERR_DATA,
+				    "%s:%u: a quote inside an unquoted field: quote the whole field "
+				    "and double inner quotes (\"\")",
+				    name, c->line);
+			quoted = was_quoted = true;
+		} else if (ch == ',') {
+			if (c->n == CSV_MAX_FIELDS)
+				return error_set(err, ERR_DATA, "%s:%u: more than %d fields", name, c->line,
+						 CSV_MAX_FIELDS);
+			f = &c->f[c->n++];
+			was_quoted = false;
+		} else if (ch == '\r' && c->p < c->end && *c->p == '\n') {
+			continue;
+		} else if (ch == '\n') {
+			c->line++;
+			return 1;
+		} else {
+			if (was_quoted)
+				return error_set(err, ERR_DATA, "%s:%u: text after a closing quote", name,
+						 c->line);
+			if (buf_addc(f, ch) < 0)
+				return error_set(err, ERR_DATA, "%s:%u: field longer than %d bytes", name,
+						 *start, CSV_MAX_FIELD);
+		}
+	}
+	if (quoted)
+		return error_set(err, ERR_DATA, "%s:%u: a quoted field is not closed", name, *start);
+	return 1;
+}
+
+static bool blank_record(const struct csv *c)
+{
+	return c->n == 1 && c->f[0].len == 0;
+}
+
+static void trim(char *s)
+{
+	size_t n = strlen(s), i = 0;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	memmove(s, s + i, n - i + 1);
+}
+
+int people_import_csv(struct store *st, const char *name, const char *data, size_t len, int64_t now,
+		      struct people_import_summary *sum, struct error *err)
+{
+	static const char *const cols[] = {"handle", "name", "email", "tz", "manager", "slack"};
+	struct csv c = {.p = data, .end = data + len, .line = 1};
+	int map[CSV_MAX_FIELDS]; /* csv column → cols index, -1 none */
+	size_t ncols = 0, nseen = 0, capseen = 0;
+	char **seen = NULL;
+	unsigned *seen_line = NULL;
+	unsigned set = 0, start = 0;
+	int rc = -1, r;
+	memset(sum, 0, sizeof *sum);
+	for (size_t i = 0; i < CSV_MAX_FIELDS; i++)
+		buf_init(&c.f[i], CSV_MAX_FIELD);
+	if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
+		c.p += 3; /* a UTF-8 BOM from a spreadsheet */
+
+	/* header */
+	while ((r = csv_record(&c, name, &start, err)) == 1 && blank_record(&c))
+		;
+	if (r < 0)
+		goto out;
+	if (r == 0) {
+		error_set(err, ERR_DATA, "%s: empty file: the first row names the columns (handle,email,…)",
+			  name);
+		goto out;
+	}
+	bool have_handle = false;
+	ncols = c.n;
+	for (size_t i = 0; i < c.n; i++) {
+		char *h = c.f[i].data ? c.f[i].data : (char *)"";
+		if (c.f[i].data)
+			trim(h);
+		map[i] = -1;
+		for (int k = 0; k < 6; k++)
+			if (!strcasecmp(h, cols[k]))
+				map[i] = k;
+		if (map[i] < 0) {
+			error_set(
+			    err, ERR_DATA,
+			    "%s:%u: unknown column \"%s\": columns are handle, name, email, tz, manager, "
+			    "slack",
+			    name, start, h);
+			goto out;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (map[j] == map[i]) {
+				error_set(err, ERR_DATA, "%s:%u: column \"%s\" appears twice", name, start,
+					  h);
+				goto out;
+			}
+		if (map[i] == 0)
+			have_handle = true;
+		else
+			set |= 1u << (map[i] - 1);
+	}
+	if (!have_handle) {
+		error_set(err, ERR_DATA, "%s:%u: no \"handle\" column in the header row", name, start);
+		goto out;
+	}
+
+	while ((r = csv_record(&c, name, &start, err)) == 1) {
+		if (blank_record(&c))
+			continue;
+		if (c.n != ncols) {
+			error_set(err, ERR_DATA, "%s:%u: %zu fields, but the header has %zu", name, start,
+				  c.n, ncols);
+			goto out;
+		}
+		const char *v[6] = {NULL};
+		for (size_t i = 0; i < c.n; i++) {
+			char *s = c.f[i].data ? c.f[i].data : (char *)"";
+			if (c.f[i].data)
+				trim(s);
+			v[map[i]] = s;
+		}
+		struct person p = {.handle = people_handle(v[0]),
+				   .name = v[1],
+				   .email = v[2],
+				   .tz = v[3],
+				   .manager = v[4],
+				   .slack = v[5]};
+		for (size_t k = 0; k < nseen; k++)
+			if (!strcmp(seen[k], p.handle)) {
+				error_set(err, ERR_DATA, "%s:%u: handle \"%s\" already on line %u", name,
+					  start, p.handle, seen_line[k]);
+				goto out;
+			}
+		int u = upsert(st, &p, set, now, err);
+		if (u < 0) {
+			error_prefix(err, "%s:%u", name, start);
+			goto out;
+		}
+		if (u == 1)
+			sum->added++;
+		else if (u == 2)
+			sum->updated++;
+		else
+			sum->unchanged++;
+		if (nseen == capseen) {
+			capseen = capseen ? capseen * 2 : 64;
+			char **ns = realloc(seen, capseen * sizeof *ns);
+			unsigned *nl = ns ? realloc(seen_line, capseen * sizeof *nl) : NULL;
+			if (ns)
+				seen = ns;
+			if (nl)
+				seen_line = nl;
+			if (!ns || !nl) {
+				error_set(err, ERR_IO, "out of memory");
+				goto out;
+			}
+		}
+		seen_line[nseen] = start;
+		if (!(seen[nseen] = strdup(p.handle))) {
+			error_set(err, ERR_IO, "out of memory");
+			goto out;
+		}
+		nseen++;
+	}
+	if (r < 0)
+		goto out;
+	rc = 0;
+out:
+	for (size_t i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
+	free(seen_line);
+	for (size_t i = 0; i < CSV_MAX_FIELDS; i++)
+		buf_release(&c.f[i]);
+	return rc;
+}

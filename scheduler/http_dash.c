@@ -627,7 +627,7 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 	const char *item_ref = slash + 1;
 	if (strlen(path) >= sizeof action || !action_known(path))
 		return http_not_found(s, c, q);
-	snprintf(action, sizeof action, "%s", path);
+	memcpy(action, path, strlen(path) + 1); /* shorter than action: checked above */
 	snprintf(q->log_path, sizeof q->log_path, "/act/%s/(item)/%.20s", action, expiry);
 	bool post = !strcmp(method, "POST");
 	int64_t now = http_now(s), exp;

@@ -64,7 +64,16 @@ void http_logf(struct http_impl *s, const char *fmt, ...)
 
 uint64_t http_generation(struct http_impl *s)
 {
-	pthread_mutex_lock(&s->watch_lock);
+	/* PRAGMA data_version opens a read transaction (shared-memory locks, system calls): under load,
+	 * ask at most every WATCH_INTERVAL_NS; changes made through this server bump the generation
+	 * themselves, so only other processes' commits wait for the next look. */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (now - atomic_load_explicit(&s->last_watch_ns, memory_order_relaxed) < WATCH_INTERVAL_NS ||
+	    pthread_mutex_trylock(&s->watch_lock) != 0)
+		return atomic_load(&s->gen);
+	atomic_store_explicit(&s->last_watch_ns, now, memory_order_relaxed);
 	sqlite3_reset(s->data_version);
 	if (sqlite3_step(s->data_version) == SQLITE_ROW) {
 		int64_t v = sqlite3_column_int64(s->data_version, 0);
@@ -366,7 +375,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			}
 			return MHD_YES; /* the body comes in the next calls */
 		}
-		return dispatch(s, c, q, url, method);
+		/* Answer on the next call: a response queued before MHD has the whole request closes the
+		 * connection after it (no keep-alive). */
+		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		if (!q->too_large && buf_add(&q->body, upload_data, *upload_data_size) < 0)
@@ -396,6 +407,24 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	atomic_fetch_sub(&s->in_flight, 1);
 }
 
+/* libmicrohttpd's own messages may quote the request's URL: cut every path after /feeds/ or /act/ so
+ * that no token or link signature reaches the log. */
+static void redact(char *line)
+{
+	static const char *const marks[] = {"/feeds/", "/act/", "/login"};
+	for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++) {
+		char *p = line;
+		while ((p = strstr(p, marks[m]))) {
+			p += strlen(marks[m]);
+			char *end = p + strcspn(p, "' \"`");
+			if (end > p) {
+				memmove(p + 3, end, strlen(end) + 1);
+				memcpy(p, "...", 3);
+			}
+		}
+	}
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct http_impl *s = cls;
@@ -404,6 +433,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
+	redact(line);
 	http_logf(s, "libmicrohttpd: %s", line);
 }
 

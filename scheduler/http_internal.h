@@ -41,6 +41,9 @@ enum route {
 	}
 #define HTTP_NCODES 14 /* 13 codes + other */
 
+/* How often PRAGMA data_version is asked, at most: another process's commit is seen within this. */
+#define WATCH_INTERVAL_NS (100 * 1000 * 1000)
+
 struct http_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -67,6 +70,7 @@ struct http_impl {
 	sqlite3_stmt *data_version;
 	int64_t last_data_version;
 	atomic_uint_fast64_t gen;
+	atomic_int_fast64_t last_watch_ns; /* CLOCK_MONOTONIC of the last data_version look */
 	/* settings (copied) */
 	char *db_path, *base_url;
 	bool dashboard_open, secure_cookie;

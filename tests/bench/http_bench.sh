@@ -25,7 +25,7 @@ for c in wrk nginx curl sqlite3 python3; do command -v "$c" >/dev/null || { echo
 [[ -x $TRACKER && -x $GEN ]] || { echo "http_bench: build first (cmake --build $BUILD)" >&2; exit 2; }
 
 T=$(mktemp -d /tmp/http-bench.XXXXXX)
-TRACKER_PID= NGINX_PID=
+TRACKER_PID="" NGINX_PID=""
 cleanup() {
 	[[ -n $TRACKER_PID ]] && kill "$TRACKER_PID" 2>/dev/null && wait "$TRACKER_PID" 2>/dev/null
 	[[ -n $NGINX_PID ]] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
@@ -103,7 +103,9 @@ run() {
 
 printf '\n%-28s %12s %10s %12s %10s %7s %7s\n' target "tracker r/s" "p99" "nginx r/s" "p99" ratio goal
 line() { # NAME GOAL TRACKER-RESULT NGINX-RESULT
-	local tr=($3) nr=($4)
+	local tr nr
+	read -r -a tr <<<"$3"
+	read -r -a nr <<<"$4"
 	local ratio
 	ratio=$(awk -v a="${tr[0]}" -v b="${nr[0]}" 'BEGIN { printf "%.0f%%", 100 * a / b }')
 	printf '%-28s %12s %10s %12s %10s %7s %7s\n' "$1" "${tr[0]}" "${tr[1]}" "${nr[0]}" "${nr[1]}" "$ratio" "$2"

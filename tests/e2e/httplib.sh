@@ -8,6 +8,7 @@
 #   fetch NAME CURL-ARGS... runs curl, headers to $TMP/NAME.h, body to $TMP/NAME.b; sets CODE
 #   header NAME FIELD     prints one response header's value (case-insensitive name, CR stripped)
 
+# shellcheck disable=SC2034 # U, CODE and PORT are for the sourcing script
 HTTP_PID=
 http_cleanup() {
 	local rc=$?
@@ -20,12 +21,13 @@ http_cleanup() {
 }
 trap http_cleanup EXIT
 
+# shellcheck disable=SC2120 # arguments are optional
 start_http() {
 	: >"$TMP/http.log"
 	"$TRACKER_BIN" --db "$DB" ${CONFIG:+--config "$CONFIG"} http --listen 127.0.0.1:0 "$@" 2>>"$TMP/http.log" &
 	HTTP_PID=$!
-	local i
-	for i in $(seq 1 200); do
+
+	for _ in $(seq 1 200); do
 		if grep -q '^listening on ' "$TMP/http.log"; then break; fi
 		kill -0 "$HTTP_PID" 2>/dev/null || break
 		sleep 0.05

@@ -22,7 +22,7 @@ snooze_of() { t list --all --format json | json_py "[i for i in d if i['id'] == 
 S1=$(status_of "$ID1")
 S2=$(status_of "$ID2")
 FUTURE=$(($(date +%s) + 3600))
-L=$("$LINK" "$SECRET" "$U" done "$ID1" "$FUTURE")
+L=$("$LINK" "$SECRET" "$U" "done" "$ID1" "$FUTURE")
 assert_match "^$U/act/done/INC-[0-9-]+%23[^/]+/$FUTURE/[A-Za-z0-9_-]{22}/[A-Za-z0-9_-]{43}$" "$L" "link shape"
 
 # GET: a page with a POST form, no change.
@@ -51,7 +51,7 @@ assert_eq "$S1" "$(status_of "$ID1")" "status after tampering"
 assert_eq "$S2" "$(status_of "$ID2")" "other item untouched"
 
 # Expired (validly signed, in the past).
-OLD=$("$LINK" "$SECRET" "$U" done "$ID1" $(($(date +%s) - 60)))
+OLD=$("$LINK" "$SECRET" "$U" "done" "$ID1" $(($(date +%s) - 60)))
 fetch ex -X POST "$OLD"
 assert_eq 410 "$CODE" "expired link"
 assert_file_match "$TMP/ex.b" 'expired'
@@ -60,7 +60,7 @@ assert_eq "$S1" "$(status_of "$ID1")" "status after an expired link"
 # POST: done, once.
 fetch post -X POST "$L"
 assert_eq 200 "$CODE" "POST link"
-assert_eq done "$(status_of "$ID1")" "status after POST"
+assert_eq "done" "$(status_of "$ID1")" "status after POST"
 [[ $(sqlite3 "$DB" "SELECT source || '|' || actor FROM events WHERE field = 'status' ORDER BY id DESC LIMIT 1") == "api|action-link" ]] ||
 	fail "link change not recorded with source api"
 N=$(sqlite3 "$DB" "SELECT count(*) FROM events")
@@ -78,7 +78,7 @@ assert_eq "$(date -u -d '+7 days' +%F)" "$(snooze_of "$ID2")" "snoozed_until"
 
 # A link signed with another secret is refused.
 printf '%064d\n' 7 >"$TMP/other.secret"
-L3=$("$LINK" "$TMP/other.secret" "$U" done "$ID2" "$FUTURE")
+L3=$("$LINK" "$TMP/other.secret" "$U" "done" "$ID2" "$FUTURE")
 fetch o -X POST "$L3"
 assert_eq 403 "$CODE" "link signed with another secret"
 fetch junk "$U/act/done/x"

@@ -29,7 +29,7 @@ as_root() {
 
 missing=()
 for p in "${DEPS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -c 'install ok installed' >/dev/null || missing+=("$p")
 done
 if [[ ${#missing[@]} -gt 0 ]]; then
 	echo "==> installing ${missing[*]}"

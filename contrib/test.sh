@@ -49,7 +49,7 @@ as_root() {
 install_missing() {
 	local p missing=()
 	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -c 'install ok installed' >/dev/null || missing+=("$p")
 	done
 	if ! command -v node >/dev/null; then missing+=(nodejs npm); fi
 	[[ ${#missing[@]} -gt 0 ]] || return 0

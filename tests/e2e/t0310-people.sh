@@ -33,9 +33,9 @@ cat >"$tmp/pm.md" <<'MD'
 MD
 t import "$tmp/pm.md" >/dev/null
 
-t people -h | grep -q 'tracker people import' || fail "people -h"
+t people -h | grep -c 'tracker people import' >/dev/null || fail "people -h"
 for v in add list show remove import unmapped; do
-	t people "$v" -h | grep -q "usage: tracker people $v" || fail "people $v -h"
+	t people "$v" -h | grep -c "usage: tracker people $v" >/dev/null || fail "people $v -h"
 done
 
 t people add @alice --email alice@example.com --name "Alice A" --tz Europe/Berlin --manager @erin >/dev/null
@@ -59,8 +59,8 @@ email,handle,name,tz,slack
 bob@example.com,@bob,"Bob, the builder",America/New_York,U123
 "carol@example.com",carol,"Carol ""CC"" C",,
 CSV
-t people import "$tmp/people.csv" | grep -q '2 added' || fail "import counts"
-t people import "$tmp/people.csv" | grep -q '2 unchanged' || fail "re-import counts"
+t people import "$tmp/people.csv" | grep -c '2 added' >/dev/null || fail "import counts"
+t people import "$tmp/people.csv" | grep -c '2 unchanged' >/dev/null || fail "re-import counts"
 t people list --format json | py '
 import json,sys
 p={x["handle"]:x for x in json.load(sys.stdin)}
@@ -79,5 +79,5 @@ t people show frank >/dev/null 2>&1 && fail "frank imported from a bad file"
 t people show bob --format json | py 'import json,sys; assert json.load(sys.stdin)["email"]=="bob@example.com"'
 t people remove bob >/dev/null
 expect_fail 1 people remove bob
-t people unmapped | grep -q '^bob' || fail "bob unmapped after remove"
+t people unmapped | grep -c '^bob' >/dev/null || fail "bob unmapped after remove"
 echo ok

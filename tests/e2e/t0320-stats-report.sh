@@ -31,11 +31,11 @@ cat >"$tmp/pm.md" <<'MD'
 - [ ] All P1 items scheduled
 MD
 t import "$tmp/pm.md" >/dev/null
-t stats -h | grep -q 'usage: tracker stats' || fail "stats -h"
-t report -h | grep -q 'usage: tracker report' || fail "report -h"
+t stats -h | grep -c 'usage: tracker stats' >/dev/null || fail "stats -h"
+t report -h | grep -c 'usage: tracker report' >/dev/null || fail "report -h"
 
 t set 'INC-2026-03-14#4' due=2026-05-15 >/dev/null # a slip
-t done 'INC-2026-03-14#1' >/dev/null
+t 'done' 'INC-2026-03-14#1' >/dev/null
 
 t stats --now 2026-04-20 --format json | py '
 import json,sys
@@ -50,7 +50,7 @@ t=s["total"]
 assert (t["open"],t["overdue"],t["done"],t["slipped"])==(3,1,2,1), t
 assert t["done_with_due"]==2
 '
-t stats --by owner --now 2026-04-20 | grep -q '^alice' || fail "stats --by owner"
+t stats --by owner --now 2026-04-20 | grep -c '^alice' >/dev/null || fail "stats --by owner"
 t stats --by incident --format json | py '
 import json,sys; s=json.load(sys.stdin); assert [g["group"] for g in s["groups"]]==["INC-2026-03-14-042"]'
 t stats --by month --since 2026-03-01 --format json | py '
@@ -70,10 +70,10 @@ c=r["checklist"]
 assert c[0]=={"text":"All P0 items completed","ok":False,"blocking":["2"]}, c
 assert c[1]=={"text":"All P1 items scheduled","ok":False,"blocking":["3"]}, c
 '
-t report INC-2026-03-14 | grep -q -- '- \[ \] All P0 items completed (blocked by #2)' || fail "report text"
-t done 'INC-2026-03-14#2' >/dev/null
+t report INC-2026-03-14 | grep -c -- '- \[ \] All P0 items completed (blocked by #2)' >/dev/null || fail "report text"
+t 'done' 'INC-2026-03-14#2' >/dev/null
 t set 'INC-2026-03-14#3' due=2026-06-01 owner=@erin >/dev/null
-t report INC-2026-03-14 | grep -q -- '- \[x\] All P0 items completed' || fail "P0 line ticked"
-t report INC-2026-03-14 | grep -q -- '- \[x\] All P1 items scheduled' || fail "P1 line ticked"
+t report INC-2026-03-14 | grep -c -- '- \[x\] All P0 items completed' >/dev/null || fail "P0 line ticked"
+t report INC-2026-03-14 | grep -c -- '- \[x\] All P1 items scheduled' >/dev/null || fail "P1 line ticked"
 rc=0; t report INC-1999 2>/dev/null || rc=$?; [ $rc = 1 ] || fail "unknown incident exit $rc"
 echo ok

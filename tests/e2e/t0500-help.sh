@@ -16,9 +16,9 @@ cmds=$(sed -n '/^commands:/,/^$/p' "$tmp/help" | awk 'NF && $1 != "commands:" {p
 [ -n "$cmds" ] || fail "no commands in tracker help"
 for c in $cmds; do
 	out=$("$TRACKER_BIN" "$c" -h) || fail "$c -h: exit $?"
-	printf '%s\n' "$out" | grep -q '^usage: tracker' || fail "$c -h: no usage: line"
+	grep -q '^usage: tracker' <<<"$out" || fail "$c -h: no usage: line"
 	out=$("$TRACKER_BIN" help "$c") || fail "help $c: exit $?"
-	printf '%s\n' "$out" | grep -q '^usage: tracker' || fail "help $c: no usage: line"
+	grep -q '^usage: tracker' <<<"$out" || fail "help $c: no usage: line"
 	grep -q "^\.It Cm $c\( \|$\)" "$man_page" || fail "$c is not in docs/tracker.1"
 	grep -q "_tracker_commands=.*\b$c\b" "$completion" || fail "$c is not in the bash completion"
 done
@@ -26,7 +26,7 @@ done
 
 # every exit code of enum exit_code is documented
 for code in 0 1 2 3 4 5; do
-	sed -n '/^\.Sh EXIT STATUS/,/^\.Sh/p' "$man_page" | grep -q "^\.It $code$" || fail "exit status $code not in the man page"
+	sed -n '/^\.Sh EXIT STATUS/,/^\.Sh/p' "$man_page" | grep -c "^\.It $code$" >/dev/null || fail "exit status $code not in the man page"
 done
 for v in TRACKER_DB TRACKER_USER XDG_CONFIG_HOME XDG_DATA_HOME NO_COLOR; do
 	grep -q "^\.It Ev $v" "$man_page" || fail "$v not in ENVIRONMENT"

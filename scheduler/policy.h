@@ -92,10 +92,21 @@ struct policy_sent {
 
 struct policy_webhook {
 	const char *name;
-	unsigned priorities;      /* 0 = the [reminders] priorities */
+	unsigned priorities;       /* 0 = the [reminders] priorities */
 	const char *const *owners; /* NULL-terminated, or NULL for any */
 	const char *const *incidents;
 };
+
+/* The [webhook NAME] filters of a config as policy_webhook structs: priorities parsed, owners and
+ * incidents split at commas (a leading '@' of an owner dropped). `name` is borrowed from the config,
+ * which must outlive the set; the lists are owned. Errors name the section and key. */
+struct policy_webhooks {
+	struct policy_webhook *v;
+	size_t n;
+	char ***lists; /* owners and incidents arrays of each webhook, owned */
+};
+int policy_webhooks_from_config(const struct config *cfg, struct policy_webhooks *w, struct error *err);
+void policy_webhooks_release(struct policy_webhooks *w);
 
 struct policy_input {
 	const struct policy_item *items;

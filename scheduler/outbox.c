@@ -291,14 +291,32 @@ static int cmp_rows(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int outbox_claim(struct store *st, const char *owner, int64_t now, int64_t lease, size_t limit,
-		 struct outbox_rows *rows, struct error *err)
+int outbox_claim(struct store *st, const char *owner, int64_t now, const struct outbox_config *oc,
+		 size_t limit, struct outbox_rows *rows, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	rows->v = NULL;
 	rows->n = 0;
 	if (store_begin(st, err) < 0)
 		return -1;
+	/* A row whose lease ran out max_attempts times never got an outcome: each dispatcher that took it
+	 * died (or hung) while sending it. Claiming it again could crash the next one too. */
+	if (store_prepare(
+		st, &s,
+		"UPDATE outbox SET state = 'dead', lease_owner = NULL, lease_until = NULL, updated_at = ?1, "
+		"last_error = 'no outcome after ' || attempts || ' attempts: the dispatcher stopped while "
+		"sending (lease expired)' "
+		"WHERE state = 'sending' AND lease_until <= ?1 AND attempts >= ?2",
+		err) < 0)
+		goto fail;
+	bind_time(s, 1, now);
+	sqlite3_bind_int64(s, 2, oc->max_attempts);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_error(st, err, "outbox: claim");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
 	if (store_prepare(st, &s,
 			  "UPDATE outbox SET state = 'sending', lease_owner = ?1, lease_until = ?2, "
 			  "attempts = attempts + 1, updated_at = ?3 "
@@ -310,7 +328,7 @@ int outbox_claim(struct store *st, const char *owner, int64_t now, int64_t lease
 			  err) < 0)
 		goto fail;
 	store_bind_text(s, 1, owner);
-	bind_time(s, 2, now + lease);
+	bind_time(s, 2, now + oc->lease);
 	bind_time(s, 3, now);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)(limit ? limit : 32));
 	if (collect(st, s, rows, "outbox: claim", err) < 0)
@@ -855,8 +873,7 @@ int outbox_dispatch(struct outbox_dispatcher *d, struct outbox_stats *stats, str
 		if (d->stop && *d->stop)
 			break;
 		struct outbox_rows rows;
-		if (outbox_claim(d->st, d->owner, d->now, d->oc->lease, d->batch ? d->batch : 32, &rows,
-				 err) < 0)
+		if (outbox_claim(d->st, d->owner, d->now, d->oc, d->batch ? d->batch : 32, &rows, err) < 0)
 			goto out;
 		if (rows.n == 0)
 			break;

@@ -87,10 +87,11 @@ struct outbox_rows {
 void outbox_rows_release(struct outbox_rows *rows);
 
 /* Claims up to `limit` ready rows (pending and due, or sending with an expired lease) for `owner`:
- * state sending, lease_until = now + lease, attempts + 1. One BEGIN IMMEDIATE transaction; the rows
- * come back ordered by next_attempt_at, id. */
-int outbox_claim(struct store *st, const char *owner, int64_t now, int64_t lease, size_t limit,
-		 struct outbox_rows *rows, struct error *err);
+ * state sending, lease_until = now + oc->lease, attempts + 1. One BEGIN IMMEDIATE transaction; the rows
+ * come back ordered by next_attempt_at, id. In the same transaction, a sending row whose lease expired
+ * with attempts >= max_attempts becomes dead: every dispatcher that took it died before an outcome. */
+int outbox_claim(struct store *st, const char *owner, int64_t now, const struct outbox_config *oc,
+		 size_t limit, struct outbox_rows *rows, struct error *err);
 
 /* Records the outcome of one attempt on a claimed row, only while `owner` still holds it. OK → sent;
  * TEMPFAIL → pending at now + max(backoff, retry_after), or dead when attempts reached max_attempts;

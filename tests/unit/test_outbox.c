@@ -77,22 +77,22 @@ static void test_claim_lease_mark(void **state)
 	enqueue(&st, "k1", &added);
 	enqueue(&st, "k2", &added);
 	struct outbox_rows a, b;
-	assert_int_equal(outbox_claim(&st, "A", T0, oc.lease, 1, &a, &err), 0);
+	assert_int_equal(outbox_claim(&st, "A", T0, &oc, 1, &a, &err), 0);
 	assert_int_equal(a.n, 1);
 	assert_int_equal(a.v[0].attempts, 1);
 	assert_int_equal(a.v[0].state, OUTBOX_SENDING);
 	assert_int_equal(a.v[0].lease_until, T0 + 300);
 	/* B gets only the other row; the leased one is not ready */
-	assert_int_equal(outbox_claim(&st, "B", T0 + 10, oc.lease, 10, &b, &err), 0);
+	assert_int_equal(outbox_claim(&st, "B", T0 + 10, &oc, 10, &b, &err), 0);
 	assert_int_equal(b.n, 1);
 	assert_true(b.v[0].id != a.v[0].id);
 	outbox_rows_release(&b);
-	assert_int_equal(outbox_claim(&st, "B", T0 + 10, oc.lease, 10, &b, &err), 0);
+	assert_int_equal(outbox_claim(&st, "B", T0 + 10, &oc, 10, &b, &err), 0);
 	assert_int_equal(b.n, 0);
 	outbox_rows_release(&b);
 	/* A stalls past its lease: C takes the row again (attempt 2), A's late mark is refused */
 	struct outbox_rows c;
-	assert_int_equal(outbox_claim(&st, "C", T0 + 311, oc.lease, 10, &c, &err), 0);
+	assert_int_equal(outbox_claim(&st, "C", T0 + 311, &oc, 10, &c, &err), 0);
 	assert_int_equal(c.n, 2); /* B's row too: its lease expired as well */
 	struct notify_outcome ok;
 	memset(&ok, 0, sizeof ok);
@@ -134,7 +134,7 @@ static void test_tempfail_backoff_dead(void **state)
 	int64_t now = T0;
 	for (int attempt = 1; attempt <= 3; attempt++) {
 		struct outbox_rows rows;
-		assert_int_equal(outbox_claim(&st, "A", now, oc.lease, 10, &rows, &err), 0);
+		assert_int_equal(outbox_claim(&st, "A", now, &oc, 10, &rows, &err), 0);
 		assert_int_equal(rows.n, 1);
 		enum outbox_state ns;
 		int64_t next = 0;
@@ -145,7 +145,7 @@ static void test_tempfail_backoff_dead(void **state)
 			assert_true(next > now && next <= now + 60 * (1 << (attempt - 1)));
 			/* not ready before next */
 			struct outbox_rows none;
-			assert_int_equal(outbox_claim(&st, "A", next - 1, oc.lease, 10, &none, &err), 0);
+			assert_int_equal(outbox_claim(&st, "A", next - 1, &oc, 10, &none, &err), 0);
 			assert_int_equal(none.n, 0);
 			outbox_rows_release(&none);
 			now = next;
@@ -167,7 +167,7 @@ static void test_tempfail_backoff_dead(void **state)
 	outbox_row_release(&r);
 	/* PERMFAIL: dead at once, whatever the attempts */
 	struct outbox_rows rows;
-	assert_int_equal(outbox_claim(&st, "A", T0 + 9000, oc.lease, 10, &rows, &err), 0);
+	assert_int_equal(outbox_claim(&st, "A", T0 + 9000, &oc, 10, &rows, &err), 0);
 	assert_int_equal(rows.n, 1);
 	tf.result = NOTIFY_PERMFAIL;
 	enum outbox_state ns;
@@ -204,7 +204,7 @@ static void test_retry_after_and_backoff(void **state)
 	bool added;
 	enqueue(&st, "k", &added);
 	struct outbox_rows rows;
-	assert_int_equal(outbox_claim(&st, "A", T0, 300, 10, &rows, &err), 0);
+	assert_int_equal(outbox_claim(&st, "A", T0, &oc, 10, &rows, &err), 0);
 	struct notify_outcome tf;
 	memset(&tf, 0, sizeof tf);
 	tf.result = NOTIFY_TEMPFAIL;
@@ -218,6 +218,32 @@ static void test_retry_after_and_backoff(void **state)
 	int64_t due;
 	assert_int_equal(outbox_next_due(&st, &due, &err), 0);
 	assert_int_equal(due, T0 + 7200);
+	store_close(&st);
+}
+
+static void test_crash_loop_dead(void **state)
+{
+	(void)state;
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(store_open_memory(&st, &err), 0);
+	bool added;
+	int64_t id = enqueue(&st, "k", &added);
+	struct outbox_rows rows;
+	int64_t now = T0;
+	for (int i = 0; i < 3; i++, now += 301) { /* three dispatchers die holding it */
+		assert_int_equal(outbox_claim(&st, "A", now, &oc, 10, &rows, &err), 0);
+		assert_int_equal(rows.n, 1);
+		outbox_rows_release(&rows);
+	}
+	assert_int_equal(outbox_claim(&st, "A", now, &oc, 10, &rows, &err), 0);
+	assert_int_equal(rows.n, 0);
+	struct outbox_row r;
+	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(r.state, OUTBOX_DEAD);
+	assert_non_null(strstr(r.last_error, "no outcome after 3 attempts"));
+	outbox_row_release(&r);
 	store_close(&st);
 }
 
@@ -336,6 +362,7 @@ int main(void)
 	    cmocka_unit_test(test_tempfail_backoff_dead),
 	    cmocka_unit_test(test_retry_after_and_backoff),
 	    cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_crash_loop_dead),
 	    cmocka_unit_test(test_payload_round_trip),
 	    cmocka_unit_test(test_dispatch_capture),
 	};

@@ -1185,8 +1185,10 @@ int policy_plan(const struct policy_config *pc, const struct policy_input *in, s
 	if (p.oom)
 		goto out;
 
-	qsort(out->reminders, out->nreminders, sizeof *out->reminders, cmp_reminder);
-	qsort(out->explanations, out->nexplanations, sizeof *out->explanations, cmp_explanation);
+	if (out->nreminders)
+		qsort(out->reminders, out->nreminders, sizeof *out->reminders, cmp_reminder);
+	if (out->nexplanations)
+		qsort(out->explanations, out->nexplanations, sizeof *out->explanations, cmp_explanation);
 	for (size_t i = 0; i < p.nzones; i++) {
 		int64_t t = zone_wakeup(&p, &p.zones[i]);
 		if (t && (!out->next_wakeup || t < out->next_wakeup))

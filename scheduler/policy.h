@@ -16,7 +16,7 @@
  *  - due_soon (2d): one heads-up, once per item, when 0 <= due - local today <= due_soon days.
  *  - escalation: from escalate_after[priority] days overdue (P0:3d,P1:7d), each overdue reminder also
  *    goes to the owner's manager, else the incident's approver, else escalation_to (kind escalation,
- *    same cadence).
+ *    same cadence). Nothing extra is sent when that person already receives the item's reminder.
  *  - Timing: a recipient is reminded only at or after send_at (09:00) in their own time zone (people.tz,
  *    else [reminders] timezone, else UTC) and only on their business days (mon-fri).
  *  - Recipients: the owner's e-mail from people. An item with no owner, or whose owner has no people
@@ -56,7 +56,8 @@ struct policy_config {
 	char fallback_to[256];      /* address or handle, "" if none */
 };
 
-/* Parses [reminders] from the config; each bad value is an error naming its key and what is allowed. */
+/* Parses [reminders] from the config (cfg NULL: all defaults); each bad value is an error naming its key
+ * and what is allowed. Syntax and defaults: docs/reminders.md and contrib/config.example.ini. */
 int policy_config_parse(const struct config *cfg, struct policy_config *pc, struct error *err);
 
 struct policy_item {

@@ -256,11 +256,10 @@ static int load_sent(struct store *st, const struct policy_config *pc, int64_t n
 /* ---------------------------------------------------------------------------------------------------- */
 /* Grouping and enqueueing                                                                               */
 
-static const struct policy_reminder *sort_base;
-
 static int cmp_order(const void *a, const void *b)
 {
-	const struct policy_reminder *x = &sort_base[*(const size_t *)a], *y = &sort_base[*(const size_t *)b];
+	const struct policy_reminder *x = *(const struct policy_reminder *const *)a;
+	const struct policy_reminder *y = *(const struct policy_reminder *const *)b;
 	int c = strcmp(x->channel, y->channel);
 	if (!c)
 		c = strcmp(x->recipient, y->recipient);
@@ -295,11 +294,15 @@ static int group(struct plan *p, struct error *err)
 	p->digests = calloc(n, sizeof *p->digests);
 	if (!p->order || !p->digests)
 		return error_set(err, ERR_IO, "out of memory");
+	const struct policy_reminder **byrecipient = malloc(n * sizeof *byrecipient);
+	if (!byrecipient)
+		return error_set(err, ERR_IO, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		p->order[i] = i;
-	sort_base = p->out.reminders;
-	qsort(p->order, n, sizeof *p->order, cmp_order);
-	sort_base = NULL;
+		byrecipient[i] = &p->out.reminders[i];
+	qsort(byrecipient, n, sizeof *byrecipient, cmp_order);
+	for (size_t i = 0; i < n; i++)
+		p->order[i] = (size_t)(byrecipient[i] - p->out.reminders);
+	free(byrecipient);
 	struct buf kb;
 	buf_init(&kb, BUF_MAX_DEFAULT);
 	for (size_t i = 0; i < n;) {

@@ -1,0 +1,169 @@
+/*
+ * outbox — the durable queue of notifications (table `outbox`, schema/0002) and its dispatcher.
+ *
+ * Delivery is at-least-once (the reason is written at the top of outbox.c and in docs/outbox.md):
+ *
+ *   pending --claim--> sending --OK--> sent
+ *      ^                  |----TEMPFAIL, attempts < max----> pending (next_attempt_at = now + backoff)
+ *      |                  |----TEMPFAIL at max, PERMFAIL---> dead
+ *      +--- retry --------+<-- lease expired: another claim takes it again (same idempotency key)
+ *
+ * A row is enqueued (outbox_enqueue) in the caller's transaction together with the reminders_sent rows
+ * that record it, so a pass either records and queues a digest or does neither. The idempotency key is
+ * unique: enqueueing the same digest twice does nothing. The dispatcher claims ready rows with a lease
+ * (one BEGIN IMMEDIATE transaction), sends outside any transaction, and marks each row only while it
+ * still holds the lease.
+ *
+ * Times are Unix seconds in the API and "YYYY-MM-DDTHH:MM:SSZ" in the table; every function takes
+ * `now` so a pass can be pinned to any moment (tracker remind --now). Errors fill struct error.
+ */
+#ifndef SCHEDULER_OUTBOX_H
+#define SCHEDULER_OUTBOX_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "error.h"
+#include "notify.h"
+#include "store.h"
+
+/* [reminders] max_attempts, backoff_base, backoff_max, lease. */
+struct outbox_config {
+	long max_attempts;    /* >= 1; default 8 */
+	int64_t backoff_base; /* seconds; default 60 */
+	int64_t backoff_max;  /* seconds; default 6 h */
+	int64_t lease;        /* seconds; default 5 min */
+};
+
+/* Defaults, then the [reminders] values; a bad value is an ERR_CONFIG naming its key. */
+int outbox_config_parse(const struct config *cfg, struct outbox_config *oc, struct error *err);
+/* "30s", "5m", "6h", "2d" (a bare number is seconds) → seconds > 0. `key` names the setting in the
+ * message, e.g. "[reminders] lease". */
+int outbox_parse_duration(const char *s, const char *key, int64_t *out, struct error *err);
+
+/* The delay before the next attempt after `attempts` attempts (>= 1) failed temporarily: full jitter,
+ * a uniform draw from [0, min(backoff_max, backoff_base * 2^(attempts-1))] using `rnd`, at least 1 s. */
+int64_t outbox_backoff(const struct outbox_config *oc, long attempts, uint64_t rnd);
+
+enum outbox_state { OUTBOX_PENDING = 0, OUTBOX_SENDING, OUTBOX_SENT, OUTBOX_DEAD };
+const char *outbox_state_name(enum outbox_state s);
+/* -1 if unknown. */
+int outbox_state_from_name(const char *s);
+
+/* A new notification (all strings borrowed). */
+struct outbox_new {
+	const char *channel;   /* "email" or "webhook:NAME" */
+	const char *recipient; /* address or webhook name */
+	const char *kind;      /* overdue | due_soon | escalation | mixed */
+	const char *idempotency_key;
+	const char *payload; /* JSON snapshot of the digest */
+};
+
+/* INSERT … ON CONFLICT(idempotency_key) DO NOTHING, due at `now`, in the caller's transaction.
+ * *id receives the row's id (the existing row's when the key was already there); *added tells whether
+ * this call inserted it. */
+int outbox_enqueue(struct store *st, const struct outbox_new *m, int64_t now, int64_t *id, bool *added,
+		   struct error *err);
+
+/* One row as read from the table; every string is owned (outbox_row_release). */
+struct outbox_row {
+	int64_t id;
+	char *channel, *recipient, *kind, *idempotency_key, *payload, *lease_owner, *last_error;
+	enum outbox_state state;
+	long attempts;
+	long last_code;
+	int64_t next_attempt_at, lease_until, created_at, updated_at, sent_at; /* 0 when NULL */
+};
+void outbox_row_release(struct outbox_row *r);
+
+struct outbox_rows {
+	struct outbox_row *v;
+	size_t n;
+};
+void outbox_rows_release(struct outbox_rows *rows);
+
+/* Claims up to `limit` ready rows (pending and due, or sending with an expired lease) for `owner`:
+ * state sending, lease_until = now + oc->lease, attempts + 1. One BEGIN IMMEDIATE transaction; the rows
+ * come back ordered by next_attempt_at, id. In the same transaction, a sending row whose lease expired
+ * with attempts >= max_attempts becomes dead: every dispatcher that took it died before an outcome. */
+int outbox_claim(struct store *st, const char *owner, int64_t now, const struct outbox_config *oc,
+		 size_t limit, struct outbox_rows *rows, struct error *err);
+
+/* Records the outcome of one attempt on a claimed row, only while `owner` still holds it. OK → sent;
+ * TEMPFAIL → pending at now + max(backoff, retry_after), or dead when attempts reached max_attempts;
+ * PERMFAIL → dead. *state receives the new state, *next_at (may be NULL) the retry time. Returns 0, 1 when
+ * the lease was lost (the row was left alone: another dispatcher owns it now), or -1. */
+int outbox_mark(struct store *st, const struct outbox_config *oc, const struct outbox_row *r,
+		const char *owner, const struct notify_outcome *out, int64_t now, uint64_t rnd,
+		enum outbox_state *state, int64_t *next_at, struct error *err);
+
+/* Gives a claimed but unsent row back (pending, attempts - 1, no lease), e.g. on SIGTERM. */
+int outbox_release(struct store *st, const struct outbox_row *r, const char *owner, struct error *err);
+
+/* Listing and operator commands. */
+int outbox_list(struct store *st, int state /* -1 = all */, struct outbox_rows *rows, struct error *err);
+/* ERR_DATA when there is no row `id`. */
+int outbox_get(struct store *st, int64_t id, struct outbox_row *r, struct error *err);
+/* Makes row `id` (dead or pending) due at `now` with its attempts reset; ERR_DATA if it is sent,
+ * being sent, or missing. */
+int outbox_retry(struct store *st, int64_t id, int64_t now, struct error *err);
+/* Every dead row; *n receives how many. */
+int outbox_retry_dead(struct store *st, int64_t now, long *n, struct error *err);
+/* Deletes sent rows with sent_at before `before` (reminders_sent keeps its rows, unlinked). */
+int outbox_purge_sent(struct store *st, int64_t before, long *n, struct error *err);
+/* The earliest moment a row becomes ready (a pending row's next_attempt_at, a sending row's
+ * lease_until); 0 when nothing is waiting. */
+int outbox_next_due(struct store *st, int64_t *t, struct error *err);
+
+/* A unique lease owner for this process: "host:pid:random". out holds 128 bytes. */
+void outbox_owner_id(char out[static 128]);
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* The dispatcher                                                                                        */
+
+struct outbox_stats {
+	unsigned long claimed, sent, retried, dead, lost, released;
+};
+
+struct outbox_dispatcher {
+	struct store *st;
+	const struct config *cfg; /* the transports' settings */
+	const struct outbox_config *oc;
+	const char *owner; /* lease owner */
+	int64_t now;       /* the pass's clock: lease and retry times */
+	size_t batch;      /* rows per claim; 0 = 32 */
+	/* Set (by a signal handler) to stop after the send in flight; claimed unsent rows are released. */
+	volatile sig_atomic_t *stop;
+	/* One line per action (no secrets); NULL = quiet. */
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
+	/* Tests: a transport name that replaces every channel's ("capture"), with its directory. */
+	const char *transport_override;
+	const char *capture_dir;
+};
+
+/* Claims and sends every ready row, batch after batch, until none is ready at `now` (a row that fails
+ * is due again only later, so each row is tried at most once per call). Each transport is opened once
+ * per call (one SMTP connection for the batch). A transport that cannot be opened counts as a
+ * TEMPFAIL of its rows. Returns 0 or -1 (database error). */
+int outbox_dispatch(struct outbox_dispatcher *d, struct outbox_stats *stats, struct error *err);
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* The payload: a JSON snapshot of the digest, so a retry sends exactly what was planned                */
+
+/* Builds the payload of digest `d`: {"version":1,"kind","recipient","recipient_name","now","items":[
+ * {"incident","key","title","action","owner","status","due","priority","days_late","sequence",
+ *  "updated_at","kind","reason"}…]}. kinds[i] / reasons[i] (may be NULL) describe items[i]. Caller
+ * frees *out. */
+int outbox_payload_build(const struct notify_digest *d, const char *const *kinds, const char *const *reasons,
+			 char **out, struct error *err);
+/* Decodes a payload into a digest. The strings are borrowed from *json and *items is malloc'd: free
+ * both (json_decref, free) when done. */
+int outbox_payload_digest(const char *payload, const char *idempotency_key, json_t **json,
+			  struct notify_digest *d, struct notify_item **items, struct error *err);
+
+#endif

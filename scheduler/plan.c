@@ -1,0 +1,533 @@
+/*
+ * plan.c — a scheduler pass's planning half (see plan.h): store → policy_plan() → digests → outbox.
+ *
+ * Inputs are loaded with one query each into arrays whose strings live in a chunked arena (100,000
+ * items cost a few allocations, not a few hundred thousand). The pass holds the write lock from the
+ * first read to the commit so that concurrent passes serialise.
+ */
+#include "plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "notify.h"
+#include "outbox.h"
+#include "tdate.h"
+#include "banned.h"
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* Arena                                                                                                 */
+
+struct plan_arena {
+	struct plan_arena *next;
+	size_t used, cap;
+	char data[];
+};
+
+static char *arena_strdup(struct plan *p, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	struct plan_arena *a = p->arena;
+	if (!a || a->cap - a->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
+		struct plan_arena *na = malloc(sizeof *na + cap);
+		if (!na)
+			return NULL;
+		na->next = a;
+		na->used = 0;
+		na->cap = cap;
+		p->arena = a = na;
+	}
+	char *r = a->data + a->used;
+	memcpy(r, s, n);
+	a->used += n;
+	return r;
+}
+
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return v;
+	size_t nc = *cap ? *cap * 2 : 256;
+	void *nv = realloc(v, nc * size);
+	if (nv)
+		*cap = nc;
+	return nv;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+int plan_check_webhooks(const struct config *cfg, struct error *err)
+{
+	struct policy_webhooks w;
+	memset(&w, 0, sizeof w);
+	int rc = policy_webhooks_from_config(cfg, &w, err);
+	policy_webhooks_release(&w);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* Loading                                                                                               */
+
+static int32_t col_date(sqlite3_stmt *s, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(s, col);
+	int32_t d = DATE_NONE;
+	if (!v)
+		return DATE_NONE;
+	if (date_parse(v, &d) == 0)
+		return d;
+	int64_t t;
+	if (time_parse(v, &t) == 0)
+		return time_to_date(t);
+	return DATE_NONE;
+}
+
+static int load_items(struct store *st, struct plan *p, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0;
+	int rc = -1, r;
+	if (store_prepare(
+		st, &s,
+		"SELECT i.id, i.incident_id, i.key, i.owner, i.status, i.due, i.priority, "
+		"i.snoozed_until, i.removed_at IS NOT NULL, inc.reporter, inc.approved_by, i.action, "
+		"inc.title, i.sequence, i.updated_at "
+		"FROM items i JOIN incidents inc ON inc.id = i.incident_id "
+		"WHERE i.status IN ('open', 'in_progress', 'blocked') AND i.removed_at IS NULL "
+		"ORDER BY i.id",
+		err) < 0)
+		return -1;
+	const char *inc = NULL, *reporter = NULL, *approved = NULL, *title = NULL;
+	const char *statuses[3] = {NULL, NULL, NULL};
+	static const char *const status_names[3] = {"open", "in_progress", "blocked"};
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct plan_item *nv = grow(p->items, &cap, p->nitems, sizeof *nv);
+		if (!nv)
+			goto oom;
+		p->items = nv;
+		struct plan_item *it = &p->items[p->nitems];
+		memset(it, 0, sizeof *it);
+		const char *incid = (const char *)sqlite3_column_text(s, 1);
+		if (!inc || strcmp(inc, incid)) { /* items of one incident are mostly consecutive */
+			if (!(inc = arena_strdup(p, incid)))
+				goto oom;
+			reporter = arena_strdup(p, (const char *)sqlite3_column_text(s, 9));
+			approved = arena_strdup(p, (const char *)sqlite3_column_text(s, 10));
+			title = arena_strdup(p, (const char *)sqlite3_column_text(s, 12));
+		}
+		it->p.id = sqlite3_column_int64(s, 0);
+		it->p.incident = inc;
+		it->p.reporter = reporter;
+		it->p.approved_by = approved;
+		it->title = title;
+		it->p.key = arena_strdup(p, (const char *)sqlite3_column_text(s, 2));
+		it->p.owner = arena_strdup(p, (const char *)sqlite3_column_text(s, 3));
+		const char *status = (const char *)sqlite3_column_text(s, 4);
+		for (int k = 0; k < 3; k++) {
+			if (!strcmp(status, status_names[k])) {
+				if (!statuses[k] && !(statuses[k] = arena_strdup(p, status)))
+					goto oom;
+				it->p.status = statuses[k];
+			}
+		}
+		it->p.due = col_date(s, 5);
+		it->p.priority = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 6);
+		it->p.snoozed_until = col_date(s, 7);
+		it->p.removed = sqlite3_column_int(s, 8) != 0;
+		it->action = arena_strdup(p, (const char *)sqlite3_column_text(s, 11));
+		it->sequence = sqlite3_column_int(s, 13);
+		const char *up = (const char *)sqlite3_column_text(s, 14);
+		if (up && time_parse(up, &it->updated_at) < 0)
+			it->updated_at = 0;
+		if (!it->p.key || !it->action || !it->p.status)
+			goto oom;
+		p->nitems++;
+	}
+	if (r != SQLITE_DONE) {
+		store_error(st, err, "remind: loading items");
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	error_set(err, ERR_IO, "remind: out of memory loading items");
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int load_people(struct store *st, struct plan *p, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0;
+	int r;
+	if (store_prepare(st, &s, "SELECT handle, name, email, tz, manager FROM people ORDER BY handle",
+			  err) < 0)
+		return -1;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct policy_person *nv = grow(p->people, &cap, p->npeople, sizeof *nv);
+		if (!nv) {
+			sqlite3_finalize(s);
+			return error_set(err, ERR_IO, "remind: out of memory loading people");
+		}
+		p->people = nv;
+		struct policy_person *pp = &p->people[p->npeople++];
+		pp->handle = arena_strdup(p, (const char *)sqlite3_column_text(s, 0));
+		pp->name = arena_strdup(p, (const char *)sqlite3_column_text(s, 1));
+		pp->email = arena_strdup(p, (const char *)sqlite3_column_text(s, 2));
+		pp->tz = arena_strdup(p, (const char *)sqlite3_column_text(s, 3));
+		pp->manager = arena_strdup(p, (const char *)sqlite3_column_text(s, 4));
+	}
+	sqlite3_finalize(s);
+	if (r != SQLITE_DONE)
+		return store_error(st, err, "remind: loading people");
+	return 0;
+}
+
+static int kind_from_name(const char *s)
+{
+	for (int k = REMIND_OVERDUE; k <= REMIND_ESCALATION; k++)
+		if (s && !strcmp(s, reminder_kind_name((enum reminder_kind)k)))
+			return k;
+	return -1;
+}
+
+/* The latest reminders_sent row per (item, kind, channel, recipient) within the window the policy
+ * can need: the longest repeat cadence, the heads-up window, and two weeks of slack for time zones
+ * and weekends. */
+static int load_sent(struct store *st, const struct policy_config *pc, int64_t now, struct plan *p,
+		     struct error *err)
+{
+	int window = pc->due_soon_days > 0 ? pc->due_soon_days : 0;
+	for (int i = 0; i < 4; i++) {
+		if (pc->repeat_days[i] > window)
+			window = pc->repeat_days[i];
+		if (pc->escalate_after_days[i] > window)
+			window = pc->escalate_after_days[i];
+	}
+	window += 14;
+	char since[11];
+	date_format(time_to_date(now) - window, since);
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0;
+	int r;
+	if (store_prepare(st, &s,
+			  "SELECT item_id, kind, channel, recipient, MAX(local_date) FROM reminders_sent "
+			  "WHERE local_date >= ?1 GROUP BY item_id, kind, channel, recipient",
+			  err) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, since, -1, SQLITE_TRANSIENT);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		int k = kind_from_name((const char *)sqlite3_column_text(s, 1));
+		int32_t d = col_date(s, 4);
+		if (k < 0 || d == DATE_NONE)
+			continue;
+		struct policy_sent *nv = grow(p->sent, &cap, p->nsent, sizeof *nv);
+		if (!nv) {
+			sqlite3_finalize(s);
+			return error_set(err, ERR_IO, "remind: out of memory loading reminders_sent");
+		}
+		p->sent = nv;
+		struct policy_sent *ps = &p->sent[p->nsent++];
+		ps->item_id = sqlite3_column_int64(s, 0);
+		ps->kind = (enum reminder_kind)k;
+		ps->channel = arena_strdup(p, (const char *)sqlite3_column_text(s, 2));
+		ps->recipient = arena_strdup(p, (const char *)sqlite3_column_text(s, 3));
+		ps->local_date = d;
+	}
+	sqlite3_finalize(s);
+	if (r != SQLITE_DONE)
+		return store_error(st, err, "remind: loading reminders_sent");
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* Grouping and enqueueing                                                                               */
+
+static int cmp_order(const void *a, const void *b)
+{
+	const struct policy_reminder *x = *(const struct policy_reminder *const *)a;
+	const struct policy_reminder *y = *(const struct policy_reminder *const *)b;
+	int c = strcmp(x->channel, y->channel);
+	if (!c)
+		c = strcmp(x->recipient, y->recipient);
+	if (!c)
+		c = x->item_id < y->item_id ? -1 : x->item_id > y->item_id;
+	if (!c)
+		c = (int)x->kind - (int)y->kind;
+	return c;
+}
+
+const struct plan_item *plan_find_item(const struct plan *p, int64_t id)
+{
+	size_t lo = 0, hi = p->nitems;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->items[mid].p.id < id)
+			lo = mid + 1;
+		else if (p->items[mid].p.id > id)
+			hi = mid;
+		else
+			return &p->items[mid];
+	}
+	return NULL;
+}
+
+static int group(struct plan *p, struct error *err)
+{
+	size_t n = p->out.nreminders;
+	if (!n)
+		return 0;
+	p->order = malloc(n * sizeof *p->order);
+	p->digests = calloc(n, sizeof *p->digests);
+	if (!p->order || !p->digests)
+		return error_set(err, ERR_IO, "out of memory");
+	const struct policy_reminder **byrecipient = malloc(n * sizeof *byrecipient);
+	if (!byrecipient)
+		return error_set(err, ERR_IO, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		byrecipient[i] = &p->out.reminders[i];
+	qsort(byrecipient, n, sizeof *byrecipient, cmp_order);
+	for (size_t i = 0; i < n; i++)
+		p->order[i] = (size_t)(byrecipient[i] - p->out.reminders);
+	free(byrecipient);
+	struct buf kb;
+	buf_init(&kb, BUF_MAX_DEFAULT);
+	for (size_t i = 0; i < n;) {
+		const struct policy_reminder *r0 = &p->out.reminders[p->order[i]];
+		struct plan_digest *d = &p->digests[p->ndigests++];
+		d->channel = r0->channel;
+		d->recipient = r0->recipient;
+		d->recipient_name = r0->recipient_name;
+		d->first = i;
+		unsigned kinds = 0;
+		char date[11];
+		date_format(r0->local_date, date);
+		buf_reset(&kb);
+		buf_printf(&kb, "%s\n%s\n%s\n", r0->channel, r0->recipient, date);
+		size_t j = i;
+		for (; j < n; j++) {
+			const struct policy_reminder *r = &p->out.reminders[p->order[j]];
+			if (strcmp(r->channel, r0->channel) || strcmp(r->recipient, r0->recipient))
+				break;
+			kinds |= 1u << r->kind;
+			if (buf_printf(&kb, "%lld:%s\n", (long long)r->item_id, reminder_kind_name(r->kind)) <
+			    0) {
+				buf_release(&kb);
+				return error_set(err, ERR_IO, "out of memory");
+			}
+		}
+		d->n = j - i;
+		d->kind = kinds == (1u << REMIND_OVERDUE)      ? "overdue"
+			  : kinds == (1u << REMIND_DUE_SOON)   ? "due_soon"
+			  : kinds == (1u << REMIND_ESCALATION) ? "escalation"
+							       : "mixed";
+		memcpy(d->key, "r1:", 3);
+		notify_sha256_hex(kb.data, kb.len, d->key + 3, 64);
+		i = j;
+	}
+	buf_release(&kb);
+	return 0;
+}
+
+/* The kind notify shows for a digest: mixed digests read as overdue when any item is late. */
+static const char *notify_kind(const char *kind)
+{
+	return strcmp(kind, "mixed") ? kind : "overdue";
+}
+
+static int build_payload(const struct plan *p, const struct plan_digest *d, int64_t now, char **out,
+			 struct error *err)
+{
+	struct notify_item *items = calloc(d->n, sizeof *items);
+	const char **kinds = calloc(d->n, sizeof *kinds), **reasons = calloc(d->n, sizeof *reasons);
+	int rc = -1;
+	if (!items || !kinds || !reasons) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < d->n; k++) {
+		const struct policy_reminder *r = &p->out.reminders[p->order[d->first + k]];
+		const struct plan_item *it = plan_find_item(p, r->item_id);
+		if (!it) {
+			error_set(err, ERR_DATA, "remind: the policy returned unknown item %lld",
+				  (long long)r->item_id);
+			goto out;
+		}
+		items[k] = (struct notify_item){.incident_id = it->p.incident,
+						.key = it->p.key,
+						.action = it->action,
+						.owner = it->p.owner,
+						.incident_title = it->title,
+						.status = it->p.status,
+						.due = it->p.due,
+						.priority = it->p.priority,
+						.days_late = r->days_late,
+						.sequence = it->sequence,
+						.updated_at = it->updated_at};
+		kinds[k] = reminder_kind_name(r->kind);
+		reasons[k] = r->reason;
+	}
+	struct notify_digest dg = {.idempotency_key = d->key,
+				   .recipient_addr = d->recipient,
+				   .recipient_name = d->recipient_name,
+				   .kind = notify_kind(d->kind),
+				   .items = items,
+				   .nitems = d->n,
+				   .now = now};
+	rc = outbox_payload_build(&dg, kinds, reasons, out, err);
+out:
+	free(items);
+	free(kinds);
+	free(reasons);
+	return rc;
+}
+
+static int write_digests(struct store *st, const struct plan_options *o, struct plan *p, struct error *err)
+{
+	sqlite3_stmt *ins = NULL;
+	int rc = -1;
+	char at[21];
+	time_format(o->now, at);
+	if (store_prepare(
+		st, &ins,
+		"INSERT INTO reminders_sent (item_id, kind, channel, recipient, local_date, at, outbox_id) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		"ON CONFLICT (item_id, kind, channel, recipient, local_date) DO NOTHING",
+		err) < 0)
+		return -1;
+	for (size_t i = 0; i < p->ndigests; i++) {
+		struct plan_digest *d = &p->digests[i];
+		if (!strcmp(d->channel, "email") && !o->email_enabled) {
+			d->skipped = true;
+			p->nskipped++;
+			continue;
+		}
+		char *payload = NULL;
+		if (build_payload(p, d, o->now, &payload, err) < 0)
+			goto out;
+		struct outbox_new m = {.channel = d->channel,
+				       .recipient = d->recipient,
+				       .kind = d->kind,
+				       .idempotency_key = d->key,
+				       .payload = payload};
+		int r = outbox_enqueue(st, &m, o->now, &d->outbox_id, &d->added, err);
+		free(payload);
+		if (r < 0)
+			goto out;
+		if (d->added)
+			p->nadded++;
+		for (size_t k = 0; k < d->n; k++) {
+			const struct policy_reminder *rm = &p->out.reminders[p->order[d->first + k]];
+			char date[11];
+			date_format(rm->local_date, date);
+			sqlite3_reset(ins);
+			sqlite3_bind_int64(ins, 1, rm->item_id);
+			sqlite3_bind_text(ins, 2, reminder_kind_name(rm->kind), -1, SQLITE_STATIC);
+			store_bind_text(ins, 3, rm->channel);
+			store_bind_text(ins, 4, rm->recipient);
+			sqlite3_bind_text(ins, 5, date, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(ins, 6, at, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(ins, 7, d->outbox_id);
+			if (sqlite3_step(ins) != SQLITE_DONE) {
+				store_error(st, err, "remind: recording a reminder");
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+int plan_pass(struct store *st, const struct plan_options *o, struct plan *p, struct error *err)
+{
+	memset(p, 0, sizeof *p);
+	struct timespec t0;
+	bool in_tx = false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (policy_webhooks_from_config(o->cfg, &p->webhooks, err) < 0)
+		goto fail;
+	if ((o->dry_run ? store_exec(st, "BEGIN", err) : store_begin(st, err)) < 0)
+		goto fail;
+	in_tx = true;
+	if (load_items(st, p, err) < 0 || load_people(st, p, err) < 0 ||
+	    load_sent(st, o->pc, o->now, p, err) < 0)
+		goto fail;
+	p->ms_load = ms_since(&t0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct policy_input inbuf = {0}, *in = &inbuf;
+	in->nitems = p->nitems;
+	struct policy_item *pis = NULL;
+	if (p->nitems && !(pis = malloc(p->nitems * sizeof *pis))) {
+		error_set(err, ERR_IO, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < p->nitems; i++)
+		pis[i] = p->items[i].p;
+	in->items = pis;
+	in->people = p->people;
+	in->npeople = p->npeople;
+	in->sent = p->sent;
+	in->nsent = p->nsent;
+	in->webhooks = p->webhooks.v;
+	in->nwebhooks = p->webhooks.n;
+	in->now = o->now;
+	int prc = policy_plan(o->pc, in, &p->out, err);
+	free(pis);
+	if (prc < 0)
+		goto fail;
+	if (group(p, err) < 0)
+		goto fail;
+	p->ms_policy = ms_since(&t0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (o->dry_run) {
+		store_rollback(st);
+		in_tx = false;
+		for (size_t i = 0; i < p->ndigests; i++)
+			if (!strcmp(p->digests[i].channel, "email") && !o->email_enabled) {
+				p->digests[i].skipped = true;
+				p->nskipped++;
+			}
+		return 0;
+	}
+	if (write_digests(st, o, p, err) < 0 || store_commit(st, err) < 0)
+		goto fail;
+	p->ms_write = ms_since(&t0);
+	return 0;
+fail:
+	if (in_tx)
+		store_rollback(st);
+	p->nadded = 0;
+	return -1;
+}
+
+void plan_release(struct plan *p)
+{
+	policy_output_release(&p->out);
+	free(p->items);
+	free(p->people);
+	free(p->sent);
+	policy_webhooks_release(&p->webhooks);
+	free(p->order);
+	free(p->digests);
+	while (p->arena) {
+		struct plan_arena *n = p->arena->next;
+		free(p->arena);
+		p->arena = n;
+	}
+	memset(p, 0, sizeof *p);
+}

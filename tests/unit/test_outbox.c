@@ -1,0 +1,372 @@
+/*
+ * test_outbox.c — the durable outbox: enqueue is idempotent, claims take a lease and skip leased rows,
+ * marks need the lease, backoff is capped full jitter, attempts run out into dead, PERMFAIL is dead at
+ * once, an expired lease is claimed again, retry and purge, durations, the payload round trip, and the
+ * dispatcher with the capture transport.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "outbox.h"
+#include "store.h"
+#include "tdate.h"
+
+static const int64_t T0 = 1776675600; /* 2026-04-20T09:00:00Z */
+
+static const char payload[] =
+    "{\"version\":1,\"kind\":\"overdue\",\"recipient\":\"alice@example.org\",\"recipient_name\":\"Alice\","
+    "\"now\":\"2026-04-20T09:00:00Z\",\"items\":[{\"incident\":\"INC-2026-03-14-042\",\"key\":\"3\","
+    "\"title\":\"Outage\",\"action\":\"Add alerting\",\"owner\":\"alice\",\"status\":\"open\","
+    "\"due\":\"2026-04-10\",\"priority\":0,\"days_late\":10,\"sequence\":1,"
+    "\"updated_at\":\"2026-04-01T00:00:00Z\",\"kind\":\"overdue\",\"reason\":\"r\"}]}";
+
+static struct outbox_config oc = {.max_attempts = 3, .backoff_base = 60, .backoff_max = 3600, .lease = 300};
+
+static int64_t enqueue(struct store *st, const char *key, bool *added)
+{
+	struct error err;
+	error_init(&err);
+	struct outbox_new m = {.channel = "email",
+			       .recipient = "alice@example.org",
+			       .kind = "overdue",
+			       .idempotency_key = key,
+			       .payload = payload};
+	int64_t id = 0;
+	assert_int_equal(outbox_enqueue(st, &m, T0, &id, added, &err), 0);
+	return id;
+}
+
+static void test_enqueue_idempotent(void **state)
+{
+	(void)state;
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(store_open_memory(&st, &err), 0);
+	bool added;
+	int64_t a = enqueue(&st, "k1", &added);
+	assert_true(added);
+	int64_t b = enqueue(&st, "k1", &added);
+	assert_false(added);
+	assert_int_equal(a, b);
+	enqueue(&st, "k2", &added);
+	assert_true(added);
+	struct outbox_rows rows;
+	assert_int_equal(outbox_list(&st, OUTBOX_PENDING, &rows, &err), 0);
+	assert_int_equal(rows.n, 2);
+	outbox_rows_release(&rows);
+	store_close(&st);
+}
+
+static void test_claim_lease_mark(void **state)
+{
+	(void)state;
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(store_open_memory(&st, &err), 0);
+	bool added;
+	enqueue(&st, "k1", &added);
+	enqueue(&st, "k2", &added);
+	struct outbox_rows a, b;
+	assert_int_equal(outbox_claim(&st, "A", T0, &oc, 1, &a, &err), 0);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.v[0].attempts, 1);
+	assert_int_equal(a.v[0].state, OUTBOX_SENDING);
+	assert_int_equal(a.v[0].lease_until, T0 + 300);
+	/* B gets only the other row; the leased one is not ready */
+	assert_int_equal(outbox_claim(&st, "B", T0 + 10, &oc, 10, &b, &err), 0);
+	assert_int_equal(b.n, 1);
+	assert_true(b.v[0].id != a.v[0].id);
+	outbox_rows_release(&b);
+	assert_int_equal(outbox_claim(&st, "B", T0 + 10, &oc, 10, &b, &err), 0);
+	assert_int_equal(b.n, 0);
+	outbox_rows_release(&b);
+	/* A stalls past its lease: C takes the row again (attempt 2), A's late mark is refused */
+	struct outbox_rows c;
+	assert_int_equal(outbox_claim(&st, "C", T0 + 311, &oc, 10, &c, &err), 0);
+	assert_int_equal(c.n, 2); /* B's row too: its lease expired as well */
+	struct notify_outcome ok;
+	memset(&ok, 0, sizeof ok);
+	ok.result = NOTIFY_OK;
+	ok.code = 250;
+	enum outbox_state ns;
+	assert_int_equal(outbox_mark(&st, &oc, &a.v[0], "A", &ok, T0 + 312, 0, &ns, NULL, &err), 1);
+	for (size_t i = 0; i < c.n; i++) {
+		assert_int_equal(c.v[i].attempts, 2);
+		assert_int_equal(outbox_mark(&st, &oc, &c.v[i], "C", &ok, T0 + 312, 0, &ns, NULL, &err), 0);
+		assert_int_equal(ns, OUTBOX_SENT);
+	}
+	struct outbox_row r;
+	assert_int_equal(outbox_get(&st, a.v[0].id, &r, &err), 0);
+	assert_int_equal(r.state, OUTBOX_SENT);
+	assert_int_equal(r.sent_at, T0 + 312);
+	assert_int_equal(r.last_code, 250);
+	assert_null(r.lease_owner);
+	outbox_row_release(&r);
+	outbox_rows_release(&a);
+	outbox_rows_release(&c);
+	store_close(&st);
+}
+
+static void test_tempfail_backoff_dead(void **state)
+{
+	(void)state;
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(store_open_memory(&st, &err), 0);
+	bool added;
+	int64_t id = enqueue(&st, "k1", &added);
+	struct notify_outcome tf;
+	memset(&tf, 0, sizeof tf);
+	tf.result = NOTIFY_TEMPFAIL;
+	tf.code = 451;
+	error_set(&tf.err, ERR_IO, "451 try later");
+	int64_t now = T0;
+	for (int attempt = 1; attempt <= 3; attempt++) {
+		struct outbox_rows rows;
+		assert_int_equal(outbox_claim(&st, "A", now, &oc, 10, &rows, &err), 0);
+		assert_int_equal(rows.n, 1);
+		enum outbox_state ns;
+		int64_t next = 0;
+		assert_int_equal(
+		    outbox_mark(&st, &oc, &rows.v[0], "A", &tf, now, UINT64_MAX, &ns, &next, &err), 0);
+		if (attempt < 3) {
+			assert_int_equal(ns, OUTBOX_PENDING);
+			assert_true(next > now && next <= now + 60 * (1 << (attempt - 1)));
+			/* not ready before next */
+			struct outbox_rows none;
+			assert_int_equal(outbox_claim(&st, "A", next - 1, &oc, 10, &none, &err), 0);
+			assert_int_equal(none.n, 0);
+			outbox_rows_release(&none);
+			now = next;
+		} else {
+			assert_int_equal(ns, OUTBOX_DEAD);
+		}
+		outbox_rows_release(&rows);
+	}
+	struct outbox_row r;
+	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(r.state, OUTBOX_DEAD);
+	assert_string_equal(r.last_error, "451 try later");
+	outbox_row_release(&r);
+	/* retry: pending again, attempts reset; a sent row cannot be retried */
+	assert_int_equal(outbox_retry(&st, id, T0 + 9000, &err), 0);
+	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(r.state, OUTBOX_PENDING);
+	assert_int_equal(r.attempts, 0);
+	outbox_row_release(&r);
+	/* PERMFAIL: dead at once, whatever the attempts */
+	struct outbox_rows rows;
+	assert_int_equal(outbox_claim(&st, "A", T0 + 9000, &oc, 10, &rows, &err), 0);
+	assert_int_equal(rows.n, 1);
+	tf.result = NOTIFY_PERMFAIL;
+	enum outbox_state ns;
+	assert_int_equal(outbox_mark(&st, &oc, &rows.v[0], "A", &tf, T0 + 9000, 0, &ns, NULL, &err), 0);
+	assert_int_equal(ns, OUTBOX_DEAD);
+	outbox_rows_release(&rows);
+	long n = 0;
+	assert_int_equal(outbox_retry_dead(&st, T0, &n, &err), 0);
+	assert_int_equal(n, 1);
+	store_close(&st);
+}
+
+static void test_retry_after_and_backoff(void **state)
+{
+	(void)state;
+	struct outbox_config c = {
+	    .max_attempts = 8, .backoff_base = 60, .backoff_max = 6 * 3600, .lease = 300};
+	for (long a = 1; a <= 20; a++) {
+		int64_t cap = 60;
+		for (long i = 1; i < a && cap < c.backoff_max; i++)
+			cap *= 2;
+		if (cap > c.backoff_max)
+			cap = c.backoff_max;
+		assert_int_equal(outbox_backoff(&c, a, (uint64_t)cap), cap);
+		assert_int_equal(outbox_backoff(&c, a, (uint64_t)cap + 1), 1); /* 0 is raised to 1 s */
+		for (uint64_t r = 0; r < 1000; r += 37)
+			assert_true(outbox_backoff(&c, a, r * 7919u) <= cap);
+	}
+	/* retry_after wins when longer */
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(store_open_memory(&st, &err), 0);
+	bool added;
+	enqueue(&st, "k", &added);
+	struct outbox_rows rows;
+	assert_int_equal(outbox_claim(&st, "A", T0, &oc, 10, &rows, &err), 0);
+	struct notify_outcome tf;
+	memset(&tf, 0, sizeof tf);
+	tf.result = NOTIFY_TEMPFAIL;
+	tf.code = 429;
+	tf.retry_after = 7200;
+	enum outbox_state ns;
+	int64_t next;
+	assert_int_equal(outbox_mark(&st, &oc, &rows.v[0], "A", &tf, T0, 5, &ns, &next, &err), 0);
+	assert_int_equal(next, T0 + 7200);
+	outbox_rows_release(&rows);
+	int64_t due;
+	assert_int_equal(outbox_next_due(&st, &due, &err), 0);
+	assert_int_equal(due, T0 + 7200);
+	store_close(&st);
+}
+
+static void test_crash_loop_dead(void **state)
+{
+	(void)state;
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(store_open_memory(&st, &err), 0);
+	bool added;
+	int64_t id = enqueue(&st, "k", &added);
+	struct outbox_rows rows;
+	int64_t now = T0;
+	for (int i = 0; i < 3; i++, now += 301) { /* three dispatchers die holding it */
+		assert_int_equal(outbox_claim(&st, "A", now, &oc, 10, &rows, &err), 0);
+		assert_int_equal(rows.n, 1);
+		outbox_rows_release(&rows);
+	}
+	assert_int_equal(outbox_claim(&st, "A", now, &oc, 10, &rows, &err), 0);
+	assert_int_equal(rows.n, 0);
+	struct outbox_row r;
+	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(r.state, OUTBOX_DEAD);
+	assert_non_null(strstr(r.last_error, "no outcome after 3 attempts"));
+	outbox_row_release(&r);
+	store_close(&st);
+}
+
+static void test_durations(void **state)
+{
+	(void)state;
+	struct error err;
+	error_init(&err);
+	int64_t v;
+	assert_int_equal(outbox_parse_duration("30s", "k", &v, &err), 0);
+	assert_int_equal(v, 30);
+	assert_int_equal(outbox_parse_duration("5m", "k", &v, &err), 0);
+	assert_int_equal(v, 300);
+	assert_int_equal(outbox_parse_duration("6h", "k", &v, &err), 0);
+	assert_int_equal(v, 21600);
+	assert_int_equal(outbox_parse_duration("2d", "k", &v, &err), 0);
+	assert_int_equal(v, 172800);
+	assert_int_equal(outbox_parse_duration("90", "k", &v, &err), 0);
+	assert_int_equal(v, 90);
+	const char *bad[] = {"", "m", "5x", "5mm", "-5m", "0s", " 5m", "5 m"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(outbox_parse_duration(bad[i], "[reminders] lease", &v, &err), -1);
+		assert_non_null(strstr(err.msg, "[reminders] lease"));
+	}
+	struct config cfg;
+	config_init(&cfg);
+	assert_int_equal(config_load_string(&cfg, "[reminders]\nbackoff_base = 10x\n", "t.ini", &err), 0);
+	struct outbox_config c;
+	assert_int_equal(outbox_config_parse(&cfg, &c, &err), -1);
+	assert_non_null(strstr(err.msg, "backoff_base"));
+	config_release(&cfg);
+	config_init(&cfg);
+	assert_int_equal(outbox_config_parse(&cfg, &c, &err), 0);
+	assert_int_equal(c.max_attempts, 8);
+	assert_int_equal(c.backoff_base, 60);
+	assert_int_equal(c.backoff_max, 21600);
+	assert_int_equal(c.lease, 300);
+	config_release(&cfg);
+}
+
+static void test_payload_round_trip(void **state)
+{
+	(void)state;
+	struct error err;
+	error_init(&err);
+	json_t *j;
+	struct notify_digest d;
+	struct notify_item *items;
+	assert_int_equal(outbox_payload_digest(payload, "key", &j, &d, &items, &err), 0);
+	assert_int_equal(d.nitems, 1);
+	assert_string_equal(d.recipient_addr, "alice@example.org");
+	assert_int_equal(d.now, T0);
+	const char *kinds[] = {"overdue"}, *reasons[] = {"r"};
+	char *again = NULL;
+	assert_int_equal(outbox_payload_build(&d, kinds, reasons, &again, &err), 0);
+	assert_string_equal(again, payload);
+	free(again);
+	free(items);
+	json_decref(j);
+	assert_int_equal(outbox_payload_digest("{\"version\":2}", "key", &j, &d, &items, &err), -1);
+	assert_int_equal(outbox_payload_digest("nope", "key", &j, &d, &items, &err), -1);
+}
+
+static void test_dispatch_capture(void **state)
+{
+	(void)state;
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(store_open_memory(&st, &err), 0);
+	bool added;
+	enqueue(&st, "k1", &added);
+	enqueue(&st, "k2", &added);
+	struct outbox_new bad = {.channel = "email",
+				 .recipient = "x",
+				 .kind = "overdue",
+				 .idempotency_key = "k3",
+				 .payload = "{}"};
+	int64_t id;
+	assert_int_equal(outbox_enqueue(&st, &bad, T0, &id, &added, &err), 0);
+	struct config cfg;
+	config_init(&cfg);
+	struct outbox_dispatcher d = {.st = &st,
+				      .cfg = &cfg,
+				      .oc = &oc,
+				      .owner = "me",
+				      .now = T0,
+				      .batch = 1,
+				      .transport_override = "capture"};
+	struct outbox_stats s;
+	assert_int_equal(outbox_dispatch(&d, &s, &err), 0);
+	assert_int_equal(s.claimed, 3);
+	assert_int_equal(s.sent, 2);
+	assert_int_equal(s.dead, 1); /* a payload that is not a digest can never be sent */
+	assert_int_equal(outbox_dispatch(&d, &s, &err), 0);
+	assert_int_equal(s.claimed, 0);
+	/* stop requested before the pass: nothing is claimed */
+	volatile sig_atomic_t stop = 1;
+	d.stop = &stop;
+	assert_int_equal(outbox_retry_dead(&st, T0, &(long){0}, &err), 0);
+	assert_int_equal(outbox_dispatch(&d, &s, &err), 0);
+	assert_int_equal(s.claimed, 0);
+	long n = 0;
+	assert_int_equal(outbox_purge_sent(&st, T0 + 1, &n, &err), 0);
+	assert_int_equal(n, 2);
+	config_release(&cfg);
+	store_close(&st);
+}
+
+int main(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_enqueue_idempotent),
+	    cmocka_unit_test(test_claim_lease_mark),
+	    cmocka_unit_test(test_tempfail_backoff_dead),
+	    cmocka_unit_test(test_retry_after_and_backoff),
+	    cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_crash_loop_dead),
+	    cmocka_unit_test(test_payload_round_trip),
+	    cmocka_unit_test(test_dispatch_capture),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	return rc;
+}

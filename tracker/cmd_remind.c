@@ -1,0 +1,189 @@
+/*
+ * cmd_remind.c — `tracker remind`: one scheduler pass for cron or a systemd timer: plan (policy),
+ * enqueue the digests with what they remind (one transaction), then dispatch whatever is due in the
+ * outbox. --now pins the clock for the whole pass, retry and lease times included.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "notify.h"
+#include "outbox.h"
+#include "plan.h"
+#include "policy.h"
+#include "tdate.h"
+#include "banned.h"
+
+static const char usage[] =
+    "usage: tracker remind [--dry-run] [--explain] [--now T] [--timings]\n"
+    "\n"
+    "One reminder pass: decides which reminders are due now (see [reminders] in the config),\n"
+    "groups them into one digest per recipient and channel, records and queues them in the\n"
+    "outbox in one transaction, and then sends whatever in the outbox is due (including\n"
+    "retries of earlier failures). A second pass the same day sends nothing new.\n"
+    "\n"
+    "      --dry-run  write and send nothing; print the digests that would be queued\n"
+    "      --explain  say for every open item the policy looked at why it is or is not\n"
+    "                 reminded now\n"
+    "      --now T    pretend it is T (ISO 8601, e.g. 2026-04-20T10:00:00Z) for the whole pass,\n"
+    "                 retry and lease times included\n"
+    "      --timings  print how long loading, planning, writing and sending took (stderr)\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "Exit status: 0 done (failed deliveries are retried later), 3 bad configuration,\n"
+    "4 database error, 5 a notification was declared dead in this pass.\n";
+
+static void log_line(void *ctx, const char *line)
+{
+	fprintf((FILE *)ctx, "tracker: remind: %s\n", line);
+}
+
+static const char *prio(int p)
+{
+	return notify_priority_name(p);
+}
+
+static void print_explanations(struct ctx *c, const struct plan *p)
+{
+	for (size_t i = 0; i < p->out.nexplanations; i++) {
+		const struct policy_explanation *e = &p->out.explanations[i];
+		const struct plan_item *it = plan_find_item(p, e->item_id);
+		if (it)
+			fprintf(c->out, "%s#%s %s %s: %s\n", it->p.incident, it->p.key, prio(it->p.priority),
+				it->p.owner ? it->p.owner : "(no owner)", e->text);
+		else
+			fprintf(c->out, "item %lld: %s\n", (long long)e->item_id, e->text);
+	}
+}
+
+static void print_digests(struct ctx *c, const struct plan *p, bool dry_run)
+{
+	for (size_t i = 0; i < p->ndigests; i++) {
+		const struct plan_digest *d = &p->digests[i];
+		const char *what = d->skipped ? "not queued (no [smtp] url)"
+				   : dry_run  ? "would queue"
+				   : d->added ? "queued"
+					      : "already queued";
+		fprintf(c->out, "%s: %s %s", what, d->channel, d->recipient);
+		if (d->recipient_name)
+			fprintf(c->out, " (%s)", d->recipient_name);
+		fprintf(c->out, ", %zu item%s, %s", d->n, d->n == 1 ? "" : "s", d->kind);
+		if (d->outbox_id)
+			fprintf(c->out, ", outbox #%lld", (long long)d->outbox_id);
+		fputc('\n', c->out);
+		if (!dry_run)
+			continue;
+		for (size_t k = 0; k < d->n; k++) {
+			const struct policy_reminder *r = &p->out.reminders[p->order[d->first + k]];
+			const struct plan_item *it = plan_find_item(p, r->item_id);
+			fprintf(c->out, "  %s#%s %s %s: %s\n", it ? it->p.incident : "?",
+				it ? it->p.key : "?", it ? prio(it->p.priority) : "P?",
+				reminder_kind_name(r->kind), r->reason ? r->reason : "");
+		}
+	}
+}
+
+int cmd_remind(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"dry-run", no_argument, NULL, 'n'},   {"explain", no_argument, NULL, 'e'},
+	    {"now", required_argument, NULL, 'T'}, {"timings", no_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
+	bool dry_run = false, explain = false, timings = false;
+	int o;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n':
+			dry_run = true;
+			break;
+		case 'e':
+			explain = true;
+			break;
+		case 't':
+			timings = true;
+			break;
+		case 'T':
+			if (cli_parse_now(c, optarg) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(usage, c->out);
+			return EXIT_OK;
+		default:
+			fputs(usage, c->err);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(c, "remind: unexpected argument \"%s\"", argv[optind]);
+	struct error err;
+	error_init(&err);
+	struct policy_config pc;
+	struct outbox_config oc;
+	if (policy_config_parse(&c->cfg, &pc, &err) < 0 || outbox_config_parse(&c->cfg, &oc, &err) < 0)
+		return cli_fail(c, &err);
+	if (cli_open_store(c, !dry_run, &err) < 0)
+		return cli_fail(c, &err);
+
+	struct plan p;
+	struct plan_options po = {.cfg = &c->cfg,
+				  .pc = &pc,
+				  .now = c->now,
+				  .dry_run = dry_run,
+				  .email_enabled = c->cfg.smtp_url && *c->cfg.smtp_url};
+	if (plan_pass(&c->st, &po, &p, &err) < 0) {
+		plan_release(&p);
+		return cli_fail(c, &err);
+	}
+	if (explain)
+		print_explanations(c, &p);
+	print_digests(c, &p, dry_run);
+	if (timings)
+		fprintf(
+		    c->err,
+		    "tracker: remind: %zu open items, %zu people, %zu sent rows: load %.1f ms, plan %.1f ms, "
+		    "write %.1f ms\n",
+		    p.nitems, p.npeople, p.nsent, p.ms_load, p.ms_policy, p.ms_write);
+	int rc = EXIT_OK;
+	if (dry_run) {
+		size_t q = p.ndigests - p.nskipped;
+		fprintf(c->out, "dry run: %zu digest%s (%zu reminder%s) would be queued", q,
+			q == 1 ? "" : "s", p.out.nreminders, p.out.nreminders == 1 ? "" : "s");
+		if (p.nskipped)
+			fprintf(c->out, ", %zu e-mail digest%s not (no [smtp] url)", p.nskipped,
+				p.nskipped == 1 ? "" : "s");
+		fputs("; nothing written or sent\n", c->out);
+		plan_release(&p);
+		return rc;
+	}
+	size_t added = p.nadded;
+	plan_release(&p);
+
+	char owner[128];
+	outbox_owner_id(owner);
+	struct outbox_dispatcher d = {.st = &c->st,
+				      .cfg = &c->cfg,
+				      .oc = &oc,
+				      .owner = owner,
+				      .now = c->now,
+				      .log = log_line,
+				      .log_ctx = c->err};
+	struct outbox_stats s;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (outbox_dispatch(&d, &s, &err) < 0)
+		return cli_fail(c, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(c->out, "%zu new digest%s queued; sent %lu, retrying %lu, dead %lu\n", added,
+		added == 1 ? "" : "s", s.sent, s.retried, s.dead);
+	if (timings)
+		fprintf(c->err, "tracker: remind: dispatch %.1f ms for %lu notifications\n",
+			(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+			s.claimed);
+	if (s.dead)
+		rc = EXIT_IO;
+	return rc;
+}

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "http.h"
 #include "notify.h"
 #include "outbox.h"
 #include "plan.h"
@@ -34,17 +35,22 @@
 #include "banned.h"
 
 static const char usage[] =
-    "usage: tracker serve [--check]\n"
+    "usage: tracker serve [--check] [--http] [--listen HOST:PORT]\n"
     "\n"
     "Runs the reminder service in the foreground (for systemd): a reminder pass at each\n"
     "recipient's send_at on their business days, retries of failed notifications when they\n"
     "fall due, sleeping in between. One log line per action on standard error.\n"
-    "SIGTERM finishes the send in flight and exits 0; SIGHUP reloads the configuration\n"
-    "(a bad configuration is reported and the old one kept).\n"
+    "With [server] listen set in the configuration, or --http or --listen, the same process also\n"
+    "serves the HTTP endpoint (calendar feeds, JSON API, /metrics, dashboard) on its own threads.\n"
+    "SIGTERM stops accepting connections, finishes the requests and the send in flight and exits 0;\n"
+    "SIGHUP reloads the reminder configuration (a bad configuration is reported and the old one\n"
+    "kept; the HTTP endpoint keeps the settings it started with until a restart).\n"
     "\n"
-    "      --check  validate the configuration (reminders, outbox, webhooks; opens the SMTP and\n"
-    "               webhook transports without sending) and exit: 0 valid, 3 invalid\n"
-    "  -h, --help   show this help\n";
+    "      --check          validate the configuration (reminders, outbox, webhooks; opens the SMTP\n"
+    "                       and webhook transports without sending) and exit: 0 valid, 3 invalid\n"
+    "      --http           serve HTTP on [server] listen (default 127.0.0.1:8080)\n"
+    "      --listen ADDR    serve HTTP on ADDR (HOST:PORT; port 0 picks a free one)\n"
+    "  -h, --help           show this help\n";
 
 /* Longest sleep: data can change under us (imports, edits) without a signal. */
 enum { MAX_SLEEP = 3600, ERROR_SLEEP = 60 };
@@ -84,6 +90,11 @@ static void dispatch_log(void *ctx, const char *line)
 }
 
 /* Everything a configuration must pass before the service uses it. */
+static void http_log(void *ctx, const char *line)
+{
+	slog(ctx, "http: %s", line);
+}
+
 static int validate(const struct config *cfg, struct policy_config *pc, struct outbox_config *oc,
 		    bool transports, struct error *err)
 {
@@ -212,14 +223,25 @@ static int serve_check(struct ctx *c)
 
 int cmd_serve(struct ctx *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"check", no_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	bool check = false;
+	static const struct option opts[] = {{"check", no_argument, NULL, 'c'},
+					     {"http", no_argument, NULL, 'H'},
+					     {"listen", required_argument, NULL, 'l'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	bool check = false, want_http = false;
+	const char *listen_opt = NULL;
 	int o;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
 			check = true;
+			break;
+		case 'H':
+			want_http = true;
+			break;
+		case 'l':
+			listen_opt = optarg;
+			want_http = true;
 			break;
 		case 'h':
 			fputs(usage, c->out);
@@ -264,8 +286,22 @@ int cmd_serve(struct ctx *c, int argc, char **argv)
 	slog(c, "started: pid %ld, database %s, configuration %s", (long)getpid(), c->db_path,
 	     c->cfg.path ? c->cfg.path : "(defaults)");
 
-	/* ---- HTTP endpoint (issue 6): start it here, e.g. http_start(&http, c, &err) from scheduler/http.h;
-	 * a failure to listen is fatal (return EXIT_CONFIG). ---- */
+	/* The HTTP endpoint runs on its own threads with its own database connections, so a slow client
+	 * never stalls a pass. http_start() copies the settings it needs, so a SIGHUP reload that
+	 * replaces c->cfg never frees anything under its threads. */
+	struct http_server http = {0};
+	bool http_on = false;
+	if (want_http || c->cfg.server_listen) {
+		struct http_options ho = {.db_path = c->db_path,
+					  .cfg = &c->cfg,
+					  .listen = listen_opt,
+					  .log = http_log,
+					  .log_ctx = c};
+		if (http_start(&http, &ho, &err) < 0)
+			return cli_fail(c, &err);
+		http_on = true;
+		slog(c, "http: listening on %s", http.address);
+	}
 
 	while (!got_term) {
 		int64_t now = (int64_t)time(NULL);
@@ -295,7 +331,10 @@ int cmd_serve(struct ctx *c, int argc, char **argv)
 		}
 	}
 
-	/* ---- HTTP endpoint (issue 6): stop it here, http_stop(&http), before the database closes. ---- */
+	if (http_on) {
+		slog(c, "http: finishing the requests in flight");
+		http_stop(&http);
+	}
 
 	slog(c, "stopped");
 	sa.sa_handler = SIG_DFL;

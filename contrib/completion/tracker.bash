@@ -2,7 +2,7 @@
 # (or source it from ~/.bashrc). Keep the lists in step with tracker/commands.def and each
 # command's -h; tests/e2e/t0500-help.sh checks that every command is here.
 
-_tracker_commands="import list show incidents set done reopen snooze people stats report ical notify writeback check feed token http help version"
+_tracker_commands="import list show incidents set done reopen snooze people stats report ical notify writeback check remind outbox serve feed token http help version"
 
 _tracker_opts() {
 	case $1 in
@@ -18,6 +18,9 @@ _tracker_opts() {
 	report) echo "--format --help" ;;
 	ical) echo "--scope --todo --name --output --help" ;;
 	notify) echo "test --email --webhook --help" ;;
+	remind) echo "--dry-run --explain --now --timings --help" ;;
+	outbox) echo "list show retry purge --state --format --dead --sent-before --help" ;;
+	serve) echo "--check --http --listen --help" ;;
 	writeback) echo "--dry-run --force --help" ;;
 	check) echo "--strict --format --help" ;;
 	feed) echo "create list revoke --scope --todo --name --all --help" ;;

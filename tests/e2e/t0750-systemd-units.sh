@@ -27,7 +27,7 @@ for key in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=y
 	assert_file_match tracker-remind.service "^$key" "tracker-remind.service"
 done
 assert_file_match tracker.service '^ExecReload=/bin/kill -HUP \$MAINPID' "reload"
-assert_file_match tracker.service '^ExecStart=.* serve$' "ExecStart"
+assert_file_match tracker.service '^ExecStart=.* serve --http$' "ExecStart"
 assert_file_match tracker-remind.service '^Type=oneshot' "oneshot"
 assert_file_match tracker-remind.timer '^OnCalendar=\*:0/15' "timer"
 echo "t0750: ok"

@@ -320,6 +320,13 @@ static int build_text(struct buf *t, const struct email_params *p, const struct 
 				rc |= notify_item_url(t, p->base_url, it);
 				rc |= buf_adds(t, "\n");
 			}
+			if (it->done_url && it->snooze_url) {
+				rc |= buf_adds(t, "    Mark done: ");
+				rc |= notify_text_clean(t, it->done_url, false);
+				rc |= buf_adds(t, "\n    Snooze a week: ");
+				rc |= notify_text_clean(t, it->snooze_url, false);
+				rc |= buf_adds(t, "\n");
+			}
 		}
 	}
 	rc |= buf_adds(t, "\n-- \nSent automatically by tracker. Close an item with\n  tracker set ");
@@ -395,6 +402,13 @@ static int build_html(struct buf *h, const struct email_params *p, const struct 
 				rc |= buf_adds(h, "</a>");
 			rc |= buf_adds(h, "</td><td>");
 			rc |= notify_html_escape(h, it->action);
+			if (it->done_url && it->snooze_url) {
+				rc |= buf_adds(h, "<br><a href=\"");
+				rc |= notify_html_escape(h, it->done_url);
+				rc |= buf_adds(h, "\">Mark done</a> &middot; <a href=\"");
+				rc |= notify_html_escape(h, it->snooze_url);
+				rc |= buf_adds(h, "\">Snooze a week</a>");
+			}
 			rc |= buf_adds(h, "</td><td>");
 			if (it->due != DATE_NONE) {
 				char ds[11];

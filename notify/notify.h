@@ -58,6 +58,11 @@ struct notify_item {
 	int sequence;               /* change counter; the iCalendar SEQUENCE */
 	int64_t updated_at;         /* Unix seconds of the last change: DTSTAMP and LAST-MODIFIED */
 	int64_t closed_at;          /* Unix seconds it was closed, 0 if open (VTODO COMPLETED) */
+	/* Signed, expiring one-time links (tracker/actionlink.h) to mark the item done or snooze it a
+	 * week, made by the scheduler when [server] base_url is set; NULL when there are none. E-mails,
+	 * Slack messages and generic webhooks show them; calendar feeds never do. */
+	const char *done_url;
+	const char *snooze_url;
 };
 
 /* One reminder for one recipient on one channel: what the outbox row holds. */

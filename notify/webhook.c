@@ -117,6 +117,9 @@ static json_t *generic_item(const struct notify_item *it, const char *base_url)
 		notify_item_url(&t, base_url, it);
 		json_object_set_new(o, "url", jbuf(&t));
 	}
+	if (it->done_url && it->snooze_url)
+		json_object_set_new(o, "actions",
+				    json_pack("{s:s, s:s}", "done", it->done_url, "snooze", it->snooze_url));
 	buf_release(&t);
 	return o;
 }
@@ -185,6 +188,15 @@ static int slack_line(struct buf *b, const struct notify_item *it, const char *b
 	if (it->owner && *it->owner) {
 		rc |= buf_adds(b, ", owner ");
 		rc |= add_trunc(b, it->owner, 100, true);
+	}
+	if (it->done_url && it->snooze_url) {
+		/* Slack link syntax <url|text>: the URLs are ours (base64url and percent-encoding), so
+		 * they hold no '|' or '>'; escaping keeps a hostile base_url inert all the same. */
+		rc |= buf_adds(b, " \xC2\xB7 <");
+		rc |= webhook_slack_escape(b, it->done_url);
+		rc |= buf_adds(b, "|Mark done> \xC2\xB7 <");
+		rc |= webhook_slack_escape(b, it->snooze_url);
+		rc |= buf_adds(b, "|Snooze a week>");
 	}
 	return rc ? -1 : 0;
 }

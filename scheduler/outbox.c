@@ -641,6 +641,10 @@ int outbox_payload_build(const struct notify_digest *d, const char *const *kinds
 		    json_object_set_new(j, "kind", jstr_or_null(kinds ? kinds[i] : NULL)) < 0 ||
 		    json_object_set_new(j, "reason", jstr_or_null(reasons ? reasons[i] : NULL)) < 0)
 			goto oom;
+		if (it->done_url && it->snooze_url &&
+		    (json_object_set_new(j, "done_url", json_string(it->done_url)) < 0 ||
+		     json_object_set_new(j, "snooze_url", json_string(it->snooze_url)) < 0))
+			goto oom;
 	}
 	if (json_object_set_new(o, "items", items) < 0) {
 		items = NULL;
@@ -703,6 +707,8 @@ int outbox_payload_digest(const char *payload, const char *idempotency_key, json
 		it->priority = json_is_integer(p) ? (int)json_integer_value(p) : -1;
 		it->days_late = (int)json_integer_value(json_object_get(j, "days_late"));
 		it->sequence = (int)json_integer_value(json_object_get(j, "sequence"));
+		it->done_url = jget_str(j, "done_url");
+		it->snooze_url = jget_str(j, "snooze_url");
 		const char *up = jget_str(j, "updated_at");
 		if (up && time_parse(up, &it->updated_at) < 0)
 			goto bad;

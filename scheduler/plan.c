@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "actionlink.h"
 #include "buf.h"
 #include "notify.h"
 #include "outbox.h"
@@ -348,13 +349,43 @@ static const char *notify_kind(const char *kind)
 	return strcmp(kind, "mixed") ? kind : "overdue";
 }
 
-static int build_payload(const struct plan *p, const struct plan_digest *d, int64_t now, char **out,
-			 struct error *err)
+/* Action links live this long: a reminder is read within days; an old one should not still act. */
+#define ACTION_LINK_TTL (14 * 86400)
+
+/* The item's "mark done" and "snooze a week" links into links[0] and links[1]. */
+static int make_links(const struct action_secret *sec, const char *base_url, const struct plan_item *it,
+		      int64_t now, char **links, struct error *err)
+{
+	static const char *const actions[] = {"done", "snooze"};
+	struct buf ref;
+	buf_init(&ref, 1024);
+	if (buf_printf(&ref, "%s#%s", it->p.incident, it->p.key) < 0) {
+		buf_release(&ref);
+		return error_set(err, ERR_IO, "out of memory");
+	}
+	for (int a = 0; a < 2; a++) {
+		struct buf url;
+		buf_init(&url, 8192);
+		if (action_link_make(sec, base_url, actions[a], buf_cstr(&ref), now + ACTION_LINK_TTL, &url,
+				     err) < 0) {
+			buf_release(&url);
+			buf_release(&ref);
+			return -1;
+		}
+		links[a] = buf_detach(&url);
+	}
+	buf_release(&ref);
+	return 0;
+}
+
+static int build_payload(const struct plan *p, const struct plan_digest *d, int64_t now,
+			 const struct action_secret *sec, const char *base_url, char **out, struct error *err)
 {
 	struct notify_item *items = calloc(d->n, sizeof *items);
 	const char **kinds = calloc(d->n, sizeof *kinds), **reasons = calloc(d->n, sizeof *reasons);
+	char **links = calloc(2 * d->n, sizeof *links);
 	int rc = -1;
-	if (!items || !kinds || !reasons) {
+	if (!items || !kinds || !reasons || !links) {
 		error_set(err, ERR_IO, "out of memory");
 		goto out;
 	}
@@ -379,6 +410,12 @@ static int build_payload(const struct plan *p, const struct plan_digest *d, int6
 						.updated_at = it->updated_at};
 		kinds[k] = reminder_kind_name(r->kind);
 		reasons[k] = r->reason;
+		if (sec) {
+			if (make_links(sec, base_url, it, now, &links[2 * k], err) < 0)
+				goto out;
+			items[k].done_url = links[2 * k];
+			items[k].snooze_url = links[2 * k + 1];
+		}
 	}
 	struct notify_digest dg = {.idempotency_key = d->key,
 				   .recipient_addr = d->recipient,
@@ -389,6 +426,10 @@ static int build_payload(const struct plan *p, const struct plan_digest *d, int6
 				   .now = now};
 	rc = outbox_payload_build(&dg, kinds, reasons, out, err);
 out:
+	if (links)
+		for (size_t k = 0; k < 2 * d->n; k++)
+			free(links[k]);
+	free(links);
 	free(items);
 	free(kinds);
 	free(reasons);
@@ -401,6 +442,21 @@ static int write_digests(struct store *st, const struct plan_options *o, struct 
 	int rc = -1;
 	char at[21];
 	time_format(o->now, at);
+	/* With [server] base_url set, every item in a digest carries signed "mark done" and "snooze a
+	 * week" links. A secret that cannot be read costs the links, never the reminder. */
+	struct action_secret sec;
+	bool have_secret = false;
+	if (o->cfg->server_base_url && *o->cfg->server_base_url) {
+		char *path = action_secret_path(o->cfg->server_secret_file, st->path);
+		struct error serr;
+		error_init(&serr);
+		if (path && action_secret_load(path, &sec, &serr) == 0)
+			have_secret = true;
+		else
+			snprintf(p->warning, sizeof p->warning, "reminders go out without action links: %s",
+				 path ? serr.msg : "out of memory");
+		free(path);
+	}
 	if (store_prepare(
 		st, &ins,
 		"INSERT INTO reminders_sent (item_id, kind, channel, recipient, local_date, at, outbox_id) "
@@ -416,7 +472,8 @@ static int write_digests(struct store *st, const struct plan_options *o, struct 
 			continue;
 		}
 		char *payload = NULL;
-		if (build_payload(p, d, o->now, &payload, err) < 0)
+		if (build_payload(p, d, o->now, have_secret ? &sec : NULL, o->cfg->server_base_url, &payload,
+				  err) < 0)
 			goto out;
 		struct outbox_new m = {.channel = d->channel,
 				       .recipient = d->recipient,
@@ -449,6 +506,8 @@ static int write_digests(struct store *st, const struct plan_options *o, struct 
 	}
 	rc = 0;
 out:
+	if (have_secret)
+		action_secret_wipe(&sec);
 	sqlite3_finalize(ins);
 	return rc;
 }

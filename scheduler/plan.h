@@ -65,8 +65,9 @@ struct plan {
 	size_t *order; /* reminder indexes sorted by channel, recipient, item, kind */
 	struct plan_digest *digests;
 	size_t ndigests;
-	size_t nadded;   /* digests enqueued by this pass */
-	size_t nskipped; /* digests not enqueued: channel off */
+	size_t nadded;      /* digests enqueued by this pass */
+	size_t nskipped;    /* digests not enqueued: channel off */
+	char warning[1200]; /* something the operator should know, "" if nothing (e.g. no action links) */
 	double ms_load, ms_policy, ms_write;
 	struct plan_arena *arena;
 };

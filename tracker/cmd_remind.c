@@ -138,6 +138,8 @@ int cmd_remind(struct ctx *c, int argc, char **argv)
 		plan_release(&p);
 		return cli_fail(c, &err);
 	}
+	if (p.warning[0])
+		fprintf(c->err, "tracker: remind: %s\n", p.warning);
 	if (explain)
 		print_explanations(c, &p);
 	print_digests(c, &p, dry_run);

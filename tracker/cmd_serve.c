@@ -162,6 +162,8 @@ static int pass(struct ctx *c, const struct policy_config *pc, const struct outb
 			slog(c, "queued #%lld %s %s (%zu item%s, %s)", (long long)d->outbox_id, d->channel,
 			     d->recipient, d->n, d->n == 1 ? "" : "s", d->kind);
 	}
+	if (p.warning[0])
+		slog(c, "%s", p.warning);
 	if (p.nskipped)
 		slog(c, "%zu e-mail digest%s not queued: [smtp] url is not set", p.nskipped,
 		     p.nskipped == 1 ? "" : "s");

@@ -6,6 +6,8 @@
 #ifndef TESTS_SAMPLE_ITEMS_H
 #define TESTS_SAMPLE_ITEMS_H
 
+#include <string.h>
+
 #include <stdio.h>
 
 #include "notify.h"
@@ -30,6 +32,7 @@ static const char *const sample_statuses[] = {"open", "in_progress", "blocked", 
 static inline void sample_item(struct notify_item *it, size_t i, char inc[32], char key[16])
 {
 	int32_t base;
+	memset(it, 0, sizeof *it); /* fields this helper does not set (links, …) stay NULL/0 */
 	date_from_ymd(2026, 3, 1, &base);
 	/* The modulos bound the numbers so the compiler can see the id fits (-Wformat-truncation). */
 	snprintf(inc, 32, "INC-2026-03-%02u-%03u", (unsigned)(1 + i / 7 % 28),

@@ -196,20 +196,21 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 		} else if (!realpath(path, real)) {
 			fprintf(c->err, "tracker: %s: %s\n", path, strerror(errno));
 			rejected++;
-		} else if (store_exec(&c->st, "SAVEPOINT file", &err) < 0) {
+		} else if (merger_begin_doc(m, &err) < 0) {
 			import_doc_release(&doc);
 			rc = cli_fail(c, &err);
 			goto out;
 		} else if (merge_doc(m, &doc, real, c->actor, c->now, &sum, &err) < 0) {
 			fprintf(c->err, "%s: error: %s\n", path, err.msg);
-			store_exec(&c->st, "ROLLBACK TO file; RELEASE file", NULL);
+			struct error ignored;
+			merger_end_doc(m, false, &ignored);
 			if (err.kind == ERR_STORE) {
 				import_doc_release(&doc);
 				rc = EXIT_STORE;
 				goto out;
 			}
 			rejected++;
-		} else if (store_exec(&c->st, "RELEASE file", &err) < 0) {
+		} else if (merger_end_doc(m, true, &err) < 0) {
 			import_doc_release(&doc);
 			rc = cli_fail(c, &err);
 			goto out;

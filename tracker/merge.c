@@ -15,7 +15,19 @@
 #include "tdate.h"
 #include "banned.h"
 
-enum { S_INC_GET, S_INC_UPSERT, S_ITEMS_GET, S_ITEM_INSERT, S_ITEM_UPDATE, S_ITEM_REMOVE, S_EVENT, S_COUNT };
+enum {
+	S_INC_GET,
+	S_INC_UPSERT,
+	S_ITEMS_GET,
+	S_ITEM_INSERT,
+	S_ITEM_UPDATE,
+	S_ITEM_REMOVE,
+	S_EVENT,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
+	S_COUNT
+};
 
 static const char *const sql[S_COUNT] = {
     [S_INC_GET] = "SELECT source, source_hash FROM incidents WHERE id = ?1",
@@ -43,6 +55,9 @@ static const char *const sql[S_COUNT] = {
     [S_ITEM_REMOVE] = "UPDATE items SET removed_at=?2, updated_at=?2, sequence=sequence+1 WHERE id=?1",
     [S_EVENT] = "INSERT INTO events (item_id, incident_id, at, actor, source, kind, field, old, new, note) "
 		"VALUES (?1,?2,?3,?4,'import',?5,?6,?7,?8,?9)",
+    [S_SAVEPOINT] = "SAVEPOINT merge_doc",
+    [S_RELEASE] = "RELEASE merge_doc",
+    [S_ROLLBACK_TO] = "ROLLBACK TO merge_doc",
 };
 
 struct merger {
@@ -65,6 +80,27 @@ struct merger *merger_new(struct store *st, struct error *err)
 		}
 	}
 	return m;
+}
+
+static int step_once(struct merger *m, int which, struct error *err)
+{
+	sqlite3_stmt *s = m->s[which];
+	sqlite3_reset(s);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_error(m->st, err, "database");
+}
+
+int merger_begin_doc(struct merger *m, struct error *err)
+{
+	return step_once(m, S_SAVEPOINT, err);
+}
+
+int merger_end_doc(struct merger *m, bool keep, struct error *err)
+{
+	if (!keep && step_once(m, S_ROLLBACK_TO, err) < 0)
+		return -1;
+	return step_once(m, S_RELEASE, err);
 }
 
 void merger_free(struct merger *m)

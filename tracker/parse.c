@@ -178,6 +178,20 @@ static void field_from_line(struct walker *w, const char *text, unsigned line)
 }
 
 /* Splits a paragraph into its source lines and looks for "Label: value" in each. */
+/* Cleans the collected line and reads a field from it — only when it can hold one: a label is short,
+ * so a line without ':' in its first bytes is prose and is not normalised at all. */
+static void flush_line(struct walker *w, unsigned line)
+{
+	const char *colon = w->b.len ? memchr(w->b.data, ':', w->b.len < 96 ? w->b.len : 96) : NULL;
+	if (colon) {
+		char *clean = norm_text(buf_cstr(&w->b), w->b.len);
+		if (clean)
+			field_from_line(w, clean, line);
+		free(clean);
+	}
+	buf_reset(&w->b);
+}
+
 static void paragraph_fields(struct walker *w, cmark_node *para)
 {
 	buf_reset(&w->b);
@@ -190,11 +204,7 @@ static void paragraph_fields(struct walker *w, cmark_node *para)
 			continue;
 		cmark_node_type t = cmark_node_get_type(n);
 		if (t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK) {
-			char *clean = norm_text(buf_cstr(&w->b), w->b.len);
-			if (clean)
-				field_from_line(w, clean, line);
-			free(clean);
-			buf_reset(&w->b);
+			flush_line(w, line);
 			line = 0;
 			continue;
 		}
@@ -203,12 +213,7 @@ static void paragraph_fields(struct walker *w, cmark_node *para)
 		add_inline(w, n);
 	}
 	cmark_iter_free(it);
-	if (w->b.len) {
-		char *clean = norm_text(buf_cstr(&w->b), w->b.len);
-		if (clean)
-			field_from_line(w, clean, line);
-		free(clean);
-	}
+	flush_line(w, line);
 }
 
 static void cell_release(struct raw_cell *c)

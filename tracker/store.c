@@ -182,7 +182,9 @@ static int configure(struct store *st, long busy_timeout_ms, bool memory, bool r
 	sqlite3_extended_result_codes(st->db, 1);
 	if (!memory && !readonly && store_exec(st, "PRAGMA journal_mode = WAL", err) < 0)
 		return -1;
-	if (store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192",
+	if (store_exec(st,
+		       "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192; "
+		       "PRAGMA temp_store = MEMORY",
 		       err) < 0)
 		return -1;
 	return 0;

@@ -47,6 +47,19 @@ struct command {
 	const char *summary;
 };
 
+/* Nested verbs (`tracker feed create`) go through a table too: cli_subcommand() finds the verb,
+ * answers -h/--help and `help` with the command's usage, opens the database as `flags` say
+ * (NEED_DB, NEED_WRITE) and calls the verb with argv starting at the verb. */
+struct subcommand {
+	const char *name;
+	int (*fn)(struct ctx *c, int argc, char **argv);
+	unsigned flags;
+};
+int cli_subcommand(struct ctx *c, const char *command, const struct subcommand *verbs, size_t n,
+		   const char *usage, int argc, char **argv);
+/* Parses a positive row id ("feed revoke 3"); prints a usage error naming `what` and returns -1. */
+int cli_parse_id(struct ctx *c, const char *what, const char *arg, long long *id);
+
 /* Maps an error kind to its exit code (the one mapping). */
 int cli_exit_code(const struct error *e);
 /* Prints "tracker: <msg>" to stderr and returns the exit code for the error. */

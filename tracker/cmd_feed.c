@@ -151,12 +151,11 @@ static int list(struct ctx *c, int argc, char **argv)
 
 static int revoke(struct ctx *c, int argc, char **argv)
 {
+	long long id;
 	if (argc != 2)
 		return cli_usage_error(c, "feed revoke: give one feed id (see tracker feed list)");
-	char *end;
-	long long id = strtoll(argv[1], &end, 10);
-	if (*end || id <= 0)
-		return cli_usage_error(c, "feed revoke: \"%s\" is not a feed id", argv[1]);
+	if (cli_parse_id(c, "feed revoke", argv[1], &id) < 0)
+		return EXIT_USAGE;
 	struct error err;
 	error_init(&err);
 	if (feed_revoke(&c->st, id, c->now, &err) < 0)
@@ -167,15 +166,10 @@ static int revoke(struct ctx *c, int argc, char **argv)
 
 int cmd_feed(struct ctx *c, int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(usage, argc < 2 ? c->err : c->out);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
-	}
-	if (!strcmp(argv[1], "create"))
-		return create(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return list(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "revoke"))
-		return revoke(c, argc - 1, argv + 1);
-	return cli_usage_error(c, "feed: unknown verb \"%s\" (create, list or revoke)", argv[1]);
+	static const struct subcommand verbs[] = {
+	    {"create", create, NEED_DB | NEED_WRITE},
+	    {"list", list, NEED_DB},
+	    {"revoke", revoke, NEED_DB | NEED_WRITE},
+	};
+	return cli_subcommand(c, "feed", verbs, sizeof verbs / sizeof verbs[0], usage, argc, argv);
 }

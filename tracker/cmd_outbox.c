@@ -275,30 +275,40 @@ static int purge(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-int cmd_outbox(struct ctx *c, int argc, char **argv)
+/* Each verb's -h shows the whole outbox usage (it lists every verb). */
+static int help_or(int (*fn)(struct ctx *, int, char **), struct ctx *c, int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(usage, argc < 2 ? c->err : c->out);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
-	}
-	for (int i = 2; i < argc; i++)
+	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			fputs(usage, c->out);
 			return EXIT_OK;
 		}
-	const char *verb = argv[1];
-	bool write = strcmp(verb, "list") && strcmp(verb, "show");
-	if (strcmp(verb, "list") && strcmp(verb, "show") && strcmp(verb, "retry") && strcmp(verb, "purge"))
-		return cli_usage_error(c, "outbox: unknown verb \"%s\" (list, show, retry, purge)", verb);
-	struct error err;
-	error_init(&err);
-	if (cli_open_store(c, write, &err) < 0)
-		return cli_fail(c, &err);
-	if (!strcmp(verb, "list"))
-		return list(c, argc - 1, argv + 1);
-	if (!strcmp(verb, "show"))
-		return show(c, argc - 1, argv + 1);
-	if (!strcmp(verb, "retry"))
-		return retry(c, argc - 1, argv + 1);
-	return purge(c, argc - 1, argv + 1);
+	return fn(c, argc, argv);
+}
+static int v_list(struct ctx *c, int argc, char **argv)
+{
+	return help_or(list, c, argc, argv);
+}
+static int v_show(struct ctx *c, int argc, char **argv)
+{
+	return help_or(show, c, argc, argv);
+}
+static int v_retry(struct ctx *c, int argc, char **argv)
+{
+	return help_or(retry, c, argc, argv);
+}
+static int v_purge(struct ctx *c, int argc, char **argv)
+{
+	return help_or(purge, c, argc, argv);
+}
+
+int cmd_outbox(struct ctx *c, int argc, char **argv)
+{
+	static const struct subcommand verbs[] = {
+	    {"list", v_list, NEED_DB},
+	    {"show", v_show, NEED_DB},
+	    {"retry", v_retry, NEED_DB | NEED_WRITE},
+	    {"purge", v_purge, NEED_DB | NEED_WRITE},
+	};
+	return cli_subcommand(c, "outbox", verbs, sizeof verbs / sizeof verbs[0], usage, argc, argv);
 }

@@ -419,38 +419,32 @@ static int people_imp(struct ctx *c, int argc, char **argv)
 	return rc;
 }
 
+static int people_list_v(struct ctx *c, int argc, char **argv)
+{
+	return people_read(c, argc, argv, 0);
+}
+static int people_show_v(struct ctx *c, int argc, char **argv)
+{
+	return people_read(c, argc, argv, 1);
+}
+static int people_unmapped_v(struct ctx *c, int argc, char **argv)
+{
+	return people_read(c, argc, argv, 2);
+}
+
 int cmd_people(struct ctx *c, int argc, char **argv)
 {
-	int rc;
-	if (argc < 2) {
-		fputs(usage, c->err);
-		return EXIT_USAGE;
-	}
-	const char *v = argv[1];
-	if (!strcmp(v, "-h") || !strcmp(v, "--help") || !strcmp(v, "help")) {
-		fputs(usage, c->out);
-		return EXIT_OK;
-	}
-	argc--;
-	argv++;
-	optind = 1;
-	if (!strcmp(v, "add"))
-		rc = people_add(c, argc, argv);
-	else if (!strcmp(v, "list"))
-		rc = people_read(c, argc, argv, 0);
-	else if (!strcmp(v, "show"))
-		rc = people_read(c, argc, argv, 1);
-	else if (!strcmp(v, "unmapped"))
-		rc = people_read(c, argc, argv, 2);
-	else if (!strcmp(v, "remove") || !strcmp(v, "rm"))
-		rc = people_rm(c, argc, argv);
-	else if (!strcmp(v, "import"))
-		rc = people_imp(c, argc, argv);
-	else
-		return cli_usage_error(c,
-				       "people: unknown verb \"%s\": use add, list, show, remove, import or "
-				       "unmapped",
-				       v);
+	/* Each verb opens the database itself: reads read-only, writes in one transaction. */
+	static const struct subcommand verbs[] = {
+	    {"add", people_add, 0},
+	    {"list", people_list_v, 0},
+	    {"show", people_show_v, 0},
+	    {"remove", people_rm, 0},
+	    {"rm", people_rm, 0},
+	    {"import", people_imp, 0},
+	    {"unmapped", people_unmapped_v, 0},
+	};
+	int rc = cli_subcommand(c, "people", verbs, sizeof verbs / sizeof verbs[0], usage, argc, argv);
 	icaltimezone_free_builtin_timezones();
 	return rc;
 }

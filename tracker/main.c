@@ -3,6 +3,7 @@
  * a command into an exit code. Each subcommand lives in cmd_<verb>.c.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <pwd.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "commands.h"
 #include "tdate.h"
@@ -78,6 +80,53 @@ int cli_open_store(struct ctx *c, bool write, struct error *err)
 	if (!write && access(c->db_path, F_OK) != 0)
 		write = true; /* a first run creates the database even for a read */
 	return store_open(&c->st, c->db_path, write ? 0 : STORE_READONLY, c->cfg.busy_timeout_ms, err);
+}
+
+int cli_subcommand(struct ctx *c, const char *command, const struct subcommand *verbs, size_t n,
+		   const char *usage, int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, c->err);
+		return EXIT_USAGE;
+	}
+	const char *v = argv[1];
+	if (!strcmp(v, "-h") || !strcmp(v, "--help") || !strcmp(v, "help")) {
+		fputs(usage, c->out);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(verbs[i].name, v))
+			continue;
+		bool help = false;
+		for (int j = 2; j < argc && strcmp(argv[j], "--"); j++)
+			help |= !strcmp(argv[j], "-h") || !strcmp(argv[j], "--help");
+		struct error err;
+		error_init(&err);
+		if (!help && (verbs[i].flags & NEED_DB) &&
+		    cli_open_store(c, verbs[i].flags & NEED_WRITE, &err) < 0)
+			return cli_fail(c, &err);
+		optind = 1;
+		return verbs[i].fn(c, argc - 1, argv + 1);
+	}
+	struct buf names;
+	buf_init(&names, 1024);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&names, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "", verbs[i].name);
+	int rc = cli_usage_error(c, "%s: unknown verb \"%s\": use %s", command, v, buf_cstr(&names));
+	buf_release(&names);
+	return rc;
+}
+
+int cli_parse_id(struct ctx *c, const char *what, const char *arg, long long *id)
+{
+	char *end;
+	errno = 0;
+	*id = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end || *id <= 0) {
+		cli_usage_error(c, "%s: \"%s\" is not an id (a positive number; see the list)", what, arg);
+		return -1;
+	}
+	return 0;
 }
 
 int cli_parse_now(struct ctx *c, const char *arg)

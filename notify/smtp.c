@@ -172,6 +172,8 @@ static int smtp_open(struct notify_transport *t, const struct notify_options *op
 			     (long)(starttls || implicit_tls ? CURLUSESSL_ALL : CURLUSESSL_NONE)) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->smtp_verify_tls ? 1L : 0L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->smtp_verify_tls ? 2L : 0L) != CURLE_OK;
+	if (c->smtp_ca_file && *c->smtp_ca_file)
+		bad |= curl_easy_setopt(h, CURLOPT_CAINFO, c->smtp_ca_file) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_UPLOAD, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_READDATA, s) != CURLE_OK;

@@ -461,6 +461,8 @@ static int webhook_open(struct notify_transport *t, const struct notify_options 
 	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+	if (w->ca_file && *w->ca_file)
+		bad |= curl_easy_setopt(h, CURLOPT_CAINFO, w->ca_file) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, "tracker/" TRACKER_VERSION) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb) != CURLE_OK;
 	if (bad) {

@@ -26,6 +26,7 @@ struct webhook_config {
 	char *secret_file;
 	long timeout;
 	bool allow_http;
+	char *ca_file;
 	char *priorities;
 	char *owners;
 	char *incidents;
@@ -54,6 +55,7 @@ struct config {
 	char *smtp_password_env;
 	long smtp_timeout;
 	bool smtp_verify_tls;
+	char *smtp_ca_file; /* PEM bundle to verify the server with instead of the system's */
 	char *smtp_list_id;
 	char *smtp_unsubscribe_url;
 

@@ -5,6 +5,12 @@ Each accepted message is stored as DIR/msg-NNNN.eml (the bytes received) with DI
 (MAIL FROM and RCPT TO, one per line). Each EHLO/HELO appends a line to DIR/connections.log, so a test
 can count connections. The port is printed on stdout, alone on a line, once the server listens.
 
+TLS and authentication, for the transport's security tests:
+  --starttls CERT:KEY   offer STARTTLS and refuse mail until it was used (require_starttls)
+  --smtps CERT:KEY      implicit TLS on the whole connection (smtps://)
+  --auth USER:PASS      require AUTH PLAIN/LOGIN (only after TLS) with these credentials
+Each stored message's .env file ends with "tls=yes|no" and "auth=USER|-".
+
 Failures on demand, read on every command so a running server can be switched:
   --rcpt-reply / DIR/reply-rcpt   e.g. "550 5.1.1 No such user"   (answer to RCPT TO)
   --data-reply / DIR/reply-data   e.g. "451 4.3.0 Try again later" (answer to the end of DATA)
@@ -13,9 +19,28 @@ Run with Debian's /usr/bin/python3 (python3-aiosmtpd).
 import argparse
 import asyncio
 import os
+import ssl
 import sys
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+def tls_context(spec):
+    cert, key = spec.split(":", 1)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+class Authenticator:
+    def __init__(self, spec):
+        user, password = spec.split(":", 1)
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == self.user
+              and auth_data.password == self.password)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data.login if ok else None)
 
 
 class Handler:
@@ -69,6 +94,9 @@ class Handler:
             f.write(envelope.mail_from + "\n")
             for r in envelope.rcpt_tos:
                 f.write(r + "\n")
+            f.write("tls=%s\n" % ("yes" if session.ssl else "no"))
+            user = session.auth_data if session.authenticated else None
+            f.write("auth=%s\n" % (user.decode() if isinstance(user, bytes) else (user or "-")))
         os.rename(base + ".tmp", base + ".eml")
         return "250 Message accepted for delivery"
 
@@ -79,16 +107,25 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--rcpt-reply", default=None)
     ap.add_argument("--data-reply", default=None)
+    ap.add_argument("--starttls", default=None)
+    ap.add_argument("--smtps", default=None)
+    ap.add_argument("--auth", default=None)
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     handler = Handler(args.dir, args.rcpt_reply, args.data_reply)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    opts = dict(hostname="smtp.test", decode_data=False, enable_SMTPUTF8=True)
+    if args.starttls:
+        opts.update(tls_context=tls_context(args.starttls), require_starttls=True)
+    if args.auth:
+        opts.update(authenticator=Authenticator(args.auth), auth_required=True, auth_require_tls=True)
     server = loop.run_until_complete(
         loop.create_server(
-            lambda: SMTP(handler, hostname="smtp.test", decode_data=False, enable_SMTPUTF8=True),
+            lambda: SMTP(handler, **opts),
             "127.0.0.1",
             args.port,
+            ssl=tls_context(args.smtps) if args.smtps else None,
         )
     )
     print(server.sockets[0].getsockname()[1], flush=True)

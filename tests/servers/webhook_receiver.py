@@ -111,9 +111,16 @@ def main():
     ap.add_argument("--secret", default=None)
     ap.add_argument("--statuses", default="")
     ap.add_argument("--tolerance", type=int, default=300)
+    ap.add_argument("--tls", default=None, help="CERT:KEY: serve https")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     httpd = HTTPServer(("127.0.0.1", args.port), Handler)
+    if args.tls:
+        import ssl
+        cert, key = args.tls.split(":", 1)
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
     httpd.state = State(args)
     print(httpd.server_address[1], flush=True)
     try:

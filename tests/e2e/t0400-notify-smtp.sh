@@ -75,7 +75,7 @@ for path in msgs:
     assert "\x01" not in text and "\ufffd" in text
     for p in parts:
         assert p["Content-Transfer-Encoding"] in ("quoted-printable", "base64")
-env = open(msgs[0][:-4] + ".env").read().split()
+env = [l for l in open(msgs[0][:-4] + ".env").read().split() if not l.startswith(("tls=", "auth="))]
 assert env == ["tracker@example.org", "zoe@example.org"], env
 assert len(ids) == len(msgs), "Message-IDs must differ between digests"
 print("t0400: %d messages parsed" % len(msgs))

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "model.h"
 #include "tdate.h"
 #include "banned.h"
@@ -214,20 +215,17 @@ static int add_event(struct store *st, sqlite3_stmt *ev, int64_t item, const str
 		     const char *actor, const char *source, const char *kind, const char *field,
 		     const char *old, const char *nw, const char *note, struct error *err)
 {
-	sqlite3_reset(ev);
-	sqlite3_clear_bindings(ev);
-	sqlite3_bind_int64(ev, 1, item);
-	store_bind_text(ev, 2, c->incident);
-	store_bind_text(ev, 3, at);
-	store_bind_text(ev, 4, actor);
-	store_bind_text(ev, 5, source);
-	store_bind_text(ev, 6, kind);
-	store_bind_text(ev, 7, field);
-	store_bind_text(ev, 8, old);
-	store_bind_text(ev, 9, nw);
-	store_bind_text(ev, 10, note);
-	if (sqlite3_step(ev) != SQLITE_DONE) {
-		store_error(st, err, "recording history");
+	struct history_event e = {.item_id = item,
+				  .incident = c->incident,
+				  .at = at,
+				  .actor = actor,
+				  .source = source,
+				  .kind = kind,
+				  .field = field,
+				  .old_value = old,
+				  .new_value = nw,
+				  .note = note};
+	if (events_add(st, ev, &e, err) < 0) {
 		error_prefix(err, "%s#%s", c->incident, c->key);
 		return -1;
 	}
@@ -250,11 +248,7 @@ int change_apply(struct store *st, int64_t item, const struct change *ch, const 
 			  "SELECT incident_id, key, status, due, owners, priority, snoozed_until FROM items "
 			  "WHERE id = ?1",
 			  err) < 0 ||
-	    store_prepare(
-		st, &ev,
-		"INSERT INTO events (item_id, incident_id, at, actor, source, kind, field, old, new, "
-		"note) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-		err) < 0 ||
+	    events_prepare(st, &ev, err) < 0 ||
 	    store_prepare(st, &upd,
 			  "UPDATE items SET status=?2, due=?3, owners=?4, owner=?5, priority=?6, "
 			  "snoozed_until=?7, updated_at=?8, sequence=sequence+1, "

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -53,8 +54,7 @@ static const char *const sql[S_COUNT] = {
 	"closed_at=CASE WHEN ?9 IN ('done','wont_do') THEN coalesce(closed_at, ?18) ELSE NULL END "
 	"WHERE id=?1",
     [S_ITEM_REMOVE] = "UPDATE items SET removed_at=?2, updated_at=?2, sequence=sequence+1 WHERE id=?1",
-    [S_EVENT] = "INSERT INTO events (item_id, incident_id, at, actor, source, kind, field, old, new, note) "
-		"VALUES (?1,?2,?3,?4,'import',?5,?6,?7,?8,?9)",
+    [S_EVENT] = NULL, /* events_prepare() */
     [S_SAVEPOINT] = "SAVEPOINT merge_doc",
     [S_RELEASE] = "RELEASE merge_doc",
     [S_ROLLBACK_TO] = "ROLLBACK TO merge_doc",
@@ -74,7 +74,8 @@ struct merger *merger_new(struct store *st, struct error *err)
 	}
 	m->st = st;
 	for (int i = 0; i < S_COUNT; i++) {
-		if (store_prepare(st, &m->s[i], sql[i], err) < 0) {
+		if ((sql[i] ? store_prepare(st, &m->s[i], sql[i], err) : events_prepare(st, &m->s[i], err)) <
+		    0) {
 			merger_free(m);
 			return NULL;
 		}
@@ -187,23 +188,17 @@ static int event(struct merger *m, int64_t item, const char *inc, const char *at
 		 const char *kind, const char *field, const char *old, const char *nw, const char *note,
 		 struct error *err)
 {
-	sqlite3_stmt *s = m->s[S_EVENT];
-	sqlite3_reset(s);
-	if (item)
-		sqlite3_bind_int64(s, 1, item);
-	else
-		sqlite3_bind_null(s, 1);
-	store_bind_text(s, 2, inc);
-	store_bind_text(s, 3, at);
-	store_bind_text(s, 4, actor);
-	store_bind_text(s, 5, kind);
-	store_bind_text(s, 6, field);
-	store_bind_text(s, 7, old);
-	store_bind_text(s, 8, nw);
-	store_bind_text(s, 9, note);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		return store_error(m->st, err, "recording history");
-	return 0;
+	struct history_event e = {.item_id = item,
+				  .incident = inc,
+				  .at = at,
+				  .actor = actor,
+				  .source = "import",
+				  .kind = kind,
+				  .field = field,
+				  .old_value = old,
+				  .new_value = nw,
+				  .note = note};
+	return events_add(m->st, m->s[S_EVENT], &e, err);
 }
 
 static int load_items(struct merger *m, const char *inc, struct stored **out, size_t *n, struct error *err)

@@ -1,0 +1,30 @@
+/*
+ * events — the append-only history: one row per change to an item (or to an incident), written by
+ * the importer (source "import"), the CLI ("cli"), the API and action links ("api") and the scheduler.
+ * The schema's triggers refuse UPDATE and DELETE on the table.
+ *
+ * Writers prepare the statement once (events_prepare) and add rows inside their own transaction.
+ */
+#ifndef TRACKER_EVENTS_H
+#define TRACKER_EVENTS_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "store.h"
+
+struct history_event {
+	int64_t item_id;      /* 0 for an event about the incident itself (a moved document) */
+	const char *incident; /* INC-… */
+	const char *at;       /* UTC "YYYY-MM-DDTHH:MM:SSZ" */
+	const char *actor;
+	const char *source; /* import | cli | api | scheduler */
+	const char *kind;   /* created | changed | conflict | removed | restored | slipped | note | … */
+	const char *field;  /* NULL when the event is not about one field */
+	const char *old_value, *new_value, *note;
+};
+
+int events_prepare(struct store *st, sqlite3_stmt **stmt, struct error *err);
+int events_add(struct store *st, sqlite3_stmt *stmt, const struct history_event *e, struct error *err);
+
+#endif

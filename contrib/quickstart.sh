@@ -50,6 +50,10 @@ echo
 echo "==> open P0/P1 action items, overdue first"
 "$BIN" --db "$DB" list --priority P0,P1
 echo
+echo "==> people: who the owners are (e-mail, time zone, manager); ops-team and legal-team stay unmapped"
+"$BIN" --db "$DB" people import contrib/examples/people.csv
+"$BIN" --db "$DB" people unmapped
+echo
 echo "==> what a reminder pass would do on Monday 2026-11-23 10:00 UTC (nothing is written or sent)"
 "$BIN" --db "$DB" remind --dry-run --explain --now 2026-11-23T10:00:00Z
 echo

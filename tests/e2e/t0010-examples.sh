@@ -53,4 +53,15 @@ assert_eq "$EXPECTED_FILES" "$(grep -c '^INC-' "$TMP/out")" "summary lines impor
 assert_rc 0 t list --all --format json
 assert_same_file "$TMP/list1.json" "$TMP/out" "list --all after importing the directory"
 
+# The example people (the quick start imports them): every owner but the two team aliases is mapped,
+# and a reminder pass on the quick start's Monday has the expected decisions.
+assert_rc 0 t people import "$EXAMPLES/people.csv"
+assert_file_match "$TMP/out" ': 13 added, 0 updated, 0 unchanged' "people import"
+assert_rc 0 t people unmapped --format json
+assert_eq '["legal-team", "ops-team"]' "$(json_py 'sorted(p["handle"] for p in d)' <"$TMP/out" | tr "'" '"')" "unmapped owners"
+assert_rc 0 t remind --dry-run --explain --now 2026-11-23T10:00:00Z
+assert_file_match "$TMP/out" '^INC-2026-09-21-112#2 P0 amara: reminded: P0 overdue 24 days → amara@example.com' "explain"
+assert_file_match "$TMP/out" 'owner ops-team is not in people → goes to reporter priya' "explain fallback"
+assert_file_match "$TMP/out" 'dry run: 0 digests \(4 reminders\)' "dry-run totals"
+
 echo "ok: $TEST_NAME"

@@ -8,6 +8,9 @@
 . "$(dirname "$0")/remind_lib.sh"
 # shellcheck source=tests/e2e/httplib.sh
 . "$(dirname "$0")/httplib.sh"
+# Both libraries set an EXIT trap; the second replaced the first. Stop the HTTP server and the test
+# servers alike (http_cleanup ends with e2e_cleanup, which removes $TMP).
+trap 'remind_cleanup; http_cleanup' EXIT
 require_command remind
 command -v curl >/dev/null || skip "no curl"
 "$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"

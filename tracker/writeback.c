@@ -23,6 +23,7 @@
 #include <utf8proc.h>
 
 #include "buf.h"
+#include "events.h"
 #include "report.h"
 #include "tdate.h"
 #include "banned.h"
@@ -1072,9 +1073,9 @@ static int update_store(struct store *st, const struct writeback_report *rep, co
 {
 	static const char *const upd[] = {
 	    [WB_STATUS] = "UPDATE items SET base_status = ?3, status_raw = ?4 WHERE incident_id = ?1 "
-			  "AND key = ?2",
-	    [WB_DUE] = "UPDATE items SET base_due = ?3 WHERE incident_id = ?1 AND key = ?2",
-	    [WB_OWNER] = "UPDATE items SET base_owners = ?3 WHERE incident_id = ?1 AND key = ?2",
+			  "AND key = ?2 RETURNING id",
+	    [WB_DUE] = "UPDATE items SET base_due = ?3 WHERE incident_id = ?1 AND key = ?2 RETURNING id",
+	    [WB_OWNER] = "UPDATE items SET base_owners = ?3 WHERE incident_id = ?1 AND key = ?2 RETURNING id",
 	};
 	static const char *const fields[] = {"status", "due", "owners", "checklist"};
 	sqlite3_stmt *s[3] = {0}, *ev = NULL, *inc = NULL;
@@ -1084,15 +1085,12 @@ static int update_store(struct store *st, const struct writeback_report *rep, co
 	for (int i = 0; i < 3; i++)
 		if (store_prepare(st, &s[i], upd[i], err) < 0)
 			goto out;
-	if (store_prepare(st, &ev,
-			  "INSERT INTO events (item_id, incident_id, at, actor, source, kind, field, old, "
-			  "new, note) VALUES ((SELECT id FROM items WHERE incident_id = ?1 AND key = ?2), "
-			  "?1, ?3, ?4, 'cli', 'writeback', ?5, ?6, ?7, ?8)",
-			  err) < 0 ||
+	if (events_prepare(st, &ev, err) < 0 ||
 	    store_prepare(st, &inc, "UPDATE incidents SET source_hash = ?2 WHERE id = ?1", err) < 0)
 		goto out;
 	for (size_t i = 0; i < rep->res.nedits; i++) {
 		const struct wb_edit *e = &rep->res.edits[i];
+		int64_t item_id = 0; /* a checklist line is about the incident, not one item */
 		if (e->key) {
 			const struct import_item *ni = find_doc_item(&rep->res.doc, e->key);
 			if (!ni) {
@@ -1129,25 +1127,25 @@ static int update_store(struct store *st, const struct writeback_report *rep, co
 			}
 			int step = sqlite3_step(u);
 			free(owners);
-			if (step != SQLITE_DONE) {
+			if (step == SQLITE_ROW)
+				item_id = sqlite3_column_int64(u, 0);
+			if (step != SQLITE_ROW || sqlite3_step(u) != SQLITE_DONE) {
 				store_error(st, err, "updating an item's base");
 				goto out;
 			}
 		}
-		sqlite3_reset(ev);
-		sqlite3_clear_bindings(ev);
-		store_bind_text(ev, 1, rep->incident);
-		store_bind_text(ev, 2, e->key);
-		store_bind_text(ev, 3, now);
-		store_bind_text(ev, 4, o->actor ? o->actor : "unknown");
-		store_bind_text(ev, 5, fields[e->field]);
-		store_bind_text(ev, 6, e->old_text);
-		store_bind_text(ev, 7, e->new_text);
-		store_bind_text(ev, 8, "written back to the document");
-		if (sqlite3_step(ev) != SQLITE_DONE) {
-			store_error(st, err, "recording history");
+		struct history_event hev = {.item_id = item_id,
+					    .incident = rep->incident,
+					    .at = now,
+					    .actor = o->actor ? o->actor : "unknown",
+					    .source = "cli",
+					    .kind = "writeback",
+					    .field = fields[e->field],
+					    .old_value = e->old_text,
+					    .new_value = e->new_text,
+					    .note = "written back to the document"};
+		if (events_add(st, ev, &hev, err) < 0)
 			goto out;
-		}
 	}
 	if (!rep->stale) {
 		store_bind_text(inc, 1, rep->incident);

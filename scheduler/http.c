@@ -285,9 +285,9 @@ static enum MHD_Result healthz(struct http_impl *s, struct MHD_Connection *c, st
 {
 	struct store *st = http_pool_get(s);
 	sqlite3_stmt *stmt = NULL;
-	bool ok =
-	    sqlite3_prepare_v2(st->db, "SELECT count(*) FROM incidents", -1, &stmt, NULL) == SQLITE_OK &&
-	    sqlite3_step(stmt) == SQLITE_ROW;
+	bool ok = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL", -1,
+				     &stmt, NULL) == SQLITE_OK &&
+		  sqlite3_step(stmt) == SQLITE_ROW;
 	sqlite3_finalize(stmt);
 	http_pool_put(s, st);
 	if (ok)

@@ -341,7 +341,7 @@ static enum MHD_Result incidents(struct http_impl *s, struct MHD_Connection *c, 
 		"n.duration, n.source, (SELECT count(*) FROM items i WHERE i.incident_id = n.id AND "
 		"i.removed_at IS NULL), (SELECT count(*) FROM items i WHERE i.incident_id = n.id AND "
 		"i.removed_at IS NULL AND i.status NOT IN ('done','wont_do')) "
-		"FROM incidents n ORDER BY n.date DESC, n.id",
+		"FROM incidents n WHERE n.rekeyed_to IS NULL ORDER BY n.date DESC, n.id",
 		-1, &q, NULL) != SQLITE_OK)
 		return http_json_error(s, c, r, 500, "database error");
 	static const char *const names[] = {"id",          "title",       "date",     "severity", "reporter",

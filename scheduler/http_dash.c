@@ -300,7 +300,7 @@ static int section_checklist(struct store *st, struct buf *b)
 		"coalesce(sum(i.priority = 1 AND i.status NOT IN ('done','wont_do') AND i.due IS NOT NULL), "
 		"0) "
 		"FROM incidents n LEFT JOIN items i ON i.incident_id = n.id AND i.removed_at IS NULL "
-		"GROUP BY n.id ORDER BY n.date DESC, n.id LIMIT 100",
+		"WHERE n.rekeyed_to IS NULL GROUP BY n.id ORDER BY n.date DESC, n.id LIMIT 100",
 		-1, &s, NULL) != SQLITE_OK)
 		return -1;
 	buf_adds(b, "<section id=\"checklist\"><h2>Follow-up checklist by incident</h2><table><thead><tr>"

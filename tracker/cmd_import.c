@@ -163,11 +163,11 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	struct error err;
 	error_init(&err);
 	struct merger *m = NULL;
-	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size, .date_order = DATE_ORDER_AUTO};
-	if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "dmy"))
-		io.date_order = DATE_ORDER_DMY;
-	else if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "mdy"))
-		io.date_order = DATE_ORDER_MDY;
+	struct import_opts io;
+	if (import_opts_from_config(&io, &c->cfg, &err) < 0) {
+		rc = cli_fail(c, &err);
+		goto out_paths;
+	}
 
 	/* A batch checkpoints the WAL at its end instead of every 1000 pages: pages that several commits of
 	 * the batch touch (indexes) are then copied into the database once. */
@@ -216,19 +216,25 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			goto out;
 		} else {
 			size_t warns = count_warnings(&doc);
+			/* say where the id came from when the document did not write one */
+			const char *how = doc.inc.id_derived ? " (id derived from the file name)" : "";
+			if (sum.rekeyed_from[0])
+				fprintf(c->out, "%s: was %s: its items moved to the new id (%s)\n",
+					doc.inc.id, sum.rekeyed_from, path);
 			if (sum.same_file)
-				fprintf(c->out,
-					"%s: unchanged (%u items, file identical to the last import) (%s)\n",
-					doc.inc.id, sum.unchanged, path);
-			else
 				fprintf(
 				    c->out,
-				    "%s: %u new, %u updated, %u unchanged, %u removed%s%s, %zu placeholder%s "
-				    "skipped, %zu warning%s (%s)\n",
-				    doc.inc.id, sum.created, sum.updated + sum.restored, sum.unchanged,
-				    sum.removed, sum.conflicts ? ", conflicts: " : "",
-				    sum.conflicts ? "see tracker show" : "", doc.placeholders,
-				    doc.placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
+				    "%s%s: unchanged (%u items, file identical to the last import) (%s)\n",
+				    doc.inc.id, how, sum.unchanged, path);
+			else
+				fprintf(c->out,
+					"%s%s: %u new, %u updated, %u unchanged, %u removed%s%s, %zu "
+					"placeholder%s "
+					"skipped, %zu warning%s (%s)\n",
+					doc.inc.id, how, sum.created, sum.updated + sum.restored,
+					sum.unchanged, sum.removed, sum.conflicts ? ", conflicts: " : "",
+					sum.conflicts ? "see tracker show" : "", doc.placeholders,
+					doc.placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
 			since_commit++;
 		}
 		import_doc_release(&doc);
@@ -258,6 +264,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 out:
 	store_rollback(&c->st);
 	merger_free(m);
+	import_opts_release(&io);
 out_paths:
 	for (size_t i = 0; i < paths.n; i++)
 		free(paths.v[i]);

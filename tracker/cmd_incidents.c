@@ -51,8 +51,8 @@ int cmd_incidents(struct ctx *c, int argc, char **argv)
 		"SELECT n.id, n.title, n.date, n.severity, n.reporter, n.approved_by, n.review_date, "
 		"n.duration, n.source, (SELECT count(*) FROM items i WHERE i.incident_id = n.id AND "
 		"i.removed_at IS NULL), (SELECT count(*) FROM items i WHERE i.incident_id = n.id AND "
-		"i.removed_at IS NULL AND i.status NOT IN ('done','wont_do')) "
-		"FROM incidents n ORDER BY n.date DESC, n.id",
+		"i.removed_at IS NULL AND i.status NOT IN ('done','wont_do')), n.status "
+		"FROM incidents n WHERE n.rekeyed_to IS NULL ORDER BY n.date DESC, n.id",
 		&err) < 0)
 		return cli_fail(c, &err);
 	static const char *const names[] = {"id",          "title",       "date",     "severity", "reporter",
@@ -76,6 +76,10 @@ int cmd_incidents(struct ctx *c, int argc, char **argv)
 			}
 			json_object_set_new(obj, "items", json_integer(sqlite3_column_int(s, 9)));
 			json_object_set_new(obj, "open_items", json_integer(sqlite3_column_int(s, 10)));
+			/* the document's own status line, when it has one (issue 9) */
+			if (sqlite3_column_type(s, 11) != SQLITE_NULL)
+				json_object_set_new(obj, "status",
+						    json_string((const char *)sqlite3_column_text(s, 11)));
 			json_array_append_new(arr, obj);
 		} else {
 			char sev[8] = "-", items[16], open[16];

@@ -14,6 +14,7 @@
 #ifndef TRACKER_IMPORT_H
 #define TRACKER_IMPORT_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,10 @@ struct import_incident {
 	char *reporter;
 	char *approved_by;
 	int32_t review_date; /* DATE_NONE if none */
+	char *status;        /* the document's own status ("Complete, action items in progress"), or NULL */
+	bool id_derived;     /* no usable id in the document: `id` was derived from the file name */
+	char *
+	    id_placeholder; /* the placeholder written where the id belongs ("INC-YYYY-MM-DD-XXX"), or NULL */
 };
 
 struct import_doc {
@@ -78,7 +83,20 @@ struct import_doc {
 struct import_opts {
 	size_t max_size; /* bytes; 0 means 4 MiB */
 	enum date_order date_order;
+	/* [import] id_pattern, compiled (POSIX ERE), or NULL: a written value is an id only when it
+	 * matches as a whole. */
+	regex_t *id_re;
+	/* [import] require_id (or check --strict): a document without a written id is rejected — with
+	 * id_re, one that matches it; without, one of the template's form INC-YYYY-MM-DD-N. */
+	bool require_id;
 };
+
+struct config;
+/* Fills `o` from the [import] section (max_size, date_order, id_pattern, require_id). The pattern was
+ * checked when the config was loaded; if it still does not compile, err names it. Release with
+ * import_opts_release(). */
+int import_opts_from_config(struct import_opts *o, const struct config *cfg, struct error *err);
+void import_opts_release(struct import_opts *o);
 
 void import_doc_init(struct import_doc *d);
 void import_doc_release(struct import_doc *d);

@@ -35,6 +35,8 @@ struct walker {
 	int action_level;
 	unsigned action_line;
 	bool action_has_table, action_has_list;
+	/* incident fields: a heading that is a label ("## Date") gives its value to the next paragraph */
+	enum incident_field pending_field;
 	bool oom;
 };
 
@@ -147,11 +149,28 @@ static char *clean_inlines(struct walker *w, cmark_node *node, bool *struck)
 	return t;
 }
 
-static void set_field(struct walker *w, const char *label, const char *value, unsigned line)
+/* "ID", "Incident ID", "Post-mortem ID": a label that says the value is an id. */
+static bool label_is_strong_id(const char *label)
 {
-	enum incident_field f = norm_label(label);
-	if (f == IF_NONE || w->raw->fields[f].value)
+	char k[24];
+	size_t o = 0;
+	for (const char *p = label; *p && o + 1 < sizeof k; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+			k[o++] = (char)(*p | 0x20);
+	k[o] = '\0';
+	return !strcmp(k, "id") || !strcmp(k, "incidentid") || !strcmp(k, "postmortemid");
+}
+
+static void set_field_f(struct walker *w, enum incident_field f, bool strong, const char *value,
+			unsigned line)
+{
+	if (f == IF_NONE || f == IF_TITLE || w->raw->fields[f].value)
 		return; /* the first occurrence wins */
+	/* Labels that items also use are read outside action sections only. */
+	if (w->in_action && (f == IF_STATUS || f == IF_AUTHORS || (f == IF_ID && strong)))
+		return;
+	if (f == IF_ID)
+		w->raw->id_strong = strong;
 	char *v = strdup(value);
 	if (!v) {
 		w->oom = true;
@@ -161,11 +180,32 @@ static void set_field(struct walker *w, const char *label, const char *value, un
 	w->raw->fields[f].line = line;
 }
 
+static void set_field(struct walker *w, const char *label, const char *value, unsigned line)
+{
+	set_field_f(w, norm_label(label), label_is_strong_id(label), value, line);
+}
+
+/* "Incident #465" (or "Incident 465") alone on a line: the label and the id without a colon. */
+static void incident_number_line(struct walker *w, const char *text, unsigned line)
+{
+	if (strncasecmp(text, "incident", 8) || (text[8] != ' ' && text[8] != '#'))
+		return;
+	const char *v = text + 8;
+	while (*v == ' ')
+		v++;
+	if (*v == '#' && v[1] >= '0' && v[1] <= '9' && !strchr(v, ' '))
+		set_field_f(w, IF_ID, false, v, line);
+}
+
 /* "Label: value" on one cleaned line. */
 static void field_from_line(struct walker *w, const char *text, unsigned line)
 {
 	const char *colon = strchr(text, ':');
-	if (!colon || colon == text || colon - text > 64)
+	if (!colon) {
+		incident_number_line(w, text, line);
+		return;
+	}
+	if (colon == text || colon - text > 64)
 		return;
 	char label[80];
 	size_t n = (size_t)(colon - text);
@@ -183,7 +223,7 @@ static void field_from_line(struct walker *w, const char *text, unsigned line)
 static void flush_line(struct walker *w, unsigned line)
 {
 	const char *colon = w->b.len ? memchr(w->b.data, ':', w->b.len < 96 ? w->b.len : 96) : NULL;
-	if (colon) {
+	if (colon || (w->b.len < 96 && w->b.len > 9 && memchr(w->b.data, '#', w->b.len))) {
 		char *clean = norm_text(buf_cstr(&w->b), w->b.len);
 		if (clean)
 			field_from_line(w, clean, line);
@@ -194,6 +234,16 @@ static void flush_line(struct walker *w, unsigned line)
 
 static void paragraph_fields(struct walker *w, cmark_node *para)
 {
+	if (w->pending_field != IF_NONE) {
+		/* "## Date" then "2015-10-21": the paragraph is the value (its first line) */
+		enum incident_field f = w->pending_field;
+		w->pending_field = IF_NONE;
+		char *text = clean_inlines(w, para, NULL);
+		if (text) {
+			set_field_f(w, f, false, text, (unsigned)cmark_node_get_start_line(para));
+			free(text);
+		}
+	}
 	buf_reset(&w->b);
 	unsigned line = 0;
 	cmark_iter *it = cmark_iter_new(para);
@@ -351,6 +401,13 @@ static void on_heading(struct walker *w, cmark_node *node)
 	char *text = clean_inlines(w, node, NULL);
 	if (!text)
 		return;
+	w->pending_field = IF_NONE;
+	if (level >= 2 && !w->in_action) {
+		enum incident_field f = norm_label(text);
+		if (f == IF_DATE || f == IF_STATUS || f == IF_AUTHORS || f == IF_SEVERITY ||
+		    f == IF_REVIEW_DATE)
+			w->pending_field = f;
+	}
 	if (level == 1 && !w->raw->h1) {
 		w->raw->h1 = strdup(text);
 		w->raw->h1_line = line;
@@ -364,7 +421,8 @@ static void on_heading(struct walker *w, cmark_node *node)
 	free(text);
 }
 
-int parse_markdown(const char *data, size_t len, struct raw_doc *raw, struct import_doc *doc)
+int parse_markdown(const char *data, size_t len, size_t skip, unsigned skip_lines, struct raw_doc *raw,
+		   struct import_doc *doc)
 {
 	struct walker w = {.raw = raw, .doc = doc, .t_table = CMARK_NODE_NONE};
 	w.t_row = w.t_cell = w.t_strike = CMARK_NODE_NONE;
@@ -377,6 +435,18 @@ int parse_markdown(const char *data, size_t len, struct raw_doc *raw, struct imp
 		return -1;
 	cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("table"));
 	cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("strikethrough"));
+	if (skip && skip <= len) {
+		/* front matter: empty lines in its place (skip_lines - 1 ends, so the body keeps its line) */
+		static const char nl[64] = "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
+					   "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n";
+		for (unsigned left = skip_lines; left > 0;) {
+			unsigned k = left < sizeof nl - 1 ? left : (unsigned)(sizeof nl - 1);
+			cmark_parser_feed(p, nl, k);
+			left -= k;
+		}
+		data += skip;
+		len -= skip;
+	}
 	cmark_parser_feed(p, data, len);
 	cmark_node *root = cmark_parser_finish(p);
 	if (!root) {

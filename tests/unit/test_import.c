@@ -115,22 +115,29 @@ static void test_id_rules(void **state)
 {
 	(void)state;
 	struct import_doc d;
-	/* template placeholder: rejected, naming the line */
-	assert_int_equal(parse("# Post-Mortem: X\n\n**Incident ID:** INC-YYYY-MM-DD-XXX\n", &d), -1);
-	assert_true(has_diag(&d, DIAG_ERROR, 3, "INC-YYYY-MM-DD-XXX"));
+	/* issue 9 changed this rule on purpose: a template placeholder no longer rejects the file; the
+	 * id is derived from the file name and a warning names the placeholder */
+	assert_int_equal(parse("# Post-Mortem: X\n\n**Incident ID:** INC-YYYY-MM-DD-XXX\n", &d), 0);
+	assert_string_equal(d.inc.id, "t");
+	assert_true(d.inc.id_derived);
+	assert_true(has_diag(&d, DIAG_WARNING, 3, "INC-YYYY-MM-DD-XXX"));
+	assert_true(has_diag(&d, DIAG_WARNING, 3, "derived from the file name"));
 	import_doc_release(&d);
 	/* TBD is no id either */
-	assert_int_equal(parse("# X\n\n**Incident ID:** TBD\n", &d), -1);
+	assert_int_equal(parse("# X\n\n**Incident ID:** TBD\n", &d), 0);
+	assert_true(d.inc.id_derived);
+	assert_true(has_diag(&d, DIAG_WARNING, 3, "\"TBD\""));
 	import_doc_release(&d);
-	/* the id from the H1 is the only fallback, and is removed from the title */
+	/* the id from the H1 is the fallback, and is removed from the title */
 	assert_int_equal(
 	    parse("# Post-Mortem: [INC-2026-05-01-3] Login failures\n\n**Incident ID:** TBD\n", &d), 0);
 	assert_string_equal(d.inc.id, "INC-2026-05-01-3");
 	assert_string_equal(d.inc.title, "Login failures");
 	import_doc_release(&d);
 	/* never an id found elsewhere in the text */
-	assert_int_equal(parse("# Outage\n\nSee also INC-2026-01-01-1 for context.\n", &d), -1);
-	assert_true(has_diag(&d, DIAG_ERROR, 0, "no incident id"));
+	assert_int_equal(parse("# Outage\n\nSee also INC-2026-01-01-1 for context.\n", &d), 0);
+	assert_true(d.inc.id_derived);
+	assert_string_equal(d.inc.id, "t");
 	import_doc_release(&d);
 }
 

@@ -1,0 +1,9 @@
+-- 0006: incidents as real teams write them (issue 9).
+-- status: the document's own status line ("Complete, action items in progress"), from front matter,
+--   a "Status:" label or a "## Status" section; NULL when the document has none.
+-- rekeyed_to: set when the document (the same source path) gained another id: its items moved to
+--   that incident with their history. The row stays because events name it (events are
+--   append-only); every listing skips it.
+ALTER TABLE incidents ADD COLUMN status TEXT;
+ALTER TABLE incidents ADD COLUMN rekeyed_to TEXT REFERENCES incidents(id);
+CREATE INDEX incidents_source ON incidents (source);

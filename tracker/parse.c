@@ -232,6 +232,28 @@ static void flush_line(struct walker *w, unsigned line)
 	buf_reset(&w->b);
 }
 
+/* "<id>", "<incident-id>": a template placeholder the parser takes for an HTML tag. Kept as text in
+ * field values so the warning can name it; real tags (<b>, <span …>) are still dropped. */
+static bool is_placeholder_tag(const char *s)
+{
+	static const char *const html[] = {"a",    "b",   "i",   "u",   "s",   "em",   "strong", "span",
+					   "code", "sub", "sup", "del", "ins", "mark", "small",  "kbd",
+					   "img",  "p",   "div", "br",  "q",   "abbr", "time",   NULL};
+	if (!s || s[0] != '<')
+		return false;
+	size_t n = strcspn(s + 1, ">");
+	if (n == 0 || n > 30 || s[1 + n] != '>' || s[2 + n] != '\0')
+		return false;
+	for (size_t i = 1; i <= n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-' ||
+		      s[i] == '_'))
+			return false;
+	for (const char *const *h = html; *h; h++)
+		if (strlen(*h) == n && !strncasecmp(s + 1, *h, n))
+			return false;
+	return true;
+}
+
 static void paragraph_fields(struct walker *w, cmark_node *para)
 {
 	if (w->pending_field != IF_NONE) {
@@ -260,7 +282,12 @@ static void paragraph_fields(struct walker *w, cmark_node *para)
 		}
 		if (!line)
 			line = (unsigned)cmark_node_get_start_line(n);
-		add_inline(w, n);
+		if (t == CMARK_NODE_HTML_INLINE && is_placeholder_tag(cmark_node_get_literal(n))) {
+			if (buf_adds(&w->b, cmark_node_get_literal(n)) < 0)
+				w->oom = true;
+		} else {
+			add_inline(w, n);
+		}
 	}
 	cmark_iter_free(it);
 	flush_line(w, line);

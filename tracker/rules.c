@@ -62,6 +62,27 @@ static char *person(const struct raw_field *f)
 	return first;
 }
 
+/* The first of "Anmol, Puneet.", "@hana and @lior", "jo; sam": the incident's reporter. */
+static char *first_author(const struct raw_field *f)
+{
+	if (!f->value || !*f->value)
+		return NULL;
+	char *v = strdup(f->value);
+	if (!v)
+		return NULL;
+	size_t n = strcspn(v, ",;&");
+	char *and = strstr(v, " and ");
+	if (and&&(size_t)(and-v) < n)
+		n = (size_t)(and-v);
+	while (n > 0 && (v[n - 1] == '.' || v[n - 1] == ' '))
+		n--;
+	v[n] = '\0';
+	struct raw_field one = {.value = v, .line = f->line};
+	char *p = n ? person(&one) : NULL;
+	free(v);
+	return p;
+}
+
 /* Removes the id (and brackets or parentheses around it) from a title, and tidies separators. */
 static char *title_without_id(const char *title, long at, size_t idlen)
 {
@@ -197,7 +218,7 @@ static void incident_fields(const struct raw_doc *raw, const struct import_opts 
 		doc->inc.severity = norm_severity(raw->fields[IF_SEVERITY].value);
 	doc->inc.reporter = person(&raw->fields[IF_REPORTER]);
 	if (!doc->inc.reporter)
-		doc->inc.reporter = person(&raw->fields[IF_AUTHORS]);
+		doc->inc.reporter = first_author(&raw->fields[IF_AUTHORS]);
 	doc->inc.approved_by = person(&raw->fields[IF_APPROVED_BY]);
 	const struct raw_field *sf = &raw->fields[IF_STATUS];
 	if (sf->value && *sf->value && !is_bracketed(sf->value) && !norm_is_template_token(sf->value))

@@ -372,6 +372,12 @@ static void test_incident_dates(void **state)
 	assert_string_equal(d.inc.reporter, "jennifer");
 	assert_string_equal(d.inc.status, "Complete, action items in progress");
 	import_doc_release(&d);
+	assert_int_equal(parse("# T\n\n**Authors**: Anmol, Puneet.\n", &d), 0);
+	assert_string_equal(d.inc.reporter, "Anmol");
+	import_doc_release(&d);
+	assert_int_equal(parse("# T\n\nAuthors: @hana and @lior\n", &d), 0);
+	assert_string_equal(d.inc.reporter, "hana");
+	import_doc_release(&d);
 	/* a "Status:" inside an action section belongs to an item, not to the document */
 	assert_int_equal(
 	    parse("# T\n\n## Action Items\n\nStatus: done\n\n| ID | Action |\n|---|---|\n| 1 | a |\n", &d),

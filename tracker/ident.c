@@ -244,7 +244,7 @@ bool ident_find_in_title(const char *title, const regex_t *re, size_t *id_at, si
 	return false;
 }
 
-char *ident_derive(const char *path)
+char *ident_derive(const char *path, const regex_t *re)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
@@ -256,6 +256,15 @@ char *ident_derive(const char *path)
 			n -= el;
 			break;
 		}
+	}
+	/* "PM2021-011 - Log4Shell.md": the id the name leads with, by the title's rule */
+	char stem[256];
+	if (n < sizeof stem) {
+		memcpy(stem, base, n);
+		stem[n] = '\0';
+		size_t at, len, cut_at, cut_len;
+		if (ident_find_in_title(stem, re, &at, &len, &cut_at, &cut_len))
+			return strndup(stem + at, len);
 	}
 	char *out = malloc(IDENT_MAX + 1);
 	if (!out)

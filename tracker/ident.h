@@ -51,11 +51,13 @@ bool ident_is_template_form(const char *s);
 bool ident_find_in_title(const char *title, const regex_t *re, size_t *id_at, size_t *id_len, size_t *cut_at,
 			 size_t *cut_len);
 
-/* The id derived from a file name: the base name without its .md/.markdown extension, characters
- * outside [A-Za-z0-9._#-] turned into '-', runs of '-' squeezed, '-' and '.' trimmed at both ends,
- * cut to 64 characters. A name with nothing left becomes "doc-" and 8 hex digits of its SHA-256.
- * Deterministic: the same base name always gives the same id, whatever the directory. malloc'd. */
-char *ident_derive(const char *path);
+/* The id derived from a file name. The base name without its .md/.markdown extension (the stem);
+ * if the stem carries an id by the title's rule (ident_find_in_title: "PM2021-011 - Log4Shell.md"
+ * → "PM2021-011"), that id; else the stem with characters outside [A-Za-z0-9._#-] turned into '-',
+ * runs of '-' squeezed, '-' and '.' trimmed at both ends, cut to 64 characters. A name with nothing
+ * left becomes "doc-" and 8 hex digits of its SHA-256. Deterministic: the same base name always
+ * gives the same id, whatever the directory. malloc'd. */
+char *ident_derive(const char *path, const regex_t *re);
 
 /* An incident date as written: every form of norm_date(), plus ranges ("January 14-19, 2026",
  * "2021-01-20 - 2021-05-11", "Mar 3 to Mar 5, 2026": the first day) and a trailing time with a zone

@@ -182,7 +182,7 @@ static void incident_fields(const struct raw_doc *raw, const struct import_opts 
 				    re ? "<an id matching id_pattern>" : "INC-2026-03-14-042");
 		}
 	} else if (!doc->inc.id) {
-		doc->inc.id = ident_derive(doc->path ? doc->path : "document");
+		doc->inc.id = ident_derive(doc->path ? doc->path : "document", re);
 		doc->inc.id_derived = true;
 		import_diag(doc, DIAG_WARNING, idf->value ? idf->line : (raw->h1_line ? raw->h1_line : 1),
 			    "no incident id in the document%s: using \"%s\", derived from the file name; "

@@ -43,6 +43,11 @@ grep -q '^2025-09-29-flags-is-down (id derived from the file name): unchanged' "
 	fail "dotted relative path: $(cat "$TMP/out2")"
 assert_eq 1 "$(t incidents --format json | json_len)" "one incident"
 
+# 2b. A file name that leads with the team's id gives that id.
+body >"$TMP/other/PM2024-031 - Cache outage.md"
+assert_rc 0 t import "$TMP/other/PM2024-031 - Cache outage.md"
+assert_file_match "$TMP/out" '^PM2024-031 \(id derived from the file name\): 2 new' "id leading the file name"
+
 # 3. A different file deriving the same id: refused, naming both paths; the database unchanged.
 cp "$doc" "$TMP/elsewhere/2025-09-29-flags-is-down.md"
 # (the content, not the files: an empty WAL left by an earlier reader may come and go)
@@ -60,13 +65,14 @@ assert_file_match "$TMP/out" '^FL-2025-12: was 2025-09-29-flags-is-down: its ite
 assert_file_match "$TMP/out" '^FL-2025-12: 0 new, 0 updated, 2 unchanged, 0 removed' "rekey summary"
 assert_file_no_match "$TMP/err" 'no incident id' "no id warning once the id is written"
 t incidents --format json >"$TMP/inc.json"
-assert_eq "FL-2025-12" "$(json_py 'd[0]["id"] + ("" if len(d) == 1 else " and more")' <"$TMP/inc.json")" "incidents after rekey"
+assert_eq "FL-2025-12 PM2024-031" "$(json_py '" ".join(sorted(i["id"] for i in d))' <"$TMP/inc.json")" "incidents after rekey"
 t list --all --format json >"$TMP/items.json"
 assert_eq "in_progress zoe" "$(json_py '[i["status"] + " " + i["owner"] for i in d if i["key"] == "1"][0]' <"$TMP/items.json")" "tracker changes kept"
 assert_rc 0 t show FL-2025-12#1
 assert_file_match "$TMP/out" 'rekeyed' "history shows the rekey"
 assert_file_match "$TMP/out" 'in_progress' "history kept"
 assert_rc 1 t show 2025-09-29-flags-is-down#1
+assert_file_match "$TMP/err" 'now has the id FL-2025-12; its items moved there \(try FL-2025-12#1\)' "old reference explained"
 
 # 5. [import] id_pattern and require_id; check --strict.
 mkdir -p "$XDG_CONFIG_HOME/tracker"

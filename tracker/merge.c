@@ -27,6 +27,7 @@ enum {
 	S_SAVEPOINT,
 	S_RELEASE,
 	S_INC_BY_SOURCE,
+	S_INC_BY_HASH,
 	S_INC_REKEY,
 	S_ITEMS_REKEY,
 	S_ROLLBACK_TO,
@@ -66,6 +67,9 @@ static const char *const sql[S_COUNT] = {
     /* the incident this document was imported as before, under another id */
     [S_INC_BY_SOURCE] = "SELECT id FROM incidents WHERE source = ?1 AND id <> ?2 AND rekeyed_to IS NULL "
 			"ORDER BY imported_at DESC LIMIT 1",
+    /* the same bytes imported before from a path that may be gone (a renamed file) */
+    [S_INC_BY_HASH] = "SELECT id, source FROM incidents WHERE source_hash = ?1 AND id <> ?2 AND "
+		      "rekeyed_to IS NULL",
     [S_INC_REKEY] = "UPDATE incidents SET rekeyed_to = ?2 WHERE id = ?1",
     [S_ITEMS_REKEY] = "UPDATE items SET incident_id = ?2, updated_at = ?3, sequence = sequence + 1 "
 		      "WHERE incident_id = ?1 RETURNING id, key",
@@ -532,6 +536,25 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 		sqlite3_reset(s);
 		if (step != SQLITE_ROW && step != SQLITE_DONE)
 			return store_error(m->st, err, "reading the incident");
+	}
+	if (step == SQLITE_DONE && !rekey_from) {
+		/* A renamed file whose id came from its name: the same bytes, the old path gone. */
+		s = m->s[S_INC_BY_HASH];
+		sqlite3_reset(s);
+		store_bind_text(s, 1, hash);
+		store_bind_text(s, 2, doc->inc.id);
+		while ((step = sqlite3_step(s)) == SQLITE_ROW && !rekey_from) {
+			const char *src = (const char *)sqlite3_column_text(s, 1);
+			if (src && strcmp(src, source) && access(src, F_OK) != 0) {
+				rekey_from = store_col_strdup(s, 0);
+				sum->moved = true;
+			}
+		}
+		sqlite3_reset(s);
+		if (step != SQLITE_ROW && step != SQLITE_DONE) {
+			free(rekey_from);
+			return store_error(m->st, err, "reading the incident");
+		}
 	}
 	if (sum->same_file) {
 		sum->unchanged = (unsigned)doc->nitems;

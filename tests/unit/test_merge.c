@@ -225,6 +225,29 @@ static void test_rekey(void **state)
 	expect(f, "SELECT status FROM items WHERE key='1'", "in_progress");
 }
 
+/* A file renamed (same bytes, old path gone) whose id came from its name: the items follow. */
+static void test_rename_derived(void **state)
+{
+	struct fx *f = *state;
+	const char *md = "# Outage\n\n## Action Items\n\n| Action | Status |\n|---|---|\n| a | open |\n";
+	import_text(f, md, "/nonexistent/draft.md");
+	expect(f, "SELECT id FROM incidents", "draft");
+	assert_int_equal(sqlite3_exec(f->st.db, "UPDATE items SET status='blocked'", NULL, NULL, NULL),
+			 SQLITE_OK);
+	struct merge_summary s = import_text(f, md, "/nonexistent/2025-10-01-outage.md");
+	assert_string_equal(s.rekeyed_from, "draft");
+	assert_true(s.moved);
+	assert_int_equal(s.created, 0);
+	expect(f, "SELECT incident_id || ' ' || status FROM items", "2025-10-01-outage blocked");
+	expect(f, "SELECT source FROM incidents WHERE rekeyed_to IS NULL",
+	       "/nonexistent/2025-10-01-outage.md");
+	/* a copy whose original still exists is another document */
+	const char *md2 = "# Other\n\n## Action Items\n\n| Action |\n|---|\n| b |\n";
+	import_text(f, md2, TEST_SRCDIR "/CMakeLists.txt");
+	import_text(f, md2, "/nonexistent/copy.md");
+	expect(f, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL", "3");
+}
+
 /* Two different files that derive the same id: an error naming both paths. */
 static void test_derived_collision(void **state)
 {
@@ -265,6 +288,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_append_only_history, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rekey, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_derived_collision, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rename_derived, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

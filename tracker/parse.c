@@ -371,7 +371,12 @@ static void table_fields(struct walker *w, const struct raw_table *t)
 {
 	if (t->ncols != 2)
 		return;
-	set_field(w, t->header[0].text, t->header[1].text, t->line);
+	/* A header row names columns: "| ID | Description |" or "| Status | Owner |" hold no value. */
+	enum incident_field hf = norm_label(t->header[0].text);
+	bool column_names =
+	    hf == IF_STATUS || hf == IF_AUTHORS || (hf == IF_ID && !strcasecmp(t->header[0].text, "id"));
+	if (!column_names)
+		set_field(w, t->header[0].text, t->header[1].text, t->line);
 	for (size_t r = 0; r < t->nrows; r++) {
 		char label[128];
 		const char *l = t->rows[r].cells[0].text;

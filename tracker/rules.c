@@ -214,8 +214,13 @@ static void incident_fields(const struct raw_doc *raw, const struct import_opts 
 	const struct raw_field *dur = &raw->fields[IF_DURATION];
 	if (dur->value && *dur->value && !is_bracketed(dur->value))
 		doc->inc.duration = strdup(dur->value);
-	if (raw->fields[IF_SEVERITY].value)
-		doc->inc.severity = norm_severity(raw->fields[IF_SEVERITY].value);
+	const char *sev = raw->fields[IF_SEVERITY].value;
+	if (sev)
+		doc->inc.severity = norm_severity(sev);
+	/* front matter "severity: 2": the key says what the bare number is */
+	if (sev && doc->inc.severity < 0 && raw->fm_fields[IF_SEVERITY] && sev[0] >= '0' && sev[0] <= '9' &&
+	    !sev[1])
+		doc->inc.severity = sev[0] - '0';
 	doc->inc.reporter = person(&raw->fields[IF_REPORTER]);
 	if (!doc->inc.reporter)
 		doc->inc.reporter = first_author(&raw->fields[IF_AUTHORS]);

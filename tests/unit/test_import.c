@@ -178,6 +178,14 @@ static void test_written_ids(void **state)
 	assert_int_equal(parse("# Outage\n\n| Key | Value |\n|---|---|\n| ID | SEC-4 |\n" ACTIONS, &d), 0);
 	assert_string_equal(d.inc.id, "SEC-4");
 	import_doc_release(&d);
+	/* a two-column table's header names columns: "| ID | Description |" gives no id */
+	assert_int_equal(parse("# Outage\n\n| ID | Description |\n|---|---|\n| 1 | x |\n\n"
+			       "| Status | Owner |\n|---|---|\n| done | @a |\n" ACTIONS,
+			       &d),
+			 0);
+	assert_true(d.inc.id_derived);
+	assert_null(d.inc.status);
+	import_doc_release(&d);
 	/* "Incident:" followed by prose is a description, not an id */
 	assert_int_equal(parse("# Outage\n\nIncident: the database fell over\n" ACTIONS, &d), 0);
 	assert_true(d.inc.id_derived);
@@ -286,6 +294,10 @@ static void test_front_matter(void **state)
 	assert_int_equal(d.ndiags, 0);
 	import_doc_release(&d);
 
+	/* a bare severity number in front matter */
+	assert_int_equal(parse("---\nseverity: 2\n---\n# T\n" ACTIONS, &d), 0);
+	assert_int_equal(d.inc.severity, 2);
+	import_doc_release(&d);
 	/* CRLF front matter, "..." closing */
 	assert_int_equal(parse("---\r\nid: OPS-1\r\n...\r\n# T\r\n" ACTIONS, &d), 0);
 	assert_string_equal(d.inc.id, "OPS-1");

@@ -108,6 +108,20 @@ static bool title_token_ok(const char *tok, const regex_t *re)
 		letter |= is_alpha((unsigned char)*p);
 	if (!letter)
 		return false; /* "2020", "04-03-2026": a number or a date, not an id */
+	/* Words with a digit are not ids either: "2FA", "EC2", "IPv6", "Log4j" (one digit, no
+	 * separator), versions "v1.2", severity and priority tags "SEV1", "P0" */
+	size_t digits = 0;
+	bool sep = false;
+	for (const char *p = tok; *p; p++) {
+		digits += is_digit((unsigned char)*p);
+		sep |= p > tok && p[1] && strchr("-_#.", *p) != NULL;
+	}
+	if (digits < 2 && !sep)
+		return false;
+	if ((tok[0] == 'v' || tok[0] == 'V') && is_digit((unsigned char)tok[1]))
+		return false;
+	if (norm_severity(tok) >= 0 || (strlen(tok) <= 3 && norm_priority(tok) >= 0))
+		return false;
 	int32_t d;
 	enum due_result r = ident_date(tok, DATE_ORDER_AUTO, &d);
 	return r == DUE_NONE || r == DUE_FREE_TEXT; /* "07-Sept-2022" is a date */

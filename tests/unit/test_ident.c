@@ -104,6 +104,16 @@ static void test_title(void **state)
 	title("465 - Outage", NULL, NULL, NULL);
 	title("Security postmortem for CVE-2021-29492", NULL, NULL, NULL);
 	title("Shakespeare (and friends)", NULL, NULL, NULL);
+	title("[SEV1] Database failover", NULL, NULL, NULL);
+	title("SEV-2: Database failover", NULL, NULL, NULL);
+	title("[P0] Database failover", NULL, NULL, NULL);
+	title("2FA - codes rejected", NULL, NULL, NULL);
+	title("EC2 - instances lost", NULL, NULL, NULL);
+	title("Log4j - the scramble", NULL, NULL, NULL);
+	title("v1.2 - release broke login", NULL, NULL, NULL);
+	title("Outage (IPv6)", NULL, NULL, NULL);
+	title("INC-1234: Database failover", NULL, "INC-1234", ": Database failover");
+	title("OPS42 - Database failover", NULL, "OPS42", " - Database failover");
 	/* a team pattern is looked for anywhere, on whole tokens */
 	regex_t re;
 	char msg[128];

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "ident.h"
 #include "import_raw.h"
 #include "normalize.h"
 #include "banned.h"
@@ -373,8 +374,11 @@ static void table_fields(struct walker *w, const struct raw_table *t)
 		return;
 	/* A header row names columns: "| ID | Description |" or "| Status | Owner |" hold no value. */
 	enum incident_field hf = norm_label(t->header[0].text);
-	bool column_names =
-	    hf == IF_STATUS || hf == IF_AUTHORS || (hf == IF_ID && !strcasecmp(t->header[0].text, "id"));
+	int32_t day;
+	bool column_names = hf == IF_STATUS || hf == IF_AUTHORS ||
+			    (hf == IF_ID && !strcasecmp(t->header[0].text, "id")) ||
+			    ((hf == IF_DATE || hf == IF_REVIEW_DATE) &&
+			     ident_date(t->header[1].text, DATE_ORDER_AUTO, &day) != DUE_OK);
 	if (!column_names)
 		set_field(w, t->header[0].text, t->header[1].text, t->line);
 	for (size_t r = 0; r < t->nrows; r++) {

@@ -186,6 +186,16 @@ static void test_written_ids(void **state)
 	assert_true(d.inc.id_derived);
 	assert_null(d.inc.status);
 	import_doc_release(&d);
+	/* a timeline "| Date | Event |" names columns too: no warning, the real date label still wins */
+	assert_int_equal(parse("# Outage\n\n| Date | Event |\n|---|---|\n| 2026-01-01 | x |\n\n"
+			       "Date: 2026-01-02\n" ACTIONS,
+			       &d),
+			 0);
+	assert_int_equal(d.ndiags, 1); /* only the derived id */
+	char db[11];
+	date_format(d.inc.date, db);
+	assert_string_equal(db, "2026-01-02");
+	import_doc_release(&d);
 	/* "Incident:" followed by prose is a description, not an id */
 	assert_int_equal(parse("# Outage\n\nIncident: the database fell over\n" ACTIONS, &d), 0);
 	assert_true(d.inc.id_derived);

@@ -346,8 +346,9 @@ enum due_result ident_date(const char *s, enum date_order order, int32_t *days)
 	char buf[128];
 	snprintf(buf, sizeof buf, "%s", s);
 	/* a range of whole dates: the first one */
-	static const char *const seps[] = {" - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", "\xE2\x80\x93", " to ",
-					   "..",  " until ",        " through ",      " and ",        NULL};
+	static const char *const seps[] = {
+	    " - ",     " \xE2\x80\x93 ", " \xE2\x80\x94 ", "\xE2\x80\x93",   " to ", "..",
+	    " until ", " through ",      " and ",          " \xE2\x86\x92 ", " -> ", NULL};
 	for (const char *const *sp = seps; *sp; sp++) {
 		char *at = strstr(buf, *sp);
 		if (!at)

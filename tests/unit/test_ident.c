@@ -196,6 +196,9 @@ static void test_dates(void **state)
 	date_is("2026-03-03T14:20:00Z", "2026-03-03");
 	date_is("2021-01-20 - 2021-05-11", "2021-01-20");
 	date_is("Mar 3 to Mar 5, 2026", "2026-03-03");
+	date_is("2026-03-03 \xE2\x86\x92 2026-03-05", "2026-03-03");
+	date_is("3rd March 2026, 14:00-15:30 UTC", "2026-03-03");
+	date_is("2026-03-03 (Tuesday)", "2026-03-03");
 	date_is("Tuesday, 3 March 2026", "2026-03-03");
 	date_is("sometime in March", "none");
 	date_is("05/06/2026", "none"); /* ambiguous */

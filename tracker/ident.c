@@ -424,8 +424,8 @@ int32_t ident_date_in_name(const char *path, enum date_order order)
 	base = base ? base + 1 : path;
 	char word[64];
 	size_t n = strcspn(base, "_ .");
-	if (n == 0 || n >= sizeof word)
-		n = n >= sizeof word ? sizeof word - 1 : n;
+	if (n >= sizeof word)
+		n = sizeof word - 1;
 	memcpy(word, base, n);
 	word[n] = '\0';
 	int32_t d;

@@ -163,8 +163,10 @@ int import_parse_buffer(const char *path, const char *data, size_t len, const st
 		memset(&raw, 0, sizeof raw);
 	/* Front matter is the document's own metadata: its fields win over labels in the text. */
 	for (size_t f = 0; f < IF_COUNT; f++) {
-		if (!fmf[f].value)
+		if (!fmf[f].value || !*fmf[f].value) {
+			free(fmf[f].value); /* "id:" with nothing after it says nothing */
 			continue;
+		}
 		free(raw.fields[f].value);
 		raw.fields[f] = fmf[f];
 		raw.fm_fields[f] = true;

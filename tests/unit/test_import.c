@@ -304,6 +304,12 @@ static void test_front_matter(void **state)
 	assert_int_equal(d.ndiags, 0);
 	import_doc_release(&d);
 
+	/* an empty front matter value says nothing: the text's label counts */
+	assert_int_equal(
+	    parse("---\nid:\ndate: \"\"\n---\n# T\n\nIncident ID: OPS-8\nDate: 2026-01-09\n" ACTIONS, &d), 0);
+	assert_string_equal(d.inc.id, "OPS-8");
+	assert_string_equal(date_s(d.inc.date, b), "2026-01-09");
+	import_doc_release(&d);
 	/* a bare severity number in front matter */
 	assert_int_equal(parse("---\nseverity: 2\n---\n# T\n" ACTIONS, &d), 0);
 	assert_int_equal(d.inc.severity, 2);

@@ -472,7 +472,7 @@ int parse_markdown(const char *data, size_t len, size_t skip, unsigned skip_line
 	cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("table"));
 	cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("strikethrough"));
 	if (skip && skip <= len) {
-		/* front matter: empty lines in its place (skip_lines - 1 ends, so the body keeps its line) */
+		/* front matter: as many empty lines in its place, so the body keeps its line numbers */
 		static const char nl[64] = "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
 					   "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n";
 		for (unsigned left = skip_lines; left > 0;) {

@@ -71,9 +71,9 @@ static char *first_author(const struct raw_field *f)
 	if (!v)
 		return NULL;
 	size_t n = strcspn(v, ",;&");
-	char *and = strstr(v, " and ");
-	if (and&&(size_t)(and-v) < n)
-		n = (size_t)(and-v);
+	char *conj = strstr(v, " and ");
+	if (conj && (size_t)(conj - v) < n)
+		n = (size_t)(conj - v);
 	while (n > 0 && (v[n - 1] == '.' || v[n - 1] == ' '))
 		n--;
 	v[n] = '\0';

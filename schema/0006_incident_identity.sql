@@ -7,3 +7,5 @@
 ALTER TABLE incidents ADD COLUMN status TEXT;
 ALTER TABLE incidents ADD COLUMN rekeyed_to TEXT REFERENCES incidents(id);
 CREATE INDEX incidents_source ON incidents (source);
+-- A renamed file whose id came from its name is found by its bytes (merge.c, S_INC_BY_HASH).
+CREATE INDEX incidents_source_hash ON incidents (source_hash);

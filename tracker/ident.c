@@ -48,6 +48,16 @@ bool ident_is_template_form(const char *s)
 
 static bool is_placeholder(const char *s)
 {
+	/* Fast path for the common case, an id with a digit: only YYYY/XXX shapes and zeros are
+	 * placeholders there (the word list has no digits; template tokens with digits, "P0/P1", are not
+	 * tokens anyway). */
+	bool digit = false, xy = false;
+	for (const char *p = s; *p; p++) {
+		digit |= is_digit((unsigned char)*p);
+		xy |= (*p | 0x20) == 'x' || (*p | 0x20) == 'y';
+	}
+	if (digit && !xy)
+		return !strcmp(s, "0") || !strcmp(s, "000");
 	static const char *const words[] = {
 	    "tbd",     "tba",         "tbc",   "n/a", "na", "n.a.", "none", "null", "nil", "unknown",
 	    "pending", "todo",        "id",    "?",   "-",  "--",   "---",  "#",    "...", "xxx",

@@ -66,7 +66,7 @@ static const char *const sql[S_COUNT] = {
     [S_ROLLBACK_TO] = "ROLLBACK TO merge_doc",
     /* the incident this document was imported as before, under another id */
     [S_INC_BY_SOURCE] = "SELECT id FROM incidents WHERE source = ?1 AND id <> ?2 AND rekeyed_to IS NULL "
-			"ORDER BY imported_at DESC LIMIT 1",
+			"LIMIT 1",
     /* the same bytes imported before from a path that may be gone (a renamed file) */
     [S_INC_BY_HASH] = "SELECT id, source FROM incidents WHERE source_hash = ?1 AND id <> ?2 AND "
 		      "rekeyed_to IS NULL",
@@ -537,8 +537,9 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 		if (step != SQLITE_ROW && step != SQLITE_DONE)
 			return store_error(m->st, err, "reading the incident");
 	}
-	if (step == SQLITE_DONE && !rekey_from) {
-		/* A renamed file whose id came from its name: the same bytes, the old path gone. */
+	if (step == SQLITE_DONE && !rekey_from && doc->inc.id_derived) {
+		/* A renamed file whose id came from its name: the same bytes, the old path gone. (A
+		 * written id survives a rename: the "moved" rule above handles that.) */
 		s = m->s[S_INC_BY_HASH];
 		sqlite3_reset(s);
 		store_bind_text(s, 1, hash);

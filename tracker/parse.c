@@ -183,7 +183,9 @@ static void set_field_f(struct walker *w, enum incident_field f, bool strong, co
 
 static void set_field(struct walker *w, const char *label, const char *value, unsigned line)
 {
-	set_field_f(w, norm_label(label), label_is_strong_id(label), value, line);
+	enum incident_field f = norm_label(label);
+	if (f != IF_NONE)
+		set_field_f(w, f, f == IF_ID && label_is_strong_id(label), value, line);
 }
 
 /* "Incident #465" (or "Incident 465") alone on a line: the label and the id without a colon. */
@@ -224,7 +226,7 @@ static void field_from_line(struct walker *w, const char *text, unsigned line)
 static void flush_line(struct walker *w, unsigned line)
 {
 	const char *colon = w->b.len ? memchr(w->b.data, ':', w->b.len < 96 ? w->b.len : 96) : NULL;
-	if (colon || (w->b.len < 96 && w->b.len > 9 && memchr(w->b.data, '#', w->b.len))) {
+	if (colon || (w->b.len < 96 && w->b.len > 9 && !strncasecmp(w->b.data, "incident", 8))) {
 		char *clean = norm_text(buf_cstr(&w->b), w->b.len);
 		if (clean)
 			field_from_line(w, clean, line);
@@ -428,6 +430,29 @@ static void on_table(struct walker *w, cmark_node *node)
 	nt[w->raw->ntables++] = t;
 }
 
+/* A cheap test before norm_label(): heading labels are short and name a date, a status, a severity
+ * or authors. */
+static bool may_be_label(const char *text)
+{
+	static const char *const words[] = {"date", "status", "sev", "author", "written", NULL};
+	size_t n = 0;
+	for (const char *p = text; *p; p++, n++) {
+		if (n >= 32)
+			return false;
+		char c = (char)(*p | 0x20);
+		if (c != 'd' && c != 's' && c != 'a' && c != 'w')
+			continue;
+		for (const char *const *w = words; *w; w++) {
+			size_t k = 0;
+			while ((*w)[k] && (p[k] | 0x20) == (*w)[k])
+				k++;
+			if (!(*w)[k])
+				return true;
+		}
+	}
+	return false;
+}
+
 static void on_heading(struct walker *w, cmark_node *node)
 {
 	int level = cmark_node_get_heading_level(node);
@@ -438,7 +463,7 @@ static void on_heading(struct walker *w, cmark_node *node)
 	if (!text)
 		return;
 	w->pending_field = IF_NONE;
-	if (level >= 2 && !w->in_action) {
+	if (level >= 2 && !w->in_action && may_be_label(text)) {
 		enum incident_field f = norm_label(text);
 		if (f == IF_DATE || f == IF_STATUS || f == IF_AUTHORS || f == IF_SEVERITY ||
 		    f == IF_REVIEW_DATE)

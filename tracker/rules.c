@@ -151,10 +151,12 @@ static void incident_fields(const struct raw_doc *raw, const struct import_opts 
 	const struct raw_field *idf = &raw->fields[IF_ID];
 	const char *t = raw->h1 ? norm_strip_postmortem_prefix(raw->h1) : NULL;
 	size_t id_at = 0, id_len = 0, cut_at = 0, cut_len = 0;
-	bool in_title = t && ident_find_in_title(t, re, &id_at, &id_len, &cut_at, &cut_len);
 
 	/* 1. a labelled id (front matter, "Incident ID:", a metadata row); 2. the id leading the H1 */
 	enum id_class c = idf->value ? ident_classify(idf->value, raw->id_strong, re) : ID_NOT;
+	/* the title is searched when it may give the id, or hold the labelled one (to cut it out) */
+	bool in_title = t && (c != ID_OK || strstr(t, ident_trim_hash(idf->value))) &&
+			ident_find_in_title(t, re, &id_at, &id_len, &cut_at, &cut_len);
 	if (c == ID_OK)
 		doc->inc.id = strdup(ident_trim_hash(idf->value));
 	else if (in_title)

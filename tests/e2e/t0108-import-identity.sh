@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0105 — incident identity and fields as real teams write them (issue 9 §1, §5), through the binary:
+# t0108 — incident identity and fields as real teams write them (issue 9 §1, §5), through the binary:
 # a document without an id imports under one derived from its file name (the summary line and a
 # warning say so), the same from any working directory or relative path; two files deriving the
 # same id are refused naming both paths; a document that gains an id keeps its items, their status

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0106 — the incident fields of the real, published post-mortems in ../shared/realworld
+# t0109 — the incident fields of the real, published post-mortems in ../shared/realworld
 # (tests/tools/realworld-incidents.sh): skipped where that directory is absent, as in CI.
 . "$(dirname "$0")/lib.sh"
 require_command import incidents

@@ -279,12 +279,12 @@ static void test_config_webhooks(void **state)
 /* ---- the rules, one pass at a time ---- */
 
 static const struct policy_person people[] = {
-    {"alice", "Alice A", "alice@example.org", NULL, "dave"},
-    {"bob", "Bob B", NULL, "Europe/Berlin", NULL},
-    {"carol", "Carol C", "carol@example.org", "America/New_York", NULL},
-    {"dave", "Dave D", "dave@example.org", NULL, NULL},
-    {"erin", "Erin E", "erin@example.org", "Europe/Berlin", NULL},
-    {"kenji", "Kenji K", "kenji@example.org", "Asia/Tokyo", NULL},
+    {"alice", "Alice A", "alice@example.org", NULL, "dave", "U0ALICE1"},
+    {"bob", "Bob B", NULL, "Europe/Berlin", NULL, NULL},
+    {"carol", "Carol C", "carol@example.org", "America/New_York", NULL, NULL},
+    {"dave", "Dave D", "dave@example.org", NULL, NULL, NULL},
+    {"erin", "Erin E", "erin@example.org", "Europe/Berlin", NULL, NULL},
+    {"kenji", "Kenji K", "kenji@example.org", "Asia/Tokyo", NULL, NULL},
 };
 
 static struct policy_item item(int64_t id, int prio, const char *owner, int32_t due)
@@ -711,9 +711,9 @@ static void sim_init(struct sim *s)
 	assert_int_equal(policy_config_parse(NULL, &s->pc, &err), 0);
 	s->pc.priorities = 0x7; /* P0, P1, P2 (repeat 7d, no escalation); P3 never */
 	for (size_t i = 0; i < NSIMP; i++)
-		s->people[i] =
-		    (struct policy_person){sim_people[i].handle, NULL, sim_people[i].email,
-					   sim_zone_names[sim_people[i].zone], sim_people[i].manager};
+		s->people[i] = (struct policy_person){
+		    sim_people[i].handle,  NULL, sim_people[i].email, sim_zone_names[sim_people[i].zone],
+		    sim_people[i].manager, NULL};
 	static const char *const p0_only[] = {"ber", "tyo", "nyc", "nomail", NULL};
 	s->hook = (struct policy_webhook){.name = "ops", .priorities = 0x1, .owners = p0_only};
 

@@ -253,7 +253,7 @@ int change_apply(struct store *st, int64_t item, const struct change *ch, const 
 			  "UPDATE items SET status=?2, due=?3, owners=?4, owner=?5, priority=?6, "
 			  "snoozed_until=?7, updated_at=?8, sequence=sequence+1, "
 			  "closed_at=CASE WHEN ?2 NOT IN ('done','wont_do') THEN NULL "
-			  "WHEN status IN ('done','wont_do') THEN coalesce(closed_at, ?8) ELSE ?8 END "
+			  "WHEN status IN ('done','wont_do') THEN closed_at ELSE ?8 END "
 			  "WHERE id=?1",
 			  err) < 0)
 		goto out;

@@ -20,7 +20,8 @@
  *     the reason, then the note);
  *   - updated_at = now and sequence + 1 (once per call, however many fields changed);
  *   - closed_at = now when the status becomes done or wont_do from an open status; NULL when it becomes
- *     open, in_progress or blocked again; unchanged between done and wont_do.
+ *     open, in_progress or blocked again; unchanged between done and wont_do (an unknown close time —
+ *     NULL, an item imported already done — stays unknown).
  * A change that changes nothing writes nothing, except that a note on its own becomes a "note" event
  * (and bumps sequence/updated_at: the history changed).
  *

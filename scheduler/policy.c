@@ -476,7 +476,7 @@ struct plan {
 	struct buf text, reason, note, why, esc;
 	/* for the reminders of the item being planned: the stand-in's reason (NULL: the owner gets it)
 	 * and the owner's Slack id */
-	struct buf because, cause, whb;
+	struct buf because, cause, whb, escb;
 	const char *cur_because, *cur_slack;
 	bool oom;
 };
@@ -948,24 +948,23 @@ static void plan_escalation(struct plan *p, const struct state *st, const struct
 	} else if (cadence(p, last, w.zone, st->every, &p->esc)) {
 		if (gate(p, w.zone, &p->esc)) {
 			const char *owner = it->owner && *it->owner ? it->owner : NULL;
-			buf_reset(&p->because);
+			buf_reset(&p->escb);
 			if (!strcmp(w.role, "manager"))
-				buf_printf(&p->because, "you are %s's manager; this P%d is", owner,
+				buf_printf(&p->escb, "you are %s's manager; this P%d is", owner,
 					   it->priority);
 			else {
-				buf_adds(&p->because, "you get this as ");
-				role_of(&p->because, &w, it);
+				buf_adds(&p->escb, "you get this as ");
+				role_of(&p->escb, &w, it);
 				if (owner)
-					buf_printf(&p->because, "; this P%d of %s's is", it->priority, owner);
+					buf_printf(&p->escb, "; this P%d of %s's is", it->priority, owner);
 				else
-					buf_printf(&p->because, "; this P%d has no owner and is",
-						   it->priority);
+					buf_printf(&p->escb, "; this P%d has no owner and is", it->priority);
 			}
-			buf_printf(&p->because, " %d day%s overdue (escalated after %d day%s)", st->days_late,
+			buf_printf(&p->escb, " %d day%s overdue (escalated after %d day%s)", st->days_late,
 				   plural(st->days_late), p->pc->escalate_after_days[it->priority],
 				   plural(p->pc->escalate_after_days[it->priority]));
 			const char *saved = p->cur_because;
-			p->cur_because = buf_cstr(&p->because);
+			p->cur_because = buf_cstr(&p->escb);
 			buf_reset(&p->reason);
 			buf_printf(&p->reason,
 				   "P%d overdue %d day%s, owner %s, escalated after %dd (every %dd)",
@@ -1202,6 +1201,7 @@ int policy_plan(const struct policy_config *pc, const struct policy_input *in, s
 	buf_init(&p.because, 4096);
 	buf_init(&p.cause, 4096);
 	buf_init(&p.whb, 4096);
+	buf_init(&p.escb, 4096);
 
 	if (zone_add(&p, pc->timezone[0] ? pc->timezone : "UTC") != 0) {
 		if (!p.oom)
@@ -1285,5 +1285,6 @@ out:
 	buf_release(&p.because);
 	buf_release(&p.cause);
 	buf_release(&p.whb);
+	buf_release(&p.escb);
 	return rc;
 }

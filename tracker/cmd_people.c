@@ -436,12 +436,12 @@ int cmd_people(struct ctx *c, int argc, char **argv)
 {
 	/* Each verb opens the database itself: reads read-only, writes in one transaction. */
 	static const struct subcommand verbs[] = {
-	    {"add", people_add, 0},
+	    {"add", people_add, NEED_CREATE},
 	    {"list", people_list_v, 0},
 	    {"show", people_show_v, 0},
 	    {"remove", people_rm, 0},
 	    {"rm", people_rm, 0},
-	    {"import", people_imp, 0},
+	    {"import", people_imp, NEED_CREATE},
 	    {"unmapped", people_unmapped_v, 0},
 	};
 	int rc = cli_subcommand(c, "people", verbs, sizeof verbs / sizeof verbs[0], usage, argc, argv);

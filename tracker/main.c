@@ -77,9 +77,10 @@ int cli_open_store(struct ctx *c, bool write, struct error *err)
 		c->db_path = store_resolve_path(NULL, &c->cfg);
 	if (!c->db_path)
 		return error_set(err, ERR_IO, "out of memory");
-	if (!write && access(c->db_path, F_OK) != 0)
-		write = true; /* a first run creates the database even for a read */
-	return store_open(&c->st, c->db_path, write ? 0 : STORE_READONLY, c->cfg.busy_timeout_ms, err);
+	int flags = write ? 0 : STORE_READONLY;
+	if (write && (c->flags & NEED_CREATE))
+		flags |= STORE_CREATE;
+	return store_open(&c->st, c->db_path, flags, c->cfg.busy_timeout_ms, err);
 }
 
 int cli_subcommand(struct ctx *c, const char *command, const struct subcommand *verbs, size_t n,
@@ -102,6 +103,7 @@ int cli_subcommand(struct ctx *c, const char *command, const struct subcommand *
 			help |= !strcmp(argv[j], "-h") || !strcmp(argv[j], "--help");
 		struct error err;
 		error_init(&err);
+		c->flags = verbs[i].flags;
 		if (!help && (verbs[i].flags & NEED_DB) &&
 		    cli_open_store(c, verbs[i].flags & NEED_WRITE, &err) < 0)
 			return cli_fail(c, &err);
@@ -273,6 +275,7 @@ int main(int argc, char **argv)
 		}
 		c.actor = resolve_actor(&c.cfg);
 		c.db_path = store_resolve_path(db_opt, &c.cfg);
+		c.flags = cmd->flags;
 		if (cmd->flags & NEED_DB) {
 			if (cli_open_store(&c, cmd->flags & NEED_WRITE, &err) < 0) {
 				rc = cli_fail(&c, &err);

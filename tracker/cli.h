@@ -69,6 +69,8 @@ int cli_parse_id(struct ctx *c, const char *what, const char *arg, long long *id
 int cli_exit_code(const struct error *e);
 /* Prints "tracker: <msg>" to stderr and returns the exit code for the error. */
 int cli_fail(struct ctx *c, const struct error *e);
+/* Prints "tracker: warning: <msg>" to stderr: something looks wrong, the command goes on. */
+void cli_warning(struct ctx *c, const struct error *e);
 /* Prints "tracker: <formatted>" and returns EXIT_USAGE. */
 int cli_usage_error(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Opens the database (for commands that open it themselves); creates a missing one only when the

@@ -143,6 +143,8 @@ static int list(struct ctx *c, int argc, char **argv)
 	int rc = EXIT_OK;
 	if (feed_list(&c->st, all, list_row, t, &err) < 0)
 		rc = cli_fail(c, &err);
+	else if (!table_rows(t))
+		fputs("no feeds (make one with tracker feed create; --all shows revoked ones)\n", c->out);
 	else
 		table_print(t, c->out);
 	table_free(t);

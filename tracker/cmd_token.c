@@ -106,6 +106,8 @@ static int list(struct ctx *c, int argc, char **argv)
 	int rc = EXIT_OK;
 	if (apitoken_list(&c->st, all, list_row, t, &err) < 0)
 		rc = cli_fail(c, &err);
+	else if (!table_rows(t))
+		fputs("no tokens (make one with tracker token create; --all shows revoked ones)\n", c->out);
 	else
 		table_print(t, c->out);
 	table_free(t);

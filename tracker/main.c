@@ -58,6 +58,11 @@ int cli_fail(struct ctx *c, const struct error *e)
 	return code ? code : EXIT_DATA;
 }
 
+void cli_warning(struct ctx *c, const struct error *e)
+{
+	fprintf(c->err, "tracker: warning: %s\n", e->msg);
+}
+
 int cli_usage_error(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -232,6 +232,21 @@ int people_get(struct store *st, const char *handle, person_cb cb, void *ud, str
 	return rc < 0 ? -1 : n == 0 ? 1 : 0;
 }
 
+int people_known(struct store *st, const char *handle, struct error *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s,
+			  "SELECT EXISTS (SELECT 1 FROM people WHERE handle = ?1) OR EXISTS (SELECT 1 FROM "
+			  "items i, json_each(i.owners) o WHERE o.value = ?1)",
+			  err) < 0)
+		return -1;
+	store_bind_text(s, 1, people_handle(handle));
+	int rc = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) != 0
+					       : store_error(st, err, "looking up a person");
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int people_unmapped(struct store *st, unmapped_cb cb, void *ud, struct error *err)
 {
 	sqlite3_stmt *s;

@@ -67,6 +67,10 @@ struct people_import_summary {
 int people_import_csv(struct store *st, const char *name, const char *data, size_t len, int64_t now,
 		      struct people_import_summary *sum, struct error *err);
 
+/* Whether `handle` (one leading '@' ignored) is someone: a person in the table or the owner of any
+ * item, open or not. Returns 1 if so, 0 if not, -1 on a database error. */
+int people_known(struct store *st, const char *handle, struct error *err);
+
 /* Owners of open items (not done/wont_do, not removed) with no people entry (`reason` "no entry") or
  * no e-mail ("no email"), by handle, with how many open items they own. */
 typedef int (*unmapped_cb)(const char *handle, const char *reason, int open_items, void *ud);

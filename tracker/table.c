@@ -151,6 +151,11 @@ static size_t put_cut(FILE *f, const char *s, size_t max)
 	return w + 1;
 }
 
+size_t table_rows(const struct table *t)
+{
+	return t && t->nrows ? t->nrows - 1 : 0;
+}
+
 void table_print(struct table *t, FILE *f)
 {
 	bool colour = use_colour(f);

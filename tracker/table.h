@@ -19,6 +19,8 @@ struct table *table_new(size_t ncols, const char *const *headers);
 void table_free(struct table *t);
 /* Adds a row of ncols strings (copied); styles may be NULL. Returns 0 or -1 (out of memory). */
 int table_add(struct table *t, const char *const *cells, const enum cell_style *styles);
+/* The number of rows added (the header not counted). */
+size_t table_rows(const struct table *t);
 /* Prints to f; colour and width are decided from f (isatty) and the environment. */
 void table_print(struct table *t, FILE *f);
 

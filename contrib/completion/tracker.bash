@@ -13,7 +13,7 @@ _tracker_opts() {
 	set) echo "--note --reason --help" ;;
 	done | reopen) echo "--note --help" ;;
 	snooze) echo "--until --note --help" ;;
-	people) echo "add list show remove import unmapped --email --name --tz --manager --slack --help" ;;
+	people) echo "add list show remove import unmapped --email --name --tz --manager --slack --allow-unknown-manager --format --help" ;;
 	stats) echo "--since --by --format --help" ;;
 	report) echo "--format --help" ;;
 	ical) echo "--scope --todo --name --output --help" ;;

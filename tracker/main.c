@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "commands.h"
+#include "suggest.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -116,10 +117,18 @@ int cli_subcommand(struct ctx *c, const char *command, const struct subcommand *
 		return verbs[i].fn(c, argc - 1, argv + 1);
 	}
 	struct buf names;
+	const char *known[32];
+	size_t nk = 0;
 	buf_init(&names, 1024);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		buf_printf(&names, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "", verbs[i].name);
-	int rc = cli_usage_error(c, "%s: unknown verb \"%s\": use %s", command, v, buf_cstr(&names));
+		if (nk < sizeof known / sizeof known[0])
+			known[nk++] = verbs[i].name;
+	}
+	const char *near = suggest_nearest(v, known, nk);
+	int rc = near ? cli_usage_error(c, "%s: unknown verb \"%s\": did you mean %s? (use %s)", command, v,
+					near, buf_cstr(&names))
+		      : cli_usage_error(c, "%s: unknown verb \"%s\": use %s", command, v, buf_cstr(&names));
 	buf_release(&names);
 	return rc;
 }
@@ -263,7 +272,15 @@ int main(int argc, char **argv)
 	}
 	const struct command *cmd = find_command(argv[i]);
 	if (!cmd) {
-		rc = cli_usage_error(&c, "unknown command \"%s\" (see tracker help)", argv[i]);
+		const char *names[sizeof commands / sizeof commands[0]];
+		for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+			names[k] = commands[k].name;
+		const char *near = suggest_nearest(argv[i], names, sizeof names / sizeof names[0]);
+		if (near)
+			rc = cli_usage_error(
+			    &c, "unknown command \"%s\": did you mean %s? (see tracker help)", argv[i], near);
+		else
+			rc = cli_usage_error(&c, "unknown command \"%s\" (see tracker help)", argv[i]);
 		goto out;
 	}
 	bool wants_help = false;

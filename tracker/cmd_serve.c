@@ -194,7 +194,8 @@ static int serve_check(struct ctx *c)
 	struct outbox_config oc;
 	struct error err;
 	error_init(&err);
-	if (validate(&c->cfg, &pc, &oc, true, &err) < 0) {
+	if (validate(&c->cfg, &pc, &oc, true, &err) < 0 ||
+	    (c->cfg.server_listen && http_check_listen(c->cfg.server_listen, &err) < 0)) {
 		fprintf(c->err, "tracker: serve --check: %s\n", err.msg);
 		return EXIT_CONFIG;
 	}

@@ -117,6 +117,8 @@ static int list(struct ctx *c, int argc, char **argv)
 static int revoke(struct ctx *c, int argc, char **argv)
 {
 	long long id;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return fputs(usage, c->out), EXIT_OK;
 	if (argc != 2)
 		return cli_usage_error(c, "token revoke: give one token id (see tracker token list)");
 	if (cli_parse_id(c, "token revoke", argv[1], &id) < 0)

@@ -14,12 +14,12 @@ _tracker_opts() {
 	done | reopen) echo "--note --help" ;;
 	snooze) echo "--until --note --help" ;;
 	people) echo "add list show remove import unmapped --email --name --tz --manager --slack --allow-unknown-manager --format --help" ;;
-	stats) echo "--since --by --format --help" ;;
-	report) echo "--format --help" ;;
+	stats) echo "--since --by --format --now --show-sql --help" ;;
+	report) echo "--format --now --help" ;;
 	ical) echo "--scope --todo --name --output --help" ;;
 	notify) echo "test --email --webhook --help" ;;
 	remind) echo "--dry-run --explain --now --timings --help" ;;
-	outbox) echo "list show retry purge --state --format --dead --sent-before --help" ;;
+	outbox) echo "list show retry purge --state --format --dead --sent-before --now --help" ;;
 	serve) echo "--check --http --listen --help" ;;
 	writeback) echo "--dry-run --force --help" ;;
 	check) echo "--strict --format --help" ;;

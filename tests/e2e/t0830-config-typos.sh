@@ -2,7 +2,7 @@
 # t0830 — configuration and command typos fail loudly: `remind --dry-run` and `remind` run the same
 # check as `serve --check` (a missing [smtp] from, a webhook secret file that cannot be read) and exit
 # 3 with its message; an unknown key or section suggests the nearest known one; an unknown command or
-# verb suggests the nearest command.
+# verb suggests the nearest command. contrib/config.example.ini says what is true (base_url's default).
 . "$(dirname "$0")/lib.sh"
 n=0
 ok() { n=$((n + 1)); }
@@ -59,5 +59,18 @@ run t people ad kim
 assert_file_match "$TMP/err" 'people: unknown verb "ad": did you mean add\?' "verb"
 run t feed craete --scope all
 assert_file_match "$TMP/err" 'feed: unknown verb "craete": did you mean create\?' "verb"
+ok
+# The example configuration says what is true: no stale "not built yet", and base_url's default is
+# none — feed create without it prints only the path (the example once claimed http://LISTEN).
+example=$SRCDIR/contrib/config.example.ini
+assert_file_no_match "$example" 'not built yet|issue [0-9]' "stale notes in the example config"
+awk '/^\[server\]/ {on=1} /^\[reminders\]/ {on=0} on' "$example" |
+	sed -n '/Public URL of the service/,/^# base_url/p' >"$TMP/base_url.txt"
+assert_file_match "$TMP/base_url.txt" 'Default: none' "base_url default in the example"
+assert_file_no_match "$TMP/base_url.txt" 'http://LISTEN' "base_url default in the example"
+run t feed create --scope all
+[[ $RC == 0 ]] || fail "feed create: exit $RC"
+assert_file_match "$TMP/out" '^/feeds/[A-Za-z0-9_-]+\.ics$' "feed create without base_url prints the path only"
+assert_file_match "$TMP/err" 'base_url is not set' "feed create says why"
 ok
 echo "$n passed, 0 failed"

@@ -1,7 +1,8 @@
 /*
  * cmd_list.c — `tracker list`: the items, filtered and sorted, as a table, JSON or CSV.
  *
- * JSON and CSV stream row by row (a million items cost no memory); the table buffers to align.
+ * JSON and CSV stream row by row (a million items cost no memory); the table buffers to align. CSV
+ * cells that a spreadsheet would run as formulas are neutralised (csv_field).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -53,15 +54,21 @@ struct out {
 	int32_t today;
 };
 
+/* One RFC 4180 field. A cell a spreadsheet would take for a formula (it starts with =, +, -, @, TAB
+ * or CR: OWASP "CSV injection") is neutralised with a leading single quote and quoted, so
+ * "=HYPERLINK(…)" in an action shows as text; the quote is visible in the cell, which is the point. */
 static void csv_field(FILE *f, const char *s)
 {
 	if (!s)
 		return;
-	if (!strpbrk(s, ",\"\r\n")) {
+	bool formula = s[0] && strchr("=+-@\t\r", s[0]);
+	if (!formula && !strpbrk(s, ",\"\r\n")) {
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);

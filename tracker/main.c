@@ -192,6 +192,19 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* "unknown command", with the nearest known one when it is one typo away. Returns EXIT_USAGE. */
+static int unknown_command(struct ctx *c, const char *name)
+{
+	const char *names[sizeof commands / sizeof commands[0]];
+	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		names[k] = commands[k].name;
+	const char *near = suggest_nearest(name, names, sizeof names / sizeof names[0]);
+	if (near)
+		return cli_usage_error(c, "unknown command \"%s\": did you mean %s? (see tracker help)", name,
+				       near);
+	return cli_usage_error(c, "unknown command \"%s\" (see tracker help)", name);
+}
+
 static int cmd_help(struct ctx *c, int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -201,7 +214,7 @@ static int cmd_help(struct ctx *c, int argc, char **argv)
 	if (argc > 1) {
 		const struct command *cmd = find_command(argv[1]);
 		if (!cmd)
-			return cli_usage_error(c, "help: unknown command \"%s\"", argv[1]);
+			return unknown_command(c, argv[1]);
 		if (cmd->fn == cmd_help) {
 			fputs("usage: tracker help [COMMAND]\n", c->out);
 			return EXIT_OK;
@@ -272,15 +285,7 @@ int main(int argc, char **argv)
 	}
 	const struct command *cmd = find_command(argv[i]);
 	if (!cmd) {
-		const char *names[sizeof commands / sizeof commands[0]];
-		for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-			names[k] = commands[k].name;
-		const char *near = suggest_nearest(argv[i], names, sizeof names / sizeof names[0]);
-		if (near)
-			rc = cli_usage_error(
-			    &c, "unknown command \"%s\": did you mean %s? (see tracker help)", argv[i], near);
-		else
-			rc = cli_usage_error(&c, "unknown command \"%s\" (see tracker help)", argv[i]);
+		rc = unknown_command(&c, argv[i]);
 		goto out;
 	}
 	bool wants_help = false;

@@ -225,8 +225,11 @@ int people_known(struct store *st, const char *handle, struct error *err)
 {
 	sqlite3_stmt *s;
 	if (store_prepare(st, &s,
-			  "SELECT EXISTS (SELECT 1 FROM people WHERE handle = ?1) OR EXISTS (SELECT 1 FROM "
-			  "items i, json_each(i.owners) o WHERE o.value = ?1)",
+			  /* CASE stops at the first hit: the indexed lookups before the scan of owners */
+			  "SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE handle = ?1) THEN 1 "
+			  "WHEN EXISTS (SELECT 1 FROM items WHERE owner = ?1) THEN 1 "
+			  "WHEN EXISTS (SELECT 1 FROM items i, json_each(i.owners) o WHERE o.value = ?1) "
+			  "THEN 1 ELSE 0 END",
 			  err) < 0)
 		return -1;
 	store_bind_text(s, 1, people_handle(handle));
@@ -277,35 +280,48 @@ int people_unmapped(struct store *st, unmapped_cb cb, void *ud, struct error *er
 		return -1;
 	/* Then people whose stored address the mailer refuses (stored before the check, or edited in
 	 * the database) or whose manager is nobody: their reminders or escalations go nowhere. */
+	sqlite3_stmt *cnt = NULL;
 	if (store_prepare(st, &s,
 			  "SELECT p.handle, p.email, p.manager, "
 			  "p.manager IS NOT NULL AND NOT EXISTS (SELECT 1 FROM people m WHERE m.handle = "
-			  "p.manager), "
-			  "(SELECT count(*) FROM items i, json_each(i.owners) o WHERE o.value = p.handle AND "
-			  "i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL) "
-			  "FROM people p ORDER BY p.handle",
-			  err) < 0)
+			  "p.manager) FROM people p ORDER BY p.handle",
+			  err) < 0 ||
+	    store_prepare(
+		st, &cnt,
+		"SELECT count(DISTINCT i.id) FROM items i, json_each(i.owners) o WHERE o.value = ?1 "
+		"AND i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL",
+		err) < 0) {
+		sqlite3_finalize(s);
 		return -1;
+	}
 	bool stop = false;
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *h = (const char *)sqlite3_column_text(s, 0);
 		const char *email = (const char *)sqlite3_column_text(s, 1);
 		const char *manager = (const char *)sqlite3_column_text(s, 2);
-		int n = sqlite3_column_int(s, 4);
 		struct error why;
 		char reason[1100];
 		error_init(&why);
-		if (email && *email && mailaddr_check(email, &why) < 0) {
+		bool bad_email = email && *email && mailaddr_check(email, &why) < 0;
+		bool bad_manager = sqlite3_column_int(s, 3) != 0;
+		if (!bad_email && !bad_manager)
+			continue;
+		/* how many open items they own: counted only for the few with a problem */
+		sqlite3_reset(cnt);
+		store_bind_text(cnt, 1, h);
+		int n = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int(cnt, 0) : 0;
+		if (bad_email) {
 			snprintf(reason, sizeof reason, "unusable email: %s", why.msg);
 			stop = cb(h, reason, n, ud) != 0;
 		}
-		if (!stop && sqlite3_column_int(s, 3)) {
+		if (!stop && bad_manager) {
 			snprintf(reason, sizeof reason, "manager %s not in people", manager);
 			stop = cb(h, reason, n, ud) != 0;
 		}
 	}
 	rc = stop || rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_error(st, err, "reading people");
 	sqlite3_finalize(s);
+	sqlite3_finalize(cnt);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 /*
- * table — printing aligned text tables for people: display-width aware (utf8proc), the last column
- * cut to the terminal width, colour only on a terminal and never when NO_COLOR is set.
+ * table — printing aligned text tables for people: display-width aware (utf8proc), every line within
+ * the terminal's width (the last column cut to fit; the one before it gives way first when the last
+ * would get under 16 columns), colour only on a terminal and never when NO_COLOR is set.
  *
  * Rows are buffered (alignment needs every width first); use JSON or CSV output for large lists.
  */

@@ -52,6 +52,9 @@ for pair in "lsit:list" "imprt:import" "remidn:remind" "serv:serve"; do
 	assert_file_match "$TMP/err" "unknown command \"${pair%%:*}\": did you mean ${pair##*:}\\?" "${pair%%:*}"
 	ok
 done
+run t help lsit
+[[ $RC == 2 ]] || fail "help lsit: exit $RC"
+assert_file_match "$TMP/err" 'unknown command "lsit": did you mean list\?' "help lsit"
 run t xyzzy
 [[ $RC == 2 ]] && ! grep -q "did you mean" "$TMP/err" || fail "xyzzy: $(cat "$TMP/err")"
 run t people ad kim

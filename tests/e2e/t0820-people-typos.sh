@@ -8,7 +8,9 @@
 n=0
 ok() { n=$((n + 1)); }
 
-t db init >/dev/null
+# A database (import makes one, as db init does; t0800 covers which commands may).
+printf '# Post-Mortem: Seed\n\n**Incident ID:** INC-2026-01-01-001\n' >"$TMP/seed.md"
+t import "$TMP/seed.md" >/dev/null
 run t people add kim --email kim@example.org --manager lee
 [[ $RC == 1 ]] || fail "unknown manager: exit $RC"
 assert_file_match "$TMP/err" 'manager lee of kim is not in tracker people: add them first .*--allow-unknown-manager' "unknown manager"

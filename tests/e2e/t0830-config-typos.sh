@@ -6,7 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 n=0
 ok() { n=$((n + 1)); }
-t db init >/dev/null
+# A database (import makes one, as db init does; t0800 covers which commands may).
+printf '# Post-Mortem: Seed\n\n**Incident ID:** INC-2026-01-01-001\n' >"$TMP/seed.md"
+t import "$TMP/seed.md" >/dev/null
 
 check_same() { # LABEL CONFIG-TEXT EXPECTED-MESSAGE
 	printf '%s\n' "$2" >"$TMP/c.ini"

@@ -9,7 +9,9 @@
 command -v curl >/dev/null || skip "no curl"
 n=0
 ok() { n=$((n + 1)); }
-t db init >/dev/null
+# A database (import makes one, as db init does; t0800 covers which commands may).
+printf '# Post-Mortem: Seed\n\n**Incident ID:** INC-2026-01-01-001\n' >"$TMP/seed.md"
+t import "$TMP/seed.md" >/dev/null
 
 # Ports out of range: refused before anything starts, for http and serve alike.
 for l in 127.0.0.1:70000 127.0.0.1:65536 '[::1]:99999' 127.0.0.1:-1 127.0.0.1:http; do

@@ -390,9 +390,9 @@ int cmd_list(struct ctx *c, int argc, char **argv)
 		}
 		if (!known)
 			fprintf(c->err,
-				"tracker: warning: list --owner: no person %s and no item owned by %s (see "
+				"tracker: warning: list: owner %s is no person and owns no item (see "
 				"tracker people list)\n",
-				h, h);
+				h);
 	}
 	if (f.incident) {
 		int r = report_find_incident(&c->st, f.incident, &incident, &err);

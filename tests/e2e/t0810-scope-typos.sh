@@ -63,11 +63,13 @@ ok
 # list: --owner typo warns; --incident takes a unique prefix, warns on none, refuses an ambiguous one.
 run t list --owner anne
 [[ $RC == 0 ]] || fail "list --owner anne: exit $RC"
-assert_file_match "$TMP/err" 'warning: list --owner: no person anne' "list --owner warning"
+assert_file_match "$TMP/err" 'warning: list: owner anne is no person and owns no item' "list --owner warning"
 assert_file_match "$TMP/out" '^no items$' "list --owner typo output"
 ok
 run t list --owner ann
 [[ $RC == 0 && ! -s $TMP/err ]] || fail "list --owner ann warned: $(cat "$TMP/err")"
+TRACKER_USER=anne run t list --mine
+assert_file_match "$TMP/err" 'warning: list: owner anne is no person' "list --mine for nobody"
 ok
 run t list --incident INC-2026-04
 [[ $RC == 0 && ! -s $TMP/err ]] || fail "list --incident prefix: exit $RC: $(cat "$TMP/err")"

@@ -7,6 +7,16 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/httplib.sh"
 command -v curl >/dev/null || skip "no curl"
+py_pid=
+# The python listener below is stopped too, also when an assertion fails.
+t0840_cleanup() {
+	local rc=$?
+	set +e
+	[[ -n $py_pid ]] && kill "$py_pid" 2>/dev/null && wait "$py_pid" 2>/dev/null
+	(exit "$rc")
+	http_cleanup
+}
+trap t0840_cleanup EXIT
 n=0
 ok() { n=$((n + 1)); }
 # A database (import makes one, as db init does; t0800 covers which commands may).
@@ -51,6 +61,7 @@ pport=$(cat "$TMP/pyport")
 run timeout 10 "$TRACKER_BIN" --db "$DB" http --listen "127.0.0.1:$pport"
 kill "$py_pid" 2>/dev/null || true
 wait "$py_pid" 2>/dev/null || true
+py_pid=
 [[ $RC == 5 ]] || fail "http on a port python listens on: exit $RC"
 assert_file_match "$TMP/err" "cannot listen on 127.0.0.1:$pport: address in use" "foreign listener"
 ok

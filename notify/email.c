@@ -16,6 +16,7 @@
 
 #include "tdate.h"
 
+#include "mailaddr.h"
 #include "banned.h"
 
 #define QP_LINE 76
@@ -30,26 +31,7 @@ static bool has_control(const char *s)
 
 int email_check_address(const char *addr, struct error *err)
 {
-	if (!addr || !*addr)
-		return error_set(err, ERR_DATA, "no e-mail address");
-	if (has_control(addr))
-		return error_set(err, ERR_DATA,
-				 "e-mail address holds a control character (CR, LF…): refused");
-	size_t len = strlen(addr);
-	if (len > 254)
-		return error_set(err, ERR_DATA, "e-mail address is longer than 254 characters");
-	const char *at = strrchr(addr, '@');
-	if (!at || at == addr || !at[1])
-		return error_set(err, ERR_DATA, "\"%s\" is not an e-mail address (local@domain)", addr);
-	for (const unsigned char *p = (const unsigned char *)addr; *p; p++) {
-		if (*p >= 0x80 || *p == ' ' || strchr("<>()\",;:\\[]", *p))
-			return error_set(err, ERR_DATA,
-					 "\"%s\" is not a plain e-mail address (character '%c' not allowed)",
-					 addr, *p >= 0x80 ? '?' : *p);
-		if (*p == '@' && (const char *)p != at)
-			return error_set(err, ERR_DATA, "\"%s\" has more than one '@'", addr);
-	}
-	return 0;
+	return mailaddr_check(addr, err); /* the one rule, shared with tracker people */
 }
 
 int email_split_from(const char *from, struct buf *name, struct buf *addr, struct error *err)

@@ -461,6 +461,11 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 	if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof port ||
 	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
 		goto bad;
+	/* getaddrinfo() would take 70000 as 70000 mod 65536 = 4464: check the range ourselves. */
+	if (strtol(colon + 1, NULL, 10) > 65535)
+		return error_set(err, ERR_CONFIG,
+				 "[server] listen \"%s\": port %s is not in 1-65535 (0 picks a free port)",
+				 listen, colon + 1);
 	snprintf(port, sizeof port, "%s", colon + 1);
 	struct addrinfo hints = {.ai_family = AF_UNSPEC,
 				 .ai_socktype = SOCK_STREAM,
@@ -480,6 +485,37 @@ bad:
 	return error_set(err, ERR_CONFIG,
 			 "[server] listen \"%s\": write HOST:PORT or [IPV6]:PORT, e.g. 127.0.0.1:8080",
 			 listen);
+}
+
+int http_check_listen(const char *listen, struct error *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool v6;
+	return parse_listen(listen, &ss, &len, &v6, err);
+}
+
+/* Why MHD could not listen: bind the address once more ourselves and name the errno. */
+static void bind_problem(const struct sockaddr_storage *ss, socklen_t sslen, const char *where,
+			 struct error *err)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), e = 0, one = 1;
+	if (fd < 0)
+		e = errno;
+	else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+		 bind(fd, (const struct sockaddr *)ss, sslen) < 0 || listen(fd, 1) < 0)
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e == EADDRINUSE)
+		error_set(err, ERR_IO,
+			  "cannot listen on %s: address in use (another process listens there; another "
+			  "tracker serve or http?)",
+			  where);
+	else if (e)
+		error_set(err, ERR_IO, "cannot listen on %s: %s", where, strerror(e));
+	else
+		error_set(err, ERR_IO, "cannot listen on %s (see the libmicrohttpd message above)", where);
 }
 
 static int check_base_url(const char *u, struct error *err)
@@ -596,14 +632,15 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 	unsigned timeout = cfg->server_connection_timeout > 0 ? (unsigned)cfg->server_connection_timeout : 30;
 	if (limit < threads)
 		threads = limit;
-	s->d = MHD_start_daemon(
-	    flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, limit,
-	    MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+				threads, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+				timeout, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT, and a second tracker would then
+	 * share the port silently. MHD's default (SO_REUSEADDR only) still rebinds over TIME_WAIT. */
 	if (!s->d) {
-		error_set(err, ERR_IO,
-			  "cannot listen on %s (address in use, or not an address of this host?)", listen);
+		bind_problem(&ss, sslen, listen, err);
 		goto fail;
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -614,6 +651,14 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 	else
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, hostbuf, sizeof hostbuf);
 	snprintf(h->address, sizeof h->address, v6 ? "[%s]:%u" : "%s:%u", hostbuf, (unsigned)h->port);
+	bool any = v6 ? IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr)
+		      : ((struct sockaddr_in *)&ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (any && s->dashboard_open)
+		http_logf(s,
+			  "warning: listening on every interface (%s) with [server] dashboard = open: anyone "
+			  "who can reach this host can read and change items; listen on 127.0.0.1 (behind a "
+			  "proxy) or use dashboard = token",
+			  h->address);
 	if (cfg->server_base_url && *cfg->server_base_url) {
 		s->base_url = strdup(cfg->server_base_url);
 		size_t n = s->base_url ? strlen(s->base_url) : 0;

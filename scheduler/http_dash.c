@@ -459,7 +459,7 @@ static enum MHD_Result subscribe(struct http_impl *s, struct MHD_Connection *c, 
 	char token[TOKEN_CHARS + 1];
 	int64_t id;
 	if (feed_create(st, name, scope, as_todo ? "todo" : "events", http_now(s), token, &id, &err) < 0) {
-		if (err.kind == ERR_USAGE)
+		if (err.kind == ERR_USAGE || err.kind == ERR_DATA) /* a bad scope, or one naming nobody */
 			return http_send(s, c, q, 400, "text/plain; charset=utf-8", err.msg, strlen(err.msg));
 		http_logf(s, "subscribe: %s", err.msg);
 		return http_send(s, c, q, 503, "text/plain; charset=utf-8", "database busy or failing\n", 25);

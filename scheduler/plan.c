@@ -69,6 +69,31 @@ static double ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+int plan_check_config(const struct config *cfg, struct policy_config *pc, struct outbox_config *oc,
+		      bool transports, struct error *err)
+{
+	if (policy_config_parse(cfg, pc, err) < 0 || outbox_config_parse(cfg, oc, err) < 0 ||
+	    plan_check_webhooks(cfg, err) < 0)
+		return -1;
+	if (!transports)
+		return 0;
+	struct notify_options opt = {.config = cfg};
+	struct notify_transport t = {0};
+	if (cfg->smtp_url) {
+		if (notify_open(&t, "smtp", &opt, err) < 0)
+			return -1;
+		notify_close(&t);
+	}
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		opt.webhook = cfg->webhooks[i].name;
+		memset(&t, 0, sizeof t);
+		if (notify_open(&t, "webhook", &opt, err) < 0)
+			return -1;
+		notify_close(&t);
+	}
+	return 0;
+}
+
 int plan_check_webhooks(const struct config *cfg, struct error *err)
 {
 	struct policy_webhooks w;

@@ -143,6 +143,8 @@ static int list(struct ctx *c, int argc, char **argv)
 	int rc = EXIT_OK;
 	if (feed_list(&c->st, all, list_row, t, &err) < 0)
 		rc = cli_fail(c, &err);
+	else if (!table_rows(t))
+		fputs("no feeds (make one with tracker feed create; --all shows revoked ones)\n", c->out);
 	else
 		table_print(t, c->out);
 	table_free(t);
@@ -152,6 +154,8 @@ static int list(struct ctx *c, int argc, char **argv)
 static int revoke(struct ctx *c, int argc, char **argv)
 {
 	long long id;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return fputs(usage, c->out), EXIT_OK;
 	if (argc != 2)
 		return cli_usage_error(c, "feed revoke: give one feed id (see tracker feed list)");
 	if (cli_parse_id(c, "feed revoke", argv[1], &id) < 0)

@@ -106,6 +106,8 @@ static int list(struct ctx *c, int argc, char **argv)
 	int rc = EXIT_OK;
 	if (apitoken_list(&c->st, all, list_row, t, &err) < 0)
 		rc = cli_fail(c, &err);
+	else if (!table_rows(t))
+		fputs("no tokens (make one with tracker token create; --all shows revoked ones)\n", c->out);
 	else
 		table_print(t, c->out);
 	table_free(t);
@@ -115,6 +117,8 @@ static int list(struct ctx *c, int argc, char **argv)
 static int revoke(struct ctx *c, int argc, char **argv)
 {
 	long long id;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return fputs(usage, c->out), EXIT_OK;
 	if (argc != 2)
 		return cli_usage_error(c, "token revoke: give one token id (see tracker token list)");
 	if (cli_parse_id(c, "token revoke", argv[1], &id) < 0)

@@ -127,14 +127,15 @@ int feed_create(struct store *st, const char *name, const char *scope, const cha
 {
 	struct scope sc;
 	struct item_filter f;
-	if (check_name("feed", name, err) < 0 || scope_parse(scope, &sc, &f, err) < 0)
+	if (check_name("feed", name, err) < 0 || scope_parse(scope, &sc, &f, err) < 0 ||
+	    scope_resolve(st, &sc, err) != 0)
 		return -1;
 	if (strcmp(flavour, "events") && strcmp(flavour, "todo"))
 		return error_set(err, ERR_USAGE, "feed flavour must be events or todo, not \"%s\"", flavour);
 	return insert(st,
 		      "INSERT INTO feeds (name, token_hash, created_at, scope, flavour) "
 		      "VALUES (?1, ?2, ?3, ?4, ?5)",
-		      name, scope, flavour, 0, now, token, id, err);
+		      name, sc.text, flavour, 0, now, token, id, err);
 }
 
 int apitoken_create(struct store *st, const char *name, bool read_only, int64_t now,

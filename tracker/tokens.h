@@ -39,8 +39,9 @@ struct feed_row {
 	char *name, *scope, *flavour, *created_at, *revoked_at;
 };
 
-/* Creates a feed; `token` receives the token to show once. The scope is checked with scope_parse(),
- * the flavour must be "events" or "todo". */
+/* Creates a feed; `token` receives the token to show once. The scope is checked with scope_parse()
+ * and scope_resolve(): an owner: or incident: scope that names nobody and nothing is an ERR_DATA
+ * error, an incident prefix is stored as the whole id. The flavour must be "events" or "todo". */
 int feed_create(struct store *st, const char *name, const char *scope, const char *flavour, int64_t now,
 		char token[static TOKEN_CHARS + 1], int64_t *id, struct error *err);
 /* Calls cb for each feed (revoked ones too when `all`), by id. */

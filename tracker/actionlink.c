@@ -124,6 +124,19 @@ void action_sign(const struct action_secret *s, const char *action, const char *
 	buf_release(&msg);
 }
 
+void action_secret_mac(const struct action_secret *s, const char *purpose, const char *data,
+		       char out[static ACTION_SIG_CHARS + 1])
+{
+	struct buf msg;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	buf_init(&msg, 8192);
+	buf_printf(&msg, "tracker-%s-v1\n%s", purpose, data);
+	HMAC(EVP_sha256(), s->key, (int)s->len, (const unsigned char *)buf_cstr(&msg), msg.len, md, &mdlen);
+	token_base64url(md, 32, out);
+	buf_release(&msg);
+}
+
 static int pct_encode(struct buf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -51,6 +51,12 @@ bool action_known(const char *action);
 void action_sign(const struct action_secret *s, const char *action, const char *item_ref, int64_t expiry,
 		 const char *nonce, char out[static ACTION_SIG_CHARS + 1]);
 
+/* A keyed MAC under the same secret for another purpose (the dashboard's CSRF form tokens):
+ * base64url(HMAC-SHA256(secret, "tracker-" purpose "-v1\n" data)). `purpose` keeps the uses apart, so a
+ * MAC made for one can never pass as another or as a link signature. */
+void action_secret_mac(const struct action_secret *s, const char *purpose, const char *data,
+		       char out[static ACTION_SIG_CHARS + 1]);
+
 /* Appends "<base_url>/act/<action>/<item%23key>/<expiry>/<nonce>/<sig>" (base_url without a trailing
  * slash; NULL or "" gives a path). A fresh nonce is drawn for each link. */
 int action_link_make(const struct action_secret *s, const char *base_url, const char *action,

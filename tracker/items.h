@@ -64,4 +64,15 @@ int items_resolve(struct store *st, const char *ref, int64_t *id, struct error *
 /* Prints an item's history as JSON array (for show) — caller owns. */
 json_t *items_history_json(struct store *st, int64_t id, struct error *err);
 
+/* Open items whose due date was moved later (events of kind changed/slipped on "due" with new > old),
+ * most moves first: the dashboard's "Slipping items". Strings borrowed during the call. */
+struct item_slip {
+	int64_t id;
+	const char *incident, *key, *action, *owner, *due, *first_due;
+	int priority; /* -1 if none */
+	int moves;
+};
+int items_slipping(struct store *st, long limit, int (*cb)(const struct item_slip *s, void *ud), void *ud,
+		   struct error *err);
+
 #endif

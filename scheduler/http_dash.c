@@ -188,6 +188,9 @@ static enum MHD_Result login(struct http_impl *s, struct MHD_Connection *c, stru
 	}
 	if (rc != 0)
 		return login_page(s, c, q, 401, v, next, "That token is not valid (revoked, or mistyped).");
+	/* Signing in again (maybe as someone else) replaces the browser's session: end the old one. */
+	if (v->signed_in && session_end(st, v->sid, strlen(v->sid), &err) < 0)
+		http_logf(s, "sign-in: ending the previous session: %s", err.msg); /* not fatal */
 	char cookie[256];
 	snprintf(cookie, sizeof cookie,
 		 "tracker_session=%s; Path=%s/; Max-Age=%d; HttpOnly; SameSite=Strict%s", sid, s->prefix,

@@ -173,22 +173,13 @@ static enum MHD_Result list_items(struct http_impl *s, struct MHD_Connection *c,
 	return http_send_json(s, c, r, 200, arr);
 }
 
-/* The row id of "INC-…#KEY" (exact), 0 when there is none, -1 on error. */
 int64_t http_find_item(struct store *st, const char *ref)
 {
-	const char *hash = strrchr(ref, '#');
-	if (!hash || hash == ref || !hash[1])
-		return 0;
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, "SELECT id FROM items WHERE incident_id = ?1 AND key = ?2", -1, &s,
-			       NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(s, 1, ref, (int)(hash - ref), SQLITE_TRANSIENT);
-	store_bind_text(s, 2, hash + 1);
-	int rc = sqlite3_step(s);
-	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : rc == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(s);
-	return id;
+	int64_t id = 0;
+	struct error err;
+	error_init(&err);
+	int rc = items_find_exact(st, ref, &id, &err);
+	return rc < 0 ? -1 : rc == 0 ? id : 0;
 }
 
 static int one(const struct item *it, void *ud)

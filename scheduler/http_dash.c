@@ -580,21 +580,6 @@ enum MHD_Result http_dashboard(struct http_impl *s, struct MHD_Connection *c, st
 
 /* ---- action links ----------------------------------------------------------------------------- */
 
-static const char *txt(sqlite3_stmt *s, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(s, i);
-	return t ? t : "";
-}
-
-static void item_id(struct buf *b, sqlite3_stmt *s, int inc, int key)
-{
-	buf_adds(b, "<span class=\"id\">");
-	html_esc(b, txt(s, inc));
-	buf_addc(b, '#');
-	html_esc(b, txt(s, key));
-	buf_adds(b, "</span>");
-}
-
 static enum MHD_Result act_page(struct http_impl *s, struct MHD_Connection *c, struct req *q, int status,
 				const char *title, const char *msg, const char *form_label)
 {
@@ -617,40 +602,31 @@ static enum MHD_Result act_page(struct http_impl *s, struct MHD_Connection *c, s
 	return r;
 }
 
-static int nonce_used(struct store *st, const char *nonce)
+static int summary_cb(const struct item *it, void *ud)
 {
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM action_nonces WHERE nonce = ?1", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return -1;
-	store_bind_text(s, 1, nonce);
-	int rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	struct buf *b = ud;
+	buf_adds(b, "<p><span class=\"id\">");
+	html_esc(b, it->incident);
+	buf_addc(b, '#');
+	html_esc(b, it->key);
+	buf_adds(b, "</span><br><strong>");
+	html_esc(b, it->action);
+	buf_adds(b, "</strong><br><span class=\"muted\">owner ");
+	html_esc(b, it->owner ? it->owner : "(unassigned)");
+	buf_adds(b, " · due ");
+	html_esc(b, it->due ? it->due : "(none)");
+	buf_adds(b, " · ");
+	html_esc(b, it->status);
+	return buf_adds(b, "</span></p>");
 }
 
-static void item_summary(struct store *st, int64_t id, struct buf *b)
+/* The item's id, action, owner, due date and status (nothing if it cannot be read). */
+static void item_summary(struct http_impl *s, struct store *st, int64_t id, struct buf *b)
 {
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT incident_id, key, action, owner, due, status FROM items WHERE id = ?1",
-			       -1, &s, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		buf_adds(b, "<p>");
-		item_id(b, s, 0, 1);
-		buf_adds(b, "<br><strong>");
-		html_esc(b, txt(s, 2));
-		buf_adds(b, "</strong><br><span class=\"muted\">owner ");
-		html_esc(b, sqlite3_column_type(s, 3) == SQLITE_NULL ? "(unassigned)" : txt(s, 3));
-		buf_adds(b, " · due ");
-		html_esc(b, sqlite3_column_type(s, 4) == SQLITE_NULL ? "(none)" : txt(s, 4));
-		buf_adds(b, " · ");
-		html_esc(b, txt(s, 5));
-		buf_adds(b, "</span></p>");
-	}
-	sqlite3_finalize(s);
+	struct error err;
+	error_init(&err);
+	if (items_get(st, id, time_to_date(http_now(s)), summary_cb, b, &err) < 0)
+		http_logf(s, "action link: %s", err.msg);
 }
 
 enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *method,
@@ -705,7 +681,7 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 	change_init(&ch);
 	buf_init(&msg, BUF_MAX_DEFAULT);
 	int64_t id = http_find_item(st, item_ref);
-	int used = id > 0 ? nonce_used(st, nonce) : 0;
+	int used = id > 0 ? action_nonce_used(st, nonce, &err) : 0;
 	if (id < 0 || used < 0) {
 		r = http_send(s, c, q, 503, "text/plain; charset=utf-8", "database busy or failing\n", 25);
 		goto out;
@@ -716,7 +692,7 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 		goto out;
 	}
 	if (used) {
-		item_summary(st, id, &msg);
+		item_summary(s, st, id, &msg);
 		buf_adds(&msg,
 			 "<p>This link has already been used; it works once. Nothing more was done.</p>");
 		r = act_page(s, c, q, 410, "Link already used", buf_cstr(&msg), NULL);
@@ -724,7 +700,7 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 	}
 	bool done = !strcmp(action, "done");
 	if (!post) {
-		item_summary(st, id, &msg);
+		item_summary(s, st, id, &msg);
 		buf_adds(&msg, done ? "<p>Mark this item as done?</p>"
 				    : "<p>Snooze reminders for this item for a week?</p>");
 		r = act_page(s, c, q, 200, done ? "Mark done" : "Snooze a week", buf_cstr(&msg),
@@ -741,24 +717,10 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 		change_set_snooze(&ch, until, &err);
 		ch.note = "snoozed a week via a reminder link";
 	}
-	char at[21];
-	time_format(now, at);
-	sqlite3_stmt *ins = NULL;
 	int rc = store_begin(st, &err);
-	if (rc == 0 &&
-	    (rc = store_prepare(st, &ins,
-				"INSERT INTO action_nonces (nonce, action, item_id, expires, used_at) "
-				"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (nonce) DO NOTHING",
-				&err)) == 0) {
-		store_bind_text(ins, 1, nonce);
-		store_bind_text(ins, 2, action);
-		sqlite3_bind_int64(ins, 3, id);
-		sqlite3_bind_int64(ins, 4, exp);
-		store_bind_text(ins, 5, at);
-		rc = sqlite3_step(ins) == SQLITE_DONE ? 0 : store_error(st, &err, "recording the link's use");
-		sqlite3_finalize(ins);
-	}
-	bool replay = rc == 0 && sqlite3_changes(st->db) == 0;
+	int recorded = rc == 0 ? action_nonce_record(st, nonce, action, id, exp, now, &err) : -1;
+	rc = recorded < 0 ? -1 : 0;
+	bool replay = recorded == 1;
 	if (rc == 0 && !replay)
 		rc = change_apply(st, id, &ch, "action-link", "api", now, NULL, &err);
 	if (rc == 0 && !replay)
@@ -778,7 +740,7 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 		goto out;
 	}
 	atomic_fetch_add(&s->gen, 1);
-	item_summary(st, id, &msg);
+	item_summary(s, st, id, &msg);
 	buf_adds(&msg,
 		 done ? "<p class=\"ok\">Marked done. Thank you.</p>" : "<p class=\"ok\">Snoozed until ");
 	if (!done) {

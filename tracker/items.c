@@ -181,6 +181,25 @@ json_t *item_to_json(const struct item *it)
 	return o;
 }
 
+int items_find_exact(struct store *st, const char *ref, int64_t *id, struct error *err)
+{
+	const char *hash = strrchr(ref, '#');
+	if (!hash || hash == ref || !hash[1])
+		return 1;
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s, "SELECT id FROM items WHERE incident_id = ?1 AND key = ?2", err) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, ref, (int)(hash - ref), SQLITE_TRANSIENT);
+	store_bind_text(s, 2, hash + 1);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : store_error(st, err, "looking up an item");
+}
+
 int items_resolve(struct store *st, const char *ref, int64_t *id, struct error *err)
 {
 	const char *hash = strrchr(ref, '#');

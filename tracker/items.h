@@ -58,6 +58,10 @@ int items_get(struct store *st, int64_t id, int32_t today, item_cb cb, void *ud,
 /* The item as a JSON object (the `list --format json` schema). Caller owns the result. */
 json_t *item_to_json(const struct item *it);
 
+/* The row id of exactly "INC-…#KEY" (no prefix): 0 found, 1 no such item, -1 error. The API and
+ * signed action links name items exactly. */
+int items_find_exact(struct store *st, const char *ref, int64_t *id, struct error *err);
+
 /* Resolves "INC-…#KEY" (a unique incident-id prefix is enough) to an item row id. */
 int items_resolve(struct store *st, const char *ref, int64_t *id, struct error *err);
 

@@ -52,6 +52,21 @@ assert_eq 403 "$CODE" "read-only token marking an item done"
 
 # --- a feed made through a token names it, and is revoked with it ---
 sign_in "$TMP/rw.jar" "$RW"
+# Bad form input is refused with the reason, and changes nothing.
+fetch nowhy -b "$TMP/rw.jar" --data "csrf=$CSRF&action=wont_do&reason=" "$U/items/INC-2026-02-01-001%231"
+assert_eq 400 "$CODE" "won't do without a reason"
+assert_file_match "$TMP/nowhy.b" 'Nothing was changed'
+assert_file_match "$TMP/nowhy.b" 'reason'
+fetch badact -b "$TMP/rw.jar" --data "csrf=$CSRF&action=explode" "$U/items/INC-2026-02-01-001%231"
+assert_eq 400 "$CODE" "an unknown action"
+fetch noitem -b "$TMP/rw.jar" "$U/items/INC-2026-02-01-001%2399"
+assert_eq 404 "$CODE" "an item that does not exist"
+assert_file_match "$TMP/noitem.b" 'no item INC-2026-02-01-001#99'
+fetch noinc -b "$TMP/rw.jar" "$U/incidents/INC-1999"
+assert_eq 404 "$CODE" "an incident that does not exist"
+fetch reopen -b "$TMP/rw.jar" --data "csrf=$CSRF&action=reopen" "$U/items/INC-2026-02-01-001%231"
+assert_eq 400 "$CODE" "reopening an open item"
+assert_eq open "$(t show 'INC-2026-02-01-001#1' --format json | json_py 'd["status"]')" "item 1 after the refused forms"
 fetch sub -b "$TMP/rw.jar" --data "csrf=$CSRF&scope=all" "$U/subscribe"
 assert_eq 200 "$CODE" "subscribe"
 FEED=$(grep -o "$U/feeds/[A-Za-z0-9_-]*\.ics" "$TMP/sub.b" | head -1)

@@ -324,15 +324,30 @@ static int build_text(struct buf *t, const struct email_params *p, const struct 
 	return rc ? -1 : 0;
 }
 
+/* A cell's label, shown only when the rows stack on a phone (see build_html). */
+#define LBL(name) "<span class=\"lbl\" style=\"display: none\">" name ": </span>"
+
 static int build_html(struct buf *h, const struct email_params *p, const struct notify_digest *d)
 {
 	int rc = 0;
-	rc |= buf_adds(h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+	/* Readable on a phone (390 px): a viewport; under 480 px the table's rows stack, each cell with its
+	 * label (hidden by an inline style on wide screens, shown by the media query — mail clients that
+	 * ignore <style> keep the plain table); long ids may break. */
+	rc |= buf_adds(h,
+		       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+		       "<style>@media (max-width: 480px) {table.items, table.items tbody, table.items tr, "
+		       "table.items td {display: block !important; width: auto !important} "
+		       "table.items tr.head {display: none !important} table.items td {border: 0 !important} "
+		       "table.items tr {border-top: 1px solid #999 !important; padding: 4px 0} "
+		       "span.lbl {display: inline !important}}</style><title>");
 	struct buf sum;
 	buf_init(&sum, 4096);
 	rc |= notify_summary(&sum, d);
 	rc |= notify_html_escape(h, buf_cstr(&sum));
-	rc |= buf_adds(h, "</title></head>\n<body style=\"font-family: sans-serif\">\n<p>Hello");
+	rc |= buf_adds(
+	    h,
+	    "</title></head>\n<body style=\"font-family: sans-serif; overflow-wrap: break-word\">\n<p>Hello");
 	if (d->recipient_name && *d->recipient_name) {
 		rc |= buf_addc(h, ' ');
 		rc |= notify_html_escape(h, d->recipient_name);
@@ -367,9 +382,11 @@ static int build_html(struct buf *h, const struct email_params *p, const struct 
 			rc |= buf_adds(h, ": ");
 			rc |= notify_html_escape(h, g->incident_title);
 		}
-		rc |= buf_adds(h, "</h3>\n<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\">\n"
-				  "<tr><th>Item</th><th>Action</th><th>Due</th><th>Days late</th>"
-				  "<th>Priority</th><th>Status</th><th>Owner</th></tr>\n");
+		rc |= buf_adds(
+		    h, "</h3>\n<table class=\"items\" border=\"1\" cellpadding=\"4\" cellspacing=\"0\" "
+		       "style=\"max-width: 100%; border-collapse: collapse\">\n"
+		       "<tr class=\"head\"><th>Item</th><th>Action</th><th>Due</th><th>Days late</th>"
+		       "<th>Priority</th><th>Status</th><th>Owner</th></tr>\n");
 		for (size_t k = i; k < d->nitems; k++) {
 			const struct notify_item *it = &d->items[k];
 			if (!same_incident(it, g))
@@ -404,6 +421,7 @@ static int build_html(struct buf *h, const struct email_params *p, const struct 
 				rc |= buf_adds(h, "\">Snooze a week</a>");
 			}
 			rc |= buf_adds(h, "</td><td>");
+			rc |= buf_adds(h, LBL("Due"));
 			if (it->due != DATE_NONE) {
 				char ds[11];
 				date_format(it->due, ds);
@@ -411,11 +429,12 @@ static int build_html(struct buf *h, const struct email_params *p, const struct 
 				if (!strcmp(notify_item_kind(d, it), "due_soon"))
 					rc |= buf_adds(h, " (due soon)");
 			}
-			rc |= buf_printf(h, "</td><td>%d</td><td>%s</td><td>",
-					 it->days_late > 0 ? it->days_late : 0,
-					 notify_priority_name(it->priority));
+			rc |= buf_printf(
+			    h, "</td><td>" LBL("Days late") "%d</td><td>" LBL("Priority") "%s</td><td>",
+			    it->days_late > 0 ? it->days_late : 0, notify_priority_name(it->priority));
+			rc |= buf_adds(h, LBL("Status"));
 			rc |= notify_html_escape(h, it->status ? it->status : "open");
-			rc |= buf_adds(h, "</td><td>");
+			rc |= buf_adds(h, "</td><td>" LBL("Owner"));
 			rc |= notify_html_escape(h, it->owner);
 			rc |= buf_adds(h, "</td></tr>\n");
 		}

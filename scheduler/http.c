@@ -34,6 +34,8 @@ const char *const http_route_names[R_COUNT] = {
     [R_LOGIN] = "login",
     [R_LOGOUT] = "logout",
     [R_SUBSCRIBE] = "subscribe",
+    [R_ITEM_PAGE] = "item_page",
+    [R_INCIDENT_PAGE] = "incident_page",
     [R_OTHER] = "other",
 };
 const int http_codes[HTTP_NCODES - 1] = HTTP_CODES;
@@ -128,7 +130,9 @@ int http_header(struct MHD_Response *r, const char *name, const char *value)
 void http_common_headers(struct MHD_Response *r)
 {
 	http_header(r, "X-Content-Type-Options", "nosniff");
-	http_header(r, "Referrer-Policy", "no-referrer");
+	/* same-origin: our own form posts keep their Origin (no-referrer made Chromium send "null"),
+	 * and no URL of ours (an action link, a feed page) reaches another site. */
+	http_header(r, "Referrer-Policy", "same-origin");
 	http_header(
 	    r, "Content-Security-Policy",
 	    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
@@ -206,8 +210,7 @@ enum MHD_Result http_not_found(struct http_impl *s, struct MHD_Connection *c, st
 
 /* ---- authentication --------------------------------------------------------------------------- */
 
-int http_auth(struct http_impl *s, struct store *st, struct MHD_Connection *c, bool allow_cookie,
-	      struct api_token *out)
+int http_auth(struct http_impl *s, struct store *st, struct MHD_Connection *c, struct api_token *out)
 {
 	const char *tok = NULL;
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -217,8 +220,6 @@ int http_auth(struct http_impl *s, struct store *st, struct MHD_Connection *c, b
 		tok = h + 7;
 		while (*tok == ' ')
 			tok++;
-	} else if (allow_cookie) {
-		tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "tracker_token");
 	}
 	if (!tok)
 		return 1;
@@ -263,11 +264,15 @@ static enum route classify(const char *url)
 		return R_LOGOUT;
 	if (!strcmp(url, "/subscribe"))
 		return R_SUBSCRIBE;
+	if (!strncmp(url, "/items/", 7))
+		return R_ITEM_PAGE;
+	if (!strncmp(url, "/incidents/", 11))
+		return R_INCIDENT_PAGE;
 	return R_OTHER;
 }
 
-static enum MHD_Result method_not_allowed(struct http_impl *s, struct MHD_Connection *c, struct req *q,
-					  const char *allow)
+enum MHD_Result http_method_not_allowed(struct http_impl *s, struct MHD_Connection *c, struct req *q,
+					const char *allow)
 {
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(19, (void *)"method not allowed\n", MHD_RESPMEM_PERSISTENT);
@@ -303,7 +308,7 @@ static enum MHD_Result dispatch(struct http_impl *s, struct MHD_Connection *c, s
 	switch (q->route) {
 	case R_FEED:
 		if (!get)
-			return method_not_allowed(s, c, q, "GET, HEAD");
+			return http_method_not_allowed(s, c, q, "GET, HEAD");
 		return http_feed(s, c, q, url + 7);
 	case R_API_ITEMS:
 	case R_API_ITEM:
@@ -311,21 +316,24 @@ static enum MHD_Result dispatch(struct http_impl *s, struct MHD_Connection *c, s
 		return http_api(s, c, q, method, url);
 	case R_ACT:
 		if (!get && !post)
-			return method_not_allowed(s, c, q, "GET, HEAD, POST");
+			return http_method_not_allowed(s, c, q, "GET, HEAD, POST");
 		return http_act(s, c, q, method, url + 5);
 	case R_METRICS:
 		if (!get)
-			return method_not_allowed(s, c, q, "GET, HEAD");
+			return http_method_not_allowed(s, c, q, "GET, HEAD");
 		return http_metrics(s, c, q);
 	case R_HEALTHZ:
 		if (!get)
-			return method_not_allowed(s, c, q, "GET, HEAD");
+			return http_method_not_allowed(s, c, q, "GET, HEAD");
 		return healthz(s, c, q);
 	case R_DASHBOARD:
 	case R_LOGIN:
 	case R_LOGOUT:
 	case R_SUBSCRIBE:
 		return http_dashboard(s, c, q, method, url);
+	case R_ITEM_PAGE:
+	case R_INCIDENT_PAGE:
+		return http_pages(s, c, q, method, url);
 	case R_OTHER:
 	case R_COUNT:
 		break;
@@ -339,6 +347,16 @@ static enum MHD_Result too_large(struct http_impl *s, struct MHD_Connection *c, 
 			       s->max_request_size);
 }
 
+/* Behind a reverse proxy at base_url's path (https://intranet.example/tracker/), the proxy may pass
+ * the prefix on or strip it: both work, the routes see the path after it. */
+static const char *strip_prefix(const struct http_impl *s, const char *url)
+{
+	size_t n = s->prefix ? strlen(s->prefix) : 0;
+	if (n && !strncmp(url, s->prefix, n) && (url[n] == '/' || url[n] == '\0'))
+		return url[n] ? url + n : "/";
+	return url;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			       const char *version, const char *upload_data, size_t *upload_data_size,
 			       void **con_cls)
@@ -346,6 +364,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	(void)version;
 	struct http_impl *s = cls;
 	struct req *q = *con_cls;
+	url = strip_prefix(s, url);
 	if (!q) {
 		q = calloc(1, sizeof *q);
 		if (!q)
@@ -387,6 +406,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	}
 	if (q->too_large)
 		return too_large(s, c, q);
+	if (q->route != R_HEALTHZ && !http_host_ok(s, c)) {
+		const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+		char msg[400];
+		int n = snprintf(msg, sizeof msg,
+				 "Host \"%.200s\" is not a name of this server: use its address, or the "
+				 "host of [server] base_url\n",
+				 host ? host : "");
+		return http_send(s, c, q, 400, "text/plain; charset=utf-8", msg,
+				 n < 0                    ? 0
+				 : (size_t)n < sizeof msg ? (size_t)n
+							  : sizeof msg - 1);
+	}
 	return dispatch(s, c, q, url, method);
 }
 
@@ -531,6 +562,33 @@ static int check_base_url(const char *u, struct error *err)
 	return 0;
 }
 
+/* base_url's parts: the path prefix the pages link under, and (when base_url was configured) the
+ * origin a browser's form posts carry and the host name a request's Host header may use. */
+static int split_base_url(struct http_impl *s, bool configured)
+{
+	const char *u = s->base_url ? s->base_url : "";
+	const char *auth = strstr(u, "://");
+	auth = auth ? auth + 3 : u;
+	size_t alen = strcspn(auth, "/?#");
+	const char *path = auth + alen;
+	size_t plen = strcspn(path, "?#");
+	while (plen && path[plen - 1] == '/')
+		plen--;
+	s->prefix = strndup(path, plen);
+	if (!s->prefix)
+		return -1;
+	if (!configured)
+		return 0;
+	s->base_origin = strndup(u, (size_t)(auth - u) + alen);
+	s->base_host = strndup(auth, alen);
+	if (!s->base_origin || !s->base_host)
+		return -1;
+	for (char *p = s->base_host; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return 0;
+}
+
 static void impl_free(struct http_impl *s)
 {
 	if (!s)
@@ -547,6 +605,9 @@ static void impl_free(struct http_impl *s)
 	action_secret_wipe(&s->secret);
 	free(s->db_path);
 	free(s->base_url);
+	free(s->prefix);
+	free(s->base_origin);
+	free(s->base_host);
 	pthread_mutex_destroy(&s->pool.lock);
 	pthread_cond_destroy(&s->pool.cond);
 	pthread_mutex_destroy(&s->watch_lock);
@@ -671,6 +732,10 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 		s->base_url = buf_detach(&b);
 	}
 	s->secure_cookie = s->base_url && !strncmp(s->base_url, "https://", 8);
+	if (split_base_url(s, cfg->server_base_url && *cfg->server_base_url) < 0) {
+		error_set(err, ERR_IO, "out of memory");
+		goto fail;
+	}
 	free(secret_path);
 	h->impl = s;
 	return 0;

@@ -95,7 +95,7 @@ static int create(struct ctx *c, int argc, char **argv)
 	char token[TOKEN_CHARS + 1];
 	int64_t id;
 	int rc = EXIT_OK;
-	if (feed_create(&c->st, name, scope, todo ? "todo" : "events", c->now, token, &id, &err) < 0) {
+	if (feed_create(&c->st, name, scope, todo ? "todo" : "events", c->now, 0, token, &id, &err) < 0) {
 		rc = cli_fail(c, &err);
 	} else {
 		print_urls(c, token);
@@ -115,8 +115,13 @@ static int list_row(const struct feed_row *f, void *ud)
 	struct table *t = ud;
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)f->id);
-	const char *cells[] = {id,         f->name,       f->scope,
-			       f->flavour, f->created_at, f->revoked_at ? f->revoked_at : "-"};
+	char by[240];
+	if (f->created_by_name)
+		snprintf(by, sizeof by, "%s (token %lld)", f->created_by_name, (long long)f->created_by);
+	else
+		snprintf(by, sizeof by, "cli");
+	const char *cells[] = {
+	    id, f->name, f->scope, f->flavour, f->created_at, f->revoked_at ? f->revoked_at : "-", by};
 	return table_add(t, cells, NULL) < 0;
 }
 
@@ -136,8 +141,8 @@ static int list(struct ctx *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(c, "feed list: unexpected argument \"%s\"", argv[optind]);
-	static const char *const h[] = {"ID", "NAME", "SCOPE", "FLAVOUR", "CREATED", "REVOKED"};
-	struct table *t = table_new(6, h);
+	static const char *const h[] = {"ID", "NAME", "SCOPE", "FLAVOUR", "CREATED", "REVOKED", "CREATED BY"};
+	struct table *t = table_new(7, h);
 	struct error err;
 	error_init(&err);
 	int rc = EXIT_OK;

@@ -125,9 +125,13 @@ static int revoke(struct ctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	struct error err;
 	error_init(&err);
-	if (apitoken_revoke(&c->st, id, c->now, &err) < 0)
+	int feeds = 0;
+	if (apitoken_revoke(&c->st, id, c->now, &feeds, &err) < 0)
 		return cli_fail(c, &err);
-	fprintf(c->out, "token %lld revoked\n", id);
+	fprintf(c->out, "token %lld revoked", id);
+	if (feeds)
+		fprintf(c->out, ", with the %d feed%s created through it", feeds, feeds == 1 ? "" : "s");
+	fprintf(c->out, "; its dashboard sessions ended\n");
 	return EXIT_OK;
 }
 

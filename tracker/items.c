@@ -182,6 +182,25 @@ json_t *item_to_json(const struct item *it)
 	return o;
 }
 
+int items_find_exact(struct store *st, const char *ref, int64_t *id, struct error *err)
+{
+	const char *hash = strrchr(ref, '#');
+	if (!hash || hash == ref || !hash[1])
+		return 1;
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s, "SELECT id FROM items WHERE incident_id = ?1 AND key = ?2", err) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, ref, (int)(hash - ref), SQLITE_TRANSIENT);
+	store_bind_text(s, 2, hash + 1);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : store_error(st, err, "looking up an item");
+}
+
 int items_resolve(struct store *st, const char *ref, int64_t *id, struct error *err)
 {
 	const char *hash = strrchr(ref, '#');
@@ -249,4 +268,40 @@ json_t *items_history_json(struct store *st, int64_t id, struct error *err)
 	}
 	sqlite3_finalize(s);
 	return a;
+}
+
+int items_slipping(struct store *st, long limit, int (*cb)(const struct item_slip *s, void *ud), void *ud,
+		   struct error *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(
+		st, &s,
+		"SELECT i.id, i.incident_id, i.key, i.action, i.owner, i.due, count(*), min(e.old), "
+		"i.priority FROM events e JOIN items i ON i.id = e.item_id "
+		"WHERE e.field = 'due' AND e.old IS NOT NULL AND e.new IS NOT NULL AND e.new > e.old "
+		"AND i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL "
+		"GROUP BY i.id ORDER BY count(*) DESC, i.due LIMIT ?1",
+		err) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, limit > 0 ? limit : -1);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct item_slip x = {
+		    .id = sqlite3_column_int64(s, 0),
+		    .incident = col(s, 1),
+		    .key = col(s, 2),
+		    .action = col(s, 3),
+		    .owner = col(s, 4),
+		    .due = col(s, 5),
+		    .moves = sqlite3_column_int(s, 6),
+		    .first_due = col(s, 7),
+		    .priority = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 8),
+		};
+		if (cb(&x, ud)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_error(st, err, "reading slipping items");
 }

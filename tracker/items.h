@@ -81,10 +81,25 @@ int items_get(struct store *st, int64_t id, int32_t today, item_cb cb, void *ud,
 /* The item as a JSON object (the `list --format json` schema). Caller owns the result. */
 json_t *item_to_json(const struct item *it);
 
+/* The row id of exactly "INC-…#KEY" (no prefix): 0 found, 1 no such item, -1 error. The API and
+ * signed action links name items exactly. */
+int items_find_exact(struct store *st, const char *ref, int64_t *id, struct error *err);
+
 /* Resolves "INC-…#KEY" (a unique incident-id prefix is enough) to an item row id. */
 int items_resolve(struct store *st, const char *ref, int64_t *id, struct error *err);
 
 /* Prints an item's history as JSON array (for show) — caller owns. */
 json_t *items_history_json(struct store *st, int64_t id, struct error *err);
+
+/* Open items whose due date was moved later (events of kind changed/slipped on "due" with new > old),
+ * most moves first: the dashboard's "Slipping items". Strings borrowed during the call. */
+struct item_slip {
+	int64_t id;
+	const char *incident, *key, *action, *owner, *due, *first_due;
+	int priority; /* -1 if none */
+	int moves;
+};
+int items_slipping(struct store *st, long limit, int (*cb)(const struct item_slip *s, void *ud), void *ud,
+		   struct error *err);
 
 #endif

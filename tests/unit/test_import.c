@@ -151,10 +151,11 @@ static void test_sections(void **state)
 	assert_string_equal(d.items[2].key, "B1");
 	import_doc_release(&d);
 
-	/* a list but no table: a warning, no items */
+	/* issue 9: a list is items (it used to be a warning and no items) */
 	assert_int_equal(parse(HEAD "## Action Items\n\n- fix it\n- test it\n", &d), 0);
-	assert_int_equal(d.nitems, 0);
-	assert_true(has_diag(&d, DIAG_WARNING, 0, "list but no table"));
+	assert_int_equal(d.nitems, 2);
+	assert_string_equal(d.items[0].action, "fix it");
+	assert_string_equal(d.items[1].action, "test it");
 	import_doc_release(&d);
 
 	/* fenced code is ignored */

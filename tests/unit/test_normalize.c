@@ -496,6 +496,33 @@ static void test_action_heading(void **state)
 	    "Corrective & Preventive Actions",
 	    "Corrective and Preventive Actions (CAPA)",
 	    "8. \U0001F6E0\ufe0f Remediation Items (owners please update) \U0001F6A8",
+	    /* issue 9: the vocabulary teams write */
+	    "Preventive Actions",
+	    "Preventative Measures",
+	    "Corrective and Preventative Measures",
+	    "Corrective/Preventive Actions",
+	    "Remediation",
+	    "Remediations",
+	    "Remediation Steps:",
+	    "Follow-up action items",
+	    "Open follow-ups",
+	    "Long-term follow ups",
+	    "Next Steps",
+	    "Next steps.",
+	    "VII. Next Steps",
+	    "Action Plan",
+	    "Improvements",
+	    "Process improvements",
+	    "Documentation improvements",
+	    "To do",
+	    "TODO",
+	    "To-dos",
+	    "Lessons Learned and Action Items",
+	    "Action items / follow-ups",
+	    "What we're doing about it",
+	    "What we are doing to prevent this from happening again",
+	    "What\u2019s next",
+	    "# 3. Action Items",
 	};
 	static const char *const no[] = {
 	    "",
@@ -513,7 +540,11 @@ static void test_action_heading(void **state)
 	    "Lessons Learned",
 	    "Prevention",
 	    "Corrective",
-	    "Preventive Actions",
+	    "Follow-up timeline (times in BST)",
+	    "What went wrong",
+	    "Where we got lucky",
+	    "Improvements we considered and rejected",
+	    "Resolution",
 	    "Action Items 2",
 	    "7a. Action Items",
 	    "Action \u2705 Items",
@@ -716,7 +747,8 @@ static void test_owners_as_written(void **state)
 	OWNERS("  Jane Doe  ", 1, "Jane Doe");
 	OWNERS("jane@example.com", 1, "jane@example.com");
 	OWNERS("SRE team", 1, "SRE team");
-	OWNERS("Jane Doe, John Smith", 1, "Jane Doe, John Smith");
+	/* issue 9: several names in one cell */
+	OWNERS("Jane Doe, John Smith", 2, "Jane Doe", "John Smith");
 	OWNERS("Jos\u00e9 Garc\u00eda", 1, "Jos\u00e9 Garc\u00eda");
 	OWNERS("\u5c71\u7530\u592a\u90ce", 1, "\u5c71\u7530\u592a\u90ce");
 	OWNERS("\U0001F916 bot", 1, "\U0001F916 bot");

@@ -561,8 +561,8 @@ static void read_table(struct import_doc *doc, const struct raw_table *t, const 
 			    "action items (put it under a heading such as \"Action Items\")");
 	if (m.idx[COL_KEY] < 0 && !t->anywhere)
 		import_diag(doc, DIAG_WARNING, t->line,
-			    "table has no ID column: items are keyed 1..n by their order, so inserting or "
-			    "moving a row changes which item is which; add an ID column");
+			    "table has no ID column: on re-import each row is matched to its item by its "
+			    "text first and its position last; add an ID column to make that certain");
 	for (size_t r = 0; r < t->nrows; r++)
 		read_row(doc, t, &t->rows[r], &m, o, year, autokey);
 }

@@ -163,7 +163,9 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	struct error err;
 	error_init(&err);
 	struct merger *m = NULL;
-	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size, .date_order = DATE_ORDER_AUTO};
+	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size,
+				 .date_order = DATE_ORDER_AUTO,
+				 .action_headings = c->cfg.import_action_headings};
 	if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "dmy"))
 		io.date_order = DATE_ORDER_DMY;
 	else if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "mdy"))
@@ -177,7 +179,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 		rc = cli_fail(c, &err);
 		goto out;
 	}
-	size_t rejected = 0, since_commit = 0;
+	size_t rejected = 0, since_commit = 0, imported = 0, no_items = 0;
 	for (size_t i = 0; i < paths.n; i++) {
 		const char *path = paths.v[i];
 		struct import_doc doc;
@@ -230,6 +232,8 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 				    sum.conflicts ? "see tracker show" : "", doc.placeholders,
 				    doc.placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
 			since_commit++;
+			imported++;
+			no_items += doc.no_items_warned;
 		}
 		import_doc_release(&doc);
 		if (rejected && atomic)
@@ -253,6 +257,9 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 		rc = cli_fail(c, &err);
 		goto out;
 	}
+	if (paths.n > 1)
+		fprintf(c->out, "%zu files: %zu imported, %zu rejected, %zu with no action items\n", paths.n,
+			imported, rejected, no_items);
 	if (rejected)
 		rc = EXIT_DATA;
 out:

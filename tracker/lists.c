@@ -137,9 +137,13 @@ static char *clean_block(struct lw *w, cmark_node *block, bool *struck)
 			break;
 		}
 		if (lit && *lit) {
+			/* a leading task box "[ ] " is not text that could be struck through */
+			bool box = w->b.len == 0 && lit[0] == '[' &&
+				   (lit[1] == ' ' || lit[1] == 'x' || lit[1] == 'X') && lit[2] == ']' &&
+				   strspn(lit + 3, " \t") == strlen(lit + 3);
 			if (buf_adds(&w->b, lit) < 0)
 				w->oom = true;
-			bool visible = strspn(lit, " \t") < strlen(lit);
+			bool visible = !box && strspn(lit, " \t") < strlen(lit);
 			if (visible && strike > 0)
 				in = true;
 			else if (visible)

@@ -620,7 +620,7 @@ static void no_items_warning(const struct raw_doc *raw, struct import_doc *doc)
 		    "without items");
 	else
 		import_diag(
-		    doc, DIAG_WARNING, 0,
+		    doc, DIAG_WARNING, raw->h1_line ? raw->h1_line : 1,
 		    "no action items: no table with an Action column and no list under a heading like "
 		    "Action Items, Follow-ups, Remediation, Corrective and Preventive Measures, Next "
 		    "Steps or To Do (add your own heading to [import] action_headings); the incident is "

@@ -109,4 +109,37 @@ EOM
 assert_rc 0 t import "$DOCF"
 assert_eq "$k_scan" "$(key_of "Add a secret scanner to CI")" "table row key after reorder + insert"
 assert_eq "in_progress" "$(status_of "Add a secret scanner to CI")" "table row status after reorder + insert"
+# Write-back: a task box follows the status, on the right item after a bullet was inserted on top;
+# a bullet without a box is not rewritten and the dry run says so.
+cat >"$DOCF" <<'EOM'
+# Post-Mortem: Boxes
+
+**Incident ID:** INC-2026-04-05-001
+
+## Action Items
+
+- [ ] Rotate the token @ann
+- [x] Add a scanner @ben
+- Plain bullet @cy
+EOM
+assert_rc 0 t import "$DOCF"
+assert_rc 0 t set "INC-2026-04-05-001#1" status=done
+assert_rc 0 t set "INC-2026-04-05-001#2" status=in_progress
+assert_rc 0 t set "INC-2026-04-05-001#3" status=done
+"$PY" - "$DOCF" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read().replace("## Action Items\n\n", "## Action Items\n\n- [ ] New bullet on top\n", 1)
+open(p, "w").write(s)
+PY
+assert_rc 0 t import "$DOCF"
+assert_rc 0 t writeback --dry-run INC-2026-04-05-001
+assert_file_match "$TMP/err" "item 3 is a list item without a task box: its status \(done\) is not written" "dry-run note"
+assert_rc 0 t writeback INC-2026-04-05-001
+assert_file_match "$DOCF" '^- \[x\] Rotate the token @ann$' "box ticked on the right item"
+assert_file_match "$DOCF" '^- \[ \] Add a scanner @ben$' "box unticked (in progress is not done)"
+assert_file_match "$DOCF" '^- \[ \] New bullet on top$' "the new bullet is untouched"
+assert_file_match "$DOCF" '^- Plain bullet @cy$' "a plain bullet is not rewritten"
+assert_rc 0 t import "$DOCF"
+assert_eq "in_progress" "$(status_of "Add a scanner")" "the tracker's in_progress survives the write-back"
 echo "t0105-import-list-keys: ok"

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "import.h"
 #include "merge.h"
+#include "people.h"
 #include "banned.h"
 
 #define COMMIT_EVERY 500
@@ -58,6 +59,57 @@ static bool is_md(const char *name)
 {
 	size_t n = strlen(name);
 	return n > 3 && !strcmp(name + n - 3, ".md");
+}
+
+/* The people table as two parallel NULL-terminated lists — each handle and each name, and the handle
+ * it stands for — for "(Name)" owners in list items (import_opts.people). */
+struct people_names {
+	char **names, **handles;
+	size_t n, cap;
+};
+
+static int people_names_add(struct people_names *pn, const char *name, const char *handle)
+{
+	if (pn->n + 2 > pn->cap) {
+		size_t ncap = pn->cap ? pn->cap * 2 : 16;
+		char **a = realloc(pn->names, ncap * sizeof *a);
+		if (!a)
+			return -1;
+		pn->names = a;
+		char **b = realloc(pn->handles, ncap * sizeof *b);
+		if (!b)
+			return -1;
+		pn->handles = b;
+		pn->cap = ncap;
+	}
+	pn->names[pn->n] = strdup(name);
+	pn->handles[pn->n] = strdup(handle);
+	if (!pn->names[pn->n] || !pn->handles[pn->n]) {
+		free(pn->names[pn->n]);
+		free(pn->handles[pn->n]);
+		return -1;
+	}
+	pn->n++;
+	pn->names[pn->n] = pn->handles[pn->n] = NULL;
+	return 0;
+}
+
+static int people_names_cb(const struct person *p, void *ud)
+{
+	struct people_names *pn = ud;
+	if (people_names_add(pn, p->handle, p->handle) < 0)
+		return -1;
+	return p->name && *p->name ? people_names_add(pn, p->name, p->handle) : 0;
+}
+
+static void people_names_release(struct people_names *pn)
+{
+	for (size_t i = 0; i < pn->n; i++) {
+		free(pn->names[i]);
+		free(pn->handles[i]);
+	}
+	free(pn->names);
+	free(pn->handles);
 }
 
 /* Adds the *.md files below `dir`, in name order, skipping hidden entries. */
@@ -163,6 +215,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	struct error err;
 	error_init(&err);
 	struct merger *m = NULL;
+	struct people_names pn = {0};
 	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size,
 				 .date_order = DATE_ORDER_AUTO,
 				 .action_headings = c->cfg.import_action_headings};
@@ -173,6 +226,12 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 
 	/* A batch checkpoints the WAL at its end instead of every 1000 pages: pages that several commits of
 	 * the batch touch (indexes) are then copied into the database once. */
+	if (people_list(&c->st, people_names_cb, &pn, &err) < 0) {
+		rc = cli_fail(c, &err);
+		goto out;
+	}
+	io.people = (const char *const *)pn.names;
+	io.people_handles = (const char *const *)pn.handles;
 	if (!(m = merger_new(&c->st, &err)) ||
 	    store_exec(&c->st, "PRAGMA wal_autocheckpoint = 16384", &err) < 0 ||
 	    store_begin(&c->st, &err) < 0) {
@@ -265,6 +324,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 out:
 	store_rollback(&c->st);
 	merger_free(m);
+	people_names_release(&pn);
 out_paths:
 	for (size_t i = 0; i < paths.n; i++)
 		free(paths.v[i]);

@@ -87,8 +87,9 @@ struct import_opts {
 	/* [import] action_headings: more heading phrases, separated by ',' or ';' (sections.h); NULL */
 	const char *action_headings;
 	/* handles and names of the people table, NULL-terminated, for "(Name)" owners in list items;
-	 * NULL when there is none */
+	 * NULL when there is none. people_handles[i] is the handle of people[i] (same length). */
 	const char *const *people;
+	const char *const *people_handles;
 };
 
 void import_doc_init(struct import_doc *d);

@@ -81,7 +81,8 @@ void raw_litem_release(struct raw_litem *li);
  *   status  task box "[ ]"/"[x]"/"[X]", a leading ✅ ☑ ✔, a leading "DONE"/"Done:"/"DONE -", a
  *           trailing "DONE", "(done)", "(completed)", "- done", ". Done in X."; struck → wont_do;
  *   owners  "@handle" anywhere (several), "Owner: X", "Owners: X, Y", "owner X", "(X)" when X is
- *           one of `people` (handles or names of the people table);
+ *           one of `people` (handles or names of the people table; the owner is then
+ *           handles[i], or the text as written when handles is NULL);
  *   due     "due 2026-05-01", "due: …", "Due: 14 Oct 2026", "by 2026-05-01", "(by Friday 2026-10-16)",
  *           "due by …", "deadline …";
  *   priority a P0..P3 token or "[P1]";
@@ -98,7 +99,8 @@ struct list_fields {
 	char *due_text; /* the due expression as written, NULL if none */
 	int priority;   /* PRIORITY_NONE if none */
 };
-int lists_fields(const char *text, const char *const *people, struct list_fields *out);
+int lists_fields(const char *text, const char *const *people, const char *const *handles,
+		 struct list_fields *out);
 void list_fields_release(struct list_fields *f);
 /* Applies the import rules to the raw document; fills doc. */
 void rules_apply(const struct raw_doc *raw, const struct import_opts *o, struct import_doc *doc);

@@ -571,15 +571,16 @@ static int add_owners_of(struct list_fields *f, const char *text)
 	return rc;
 }
 
-static bool is_person(const char *const *people, const char *p, size_t n)
+/* The index of the person named [p, p+n) (handle or name, any case), -1 if none. */
+static long person_at(const char *const *people, const char *p, size_t n)
 {
-	for (; people && *people; people++)
-		if (strlen(*people) == n && !strncasecmp(*people, p, n))
-			return true;
-	return false;
+	for (long i = 0; people && people[i]; i++)
+		if (strlen(people[i]) == n && !strncasecmp(people[i], p, n))
+			return i;
+	return -1;
 }
 
-static int owner_fields(char *s, const char *const *people, struct list_fields *f)
+static int owner_fields(char *s, const char *const *people, const char *const *handles, struct list_fields *f)
 {
 	/* "Owner: X" / "Owners: X, Y" / "Owner - X": up to ';', ')', '|', ". " or the end */
 	for (char *p = s; *p; p++) {
@@ -661,17 +662,28 @@ static int owner_fields(char *s, const char *const *people, struct list_fields *
 				y--;
 			if (y - x > 4 && !strncasecmp(x, "and ", 4))
 				x += 4;
-			all = y > x && is_person(people, x, (size_t)(y - x));
+			all = y > x && person_at(people, x, (size_t)(y - x)) >= 0;
 			a = b < e ? b + 1 : e;
 		}
 		if (!all)
 			continue;
-		char save = *e;
-		*e = '\0';
-		int rc = add_owners_of(f, p + 1);
-		*e = save;
-		if (rc < 0)
-			return -1;
+		for (char *a = p + 1; a < e;) {
+			char *b = a;
+			while (b < e && *b != ',' && *b != '/' && *b != '&')
+				b++;
+			char *x = a, *y = b;
+			while (x < y && *x == ' ')
+				x++;
+			while (y > x && y[-1] == ' ')
+				y--;
+			if (y - x > 4 && !strncasecmp(x, "and ", 4))
+				x += 4;
+			long k = person_at(people, x, (size_t)(y - x));
+			const char *who = handles && k >= 0 ? handles[k] : x;
+			if (add_owner(f, who, handles && k >= 0 ? strlen(who) : (size_t)(y - x)) < 0)
+				return -1;
+			a = b < e ? b + 1 : e;
+		}
 		cut(s, (size_t)(p - s), (size_t)(e - s) + 1);
 	}
 	return 0;
@@ -782,7 +794,8 @@ static void tidy(char *s)
 	}
 }
 
-int lists_fields(const char *text, const char *const *people, struct list_fields *f)
+int lists_fields(const char *text, const char *const *people, const char *const *handles,
+		 struct list_fields *f)
 {
 	memset(f, 0, sizeof *f);
 	f->priority = PRIORITY_NONE;
@@ -794,7 +807,7 @@ int lists_fields(const char *text, const char *const *people, struct list_fields
 	trailing_status(s, f);
 	priority_field(s, f);
 	link_fields(s);
-	if (due_field(s, f) < 0 || owner_fields(s, people, f) < 0) {
+	if (due_field(s, f) < 0 || owner_fields(s, people, handles, f) < 0) {
 		free(s);
 		return -1;
 	}

@@ -499,7 +499,7 @@ static void read_litem(struct import_doc *doc, const struct raw_litem *li, const
 		doc->placeholders++;
 		return;
 	}
-	if (lists_fields(li->text, o ? o->people : NULL, &f) < 0) {
+	if (lists_fields(li->text, o ? o->people : NULL, o ? o->people_handles : NULL, &f) < 0) {
 		import_diag(doc, DIAG_ERROR, li->line, "out of memory");
 		return;
 	}

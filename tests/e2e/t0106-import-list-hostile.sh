@@ -38,4 +38,18 @@ assert_file_match "$TMP/out" "^2 files: 2 imported, 0 rejected, 1 with no action
 assert_file_match "$TMP/err" "none.md:1: warning: no action items" "no-items warning"
 run t check "$TMP/none.md"
 assert_file_match "$TMP/out" "no action items" "check reports it"
+# "(Name)" is an owner only when the name is in the people table, and it becomes the handle.
+assert_rc 0 t people add priya --email priya@example.com --name "Priya Raman"
+{
+	head "Names in parentheses" INC-2026-07-01-004
+	printf -- '- Renew the certificate (Priya Raman)\n- Ask the vendor (legal team)\n'
+} >"$TMP/names.md"
+assert_rc 0 t import "$TMP/names.md"
+t list --all --format json >"$TMP/names.json"
+"$PY" - "$TMP/names.json" <<'PY' || fail "(Name) owners"
+import json, sys
+items = {i["key"]: i for i in json.load(open(sys.argv[1])) if i["incident"] == "INC-2026-07-01-004"}
+assert items["1"]["owners"] == ["priya"] and items["1"]["action"] == "Renew the certificate", items["1"]
+assert items["2"]["owners"] == [] and items["2"]["action"] == "Ask the vendor (legal team)", items["2"]
+PY
 echo "t0106-import-list-hostile: ok"

@@ -740,6 +740,37 @@ static void test_owners_handles(void **state)
 	OWNERS("jane@example.com and @bob", 1, "bob"); /* an e-mail is not a handle */
 }
 
+/* issue 9: every letter of a handle, several names per cell, @org/team */
+static void test_owners_issue9(void **state)
+{
+	(void)state;
+	OWNERS("@j\u00f6rg", 1, "j\u00f6rg");
+	OWNERS("@\u0142ukasz.nowak", 1, "\u0142ukasz.nowak");
+	OWNERS("@Zo\u00eb, @bob", 2, "Zo\u00eb", "bob");
+	OWNERS("@\u5c71\u7530", 1, "\u5c71\u7530");
+	OWNERS("@Zoe\u0308", 1, "Zoe\u0308"); /* a combining mark is part of the handle */
+	OWNERS("@org/team", 1, "org/team");
+	OWNERS("@org/team and @bob", 2, "org/team", "bob");
+	OWNERS("Dana; Lee", 2, "Dana", "Lee");
+	OWNERS("Infra & SRE", 2, "Infra", "SRE");
+	OWNERS("luk,ale", 2, "luk", "ale");
+	OWNERS("Alice and Bob", 2, "Alice", "Bob");
+	OWNERS("SRE / DBA", 2, "SRE", "DBA");
+	OWNERS("Sandra Anderson", 1, "Sandra Anderson"); /* "and" inside a word is not a separator */
+	OWNERS("Core-1 team", 1, "Core-1 team");
+	OWNERS("n/a", 0);
+	assert_true(norm_is_ref_column("Bug"));
+	assert_true(norm_is_ref_column("Ticket"));
+	assert_true(norm_is_ref_column("PR"));
+	assert_false(norm_is_ref_column("Owner"));
+	assert_int_equal(norm_column("Assignee"), COL_OWNER);
+	assert_int_equal(norm_column("Team"), COL_OWNER);
+	assert_int_equal(norm_column("Target (date)"), COL_DUE);
+	assert_int_equal(norm_column("Action Items"), COL_ACTION);
+	assert_int_equal(norm_column("Remediation"), COL_ACTION);
+	assert_int_equal(norm_column("Follow-up"), COL_ACTION);
+}
+
 static void test_owners_as_written(void **state)
 {
 	(void)state;
@@ -1260,6 +1291,7 @@ int main(void)
 	    cmocka_unit_test(test_owners_none),
 	    cmocka_unit_test(test_owners_handles),
 	    cmocka_unit_test(test_owners_as_written),
+	    cmocka_unit_test(test_owners_issue9),
 	    cmocka_unit_test(test_owners_long),
 	    cmocka_unit_test(test_due_iso),
 	    cmocka_unit_test(test_due_textual),

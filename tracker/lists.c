@@ -822,6 +822,7 @@ void list_fields_release(struct list_fields *f)
 {
 	free(f->action);
 	free(f->status_word);
+	free(f->due_text);
 	norm_owners_free(f->owners, f->nowners);
 	memset(f, 0, sizeof *f);
 }

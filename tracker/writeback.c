@@ -406,6 +406,7 @@ static int add_edit(struct wb_result *r, enum wb_field f, unsigned line, const c
 	e->key = key ? strdup(key) : NULL;
 	e->old_text = trimmed_copy(old, oldn);
 	e->new_text = trimmed_copy(nw, nwn);
+	e->box = false;
 	r->nedits++;
 	if ((key && !e->key) || !e->old_text || !e->new_text)
 		return -1;

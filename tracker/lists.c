@@ -363,6 +363,25 @@ static size_t done_emoji(const char *p)
 	return 0;
 }
 
+/* Other status emoji at the start of an item: 🚧 🔄 in progress, ⛔ blocked, ❌ 🚫 won't do, ⏳ open. */
+static size_t other_emoji(const char *p, enum status *st)
+{
+	static const struct {
+		const char *e;
+		enum status s;
+	} em[] = {{"\xF0\x9F\x9A\xA7", STATUS_IN_PROGRESS}, {"\xF0\x9F\x94\x84", STATUS_IN_PROGRESS},
+		  {"\xE2\x9B\x94", STATUS_BLOCKED},         {"\xE2\x9D\x8C", STATUS_WONT_DO},
+		  {"\xF0\x9F\x9A\xAB", STATUS_WONT_DO},     {"\xE2\x8F\xB3", STATUS_OPEN}};
+	for (size_t i = 0; i < sizeof em / sizeof em[0]; i++) {
+		size_t n = strlen(em[i].e);
+		if (!strncmp(p, em[i].e, n)) {
+			*st = em[i].s;
+			return n + (strncmp(p + n, "\xEF\xB8\x8F", 3) ? 0 : 3);
+		}
+	}
+	return 0;
+}
+
 static void set_status(struct list_fields *f, enum status st, const char *word, size_t n)
 {
 	if (f->status_set)
@@ -380,6 +399,7 @@ static void leading_status(char *s, struct list_fields *f)
 		size_t sp = strspn(s, " ");
 		char *p = s + sp;
 		size_t n = 0;
+		enum status emoji_status;
 		if (p[0] == '[' && (p[1] == ' ' || p[1] == 'x' || p[1] == 'X') && p[2] == ']' &&
 		    (p[3] == ' ' || !p[3]) && !f->has_box && round == 0) {
 			f->has_box = true;
@@ -387,6 +407,8 @@ static void leading_status(char *s, struct list_fields *f)
 			n = 3;
 		} else if ((n = done_emoji(p)) > 0) {
 			set_status(f, STATUS_DONE, p, n);
+		} else if ((n = other_emoji(p, &emoji_status)) > 0) {
+			set_status(f, emoji_status, p, n);
 		} else if (!strncmp(p, "DONE", 4) && !is_word_byte(p[4])) {
 			set_status(f, STATUS_DONE, p, 4);
 			n = 4;
@@ -606,7 +628,7 @@ static int owner_fields(char *s, const char *const *people, const char *const *h
 			continue;
 		char *e = v;
 		if (colon) {
-			while (*e && *e != ';' && *e != ')' && *e != '|' &&
+			while (*e && *e != ';' && *e != ')' && *e != ']' && *e != '|' &&
 			       !(e[0] == '.' && (e[1] == ' ' || !e[1])))
 				e++;
 		} else {

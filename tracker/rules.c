@@ -265,6 +265,32 @@ static int push_item(struct import_doc *doc, struct import_item *it)
 }
 
 /* Reads a due date; every problem is a diagnostic on `line` (only an impossible date is an error). */
+/* A column header that asks a question: "Done?", "Completed?". */
+static bool question_header(const char *h)
+{
+	size_t n = strlen(h);
+	return n > 1 && h[n - 1] == '?';
+}
+
+/* "yes"/"y"/"true" → 1, "no"/"n"/"false" → 0 (any case, a trailing '.' or '!' allowed), else -1. */
+static int yes_no(const char *s)
+{
+	char k[8];
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == '.' || s[n - 1] == '!' || s[n - 1] == ' '))
+		n--;
+	if (n == 0 || n >= sizeof k)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		k[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	k[n] = '\0';
+	if (!strcmp(k, "yes") || !strcmp(k, "y") || !strcmp(k, "true"))
+		return 1;
+	if (!strcmp(k, "no") || !strcmp(k, "n") || !strcmp(k, "false"))
+		return 0;
+	return -1;
+}
+
 /* A status word or mark written in a cell of its own: the whole cell ("DONE", "✅"), or a word at its
  * end or start in capitals ("n/a DONE", "Bug 5554823 TODO", "TODO."). */
 static int status_in_cell(const char *c)
@@ -410,6 +436,14 @@ static void read_row(struct import_doc *doc, const struct raw_table *t, const st
 	const char *st = cell(r, m, COL_STATUS);
 	bool known = true;
 	it.status = norm_status(st, &known);
+	if (!known && m->idx[COL_STATUS] >= 0 && question_header(t->header[m->idx[COL_STATUS]].text)) {
+		/* a "Done?" column: yes / no */
+		int yn = yes_no(st);
+		if (yn >= 0) {
+			it.status = yn ? STATUS_DONE : STATUS_OPEN;
+			known = true;
+		}
+	}
 	if (*st)
 		it.status_raw = strdup(st);
 	else if (m->idx[COL_STATUS] < 0)

@@ -362,6 +362,9 @@ static void test_list_fields(void **state)
 	check_fields("Upgrade nfs (see https://github.com/o/r/pull/34).", "Upgrade nfs.", -1, 0, NULL, NULL,
 		     -1);
 	check_fields("Not due to anything by design", "Not due to anything by design", -1, 0, NULL, NULL, -1);
+	check_fields("\U0001F6A7 Migrate the queue [Owner: @li]", "Migrate the queue", STATUS_IN_PROGRESS, 1,
+		     "li", NULL, -1);
+	check_fields("\u274C Buy a bigger box", "Buy a bigger box", STATUS_WONT_DO, 0, NULL, NULL, -1);
 }
 
 static void test_list_items(void **state)
@@ -384,6 +387,22 @@ static void test_list_items(void **state)
 	assert_non_null(strstr(d.items[2].extra, "https://github.com/o/r/issues/1"));
 	assert_int_equal(d.items[3].status, STATUS_WONT_DO);
 	assert_non_null(strstr(d.items[3].extra, "struck out in the document"));
+	import_doc_release(&d);
+}
+
+static void test_done_question_column(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	assert_int_equal(parse(HEAD
+			       "## Action Items\n\n| Task | Who | Done? |\n|---|---|---|\n| a | @x | Yes |\n"
+			       "| b | @y | no |\n",
+			       &d),
+			 0);
+	assert_int_equal(d.nitems, 2);
+	assert_int_equal(d.items[0].status, STATUS_DONE);
+	assert_int_equal(d.items[1].status, STATUS_OPEN);
+	assert_int_equal(d.ndiags, 1); /* only the "no ID column" warning, no "not understood" */
 	import_doc_release(&d);
 }
 
@@ -413,12 +432,19 @@ static void test_keys_match(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_template_doc), cmocka_unit_test(test_label_forms),
-	    cmocka_unit_test(test_id_rules),     cmocka_unit_test(test_sections),
-	    cmocka_unit_test(test_columns),      cmocka_unit_test(test_rows),
-	    cmocka_unit_test(test_dates),        cmocka_unit_test(test_statuses),
-	    cmocka_unit_test(test_input_checks), cmocka_unit_test(test_list_fields),
-	    cmocka_unit_test(test_list_items),   cmocka_unit_test(test_keys_match),
+	    cmocka_unit_test(test_template_doc),
+	    cmocka_unit_test(test_label_forms),
+	    cmocka_unit_test(test_id_rules),
+	    cmocka_unit_test(test_sections),
+	    cmocka_unit_test(test_columns),
+	    cmocka_unit_test(test_rows),
+	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_statuses),
+	    cmocka_unit_test(test_input_checks),
+	    cmocka_unit_test(test_list_fields),
+	    cmocka_unit_test(test_list_items),
+	    cmocka_unit_test(test_keys_match),
+	    cmocka_unit_test(test_done_question_column),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

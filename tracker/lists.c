@@ -212,6 +212,24 @@ static void read_details(struct lw *w, struct raw_litem *li, cmark_node *from)
 	}
 }
 
+/* A paragraph that is only emphasis ("**Short term**", "_Monitoring_"): a label when a list follows. */
+static bool only_emphasis(cmark_node *para)
+{
+	int n = 0;
+	bool emph = false;
+	for (cmark_node *c = cmark_node_first_child(para); c; c = cmark_node_next(c)) {
+		cmark_node_type t = cmark_node_get_type(c);
+		if (t == CMARK_NODE_TEXT) {
+			const char *lit = cmark_node_get_literal(c);
+			if (lit && strspn(lit, " \t:") == strlen(lit))
+				continue;
+		}
+		n++;
+		emph = t == CMARK_NODE_STRONG || t == CMARK_NODE_EMPH;
+	}
+	return n == 1 && emph;
+}
+
 static bool has_sublist(cmark_node *item)
 {
 	for (cmark_node *c = cmark_node_first_child(item); c; c = cmark_node_next(c))
@@ -276,7 +294,7 @@ int lists_read(cmark_node *list, int t_strike, struct raw_doc *raw)
 			break;
 		}
 		size_t tl = strlen(li.text);
-		bool label = has_sublist(item) && (tl == 0 || li.text[tl - 1] == ':');
+		bool label = has_sublist(item) && (tl == 0 || li.text[tl - 1] == ':' || only_emphasis(first));
 		if (label) {
 			/* its nested lists' items are the items, in order: push them last-first */
 			raw_litem_release(&li);

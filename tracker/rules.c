@@ -524,6 +524,26 @@ static char *litem_extra(const struct raw_litem *li, const char *reason)
 	return out;
 }
 
+/* What is left of a list item is a placeholder: empty, a whole "[...]" ("[Action item]"), or a word
+ * that says nothing is there (TBD, TODO, N/A, None, "...", "-"). */
+static bool list_placeholder(const char *action)
+{
+	static const char *const words[] = {"tbd", "tba",          "todo", "n/a", "none",
+					    "...", "\xE2\x80\xA6", "-",    NULL};
+	if (!*action || norm_is_placeholder_action(action) || norm_is_empty_cell(action))
+		return true;
+	char k[16];
+	size_t n = strlen(action);
+	if (n >= sizeof k)
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		k[i] = (char)(action[i] >= 'A' && action[i] <= 'Z' ? action[i] + 32 : action[i]);
+	for (size_t i = 0; words[i]; i++)
+		if (!strcmp(k, words[i]))
+			return true;
+	return false;
+}
+
 /* One list item of an action section → one item (issue 9, §2). */
 static void read_litem(struct import_doc *doc, const struct raw_litem *li, const struct import_opts *o,
 		       int year, unsigned *autokey)
@@ -537,6 +557,11 @@ static void read_litem(struct import_doc *doc, const struct raw_litem *li, const
 		import_diag(doc, DIAG_ERROR, li->line, "out of memory");
 		return;
 	}
+	if (list_placeholder(f.action)) {
+		doc->placeholders++;
+		list_fields_release(&f);
+		return;
+	}
 	struct import_item it;
 	memset(&it, 0, sizeof it);
 	it.line = li->line;
@@ -547,7 +572,7 @@ static void read_litem(struct import_doc *doc, const struct raw_litem *li, const
 	char num[24];
 	snprintf(num, sizeof num, "%u", ++*autokey);
 	it.key = strdup(num);
-	it.action = strdup(*f.action ? f.action : li->text);
+	it.action = strdup(f.action);
 	it.owners = f.owners;
 	it.nowners = f.nowners;
 	f.owners = NULL;

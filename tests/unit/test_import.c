@@ -388,6 +388,17 @@ static void test_list_items(void **state)
 	assert_int_equal(d.items[3].status, STATUS_WONT_DO);
 	assert_non_null(strstr(d.items[3].extra, "struck out in the document"));
 	import_doc_release(&d);
+
+	/* a bold-only item with a nested list is a label; template and empty items are placeholders */
+	assert_int_equal(parse(HEAD "## Next steps\n\n- **Short term**\n  - Add the alert\n  - Fix the job\n"
+				    "- [ ] [Action item] @owner\n- [ ] TBD\n- @bob\n",
+			       &d),
+			 0);
+	assert_int_equal(d.nitems, 2);
+	assert_string_equal(d.items[0].action, "Add the alert");
+	assert_string_equal(d.items[1].action, "Fix the job");
+	assert_int_equal(d.placeholders, 3);
+	import_doc_release(&d);
 }
 
 static void test_done_question_column(void **state)

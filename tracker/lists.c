@@ -555,8 +555,9 @@ static size_t date_run(const char *p)
 
 static int due_field(char *s, struct list_fields *f)
 {
-	static const char *const kw[] = {"due by", "due date:", "due date", "due:",    "due",  "by:",
-					 "by",     "deadline:", "deadline", "target:", "eta:", NULL};
+	static const char *const kw[] = {
+	    "due by",    "due date:", "due date",     "due on",      "due:",    "due",  "by:", "by",
+	    "deadline:", "deadline",  "target date:", "target date", "target:", "eta:", "eta", NULL};
 	for (char *p = s; *p; p++) {
 		if (!boundary_before(s, p))
 			continue;
@@ -581,6 +582,37 @@ static int due_field(char *s, struct list_fields *f)
 		}
 	}
 	return 0;
+}
+
+/* "Status: Done" / "(status: in progress)" inside the text: a known status word sets the status. */
+static void status_field(char *s, struct list_fields *f)
+{
+	for (char *p = s; *p; p++) {
+		if (!boundary_before(s, p) || strncasecmp(p, "status:", 7))
+			continue;
+		char *v = p + 7;
+		while (*v == ' ')
+			v++;
+		char *e = v;
+		while (*e && *e != ';' && *e != ')' && *e != ']' && *e != '|' && *e != ',' &&
+		       !(e[0] == '.' && (e[1] == ' ' || !e[1])))
+			e++;
+		char save = *e;
+		*e = '\0';
+		bool known = false;
+		enum status st = norm_status(v, &known);
+		bool empty = !*v;
+		*e = save;
+		if (!known || empty)
+			continue;
+		f->status_set = false; /* written out in words: it wins over a marker */
+		set_status(f, st, v, (size_t)(e - v));
+		size_t b = (size_t)(p - s), en = (size_t)(e - s);
+		if (b > 0 && (s[b - 1] == '(' || s[b - 1] == '[') && (s[en] == ')' || s[en] == ']'))
+			b--, en++;
+		cut(s, b, en);
+		return;
+	}
 }
 
 static int add_owner(struct list_fields *f, const char *p, size_t n)
@@ -845,6 +877,7 @@ int lists_fields(const char *text, const char *const *people, const char *const 
 		return -1;
 	leading_status(s, f);
 	trailing_status(s, f);
+	status_field(s, f);
 	priority_field(s, f);
 	link_fields(s);
 	if (due_field(s, f) < 0 || owner_fields(s, people, handles, f) < 0) {

@@ -526,15 +526,17 @@ enum column norm_column(const char *header)
 {
 	static const struct {
 		enum column c;
-		const char *const names[24];
+		const char *const names[32];
 	} tab[] = {
 	    {COL_KEY, {"id", "#", "no", "no.", "ref", "item#", "actionid", "key", "aiid", "ai#", NULL}},
 	    {COL_ACTION,
 	     {"action",
 	      "actionitem",
 	      "actionitems",
+	      "actionitem(s)",
 	      "item",
 	      "task",
+	      "task(s)",
 	      "tasks",
 	      "description",
 	      "what",

@@ -365,6 +365,10 @@ static void test_list_fields(void **state)
 	check_fields("\U0001F6A7 Migrate the queue [Owner: @li]", "Migrate the queue", STATUS_IN_PROGRESS, 1,
 		     "li", NULL, -1);
 	check_fields("\u274C Buy a bigger box", "Buy a bigger box", STATUS_WONT_DO, 0, NULL, NULL, -1);
+	check_fields("Fix the retry loop (Status: in progress) ETA 2026-08-01", "Fix the retry loop",
+		     STATUS_IN_PROGRESS, 0, NULL, "2026-08-01", -1);
+	check_fields("Freeze deploys until 2015-11-20", "Freeze deploys until 2015-11-20", -1, 0, NULL, NULL,
+		     -1);
 }
 
 static void test_list_items(void **state)

@@ -32,6 +32,16 @@ static const char *const vocabulary[] = {
     "follow up items",
     "follow up tasks",
     "follow up work",
+    "follow up tickets",
+    "follow up issues",
+    "open items",
+    "outstanding items",
+    "action required",
+    "actions required",
+    "things to improve",
+    "things to do",
+    "what we are going to do *",
+    "what were going to do *",
     "remediation",
     "remediations",
     "remediation items",
@@ -336,6 +346,18 @@ static bool phrase_match(const struct words *ws, int from, int to, const char *p
 	return i == to;
 }
 
+/* "actions" or "fixes" preceded by one to three qualifier words and nothing else. */
+static bool len_ok_qualified(const struct words *ws, int from, int to, const char *const *quals)
+{
+	int len = to - from;
+	if (len < 2 || len > 4 || (strcmp(ws->w[to - 1], "actions") && strcmp(ws->w[to - 1], "fixes")))
+		return false;
+	for (int i = from; i < to - 1; i++)
+		if (!in_list(ws->w[i], quals) || !strcmp(ws->w[i], "the") || !strcmp(ws->w[i], "of"))
+			return false;
+	return true;
+}
+
 static bool part_matches(const struct words *ws, int from, int to, const struct words *extra, int nextra)
 {
 	if (from >= to)
@@ -357,6 +379,9 @@ static bool part_matches(const struct words *ws, int from, int to, const struct 
 				return true;
 		}
 	}
+	/* "… actions" / "… fixes" after qualifiers only ("Post-incident actions", "Planned fixes") */
+	if (len_ok_qualified(ws, from, to, qualifiers))
+		return true;
 	/* "… improvements": any one or two words before it */
 	int len = to - from;
 	if (len >= 2 && len <= 3 && !strcmp(ws->w[to - 1], "improvements"))

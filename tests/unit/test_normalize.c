@@ -523,6 +523,11 @@ static void test_action_heading(void **state)
 	    "What we are doing to prevent this from happening again",
 	    "What\u2019s next",
 	    "# 3. Action Items",
+	    "Post-incident actions",
+	    "Planned fixes",
+	    "Open items",
+	    "Action items and owners",
+	    "Remediation and prevention",
 	};
 	static const char *const no[] = {
 	    "",

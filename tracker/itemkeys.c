@@ -2,8 +2,8 @@
  * itemkeys.c — matching items without a written key to the stored items they are (see itemkeys.h).
  *
  * Exact matches use a sorted index (n log n). The similarity pass is quadratic in the items left
- * over after it, so it runs only when that product is at most PAIRS_MAX; beyond that, leftovers
- * fall through to the position pass (a hostile document cannot make a re-import slow).
+ * over after it, so it runs only when that product is at most PAIRS_MAX; beyond that, leftovers are
+ * new items (a hostile document cannot make a re-import slow).
  */
 #include "itemkeys.h"
 

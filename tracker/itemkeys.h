@@ -11,6 +11,7 @@
  *      best pairs first, when they share at least half their words (an edited word or two);
  *   3. then, at the same position, a pair that shares at least a fifth of its words;
  *   4. anything left is new and gets the next free number (above every stored and written key).
+ * Passes 2 and 3 run only when at most 250,000 pairs are left (else the leftovers are new).
  * Candidates are the stored items whose key is not written in the document. Removed stored items are
  * candidates too (a bullet that comes back is the same item, restored). Pure: no database.
  */

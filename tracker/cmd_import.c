@@ -26,7 +26,8 @@
 static const char usage[] =
     "usage: tracker import [--dry-run] [--atomic] PATH...\n"
     "\n"
-    "Reads post-mortems (files, or directories searched for *.md) into the database.\n"
+    "Reads post-mortems (files, or directories searched for *.md) into the database: action items\n"
+    "written as tables or lists under an action heading, and tables with an Action column anywhere.\n"
     "Re-importing an edited document merges: what people changed in the tracker stays unless the\n"
     "document changed the same field.\n"
     "\n"

@@ -22,6 +22,7 @@
 #define DETAILS_MAX 100
 #define DETAIL_BYTES 2000
 #define LINKS_MAX 50
+#define FIELDS_MAX 8192 /* longer item texts: only status markers at either end are read */
 
 struct lw {
 	struct raw_doc *raw;
@@ -594,7 +595,7 @@ static void status_field(char *s, struct list_fields *f)
 		while (*v == ' ')
 			v++;
 		char *e = v;
-		while (*e && *e != ';' && *e != ')' && *e != ']' && *e != '|' && *e != ',' &&
+		while (*e && e - v < 40 && *e != ';' && *e != ')' && *e != ']' && *e != '|' && *e != ',' &&
 		       !(e[0] == '.' && (e[1] == ' ' || !e[1])))
 			e++;
 		char save = *e;
@@ -877,6 +878,12 @@ int lists_fields(const char *text, const char *const *people, const char *const 
 		return -1;
 	leading_status(s, f);
 	trailing_status(s, f);
+	if (strlen(s) > FIELDS_MAX) {
+		/* no one writes an action this long: its fields are not looked for, which keeps every
+		 * pass below (each cut is a memmove) from going quadratic on hostile text */
+		f->action = s;
+		return 0;
+	}
 	status_field(s, f);
 	priority_field(s, f);
 	link_fields(s);

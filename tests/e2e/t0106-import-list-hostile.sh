@@ -38,6 +38,19 @@ assert_file_match "$TMP/out" "^2 files: 2 imported, 0 rejected, 1 with no action
 assert_file_match "$TMP/err" "none.md:1: warning: no action items" "no-items warning"
 run t check "$TMP/none.md"
 assert_file_match "$TMP/out" "no action items" "check reports it"
+# One bullet of about 1 MB made of what the field passes look for: imported as one item (the fields
+# of an item over 8 KiB are not looked for, so no pass can go quadratic; ctest's timeout guards it).
+for pat in '()' '@a ' 'status:' '(by 2026-01-01) ' 'Owner: x; '; do
+	"$PY" - "$pat" >"$TMP/big.md" <<'PY'
+import sys
+pat = sys.argv[1]
+print("# Post-Mortem: Big bullet\n\n**Incident ID:** INC-2026-07-01-005\n\n## Action Items\n")
+print("- Fix " + pat * (1000000 // len(pat)))
+PY
+	assert_rc 0 t import "$TMP/big.md"
+	assert_file_match "$TMP/out" "^INC-2026-07-01-005: (1 new|0 new, 1 updated)" "1 MB bullet of '$pat'"
+done
+
 # "(Name)" is an owner only when the name is in the people table, and it becomes the handle.
 assert_rc 0 t people add priya --email priya@example.com --name "Priya Raman"
 {

@@ -247,7 +247,7 @@ static int add_mailbox(struct buf *out, const char *name, const char *addr, size
 	return buf_printf(out, "<%s>", addr);
 }
 
-static int due_text(struct buf *out, const struct notify_item *it)
+static int due_text(struct buf *out, const struct notify_digest *d, const struct notify_item *it)
 {
 	if (it->due == DATE_NONE)
 		return buf_adds(out, "no due date");
@@ -256,9 +256,11 @@ static int due_text(struct buf *out, const struct notify_item *it)
 	if (it->days_late > 0)
 		return buf_printf(out, "due %s (%d day%s late)", ds, it->days_late,
 				  it->days_late == 1 ? "" : "s");
+	const char *soon = strcmp(notify_item_kind(d, it), "due_soon") ? "" : "due soon: ";
 	if (it->days_late == 0)
-		return buf_printf(out, "due %s (today)", ds);
-	return buf_printf(out, "due %s (in %d day%s)", ds, -it->days_late, it->days_late == -1 ? "" : "s");
+		return buf_printf(out, "due %s (%stoday)", ds, soon);
+	return buf_printf(out, "due %s (%sin %d day%s)", ds, soon, -it->days_late,
+			  it->days_late == -1 ? "" : "s");
 }
 
 /* Order of first appearance of each incident: group[i] = index of the first item of item i's incident. */
@@ -307,7 +309,7 @@ static int build_text(struct buf *t, const struct email_params *p, const struct 
 			rc |= buf_adds(t, ": ");
 			rc |= notify_text_clean(t, it->action, false);
 			rc |= buf_adds(t, "\n    ");
-			rc |= due_text(t, it);
+			rc |= due_text(t, d, it);
 			rc |= buf_adds(t, ", status ");
 			rc |= notify_text_clean(t, it->status ? it->status : "open", false);
 			if (it->owner && *it->owner) {
@@ -315,6 +317,11 @@ static int build_text(struct buf *t, const struct email_params *p, const struct 
 				rc |= notify_text_clean(t, it->owner, false);
 			}
 			rc |= buf_adds(t, "\n");
+			if (it->why && *it->why) {
+				rc |= buf_adds(t, "    Note: ");
+				rc |= notify_text_clean(t, it->why, false);
+				rc |= buf_adds(t, "\n");
+			}
 			if (p->base_url && *p->base_url) {
 				rc |= buf_adds(t, "    ");
 				rc |= notify_item_url(t, p->base_url, it);
@@ -402,6 +409,11 @@ static int build_html(struct buf *h, const struct email_params *p, const struct 
 				rc |= buf_adds(h, "</a>");
 			rc |= buf_adds(h, "</td><td>");
 			rc |= notify_html_escape(h, it->action);
+			if (it->why && *it->why) {
+				rc |= buf_adds(h, "<br><em>Note: ");
+				rc |= notify_html_escape(h, it->why);
+				rc |= buf_adds(h, "</em>");
+			}
 			if (it->done_url && it->snooze_url) {
 				rc |= buf_adds(h, "<br><a href=\"");
 				rc |= notify_html_escape(h, it->done_url);
@@ -414,6 +426,8 @@ static int build_html(struct buf *h, const struct email_params *p, const struct 
 				char ds[11];
 				date_format(it->due, ds);
 				rc |= buf_adds(h, ds);
+				if (!strcmp(notify_item_kind(d, it), "due_soon"))
+					rc |= buf_adds(h, " (due soon)");
 			}
 			rc |= buf_printf(h, "</td><td>%d</td><td>%s</td><td>",
 					 it->days_late > 0 ? it->days_late : 0,
@@ -508,8 +522,7 @@ int email_build(struct buf *out, const struct email_params *p, const struct noti
 		if (buf_printf(out, "List-Unsubscribe: <%s>\r\n", p->unsubscribe_url) < 0)
 			goto oom;
 	}
-	if (d->kind && *d->kind && !has_control(d->kind) && strlen(d->kind) < 40 &&
-	    buf_printf(out, "X-Tracker-Kind: %s\r\n", d->kind) < 0)
+	if (buf_printf(out, "X-Tracker-Kind: %s\r\n", notify_digest_kind(d)) < 0)
 		goto oom;
 	if (buf_printf(out, "\r\nThis is a multi-part message in MIME format.\r\n\r\n--=_tracker_%.16s\r\n",
 		       hash) < 0)

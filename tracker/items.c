@@ -14,8 +14,9 @@
 
 #define SELECT_COLS                                                                                          \
 	"SELECT i.id, i.incident_id, i.key, i.action, i.owner, i.owners, i.due, i.priority, i.status, "      \
-	"i.status_raw, i.created_at, i.updated_at, i.closed_at, i.snoozed_until, i.removed_at, i.extra, "    \
-	"i.sequence, i.line FROM items i "
+	"i.status_raw, i.created_at, i.updated_at, CASE WHEN " ITEM_CLOSE_KNOWN_SQL                          \
+	" THEN i.closed_at END, "                                                                            \
+	"i.snoozed_until, i.removed_at, i.extra, i.sequence, i.line FROM items i "
 
 #define OVERDUE_EXPR                                                                                         \
 	"(i.due IS NOT NULL AND i.due < ?1 AND i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL)"
@@ -48,7 +49,7 @@ static const char *const order_sql[] = {
 	"ORDER BY i.owner IS NULL, i.owner, coalesce(i.priority, 9), coalesce(i.due, '9999-99-99'), "
 	"i.incident_id, i.position ",
     [SORT_INCIDENT] = "ORDER BY i.incident_id, i.position ",
-    [SORT_AGE] = "ORDER BY i.created_at, i.incident_id, i.position ",
+    [SORT_AGE] = "ORDER BY " ITEM_START_SQL ", i.created_at, i.incident_id, i.position ",
 };
 
 static const char *col(sqlite3_stmt *s, int i)

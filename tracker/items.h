@@ -29,6 +29,29 @@ struct item {
 	int days_late; /* > 0 when overdue */
 };
 
+/*
+ * When an item started and when it closed, as SQL over `items i` (the one definition: stats, list
+ * --sort age and the feeds use these; docs/metrics.md explains them).
+ *
+ * ITEM_START_SQL — the date ("YYYY-MM-DD") the item's age counts from: its incident's date when the
+ * document gives one, else its due date when that is before the first import, else the date of the
+ * first import; never after the first import. A post-mortem imported weeks after the incident (history
+ * back-filled) thus has its ages counted from the incident, not from the import.
+ *
+ * ITEM_CLOSE_KNOWN_SQL — true when closed_at is a real close time. An item that was already done when
+ * first imported has none: the importer leaves closed_at NULL. Databases written before this rule hold
+ * the import time there (closed_at = created_at and no status change in the history), which this
+ * excludes too. Such items count in no on-time rate and no time to close, and items_query() reports
+ * their closed_at as NULL (so feeds carry no COMPLETED time and JSON says null).
+ */
+#define ITEM_START_SQL                                                                                       \
+	"min(coalesce((SELECT date FROM incidents WHERE id = i.incident_id), "                               \
+	"CASE WHEN i.due < substr(i.created_at, 1, 10) THEN i.due END, substr(i.created_at, 1, 10)), "       \
+	"substr(i.created_at, 1, 10))"
+#define ITEM_CLOSE_KNOWN_SQL                                                                                 \
+	"(i.closed_at IS NOT NULL AND (i.closed_at <> i.created_at OR EXISTS (SELECT 1 FROM events e "       \
+	"WHERE e.item_id = i.id AND e.field = 'status')))"
+
 enum item_sort { SORT_DEFAULT = 0, SORT_DUE, SORT_PRIORITY, SORT_OWNER, SORT_INCIDENT, SORT_AGE };
 
 struct item_filter {

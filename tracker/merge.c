@@ -46,14 +46,14 @@ static const char *const sql[S_COUNT] = {
 	"priority, status, status_raw, extra, base_action, base_owners, base_due, base_priority, "
 	"base_status, created_at, updated_at, closed_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
 	"?11,?12,?5,?6,?8,?9,?10,?13,?13,?14)",
-    [S_ITEM_UPDATE] =
-	"UPDATE items SET position=?2, line=?3, action=?4, owners=?5, owner=?6, due=?7, "
-	"priority=?8, status=?9, status_raw=?10, extra=?11, base_action=?12, base_owners=?13, "
-	"base_due=?14, base_priority=?15, base_status=?16, removed_at=NULL, "
-	"updated_at=CASE WHEN ?17 THEN ?18 ELSE updated_at END, "
-	"sequence=sequence+?17, "
-	"closed_at=CASE WHEN ?9 IN ('done','wont_do') THEN coalesce(closed_at, ?18) ELSE NULL END "
-	"WHERE id=?1",
+    [S_ITEM_UPDATE] = "UPDATE items SET position=?2, line=?3, action=?4, owners=?5, owner=?6, due=?7, "
+		      "priority=?8, status=?9, status_raw=?10, extra=?11, base_action=?12, base_owners=?13, "
+		      "base_due=?14, base_priority=?15, base_status=?16, removed_at=NULL, "
+		      "updated_at=CASE WHEN ?17 THEN ?18 ELSE updated_at END, "
+		      "sequence=sequence+?17, "
+		      "closed_at=CASE WHEN ?9 NOT IN ('done','wont_do') THEN NULL "
+		      "WHEN status IN ('done','wont_do') THEN closed_at ELSE ?18 END "
+		      "WHERE id=?1",
     [S_ITEM_REMOVE] = "UPDATE items SET removed_at=?2, updated_at=?2, sequence=sequence+1 WHERE id=?1",
     [S_EVENT] = NULL, /* events_prepare() */
     [S_SAVEPOINT] = "SAVEPOINT merge_doc",
@@ -273,7 +273,9 @@ static int insert_item(struct merger *m, const char *inc, const struct import_it
 	store_bind_text(s, 11, it->status_raw);
 	store_bind_text(s, 12, it->extra);
 	store_bind_text(s, 13, now);
-	store_bind_text(s, 14, status_is_closed(it->status) ? now : NULL);
+	/* An item already closed when first imported was closed at a time the tracker cannot know (a
+	 * back-filled post-mortem): closed_at stays NULL, never the import time (docs/metrics.md). */
+	sqlite3_bind_null(s, 14);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return store_error(m->st, err, "adding an item");
 	int64_t id = sqlite3_last_insert_rowid(m->st->db);

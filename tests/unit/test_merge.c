@@ -93,7 +93,8 @@ static void test_first_import_and_idempotence(void **state)
 	    f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | done |\n"), "/tmp/a.md");
 	assert_int_equal(s.created, 2);
 	expect(f, "SELECT count(*) FROM events WHERE kind='created'", "2");
-	expect(f, "SELECT closed_at IS NOT NULL FROM items WHERE key='2'", "1");
+	/* already done when first imported: the close time is unknown, never the import time */
+	expect(f, "SELECT closed_at IS NULL FROM items WHERE key='2'", "1");
 	/* the same text again (a different path's bytes but same content) changes nothing */
 	s = import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | done |\n"),
 			"/tmp/a.md");
@@ -149,6 +150,30 @@ static void test_list_keys_follow_text(void **state)
 	assert_int_equal(s.updated, 1);
 	expect(f, "SELECT key || status FROM items WHERE action='Drop the old cron job'", "3blocked");
 	expect(f, "SELECT count(*) FROM items", "5");
+}
+
+/* closed_at: unknown (NULL) for an item done at its first import, also after re-imports that change
+ * it (done -> wont_do in the document); the import time for an item the document closes later. */
+static void test_closed_at_back_filled(void **state)
+{
+	struct fx *f = *state;
+	import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | done |\n"),
+		    "/tmp/a.md");
+	expect(f, "SELECT closed_at IS NULL FROM items WHERE key='2'", "1");
+	struct merge_summary s =
+	    import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | done |\n| 2 | b | @y | | P1 | wont_do |\n"),
+			"/tmp/a.md");
+	assert_int_equal(s.updated, 2);
+	expect(f, "SELECT status || ' ' || (closed_at IS NULL) FROM items WHERE key='2'", "wont_do 1");
+	/* item 1 was open in the tracker and the document closed it: closed when the tracker learnt it */
+	expect(f,
+	       "SELECT status || ' ' || (closed_at = updated_at AND closed_at > created_at) FROM items "
+	       "WHERE key='1'",
+	       "done 1");
+	/* reopened by the document: no close time */
+	import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | open |\n"),
+		    "/tmp/a.md");
+	expect(f, "SELECT count(*) FROM items WHERE closed_at IS NULL AND status = 'open'", "2");
 }
 
 static void test_three_way(void **state)
@@ -234,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_first_import_and_idempotence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_keys_follow_text, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_closed_at_back_filled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_three_way, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_removed_and_restored, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_second_path_refused, setup, teardown),

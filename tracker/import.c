@@ -148,7 +148,7 @@ int import_parse_buffer(const char *path, const char *data, size_t len, const st
 		len -= 3;
 	}
 	struct raw_doc raw;
-	if (parse_markdown(data, len, &raw, doc) < 0) {
+	if (parse_markdown(data, len, o, &raw, doc) < 0) {
 		raw_doc_release(&raw);
 		import_diag(doc, DIAG_ERROR, 0, "out of memory while parsing");
 		return -1;

@@ -177,6 +177,12 @@ json_t *item_to_json(const struct item *it)
 	json_object_set_new(o, "snoozed_until", str_or_null(it->snoozed_until));
 	json_object_set_new(o, "status_text", str_or_null(it->status_raw));
 	json_t *extra = it->extra ? json_loads(it->extra, 0, NULL) : NULL;
+	/* a list item's issue/PR links (issue 9) are kept in extra and shown as "links" */
+	json_t *links = extra ? json_object_get(extra, "links") : NULL;
+	if (json_is_array(links)) {
+		json_object_set(o, "links", links);
+		json_object_del(extra, "links");
+	}
 	json_object_set_new(o, "extra", extra ? extra : json_object());
 	json_object_set_new(o, "sequence", json_integer(it->sequence));
 	return o;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "itemkeys.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -258,14 +259,14 @@ static int bind_item_common(sqlite3_stmt *s, const struct vals *v, int first)
 	return 0;
 }
 
-static int insert_item(struct merger *m, const char *inc, const struct import_item *it, int pos,
-		       const struct vals *v, const char *now, const char *actor, struct error *err)
+static int insert_item(struct merger *m, const char *inc, const struct import_item *it, const char *key,
+		       int pos, const struct vals *v, const char *now, const char *actor, struct error *err)
 {
 	sqlite3_stmt *s = m->s[S_ITEM_INSERT];
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	store_bind_text(s, 1, inc);
-	store_bind_text(s, 2, it->key);
+	store_bind_text(s, 2, key);
 	sqlite3_bind_int(s, 3, pos);
 	sqlite3_bind_int(s, 4, (int)it->line);
 	bind_item_common(s, v, 5);
@@ -406,6 +407,8 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	int rc = -1;
 	char now[21], hash[65];
 	struct stored *items = NULL;
+	struct key_cand *cands = NULL;
+	char **keys = NULL;
 	size_t n = 0;
 	time_format(now_t, now);
 	hex(doc->sha256, sizeof doc->sha256, hash);
@@ -448,6 +451,22 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 		return -1;
 	if (load_items(m, doc->inc.id, &items, &n, err) < 0)
 		goto out;
+	/* items without a written key follow their content (itemkeys.h) */
+	cands = calloc(n ? n : 1, sizeof *cands);
+	if (!cands) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		cands[i] = (struct key_cand){.key = items[i].key,
+					     .base_action = items[i].base.v[F_ACTION],
+					     .action = items[i].cur.v[F_ACTION],
+					     .position = items[i].position,
+					     .removed = items[i].removed};
+	if (keys_match(doc, cands, n, &keys) < 0) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
 	if (n > 1)
 		qsort(items, n, sizeof *items, cmp_stored);
 
@@ -459,14 +478,14 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 			error_set(err, ERR_IO, "out of memory");
 			goto out;
 		}
-		struct stored key = {.key = it->key};
+		struct stored key = {.key = keys[i]};
 		struct stored *x = n ? bsearch(&key, items, n, sizeof *items, cmp_stored) : NULL;
 		int r;
 		if (x) {
 			x->seen = true;
 			r = merge_item(m, doc->inc.id, x, it, (int)i, &d, now, actor, sum, err);
 		} else {
-			r = insert_item(m, doc->inc.id, it, (int)i, &d, now, actor, err);
+			r = insert_item(m, doc->inc.id, it, keys[i], (int)i, &d, now, actor, err);
 			sum->created++;
 		}
 		vals_release(&d);
@@ -491,6 +510,8 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	}
 	rc = 0;
 out:
+	keys_free(keys, keys ? doc->nitems : 0);
+	free(cands);
 	for (size_t i = 0; i < n; i++)
 		stored_release(&items[i]);
 	free(items);

@@ -1,3 +1,3 @@
--- PLACEHOLDER on branch h-ids only, so that 0006 applies in order while the real migration
--- lives on another branch (h-speed: 0004, h-web: 0005). At merge take the other branch's file.
+-- PLACEHOLDER on branch h-web only, so that 0005 (sessions) applies in order while the real 0004
+-- lives on branch h-speed. At merge take h-speed's file.
 SELECT 1;

@@ -9,3 +9,6 @@ ALTER TABLE incidents ADD COLUMN rekeyed_to TEXT REFERENCES incidents(id);
 CREATE INDEX incidents_source ON incidents (source);
 -- A renamed file whose id came from its name is found by its bytes (merge.c, S_INC_BY_HASH).
 CREATE INDEX incidents_source_hash ON incidents (source_hash);
+-- id_derived: 1 when the document wrote no id and it was derived from the file name. A document
+--   whose id changes is the same document (its items move) only when one of the two ids was derived.
+ALTER TABLE incidents ADD COLUMN id_derived INTEGER NOT NULL DEFAULT 0;

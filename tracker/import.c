@@ -158,7 +158,7 @@ int import_parse_buffer(const char *path, const char *data, size_t len, const st
 	memset(fmf, 0, sizeof fmf);
 	int prc = frontmatter_read(data, len, &fm, fmf, IF_COUNT, doc);
 	if (prc == 0)
-		prc = parse_markdown(data, len, fm.skip, fm.skip_lines, &raw, doc);
+		prc = parse_markdown(data, len, fm.skip, fm.skip_lines, o, &raw, doc);
 	else
 		memset(&raw, 0, sizeof raw);
 	/* Front matter is the document's own metadata: its fields win over labels in the text. */
@@ -256,6 +256,7 @@ int import_opts_from_config(struct import_opts *o, const struct config *cfg, str
 	else if (cfg->import_date_order && !strcmp(cfg->import_date_order, "mdy"))
 		o->date_order = DATE_ORDER_MDY;
 	o->require_id = cfg->import_require_id;
+	o->action_headings = cfg->import_action_headings;
 	if (cfg->import_id_pattern && *cfg->import_id_pattern) {
 		char msg[256];
 		regex_t *re = malloc(sizeof *re);

@@ -47,10 +47,15 @@ struct import_item {
 	int priority; /* 0..3 or PRIORITY_NONE */
 	enum status status;
 	char *status_raw; /* the cell as written (cleaned), NULL if empty */
-	char *extra;      /* JSON object of the other columns, "{}" if none */
+	char *extra;      /* JSON object of the other columns, "{}" if none; list items keep "details"
+			     (array of strings), "links" (array of URLs) and "reason" here */
 	unsigned line;
 	/* Where the cells are in the source, for write-back. */
 	struct cellpos pos_status, pos_due, pos_owner;
+	/* List items (issue 9): where the character inside a task box "[ ]" is (line, col_start ==
+	 * col_end), 0 when the item has no box; from_list tells a list item from a table row. */
+	struct cellpos pos_box;
+	bool from_list;
 };
 
 struct import_incident {
@@ -73,7 +78,8 @@ struct import_doc {
 	struct import_incident inc;
 	struct import_item *items;
 	size_t nitems;
-	size_t placeholders; /* placeholder rows skipped */
+	size_t placeholders;  /* placeholder rows skipped */
+	bool no_items_warned; /* the "no action items" warning was given */
 	struct diag *diags;
 	size_t ndiags;
 	size_t nerrors;
@@ -89,10 +95,17 @@ struct import_opts {
 	/* [import] require_id (or check --strict): a document without a written id is rejected — with
 	 * id_re, one that matches it; without, one of the template's form INC-YYYY-MM-DD-N. */
 	bool require_id;
+	/* [import] action_headings: more heading phrases, separated by ',' or ';' (sections.h); NULL */
+	const char *action_headings;
+	/* handles and names of the people table, NULL-terminated, for "(Name)" owners in list items;
+	 * NULL when there is none. people_handles[i] is the handle of people[i] (same length). */
+	const char *const *people;
+	const char *const *people_handles;
 };
 
 struct config;
-/* Fills `o` from the [import] section (max_size, date_order, id_pattern, require_id). The pattern was
+/* Fills `o` from the [import] section (max_size, date_order, action_headings, id_pattern,
+ * require_id); people and people_handles are left NULL for the caller. The pattern was
  * checked when the config was loaded; if it still does not compile, err names it. Release with
  * import_opts_release(). */
 int import_opts_from_config(struct import_opts *o, const struct config *cfg, struct error *err);

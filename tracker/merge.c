@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "itemkeys.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -38,11 +39,11 @@ static const char *const sql[S_COUNT] = {
     [S_INC_GET] = "SELECT source, source_hash, rekeyed_to FROM incidents WHERE id = ?1",
     [S_INC_UPSERT] =
 	"INSERT INTO incidents (id, title, date, duration, severity, reporter, approved_by, "
-	"review_date, source, source_hash, imported_at, status) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-	"?11,?12) "
+	"review_date, source, source_hash, imported_at, status, id_derived) VALUES (?1,?2,?3,?4,?5,?6,?7,"
+	"?8,?9,?10,?11,?12,?13) "
 	"ON CONFLICT (id) DO UPDATE SET title=?2, date=?3, duration=?4, severity=?5, reporter=?6, "
 	"approved_by=?7, review_date=?8, source=?9, source_hash=?10, imported_at=?11, status=?12, "
-	"rekeyed_to=NULL",
+	"id_derived=?13, rekeyed_to=NULL",
     [S_ITEMS_GET] = "SELECT id, key, action, owners, due, priority, status, base_action, base_owners, "
 		    "base_due, base_priority, base_status, removed_at, position, line, status_raw, extra "
 		    "FROM items WHERE incident_id = ?1",
@@ -51,25 +52,25 @@ static const char *const sql[S_COUNT] = {
 	"priority, status, status_raw, extra, base_action, base_owners, base_due, base_priority, "
 	"base_status, created_at, updated_at, closed_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
 	"?11,?12,?5,?6,?8,?9,?10,?13,?13,?14)",
-    [S_ITEM_UPDATE] =
-	"UPDATE items SET position=?2, line=?3, action=?4, owners=?5, owner=?6, due=?7, "
-	"priority=?8, status=?9, status_raw=?10, extra=?11, base_action=?12, base_owners=?13, "
-	"base_due=?14, base_priority=?15, base_status=?16, removed_at=NULL, "
-	"updated_at=CASE WHEN ?17 THEN ?18 ELSE updated_at END, "
-	"sequence=sequence+?17, "
-	"closed_at=CASE WHEN ?9 IN ('done','wont_do') THEN coalesce(closed_at, ?18) ELSE NULL END "
-	"WHERE id=?1",
+    [S_ITEM_UPDATE] = "UPDATE items SET position=?2, line=?3, action=?4, owners=?5, owner=?6, due=?7, "
+		      "priority=?8, status=?9, status_raw=?10, extra=?11, base_action=?12, base_owners=?13, "
+		      "base_due=?14, base_priority=?15, base_status=?16, removed_at=NULL, "
+		      "updated_at=CASE WHEN ?17 THEN ?18 ELSE updated_at END, "
+		      "sequence=sequence+?17, "
+		      "closed_at=CASE WHEN ?9 NOT IN ('done','wont_do') THEN NULL "
+		      "WHEN status IN ('done','wont_do') THEN closed_at ELSE ?18 END "
+		      "WHERE id=?1",
     [S_ITEM_REMOVE] = "UPDATE items SET removed_at=?2, updated_at=?2, sequence=sequence+1 WHERE id=?1",
     [S_EVENT] = NULL, /* events_prepare() */
     [S_SAVEPOINT] = "SAVEPOINT merge_doc",
     [S_RELEASE] = "RELEASE merge_doc",
     [S_ROLLBACK_TO] = "ROLLBACK TO merge_doc",
     /* the incident this document was imported as before, under another id */
-    [S_INC_BY_SOURCE] = "SELECT id FROM incidents WHERE source = ?1 AND id <> ?2 AND rekeyed_to IS NULL "
-			"LIMIT 1",
+    [S_INC_BY_SOURCE] = "SELECT id, id_derived FROM incidents WHERE source = ?1 AND id <> ?2 AND "
+			"rekeyed_to IS NULL LIMIT 1",
     /* the same bytes imported before from a path that may be gone (a renamed file) */
     [S_INC_BY_HASH] = "SELECT id, source FROM incidents WHERE source_hash = ?1 AND id <> ?2 AND "
-		      "rekeyed_to IS NULL",
+		      "rekeyed_to IS NULL AND id_derived = 1",
     [S_INC_REKEY] = "UPDATE incidents SET rekeyed_to = ?2 WHERE id = ?1",
     [S_ITEMS_REKEY] = "UPDATE items SET incident_id = ?2, updated_at = ?3, sequence = sequence + 1 "
 		      "WHERE incident_id = ?1 RETURNING id, key",
@@ -273,21 +274,23 @@ static int bind_item_common(sqlite3_stmt *s, const struct vals *v, int first)
 	return 0;
 }
 
-static int insert_item(struct merger *m, const char *inc, const struct import_item *it, int pos,
-		       const struct vals *v, const char *now, const char *actor, struct error *err)
+static int insert_item(struct merger *m, const char *inc, const struct import_item *it, const char *key,
+		       int pos, const struct vals *v, const char *now, const char *actor, struct error *err)
 {
 	sqlite3_stmt *s = m->s[S_ITEM_INSERT];
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	store_bind_text(s, 1, inc);
-	store_bind_text(s, 2, it->key);
+	store_bind_text(s, 2, key);
 	sqlite3_bind_int(s, 3, pos);
 	sqlite3_bind_int(s, 4, (int)it->line);
 	bind_item_common(s, v, 5);
 	store_bind_text(s, 11, it->status_raw);
 	store_bind_text(s, 12, it->extra);
 	store_bind_text(s, 13, now);
-	store_bind_text(s, 14, status_is_closed(it->status) ? now : NULL);
+	/* An item already closed when first imported was closed at a time the tracker cannot know (a
+	 * back-filled post-mortem): closed_at stays NULL, never the import time (docs/metrics.md). */
+	sqlite3_bind_null(s, 14);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return store_error(m->st, err, "adding an item");
 	int64_t id = sqlite3_last_insert_rowid(m->st->db);
@@ -404,6 +407,7 @@ static int upsert_incident(struct merger *m, const struct import_doc *doc, const
 	store_bind_text(s, 10, hash);
 	store_bind_text(s, 11, now);
 	store_bind_text(s, 12, i->status);
+	sqlite3_bind_int(s, 13, i->id_derived);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return store_error(m->st, err, "saving the incident");
 	return 0;
@@ -481,6 +485,8 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	int rc = -1;
 	char now[21], hash[65];
 	struct stored *items = NULL;
+	struct key_cand *cands = NULL;
+	char **keys = NULL;
 	size_t n = 0;
 	time_format(now_t, now);
 	hex(doc->sha256, sizeof doc->sha256, hash);
@@ -531,7 +537,9 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 		store_bind_text(s, 1, source);
 		store_bind_text(s, 2, doc->inc.id);
 		step = sqlite3_step(s);
-		if (step == SQLITE_ROW)
+		/* Both ids written and different: another document took this path (or the team
+		 * renumbered); only an id derived from the file name is the same document's. */
+		if (step == SQLITE_ROW && (doc->inc.id_derived || sqlite3_column_int(s, 1)))
 			rekey_from = store_col_strdup(s, 0);
 		sqlite3_reset(s);
 		if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -577,6 +585,22 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 		return -1;
 	if (load_items(m, doc->inc.id, &items, &n, err) < 0)
 		goto out;
+	/* items without a written key follow their content (itemkeys.h) */
+	cands = calloc(n ? n : 1, sizeof *cands);
+	if (!cands) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		cands[i] = (struct key_cand){.key = items[i].key,
+					     .base_action = items[i].base.v[F_ACTION],
+					     .action = items[i].cur.v[F_ACTION],
+					     .position = items[i].position,
+					     .removed = items[i].removed};
+	if (keys_match(doc, cands, n, &keys) < 0) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
 	if (n > 1)
 		qsort(items, n, sizeof *items, cmp_stored);
 
@@ -588,14 +612,14 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 			error_set(err, ERR_IO, "out of memory");
 			goto out;
 		}
-		struct stored key = {.key = it->key};
+		struct stored key = {.key = keys[i]};
 		struct stored *x = n ? bsearch(&key, items, n, sizeof *items, cmp_stored) : NULL;
 		int r;
 		if (x) {
 			x->seen = true;
 			r = merge_item(m, doc->inc.id, x, it, (int)i, &d, now, actor, sum, err);
 		} else {
-			r = insert_item(m, doc->inc.id, it, (int)i, &d, now, actor, err);
+			r = insert_item(m, doc->inc.id, it, keys[i], (int)i, &d, now, actor, err);
 			sum->created++;
 		}
 		vals_release(&d);
@@ -620,6 +644,8 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	}
 	rc = 0;
 out:
+	keys_free(keys, keys ? doc->nitems : 0);
+	free(cands);
 	for (size_t i = 0; i < n; i++)
 		stored_release(&items[i]);
 	free(items);

@@ -50,6 +50,8 @@ static const struct key keys[] = {
     K("server", "base_url", C_STR, server_base_url),
     K("server", "max_connections", C_LONG, server_max_connections),
     K("server", "connection_timeout", C_LONG, server_connection_timeout),
+    K("server", "max_connections_per_ip", C_LONG, server_max_connections_per_ip),
+    K("server", "busy_timeout_ms", C_LONG, server_busy_timeout_ms),
     K("server", "max_request_size", C_LONG, server_max_request_size),
     K("server", "dashboard", C_STR, server_dashboard),
     K("server", "secret_file", C_STR, server_secret_file),
@@ -102,6 +104,8 @@ const char *const config_known_keys[] = {"store.path",
 					 "server.base_url",
 					 "server.max_connections",
 					 "server.connection_timeout",
+					 "server.max_connections_per_ip",
+					 "server.busy_timeout_ms",
 					 "server.max_request_size",
 					 "server.dashboard",
 					 "server.secret_file",
@@ -137,7 +141,9 @@ void config_init(struct config *c)
 	c->import_max_size = 4L << 20;
 	c->smtp_timeout = 30;
 	c->smtp_verify_tls = true;
-	c->server_max_connections = 256;
+	c->server_max_connections = 1024;
+	c->server_max_connections_per_ip = 256;
+	c->server_busy_timeout_ms = 100;
 	c->server_connection_timeout = 30;
 	c->server_max_request_size = 64 * 1024;
 	c->rem_max_attempts = 8;

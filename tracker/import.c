@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "import_raw.h"
+#include "mdguard.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -146,6 +147,12 @@ int import_parse_buffer(const char *path, const char *data, size_t len, const st
 	if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
 		data += 3;
 		len -= 3;
+	}
+	char why[512];
+	unsigned wline;
+	if (mdguard_check(data, len, why, sizeof why, &wline) < 0) { /* cmark-gfm's slow shapes */
+		import_diag(doc, DIAG_ERROR, wline, "%s", why);
+		return -1;
 	}
 	struct raw_doc raw;
 	if (parse_markdown(data, len, &raw, doc) < 0) {

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "import.h"
 #include "merge.h"
+#include "readfile.h"
 #include "banned.h"
 
 #define COMMIT_EVERY 500
@@ -54,45 +55,21 @@ static int paths_add(struct paths *p, const char *s)
 	return 0;
 }
 
-static bool is_md(const char *name)
+struct walk_ctx {
+	struct ctx *c;
+	struct paths *p;
+};
+
+static int walk_file(void *ud, const char *path)
 {
-	size_t n = strlen(name);
-	return n > 3 && !strcmp(name + n - 3, ".md");
+	struct walk_ctx *w = ud;
+	return paths_add(w->p, path);
 }
 
-/* Adds the *.md files below `dir`, in name order, skipping hidden entries. */
-static int walk(struct ctx *c, const char *dir, struct paths *p, int depth)
+static void walk_note(void *ud, const char *msg)
 {
-	struct dirent **ents;
-	if (depth > 32)
-		return 0;
-	int n = scandir(dir, &ents, NULL, alphasort);
-	if (n < 0) {
-		fprintf(c->err, "tracker: %s: cannot read directory: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	int rc = 0;
-	for (int i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-		if (name[0] != '.' && rc == 0) {
-			char path[PATH_MAX];
-			int len = snprintf(path, sizeof path, "%s/%s", dir, name);
-			struct stat sb;
-			if (len < 0 || (size_t)len >= sizeof path) {
-				fprintf(c->err, "tracker: %s/%s: path too long\n", dir, name);
-				rc = -1;
-			} else if (stat(path, &sb) < 0) {
-				/* a dangling link: nothing to read */
-			} else if (S_ISDIR(sb.st_mode)) {
-				rc = walk(c, path, p, depth + 1);
-			} else if (S_ISREG(sb.st_mode) && is_md(name) && paths_add(p, path) < 0) {
-				rc = -1;
-			}
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	return rc;
+	struct walk_ctx *w = ud;
+	fprintf(w->c->err, "tracker: %s\n", msg);
 }
 
 static void print_diags(struct ctx *c, const struct import_doc *d)
@@ -144,6 +121,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 				       "import: name at least one file or directory (see tracker import -h)");
 
 	struct paths paths = {0};
+	struct walk_ctx wc = {c, &paths};
 	int rc = EXIT_OK;
 	for (int i = optind; i < argc; i++) {
 		struct stat sb;
@@ -151,7 +129,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			fprintf(c->err, "tracker: %s: %s\n", argv[i], strerror(errno));
 			rc = EXIT_DATA;
 		} else if (S_ISDIR(sb.st_mode)) {
-			if (walk(c, argv[i], &paths, 0) < 0)
+			if (md_walk(argv[i], walk_file, walk_note, &wc) < 0)
 				rc = EXIT_DATA;
 		} else if (paths_add(&paths, argv[i]) < 0) {
 			rc = EXIT_IO;

@@ -266,6 +266,7 @@ int cmd_serve(struct ctx *c, int argc, char **argv)
 		return cli_fail(c, &err);
 	if (cli_open_store(c, true, &err) < 0)
 		return cli_fail(c, &err);
+	cli_warn_permissions(c, false, true);
 	if (pipe(wake_fd) < 0) {
 		fprintf(c->err, "tracker: serve: pipe: %s\n", strerror(errno));
 		return EXIT_IO;

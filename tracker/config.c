@@ -6,6 +6,7 @@
  * line, which we turn into "file:line: unknown key [section] key".
  */
 #include "config.h"
+#include "readfile.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -174,6 +175,8 @@ void config_release(struct config *c)
 	c->path = NULL;
 }
 
+#define CONFIG_MAX_BYTES ((size_t)1 << 20)
+
 struct load_state {
 	struct config *c;
 	char problem[512];
@@ -334,11 +337,6 @@ int config_load(struct config *c, const char *explicit_path, struct error *err)
 	char path[4096];
 	const char *chosen = NULL;
 	if (explicit_path) {
-		FILE *f = fopen(explicit_path, "r");
-		if (!f)
-			return error_set(err, ERR_CONFIG, "%s: cannot open config file: %s", explicit_path,
-					 strerror(errno));
-		fclose(f);
 		chosen = explicit_path;
 	} else {
 		const char *xdg = getenv("XDG_CONFIG_HOME");
@@ -360,9 +358,17 @@ int config_load(struct config *c, const char *explicit_path, struct error *err)
 	if (!chosen)
 		return 0;
 	c->path = strdup(chosen);
-	struct load_state st = {.c = c};
-	int rc = ini_parse(chosen, handler, &st);
-	return finish(c, rc, &st, chosen, err);
+	struct buf text;
+	buf_init(&text, CONFIG_MAX_BYTES);
+	if (read_file_capped(chosen, CONFIG_MAX_BYTES, &text, NULL, err) < 0) {
+		buf_release(&text);
+		err->kind = ERR_CONFIG;
+		error_prefix(err, "config file");
+		return -1;
+	}
+	int rc = config_load_string(c, buf_cstr(&text), chosen, err);
+	buf_release(&text);
+	return rc;
 }
 
 const struct webhook_config *config_webhook(const struct config *c, const char *name)

@@ -72,6 +72,41 @@ static void walk_note(void *ud, const char *msg)
 	fprintf(w->c->err, "tracker: %s\n", msg);
 }
 
+/* The result lines of the files merged since the last commit. They are printed only once that commit
+ * succeeded: a failed commit (disk full, I/O error) rolls the files back, and no line may then have
+ * said "N new" for them — they are reported as rolled back instead. */
+struct pending {
+	struct buf text;    /* the lines for standard output */
+	struct paths files; /* the files, for the rollback report */
+};
+
+static void pending_reset(struct pending *p)
+{
+	buf_reset(&p->text);
+	for (size_t i = 0; i < p->files.n; i++)
+		free(p->files.v[i]);
+	p->files.n = 0;
+}
+
+static void pending_flush(struct ctx *c, struct pending *p)
+{
+	fputs(buf_cstr(&p->text), c->out);
+	fflush(c->out);
+	pending_reset(p);
+}
+
+static void pending_rolled_back(struct ctx *c, struct pending *p)
+{
+	for (size_t i = 0; i < p->files.n; i++)
+		fprintf(c->err, "%s: rolled back: nothing imported from this file\n", p->files.v[i]);
+	if (p->files.n)
+		fprintf(c->err,
+			"tracker: import: %zu file%s rolled back because the database could not be written "
+			"(see the error above); import again when it can\n",
+			p->files.n, p->files.n == 1 ? "" : "s");
+	pending_reset(p);
+}
+
 static void print_diags(struct ctx *c, const struct import_doc *d)
 {
 	for (size_t i = 0; i < d->ndiags; i++) {
@@ -122,6 +157,8 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 
 	struct paths paths = {0};
 	struct walk_ctx wc = {c, &paths};
+	struct pending pend = {0};
+	buf_init(&pend.text, (size_t)1 << 30);
 	int rc = EXIT_OK;
 	for (int i = optind; i < argc; i++) {
 		struct stat sb;
@@ -194,26 +231,39 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			goto out;
 		} else {
 			size_t warns = count_warnings(&doc);
+			int pr;
 			if (sum.same_file)
-				fprintf(c->out,
-					"%s: unchanged (%u items, file identical to the last import) (%s)\n",
-					doc.inc.id, sum.unchanged, path);
+				pr = buf_printf(
+				    &pend.text,
+				    "%s: unchanged (%u items, file identical to the last import) (%s)\n",
+				    doc.inc.id, sum.unchanged, path);
 			else
-				fprintf(
-				    c->out,
+				pr = buf_printf(
+				    &pend.text,
 				    "%s: %u new, %u updated, %u unchanged, %u removed%s%s, %zu placeholder%s "
 				    "skipped, %zu warning%s (%s)\n",
 				    doc.inc.id, sum.created, sum.updated + sum.restored, sum.unchanged,
 				    sum.removed, sum.conflicts ? ", conflicts: " : "",
 				    sum.conflicts ? "see tracker show" : "", doc.placeholders,
 				    doc.placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
+			if (pr < 0 || paths_add(&pend.files, path) < 0) {
+				import_doc_release(&doc);
+				error_set(&err, ERR_IO, "out of memory");
+				rc = cli_fail(c, &err);
+				goto out;
+			}
 			since_commit++;
 		}
 		import_doc_release(&doc);
 		if (rejected && atomic)
 			break;
 		if (!atomic && !dry && since_commit >= COMMIT_EVERY) {
-			if (store_commit(&c->st, &err) < 0 || store_begin(&c->st, &err) < 0) {
+			if (store_commit(&c->st, &err) < 0) {
+				rc = cli_fail(c, &err);
+				goto out;
+			}
+			pending_flush(c, &pend);
+			if (store_begin(&c->st, &err) < 0) {
 				rc = cli_fail(c, &err);
 				goto out;
 			}
@@ -223,6 +273,10 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	if (dry || (atomic && rejected)) {
 		store_rollback(&c->st);
 		if (dry)
+			pending_flush(c, &pend); /* what would have been imported */
+		else
+			pending_reset(&pend); /* the message below says nothing was imported */
+		if (dry)
 			fprintf(c->out, "dry run: nothing was written\n");
 		else
 			fprintf(c->err, "tracker: --atomic: %zu file%s rejected, nothing imported\n",
@@ -231,9 +285,13 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 		rc = cli_fail(c, &err);
 		goto out;
 	}
+	pending_flush(c, &pend);
 	if (rejected)
 		rc = EXIT_DATA;
 out:
+	pending_rolled_back(c, &pend); /* empty unless a failure left files uncommitted */
+	free(pend.files.v);
+	buf_release(&pend.text);
 	store_rollback(&c->st);
 	merger_free(m);
 out_paths:

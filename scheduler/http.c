@@ -534,10 +534,11 @@ static int64_t mono_ms(void)
 
 /* SQLite's busy handler on the pooled connections: wait for the write lock in 5 ms steps up to
  * [server] busy_timeout_ms, then give up (the request is answered 503 with Retry-After). Once a
- * request gave up, the writes that arrive in the next BUSY_FAST_FAIL_MS give up at once instead of
- * each waiting out the timeout in turn: the lock is known to be held, and waiting writes would
- * occupy the workers that also serve /healthz and the feeds. */
-#define BUSY_FAST_FAIL_MS 250
+ * request gave up, a write that finds the lock held within BUSY_FAST_FAIL_MS (the Retry-After) gives
+ * up at once instead of waiting out the timeout again: the lock is known to be held, and waiting
+ * writes occupy the workers that also serve /healthz and the feeds. SQLite calls this only after a
+ * failed attempt, so a write after the lock was released is not refused. */
+#define BUSY_FAST_FAIL_MS 1000
 static int busy_wait(void *ctx, int n)
 {
 	struct http_impl *s = ctx;

@@ -12,11 +12,12 @@
 #   lock   another process holds the write lock for SECS s while `wrk -t2 -c50` POSTs item changes
 #          through the API: the writes are refused 503 (Retry-After), /healthz keeps answering.
 #   slow   300 slowloris connections from 127.0.0.2 for SECS s; the normal client fetches the feed.
-# Environment: DOCS (generated post-mortems, default 300), SECS (default 10), RUNS, KEEP=1.
+# Environment: DOCS (generated post-mortems, default 300), SECS (default 10), RUNS, ONLY (a subset of
+# "burst lock slow"), TRACKER (another binary to compare), KEEP=1.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$ROOT/build}
-TRACKER=$BUILD/tracker/tracker
+TRACKER=${TRACKER:-$BUILD/tracker/tracker} # TRACKER=… compares another binary
 GEN=$BUILD/tests/bench_gen
 SLOW=$ROOT/tests/tools/slow_clients.py
 DOCS=${DOCS:-300}
@@ -53,6 +54,8 @@ probe() { python3 "$SLOW" probe 127.0.0.1 "$PORT" "$1" "$2" 0.02; }
 rps() { sed -n 's/^Requests\/sec: *//p' "$1"; }
 errs() { grep -h -e 'Non-2xx' -e 'Socket errors' "$1" | tr -s ' ' | tr '\n' ' ' || true; }
 
+ONLY=${ONLY:-burst lock slow} # a subset of the scenarios
+if [[ " $ONLY " == *" burst "* ]]; then
 echo "== burst: wrk -t2 -c200 -d${SECS}s on the feed, /healthz probed meanwhile"
 for i in $(seq "$RUNS"); do
 	wrk -t2 -c200 -d"${SECS}s" "$U$FEED" >"$T/wrk.out" 2>&1 &
@@ -62,7 +65,9 @@ for i in $(seq "$RUNS"); do
 	wait "$w"
 	echo "run $i: wrk $(rps "$T/wrk.out") req/s $(errs "$T/wrk.out")| /healthz $p"
 done
+fi
 
+if [[ " $ONLY " == *" lock "* ]]; then
 echo "== lock: another process holds the write lock for ${SECS}s; wrk -t2 -c50 POSTs item changes"
 ID=$(curl -sS -H "Authorization: Bearer $RW" "$U/api/v1/items?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 EID=${ID/\#/%23}
@@ -89,7 +94,9 @@ echo "writes: $(rps "$T/wrk.out") answers/s $(errs "$T/wrk.out")| /healthz $p"
 curl -sS -D - -o /dev/null -X POST -H "Authorization: Bearer $RW" -H 'Content-Type: application/json' \
 	--data '{"due":"2031-01-01"}' "$U/api/v1/items/$EID" | grep -i -e '^HTTP' -e '^Retry-After' | tr -d '\r' | tr '\n' ' '
 echo
+fi
 
+[[ " $ONLY " == *" slow "* ]] || exit 0
 echo "== slow: 300 slowloris connections from 127.0.0.2 for ${SECS}s; a normal client fetches the feed"
 python3 "$SLOW" slowloris 127.0.0.1 "$PORT" 300 "$SECS" >"$T/slow.out" &
 s=$!

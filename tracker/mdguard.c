@@ -9,6 +9,7 @@
 #include <cmark-gfm.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -130,6 +131,42 @@ void mdguard_scan(const char *data, size_t len, struct mdguard_scan *out)
 	}
 }
 
+/* The child's allocator for cmark: counts the bytes it holds and ends the child (exit 4) past
+ * MDGUARD_MEM_MB. It works under ASan too, where RLIMIT_AS cannot be used. The counter is the only
+ * mutable static of the module and lives only in the single-threaded child. */
+static size_t child_used;
+
+static void *child_grew(void *p, size_t before)
+{
+	if (!p)
+		_exit(4);
+	child_used += malloc_usable_size(p) - before;
+	if (child_used > ((size_t)MDGUARD_MEM_MB << 20))
+		_exit(4);
+	return p;
+}
+
+static void *child_calloc(size_t n, size_t size)
+{
+	return child_grew(calloc(n, size), 0);
+}
+
+static void *child_realloc(void *p, size_t size)
+{
+	size_t before = p ? malloc_usable_size(p) : 0;
+	void *q = realloc(p, size);
+	if (q)
+		child_used -= before;
+	return child_grew(q, 0);
+}
+
+static void child_free(void *p)
+{
+	if (p)
+		child_used -= malloc_usable_size(p);
+	free(p);
+}
+
 /* The trial parse, in the child: exactly the importer's parser and options (parse.c). */
 static void child_parse(const char *data, size_t len)
 {
@@ -165,7 +202,8 @@ static void child_parse(const char *data, size_t len)
 	setitimer(ITIMER_PROF, &cpu, NULL); /* SIGPROF ends the child after that much CPU */
 	alarm(MDGUARD_WALL_S);
 	cmark_gfm_core_extensions_ensure_registered();
-	cmark_parser *p = cmark_parser_new(CMARK_OPT_SOURCEPOS);
+	cmark_mem mem = {child_calloc, child_realloc, child_free};
+	cmark_parser *p = cmark_parser_new_with_mem(CMARK_OPT_SOURCEPOS, &mem);
 	if (!p)
 		_exit(3);
 	cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("table"));

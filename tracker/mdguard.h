@@ -12,7 +12,9 @@
  *      document over the hard limits is refused at once;
  *   2. a document that is large (over 64 KiB) or over the soft limits is parsed once in a child
  *      process first, with at most MDGUARD_CPU_MS of CPU, MDGUARD_WALL_S of wall time and
- *      MDGUARD_MEM_MB of memory; one the child could not parse within them is refused;
+ *      MDGUARD_MEM_MB of memory held by the parser (a counting allocator; RLIMIT_AS of the process
+ *      + that much as a second line, not under ASan); one the child could not parse within them is
+ *      refused;
  *   3. everything else — every ordinary post-mortem — is parsed directly, with no fork.
  * So every document within [import] max_size is parsed or refused in about 2 s at most, within the
  * memory cap. Core code: it never prints; `why` says what was refused and *line where (0: the file).

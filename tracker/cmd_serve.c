@@ -213,6 +213,7 @@ static int serve_check(struct ctx *c)
 	struct outbox_config oc;
 	struct error err;
 	error_init(&err);
+	cli_warn_permissions(c, true, true);
 	if (validate(&c->cfg, &pc, &oc, true, &err) < 0) {
 		fprintf(c->err, "tracker: serve --check: %s\n", err.msg);
 		return EXIT_CONFIG;

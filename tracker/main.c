@@ -94,8 +94,9 @@ void cli_warn_permissions(struct ctx *c, bool db, bool secrets)
 		fprintf(c->err, "tracker: %s\n", msg);
 	if (!secrets)
 		return;
-	const char *db_path = c->db_path ? c->db_path : "tracker.db";
-	char *sp = action_secret_path(c->cfg.server_secret_file, db_path);
+	if (!c->db_path)
+		c->db_path = store_resolve_path(NULL, &c->cfg);
+	char *sp = c->db_path ? action_secret_path(c->cfg.server_secret_file, c->db_path) : NULL;
 	if (sp && file_perm_warning(sp, "the server secret", 077, msg, sizeof msg))
 		fprintf(c->err, "tracker: %s\n", msg);
 	free(sp);

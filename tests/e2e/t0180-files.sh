@@ -86,12 +86,14 @@ chmod 0640 "$TMP/pw"
 printf '[smtp]\nurl = smtps://127.0.0.1:1\nfrom = t@example.org\nusername = u\npassword_file = %s\n' "$TMP/pw" >"$TMP/pw.ini"
 "$TRACKER_BIN" --db "$DB" --config "$TMP/pw.ini" remind --dry-run >/dev/null 2>"$TMP/perm3.err" || true
 assert_file_match "$TMP/perm3.err" "warning: \[smtp\] password_file $TMP/pw has permissions 0640: its group can read it" "group-readable password file"
+"$TRACKER_BIN" --db "$DB" --config "$TMP/pw.ini" serve --check >/dev/null 2>"$TMP/perm4.err" || true
+assert_file_match "$TMP/perm4.err" "warning: \[smtp\] password_file $TMP/pw has permissions 0640" "serve --check warns too"
 head -c 40 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/server.secret"
 chmod 0604 "$TMP/server.secret"
 printf '[server]\nsecret_file = %s\n' "$TMP/server.secret" >"$TMP/srv.ini"
 "$TRACKER_BIN" --db "$DB" --config "$TMP/srv.ini" http --listen 127.0.0.1:0 2>"$TMP/http.log" &
 pid=$!
-for _ in $(seq 100); do grep -q '^listening on' "$TMP/http.log" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -qs '^listening on' "$TMP/http.log" && break; sleep 0.05; done
 kill "$pid"
 wait "$pid" || true
 assert_file_match "$TMP/http.log" "warning: the server secret $TMP/server.secret has permissions 0604: everyone can read it" "world-readable server secret"

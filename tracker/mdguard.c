@@ -49,7 +49,8 @@ static size_t sat_add(size_t a, size_t b)
 	return a > (size_t)-1 - b ? (size_t)-1 : a + b;
 }
 
-/* The counts for one table or paragraph are closed at a blank line (only spaces, tabs and `>`). */
+/* The counts for one table or paragraph are closed at a blank line (only spaces, tabs and `>`) or a
+ * code fence; lines in a fenced code block count for nothing (pasted logs of `<?xml …` are common). */
 void mdguard_scan(const char *data, size_t len, struct mdguard_scan *out)
 {
 	memset(out, 0, sizeof *out);
@@ -59,6 +60,8 @@ void mdguard_scan(const char *data, size_t len, struct mdguard_scan *out)
 	size_t para_bytes = 0, openers = 0;
 	unsigned pline = 0;
 	size_t best = 0; /* cells of the largest table so far */
+	char fence = 0;  /* the open code fence's character, 0 when none */
+	size_t fence_len = 0;
 	size_t i = 0;
 	while (i <= len) {
 		size_t start = i;
@@ -74,6 +77,18 @@ void mdguard_scan(const char *data, size_t len, struct mdguard_scan *out)
 		while (s < end && (data[s] == ' ' || data[s] == '\t' || data[s] == '>'))
 			s++;
 		bool blank = s == end;
+		if (!blank && (data[s] == '`' || data[s] == '~')) {
+			size_t run = 0;
+			while (s + run < end && data[s + run] == data[s])
+				run++;
+			if (run >= 3 && (!fence || (data[s] == fence && run >= fence_len))) {
+				fence_len = fence ? 0 : run;
+				fence = fence ? 0 : data[s];
+				blank = true; /* a fence line ends a paragraph or a table */
+			}
+		}
+		if (fence)
+			blank = true; /* a fenced code block: nothing in it is parsed as inlines */
 		if (!blank) {
 			if (!para_bytes)
 				pline = lineno;

@@ -43,6 +43,20 @@ static void test_scan_html(void **state)
 	assert_int_equal(sc.html_line, 3);
 }
 
+static void test_scan_fences(void **state)
+{
+	(void)state;
+	/* a pasted log in a fenced block: its `<?xml` and pipes are not parsed as inlines or tables */
+	const char *md =
+	    "# T\n\n```xml\n<?xml a?> <?xml b?>\n|-|-|\nrow\n```\nafter <? x\n\n~~~~\n<?\n~~~\n<?\n~~~~\n";
+	struct mdguard_scan sc;
+	mdguard_scan(md, strlen(md), &sc);
+	assert_int_equal(sc.table_cells, 0);
+	/* only "after <? x": 1 opener × 11 bytes; the `~~~` inside the `~~~~` fence does not close it */
+	assert_int_equal(sc.html_cost, 11);
+	assert_int_equal(sc.html_line, 8);
+}
+
 static char *repeat(const char *head, const char *unit, size_t n)
 {
 	size_t hl = strlen(head), ul = strlen(unit);
@@ -111,6 +125,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_scan_tables),
 	    cmocka_unit_test(test_scan_html),
+	    cmocka_unit_test(test_scan_fences),
 	    cmocka_unit_test(test_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

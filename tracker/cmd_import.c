@@ -19,6 +19,7 @@
 #include "import.h"
 #include "merge.h"
 #include "people.h"
+#include "readfile.h"
 #include "banned.h"
 
 #define COMMIT_EVERY 500
@@ -56,10 +57,15 @@ static int paths_add(struct paths *p, const char *s)
 	return 0;
 }
 
-static bool is_md(const char *name)
+struct walk_ctx {
+	struct ctx *c;
+	struct paths *p;
+};
+
+static int walk_file(void *ud, const char *path)
 {
-	size_t n = strlen(name);
-	return n > 3 && !strcmp(name + n - 3, ".md");
+	struct walk_ctx *w = ud;
+	return paths_add(w->p, path);
 }
 
 /* The people table as two parallel NULL-terminated lists — each handle and each name, and the handle
@@ -113,39 +119,45 @@ static void people_names_release(struct people_names *pn)
 	free(pn->handles);
 }
 
-/* Adds the *.md files below `dir`, in name order, skipping hidden entries. */
-static int walk(struct ctx *c, const char *dir, struct paths *p, int depth)
+static void walk_note(void *ud, const char *msg)
 {
-	struct dirent **ents;
-	if (depth > 32)
-		return 0;
-	int n = scandir(dir, &ents, NULL, alphasort);
-	if (n < 0) {
-		fprintf(c->err, "tracker: %s: cannot read directory: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	int rc = 0;
-	for (int i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-		if (name[0] != '.' && rc == 0) {
-			char path[PATH_MAX];
-			int len = snprintf(path, sizeof path, "%s/%s", dir, name);
-			struct stat sb;
-			if (len < 0 || (size_t)len >= sizeof path) {
-				fprintf(c->err, "tracker: %s/%s: path too long\n", dir, name);
-				rc = -1;
-			} else if (stat(path, &sb) < 0) {
-				/* a dangling link: nothing to read */
-			} else if (S_ISDIR(sb.st_mode)) {
-				rc = walk(c, path, p, depth + 1);
-			} else if (S_ISREG(sb.st_mode) && is_md(name) && paths_add(p, path) < 0) {
-				rc = -1;
-			}
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	return rc;
+	struct walk_ctx *w = ud;
+	fprintf(w->c->err, "tracker: %s\n", msg);
+}
+
+/* The result lines of the files merged since the last commit. They are printed only once that commit
+ * succeeded: a failed commit (disk full, I/O error) rolls the files back, and no line may then have
+ * said "N new" for them — they are reported as rolled back instead. */
+struct pending {
+	struct buf text;    /* the lines for standard output */
+	struct paths files; /* the files, for the rollback report */
+};
+
+static void pending_reset(struct pending *p)
+{
+	buf_reset(&p->text);
+	for (size_t i = 0; i < p->files.n; i++)
+		free(p->files.v[i]);
+	p->files.n = 0;
+}
+
+static void pending_flush(struct ctx *c, struct pending *p)
+{
+	fputs(buf_cstr(&p->text), c->out);
+	fflush(c->out);
+	pending_reset(p);
+}
+
+static void pending_rolled_back(struct ctx *c, struct pending *p)
+{
+	for (size_t i = 0; i < p->files.n; i++)
+		fprintf(c->err, "%s: rolled back: nothing imported from this file\n", p->files.v[i]);
+	if (p->files.n)
+		fprintf(c->err,
+			"tracker: import: %zu file%s rolled back because the database could not be written "
+			"(see the error above); import again when it can\n",
+			p->files.n, p->files.n == 1 ? "" : "s");
+	pending_reset(p);
 }
 
 static void print_diags(struct ctx *c, const struct import_doc *d)
@@ -197,6 +209,9 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 				       "import: name at least one file or directory (see tracker import -h)");
 
 	struct paths paths = {0};
+	struct walk_ctx wc = {c, &paths};
+	struct pending pend = {0};
+	buf_init(&pend.text, (size_t)1 << 30);
 	int rc = EXIT_OK;
 	for (int i = optind; i < argc; i++) {
 		struct stat sb;
@@ -204,7 +219,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			fprintf(c->err, "tracker: %s: %s\n", argv[i], strerror(errno));
 			rc = EXIT_DATA;
 		} else if (S_ISDIR(sb.st_mode)) {
-			if (walk(c, argv[i], &paths, 0) < 0)
+			if (md_walk(argv[i], walk_file, walk_note, &wc) < 0)
 				rc = EXIT_DATA;
 		} else if (paths_add(&paths, argv[i]) < 0) {
 			rc = EXIT_IO;
@@ -278,23 +293,32 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			size_t warns = count_warnings(&doc);
 			/* say where the id came from when the document did not write one */
 			const char *how = doc.inc.id_derived ? " (id derived from the file name)" : "";
+			int pr = 0;
 			if (sum.rekeyed_from[0])
-				fprintf(c->out, "%s: was %s: its items moved to the new id (%s)\n",
-					doc.inc.id, sum.rekeyed_from, path);
-			if (sum.same_file)
-				fprintf(
-				    c->out,
+				pr =
+				    buf_printf(&pend.text, "%s: was %s: its items moved to the new id (%s)\n",
+					       doc.inc.id, sum.rekeyed_from, path);
+			if (pr >= 0 && sum.same_file)
+				pr = buf_printf(
+				    &pend.text,
 				    "%s%s: unchanged (%u items, file identical to the last import) (%s)\n",
 				    doc.inc.id, how, sum.unchanged, path);
-			else
-				fprintf(c->out,
-					"%s%s: %u new, %u updated, %u unchanged, %u removed%s%s, %zu "
-					"placeholder%s "
-					"skipped, %zu warning%s (%s)\n",
-					doc.inc.id, how, sum.created, sum.updated + sum.restored,
-					sum.unchanged, sum.removed, sum.conflicts ? ", conflicts: " : "",
-					sum.conflicts ? "see tracker show" : "", doc.placeholders,
-					doc.placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
+			else if (pr >= 0)
+				pr = buf_printf(
+				    &pend.text,
+				    "%s%s: %u new, %u updated, %u unchanged, %u removed%s%s, %zu "
+				    "placeholder%s "
+				    "skipped, %zu warning%s (%s)\n",
+				    doc.inc.id, how, sum.created, sum.updated + sum.restored, sum.unchanged,
+				    sum.removed, sum.conflicts ? ", conflicts: " : "",
+				    sum.conflicts ? "see tracker show" : "", doc.placeholders,
+				    doc.placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
+			if (pr < 0 || paths_add(&pend.files, path) < 0) {
+				import_doc_release(&doc);
+				error_set(&err, ERR_IO, "out of memory");
+				rc = cli_fail(c, &err);
+				goto out;
+			}
 			since_commit++;
 			imported++;
 			no_items += doc.no_items_warned;
@@ -303,7 +327,12 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 		if (rejected && atomic)
 			break;
 		if (!atomic && !dry && since_commit >= COMMIT_EVERY) {
-			if (store_commit(&c->st, &err) < 0 || store_begin(&c->st, &err) < 0) {
+			if (store_commit(&c->st, &err) < 0) {
+				rc = cli_fail(c, &err);
+				goto out;
+			}
+			pending_flush(c, &pend);
+			if (store_begin(&c->st, &err) < 0) {
 				rc = cli_fail(c, &err);
 				goto out;
 			}
@@ -313,6 +342,10 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	if (dry || (atomic && rejected)) {
 		store_rollback(&c->st);
 		if (dry)
+			pending_flush(c, &pend); /* what would have been imported */
+		else
+			pending_reset(&pend); /* the message below says nothing was imported */
+		if (dry)
 			fprintf(c->out, "dry run: nothing was written\n");
 		else
 			fprintf(c->err, "tracker: --atomic: %zu file%s rejected, nothing imported\n",
@@ -321,12 +354,16 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 		rc = cli_fail(c, &err);
 		goto out;
 	}
+	pending_flush(c, &pend);
 	if (paths.n > 1)
 		fprintf(c->out, "%zu files: %zu imported, %zu rejected, %zu with no action items\n", paths.n,
 			imported, rejected, no_items);
 	if (rejected)
 		rc = EXIT_DATA;
 out:
+	pending_rolled_back(c, &pend); /* empty unless a failure left files uncommitted */
+	free(pend.files.v);
+	buf_release(&pend.text);
 	store_rollback(&c->st);
 	merger_free(m);
 	import_opts_release(&io);

@@ -48,10 +48,11 @@ static const char usage[] =
 
 struct paths {
 	char **v;
+	char **real; /* realpath() of v[i] when the walk knows it, else NULL */
 	size_t n, cap;
 };
 
-static int paths_add(struct paths *p, const char *s)
+static int paths_add(struct paths *p, const char *s, const char *real)
 {
 	if (p->n == p->cap) {
 		size_t nc = p->cap ? p->cap * 2 : 64;
@@ -59,12 +60,26 @@ static int paths_add(struct paths *p, const char *s)
 		if (!nv)
 			return -1;
 		p->v = nv;
+		char **nr = realloc(p->real, nc * sizeof *nr);
+		if (!nr)
+			return -1;
+		p->real = nr;
 		p->cap = nc;
 	}
-	if (!(p->v[p->n] = strdup(s)))
+	p->real[p->n] = NULL;
+	if (!(p->v[p->n] = strdup(s)) || (real && !(p->real[p->n] = strdup(real)))) {
+		free(p->v[p->n]);
 		return -1;
+	}
 	p->n++;
 	return 0;
+}
+
+/* real + "/" + name into out, or "" if it does not fit or real is unknown. */
+static const char *join_real(char *out, size_t cap, const char *real, const char *name)
+{
+	int n = real ? snprintf(out, cap, "%s%s%s", real, strcmp(real, "/") ? "/" : "", name) : -1;
+	return n > 0 && (size_t)n < cap ? out : NULL;
 }
 
 static bool is_md(const char *name)
@@ -73,8 +88,11 @@ static bool is_md(const char *name)
 	return n > 3 && !strcmp(name + n - 3, ".md");
 }
 
-/* Adds the *.md files below `dir`, in name order, skipping hidden entries. */
-static int walk(struct ctx *c, const char *dir, struct paths *p, int depth)
+/* Adds the *.md files below `dir`, in name order, skipping hidden entries. `real` is realpath(dir)
+ * (NULL if unknown): an entry that is not a symbolic link has realpath real/name, which spares the
+ * importer a realpath() per file (a getcwd and a readlink per path component). The directory entry's
+ * type spares a stat() per entry; links and file systems that do not give the type are stat()ed. */
+static int walk(struct ctx *c, const char *dir, const char *real, struct paths *p, int depth)
 {
 	struct dirent **ents;
 	if (depth > 32)
@@ -88,17 +106,26 @@ static int walk(struct ctx *c, const char *dir, struct paths *p, int depth)
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 		if (name[0] != '.' && rc == 0) {
-			char path[PATH_MAX];
+			char path[PATH_MAX], rbuf[PATH_MAX];
 			int len = snprintf(path, sizeof path, "%s/%s", dir, name);
+			unsigned char type = ents[i]->d_type;
+			const char *r = type == DT_REG || type == DT_DIR
+					    ? join_real(rbuf, sizeof rbuf, real, name)
+					    : NULL;
 			struct stat sb;
 			if (len < 0 || (size_t)len >= sizeof path) {
 				fprintf(c->err, "tracker: %s/%s: path too long\n", dir, name);
 				rc = -1;
+			} else if (type == DT_DIR) {
+				rc = walk(c, path, r, p, depth + 1);
+			} else if (type == DT_REG) {
+				if (is_md(name) && paths_add(p, path, r) < 0)
+					rc = -1;
 			} else if (stat(path, &sb) < 0) {
 				/* a dangling link: nothing to read */
 			} else if (S_ISDIR(sb.st_mode)) {
-				rc = walk(c, path, p, depth + 1);
-			} else if (S_ISREG(sb.st_mode) && is_md(name) && paths_add(p, path) < 0) {
+				rc = walk(c, path, NULL, p, depth + 1);
+			} else if (S_ISREG(sb.st_mode) && is_md(name) && paths_add(p, path, NULL) < 0) {
 				rc = -1;
 			}
 		}
@@ -204,8 +231,8 @@ static void job_release(struct job *j)
 }
 
 /* Queues job i: realpath, what the store knows of the source, and the stat skip (no read). */
-static int pipeline_queue(struct pipeline *p, struct merger *m, const char *path, const char *rules,
-			  struct error *err)
+static int pipeline_queue(struct pipeline *p, struct merger *m, const char *path, const char *known_real,
+			  const char *rules, struct error *err)
 {
 	struct job *j = &p->slot[p->queued % PIPE_DEPTH];
 	memset(j, 0, sizeof *j);
@@ -214,8 +241,8 @@ static int pipeline_queue(struct pipeline *p, struct merger *m, const char *path
 	import_doc_init(&j->doc);
 	error_init(&j->err);
 	char real[PATH_MAX];
-	if (realpath(path, real)) {
-		if (!(j->real = strdup(real)) ||
+	if (known_real || realpath(path, real)) {
+		if (!(j->real = strdup(known_real ? known_real : real)) ||
 		    merger_sources(m, j->real, rules, &j->known, &j->nknown, err) < 0) {
 			if (!j->real)
 				error_set(err, ERR_IO, "out of memory");
@@ -346,9 +373,10 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			fprintf(c->err, "tracker: %s: %s\n", argv[i], strerror(errno));
 			rc = EXIT_DATA;
 		} else if (S_ISDIR(sb.st_mode)) {
-			if (walk(c, argv[i], &paths, 0) < 0)
+			char real[PATH_MAX];
+			if (walk(c, argv[i], realpath(argv[i], real), &paths, 0) < 0)
 				rc = EXIT_DATA;
-		} else if (paths_add(&paths, argv[i]) < 0) {
+		} else if (paths_add(&paths, argv[i], NULL) < 0) {
 			rc = EXIT_IO;
 		}
 	}
@@ -379,7 +407,8 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	pipeline_start(&pipe, &io, paths.n);
 	for (i = 0; i < paths.n; i++) {
 		while (pipe.queued < paths.n && pipe.queued < i + PIPE_DEPTH) {
-			if (pipeline_queue(&pipe, m, paths.v[pipe.queued], rules, &err) < 0) {
+			if (pipeline_queue(&pipe, m, paths.v[pipe.queued], paths.real[pipe.queued], rules,
+					   &err) < 0) {
 				rc = cli_fail(c, &err);
 				goto out_pipe;
 			}
@@ -479,8 +508,11 @@ out:
 	store_rollback(&c->st);
 	merger_free(m);
 out_paths:
-	for (size_t k = 0; k < paths.n; k++)
+	for (size_t k = 0; k < paths.n; k++) {
 		free(paths.v[k]);
+		free(paths.real[k]);
+	}
 	free(paths.v);
+	free(paths.real);
 	return rc;
 }

@@ -137,4 +137,21 @@ assert_file_match "$TMP/err" 'atomic: 1 file rejected, nothing imported' "atomic
 assert_eq $((badn - 1)) "$(grep -c '(.*\.md)$' "$TMP/out")" "files reported before the rejected one"
 assert_eq 0 "$(sqlite3 "$DB2" 'SELECT count(*) FROM incidents')" "incidents after --atomic"
 
+# 8. Sources are real paths however the file was reached: a relative path, a link to a file, a
+#    link to a directory (the walk derives them from the directory's real path when it can).
+rm -f "$DB"*
+mkdir -p "$TMP/tree/sub" "$TMP/elsewhere/dir"
+cp "$TMP/pm/pm-00001.md" "$TMP/tree/sub/plain.md"
+cp "$TMP/pm/pm-00002.md" "$TMP/elsewhere/target.md"
+cp "$TMP/pm/pm-00003.md" "$TMP/elsewhere/dir/in-linked-dir.md"
+ln -s ../elsewhere/target.md "$TMP/tree/link.md"
+ln -s ../elsewhere/dir "$TMP/tree/linkdir"
+(cd "$TMP" && "$TRACKER_BIN" --db "$DB" import tree >"$TMP/out" 2>"$TMP/err") || fail "import of a tree with links: $(cat "$TMP/err")"
+real=$(cd "$TMP" && pwd -P)
+assert_eq "$real/elsewhere/dir/in-linked-dir.md
+$real/elsewhere/target.md
+$real/tree/sub/plain.md" "$(sqlite3 "$DB" 'SELECT source FROM incidents ORDER BY source')" "sources of a tree with links"
+(cd "$TMP/tree" && "$TRACKER_BIN" --db "$DB" import . ../tree/sub/plain.md >"$TMP/out" 2>"$TMP/err") || fail "re-import through other paths"
+assert_eq 4 "$(grep -c ': unchanged (' "$TMP/out")" "the same files through other paths are unchanged"
+
 echo "ok: $TEST_NAME"

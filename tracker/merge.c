@@ -257,12 +257,15 @@ static int load_items(struct merger *m, const char *inc, struct stored **out, si
 	return 0;
 }
 
-static int bind_item_common(sqlite3_stmt *s, const struct vals *v, int first)
+/* Binds action, owners, owner, due, priority, status at `first`... `owner` is the first owner when
+ * the caller knows it (a document row); otherwise it is read from the owners JSON. */
+static int bind_item_common(sqlite3_stmt *s, const struct vals *v, int first, const char *owner, bool known)
 {
-	/* action, owners, owner, due, priority, status at `first`.. */
 	store_bind_text(s, first, v->v[F_ACTION]);
 	store_bind_text(s, first + 1, v->v[F_OWNERS]);
-	if (!strcmp(v->v[F_OWNERS], "[]")) {
+	if (known) {
+		store_bind_text(s, first + 2, owner);
+	} else if (!strcmp(v->v[F_OWNERS], "[]")) {
 		sqlite3_bind_null(s, first + 2);
 	} else {
 		json_t *a = json_loads(v->v[F_OWNERS], 0, NULL);
@@ -288,7 +291,7 @@ static int insert_item(struct merger *m, const char *inc, const struct import_it
 	store_bind_text(s, 2, it->key);
 	sqlite3_bind_int(s, 3, pos);
 	sqlite3_bind_int(s, 4, (int)it->line);
-	bind_item_common(s, v, 5);
+	bind_item_common(s, v, 5, it->nowners > 0 ? it->owners[0] : NULL, true);
 	store_bind_text(s, 11, it->status_raw);
 	store_bind_text(s, 12, it->extra);
 	store_bind_text(s, 13, now);
@@ -344,7 +347,7 @@ static int merge_item(struct merger *m, const char *inc, struct stored *x, const
 		sqlite3_bind_int64(s, 1, x->id);
 		sqlite3_bind_int(s, 2, pos);
 		sqlite3_bind_int(s, 3, (int)it->line);
-		bind_item_common(s, &next, 4);
+		bind_item_common(s, &next, 4, NULL, false);
 		store_bind_text(s, 10, it->status_raw);
 		store_bind_text(s, 11, it->extra);
 		store_bind_text(s, 12, d->v[F_ACTION]);

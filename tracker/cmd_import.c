@@ -11,11 +11,11 @@
  * unchanged without being read; a file whose stat differs is read and hashed, and if the hash equals
  * the stored one it is not parsed (its new stat is recorded). See merge.h.
  *
- * Pipeline: one worker thread reads, hashes and parses the next files (at most PIPE_DEPTH - 1 ahead)
- * while this thread writes the current one. Either side that has to wait waits for half a queue, not
- * one file: a wake-up per file costs a trip through the scheduler, which on a busy machine is more
- * than the file. Only this thread touches the database and prints, in file order, so messages,
- * savepoints and commits are exactly those of a one-file-at-a-time import (which
+ * Pipeline: one worker thread reads, hashes and parses the next files (at most PIPE_DEPTH - 1 files
+ * and about PIPE_BYTES of them ahead) while this thread writes the current one. Either side that has to wait
+ * waits for half a queue, not one file: a wake-up per file costs a trip through the scheduler, which on a
+ * busy machine is more than the file. Only this thread touches the database and prints, in file order, so
+ * messages, savepoints and commits are exactly those of a one-file-at-a-time import (which
  * TRACKER_IMPORT_NO_PIPELINE=1 runs, for measurements).
  */
 #include <dirent.h>
@@ -33,7 +33,10 @@
 #include "banned.h"
 
 #define COMMIT_EVERY 500
-#define PIPE_DEPTH 16
+#define PIPE_DEPTH 32
+/* The worker does not start another file while the files it has read and the main thread has not yet
+ * taken add up to this many bytes: a batch of large documents is not held in memory 31 at a time. */
+#define PIPE_BYTES ((size_t)8 << 20)
 
 static const char usage[] =
     "usage: tracker import [--dry-run] [--atomic] PATH...\n"
@@ -166,7 +169,8 @@ struct job {
 	bool by_stat; /* matched by stat: the file was not read */
 	struct import_doc doc;
 	struct error err;
-	int r; /* import_read_file()'s result */
+	int r;        /* import_read_file()'s result */
+	size_t bytes; /* the file's size as read */
 };
 
 struct pipeline {
@@ -175,6 +179,7 @@ struct pipeline {
 	size_t queued, worked;       /* jobs [0, queued) are queued; [0, worked) are read */
 	size_t total;                /* files in the batch */
 	size_t main_until;           /* the main thread waits until job main_until is read */
+	size_t ahead;                /* bytes of the jobs read and not yet released by the main thread */
 	bool stop, threaded, worker_idle, main_waiting;
 	pthread_t worker;
 	pthread_mutex_t mu;
@@ -191,6 +196,7 @@ static void job_run(struct job *j, const struct import_opts *io)
 	j->r = import_load_file(j->path, io, &j->doc, &data, &len, &j->err);
 	if (j->r < 0)
 		return;
+	j->bytes = len;
 	import_sha256(data, len, j->doc.sha256);
 	j->match = merge_source_by_hash(j->known, j->nknown, j->doc.sha256);
 	if (j->match < 0)
@@ -203,7 +209,7 @@ static void *worker_main(void *arg)
 	struct pipeline *p = arg;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->stop && p->worked == p->queued) {
+		while (!p->stop && (p->worked == p->queued || p->ahead >= PIPE_BYTES)) {
 			p->worker_idle = true;
 			pthread_cond_wait(&p->cv_work, &p->mu);
 		}
@@ -215,7 +221,8 @@ static void *worker_main(void *arg)
 		job_run(j, p->io);
 		pthread_mutex_lock(&p->mu);
 		p->worked++;
-		if (p->main_waiting && p->worked > p->main_until)
+		p->ahead += j->bytes;
+		if (p->main_waiting && (p->worked > p->main_until || p->ahead >= PIPE_BYTES))
 			pthread_cond_signal(&p->cv_done);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -282,13 +289,29 @@ static struct job *pipeline_wait(struct pipeline *p, size_t i)
 			p->main_waiting = true;
 			if (p->worker_idle)
 				pthread_cond_signal(&p->cv_work);
-			while (p->worked <= p->main_until)
+			/* For job i at least; for half a queue unless the byte budget stops the worker. */
+			while (p->worked <= i || (p->worked <= p->main_until && p->ahead < PIPE_BYTES))
 				pthread_cond_wait(&p->cv_done, &p->mu);
 			p->main_waiting = false;
 		}
 		pthread_mutex_unlock(&p->mu);
 	}
 	return &p->slot[i % PIPE_DEPTH];
+}
+
+/* The main thread is done with job i (handled in order): its bytes no longer count against the
+ * worker's budget. */
+static void pipeline_done(struct pipeline *p, struct job *j)
+{
+	size_t bytes = j->bytes;
+	job_release(j);
+	if (!p->threaded)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->ahead -= bytes;
+	if (p->worker_idle && p->worked < p->queued && p->ahead < PIPE_BYTES / 2)
+		pthread_cond_signal(&p->cv_work);
+	pthread_mutex_unlock(&p->mu);
 }
 
 static void pipeline_start(struct pipeline *p, const struct import_opts *io, size_t nfiles)
@@ -473,7 +496,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 				    doc->placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
 			since_commit++;
 		}
-		job_release(j);
+		pipeline_done(&pipe, j);
 		if (rejected && atomic) {
 			i++;
 			break;

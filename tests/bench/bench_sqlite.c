@@ -150,7 +150,8 @@ static const char plain_schema[] =
     "TEXT)";
 
 /* The --plain run: see the header. */
-static int plain(const char *target, const struct rows *incs, const struct rows *items, struct error *err)
+__attribute__((noinline)) static int plain(const char *target, const struct rows *incs,
+					   const struct rows *items, struct error *err)
 {
 	double t0 = now_s(), c0 = cpu_s();
 	struct store dst = {0};

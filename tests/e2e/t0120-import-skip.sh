@@ -154,4 +154,27 @@ $real/tree/sub/plain.md" "$(sqlite3 "$DB" 'SELECT source FROM incidents ORDER BY
 (cd "$TMP/tree" && "$TRACKER_BIN" --db "$DB" import . ../tree/sub/plain.md >"$TMP/out" 2>"$TMP/err") || fail "re-import through other paths"
 assert_eq 4 "$(grep -c ': unchanged (' "$TMP/out")" "the same files through other paths are unchanged"
 
+# 9. Large files: the worker stops reading ahead at its byte budget (8 MiB) and the batch still goes
+#    through in order (a wait for half a queue that the budget cuts short must not hang).
+mkdir -p "$TMP/big"
+line=$(printf 'padding words for a long summary paragraph %.0s' $(seq 1 40))
+for n in $(seq 1 14); do
+	src=$(sed -n "${n}p" "$TMP/pm/manifest.tsv" | cut -f1)
+	{
+		cat "$TMP/pm/$src"
+		echo
+		echo "## Appendix"
+		echo
+		for _ in $(seq 1 1000); do echo "$line"; done
+	} >"$TMP/big/$src"
+done
+[[ $(du -sm "$TMP/big" | cut -f1) -ge 16 ]] || fail "the large files add up to less than twice the budget"
+rm -f "$DB"*
+: >"$TMP/one.out"
+for x in "$TMP"/big/*.md; do
+	"$TRACKER_BIN" --db "$TMP/big-one.db" import "$x" >>"$TMP/one.out"
+done
+assert_rc 0 timeout 120 "$TRACKER_BIN" --db "$DB" import "$TMP/big"
+assert_same_file "$TMP/one.out" "$TMP/out" "large files: batch stdout"
+
 echo "ok: $TEST_NAME"

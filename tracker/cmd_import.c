@@ -33,9 +33,9 @@
 #include "banned.h"
 
 #define COMMIT_EVERY 500
-#define PIPE_DEPTH 32
+#define PIPE_DEPTH 128
 /* The worker does not start another file while the files it has read and the main thread has not yet
- * taken add up to this many bytes: a batch of large documents is not held in memory 31 at a time. */
+ * taken add up to this many bytes: a batch of large documents is not held in memory 127 at a time. */
 #define PIPE_BYTES ((size_t)8 << 20)
 
 static const char usage[] =

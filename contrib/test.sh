@@ -101,7 +101,7 @@ if [[ ${SKIP_INSTALL:-0} != 1 ]]; then
 	install_missing "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
 fi
 if [[ -f tests/package.json ]]; then
-	step "npm packages for tests/ (ical.js)"
+	step "npm packages for tests/ (ical.js, puppeteer-core)"
 	if [[ -f tests/package-lock.json ]]; then
 		(cd tests && npm ci --no-audit --no-fund)
 	else
@@ -109,7 +109,8 @@ if [[ -f tests/package.json ]]; then
 	fi
 fi
 
-export TRACKER_REQUIRE_ICALJS=1 # the e2e feed checks must not skip ical.js in CI
+export TRACKER_REQUIRE_ICALJS=1  # the e2e feed checks must not skip ical.js in CI
+export TRACKER_REQUIRE_BROWSER=1 # nor the browser tests chromium and puppeteer-core
 
 # --- style --------------------------------------------------------------------------------------
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then

@@ -16,6 +16,7 @@
 
 #include "tdate.h"
 
+#include "mailaddr.h"
 #include "banned.h"
 
 #define QP_LINE 76
@@ -30,26 +31,7 @@ static bool has_control(const char *s)
 
 int email_check_address(const char *addr, struct error *err)
 {
-	if (!addr || !*addr)
-		return error_set(err, ERR_DATA, "no e-mail address");
-	if (has_control(addr))
-		return error_set(err, ERR_DATA,
-				 "e-mail address holds a control character (CR, LF…): refused");
-	size_t len = strlen(addr);
-	if (len > 254)
-		return error_set(err, ERR_DATA, "e-mail address is longer than 254 characters");
-	const char *at = strrchr(addr, '@');
-	if (!at || at == addr || !at[1])
-		return error_set(err, ERR_DATA, "\"%s\" is not an e-mail address (local@domain)", addr);
-	for (const unsigned char *p = (const unsigned char *)addr; *p; p++) {
-		if (*p >= 0x80 || *p == ' ' || strchr("<>()\",;:\\[]", *p))
-			return error_set(err, ERR_DATA,
-					 "\"%s\" is not a plain e-mail address (character '%c' not allowed)",
-					 addr, *p >= 0x80 ? '?' : *p);
-		if (*p == '@' && (const char *)p != at)
-			return error_set(err, ERR_DATA, "\"%s\" has more than one '@'", addr);
-	}
-	return 0;
+	return mailaddr_check(addr, err); /* the one rule, shared with tracker people */
 }
 
 int email_split_from(const char *from, struct buf *name, struct buf *addr, struct error *err)
@@ -247,7 +229,7 @@ static int add_mailbox(struct buf *out, const char *name, const char *addr, size
 	return buf_printf(out, "<%s>", addr);
 }
 
-static int due_text(struct buf *out, const struct notify_item *it)
+static int due_text(struct buf *out, const struct notify_digest *d, const struct notify_item *it)
 {
 	if (it->due == DATE_NONE)
 		return buf_adds(out, "no due date");
@@ -256,9 +238,11 @@ static int due_text(struct buf *out, const struct notify_item *it)
 	if (it->days_late > 0)
 		return buf_printf(out, "due %s (%d day%s late)", ds, it->days_late,
 				  it->days_late == 1 ? "" : "s");
+	const char *soon = strcmp(notify_item_kind(d, it), "due_soon") ? "" : "due soon: ";
 	if (it->days_late == 0)
-		return buf_printf(out, "due %s (today)", ds);
-	return buf_printf(out, "due %s (in %d day%s)", ds, -it->days_late, it->days_late == -1 ? "" : "s");
+		return buf_printf(out, "due %s (%stoday)", ds, soon);
+	return buf_printf(out, "due %s (%sin %d day%s)", ds, soon, -it->days_late,
+			  it->days_late == -1 ? "" : "s");
 }
 
 /* Order of first appearance of each incident: group[i] = index of the first item of item i's incident. */
@@ -307,7 +291,7 @@ static int build_text(struct buf *t, const struct email_params *p, const struct 
 			rc |= buf_adds(t, ": ");
 			rc |= notify_text_clean(t, it->action, false);
 			rc |= buf_adds(t, "\n    ");
-			rc |= due_text(t, it);
+			rc |= due_text(t, d, it);
 			rc |= buf_adds(t, ", status ");
 			rc |= notify_text_clean(t, it->status ? it->status : "open", false);
 			if (it->owner && *it->owner) {
@@ -315,6 +299,11 @@ static int build_text(struct buf *t, const struct email_params *p, const struct 
 				rc |= notify_text_clean(t, it->owner, false);
 			}
 			rc |= buf_adds(t, "\n");
+			if (it->why && *it->why) {
+				rc |= buf_adds(t, "    Note: ");
+				rc |= notify_text_clean(t, it->why, false);
+				rc |= buf_adds(t, "\n");
+			}
 			if (p->base_url && *p->base_url) {
 				rc |= buf_adds(t, "    ");
 				rc |= notify_item_url(t, p->base_url, it);
@@ -335,15 +324,30 @@ static int build_text(struct buf *t, const struct email_params *p, const struct 
 	return rc ? -1 : 0;
 }
 
+/* A cell's label, shown only when the rows stack on a phone (see build_html). */
+#define LBL(name) "<span class=\"lbl\" style=\"display: none\">" name ": </span>"
+
 static int build_html(struct buf *h, const struct email_params *p, const struct notify_digest *d)
 {
 	int rc = 0;
-	rc |= buf_adds(h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+	/* Readable on a phone (390 px): a viewport; under 480 px the table's rows stack, each cell with its
+	 * label (hidden by an inline style on wide screens, shown by the media query — mail clients that
+	 * ignore <style> keep the plain table); long ids may break. */
+	rc |= buf_adds(h,
+		       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+		       "<style>@media (max-width: 480px) {table.items, table.items tbody, table.items tr, "
+		       "table.items td {display: block !important; width: auto !important} "
+		       "table.items tr.head {display: none !important} table.items td {border: 0 !important} "
+		       "table.items tr {border-top: 1px solid #999 !important; padding: 4px 0} "
+		       "span.lbl {display: inline !important}}</style><title>");
 	struct buf sum;
 	buf_init(&sum, 4096);
 	rc |= notify_summary(&sum, d);
 	rc |= notify_html_escape(h, buf_cstr(&sum));
-	rc |= buf_adds(h, "</title></head>\n<body style=\"font-family: sans-serif\">\n<p>Hello");
+	rc |= buf_adds(
+	    h,
+	    "</title></head>\n<body style=\"font-family: sans-serif; overflow-wrap: break-word\">\n<p>Hello");
 	if (d->recipient_name && *d->recipient_name) {
 		rc |= buf_addc(h, ' ');
 		rc |= notify_html_escape(h, d->recipient_name);
@@ -378,9 +382,11 @@ static int build_html(struct buf *h, const struct email_params *p, const struct 
 			rc |= buf_adds(h, ": ");
 			rc |= notify_html_escape(h, g->incident_title);
 		}
-		rc |= buf_adds(h, "</h3>\n<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\">\n"
-				  "<tr><th>Item</th><th>Action</th><th>Due</th><th>Days late</th>"
-				  "<th>Priority</th><th>Status</th><th>Owner</th></tr>\n");
+		rc |= buf_adds(
+		    h, "</h3>\n<table class=\"items\" border=\"1\" cellpadding=\"4\" cellspacing=\"0\" "
+		       "style=\"max-width: 100%; border-collapse: collapse\">\n"
+		       "<tr class=\"head\"><th>Item</th><th>Action</th><th>Due</th><th>Days late</th>"
+		       "<th>Priority</th><th>Status</th><th>Owner</th></tr>\n");
 		for (size_t k = i; k < d->nitems; k++) {
 			const struct notify_item *it = &d->items[k];
 			if (!same_incident(it, g))
@@ -402,6 +408,11 @@ static int build_html(struct buf *h, const struct email_params *p, const struct 
 				rc |= buf_adds(h, "</a>");
 			rc |= buf_adds(h, "</td><td>");
 			rc |= notify_html_escape(h, it->action);
+			if (it->why && *it->why) {
+				rc |= buf_adds(h, "<br><em>Note: ");
+				rc |= notify_html_escape(h, it->why);
+				rc |= buf_adds(h, "</em>");
+			}
 			if (it->done_url && it->snooze_url) {
 				rc |= buf_adds(h, "<br><a href=\"");
 				rc |= notify_html_escape(h, it->done_url);
@@ -410,16 +421,20 @@ static int build_html(struct buf *h, const struct email_params *p, const struct 
 				rc |= buf_adds(h, "\">Snooze a week</a>");
 			}
 			rc |= buf_adds(h, "</td><td>");
+			rc |= buf_adds(h, LBL("Due"));
 			if (it->due != DATE_NONE) {
 				char ds[11];
 				date_format(it->due, ds);
 				rc |= buf_adds(h, ds);
+				if (!strcmp(notify_item_kind(d, it), "due_soon"))
+					rc |= buf_adds(h, " (due soon)");
 			}
-			rc |= buf_printf(h, "</td><td>%d</td><td>%s</td><td>",
-					 it->days_late > 0 ? it->days_late : 0,
-					 notify_priority_name(it->priority));
+			rc |= buf_printf(
+			    h, "</td><td>" LBL("Days late") "%d</td><td>" LBL("Priority") "%s</td><td>",
+			    it->days_late > 0 ? it->days_late : 0, notify_priority_name(it->priority));
+			rc |= buf_adds(h, LBL("Status"));
 			rc |= notify_html_escape(h, it->status ? it->status : "open");
-			rc |= buf_adds(h, "</td><td>");
+			rc |= buf_adds(h, "</td><td>" LBL("Owner"));
 			rc |= notify_html_escape(h, it->owner);
 			rc |= buf_adds(h, "</td></tr>\n");
 		}
@@ -508,8 +523,7 @@ int email_build(struct buf *out, const struct email_params *p, const struct noti
 		if (buf_printf(out, "List-Unsubscribe: <%s>\r\n", p->unsubscribe_url) < 0)
 			goto oom;
 	}
-	if (d->kind && *d->kind && !has_control(d->kind) && strlen(d->kind) < 40 &&
-	    buf_printf(out, "X-Tracker-Kind: %s\r\n", d->kind) < 0)
+	if (buf_printf(out, "X-Tracker-Kind: %s\r\n", notify_digest_kind(d)) < 0)
 		goto oom;
 	if (buf_printf(out, "\r\nThis is a multi-part message in MIME format.\r\n\r\n--=_tracker_%.16s\r\n",
 		       hash) < 0)

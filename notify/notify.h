@@ -63,6 +63,18 @@ struct notify_item {
 	 * Slack messages and generic webhooks show them; calendar feeds never do. */
 	const char *done_url;
 	const char *snooze_url;
+	/* Why the item is in the digest: "overdue" | "due_soon" | "escalation". NULL: from the digest
+	 * (an "escalation" digest's items are escalations), else days_late > 0 → overdue, else due soon.
+	 * Counts in subjects and headers (notify_digest_counts()) and the "due soon" label come from it. */
+	const char *kind;
+	/* For a stand-in recipient, why they get this item, as a sentence to them: "you get this as
+	 * approver of INC-…, because owner bob has no e-mail in tracker people", "you are bob's manager;
+	 * this P0 is 5 days overdue". NULL when the owner is the recipient. Decided by the reminder policy.
+	 */
+	const char *why;
+	/* The owner's Slack member id ("U024BE7LH") from people: Slack lines mention them as <@id>. Used
+	 * only when it is a plain id (letters and digits); NULL otherwise. */
+	const char *owner_slack;
 };
 
 /* One reminder for one recipient on one channel: what the outbox row holds. */
@@ -71,7 +83,8 @@ struct notify_digest {
 					retry carries the same id and receivers can drop duplicates */
 	const char *recipient_addr;  /* e-mail address (smtp); ignored by webhooks */
 	const char *recipient_name;  /* display name, may be NULL */
-	const char *kind;            /* "overdue" | "due_soon" | "escalation" */
+	const char *kind;            /* "overdue" | "due_soon" | "escalation" | "mixed"; a fallback only:
+					the channels count the items' own kinds (notify_digest_kind()) */
 	const struct notify_item *items;
 	size_t nitems;
 	int64_t now; /* the time the digest speaks of ("as of"), Unix seconds */
@@ -160,8 +173,23 @@ int notify_incident_url(struct buf *out, const char *base_url, const char *incid
 void notify_sha256_hex(const char *s, size_t len, char *out, size_t nhex);
 /* "P0".."P3", or "P?" */
 const char *notify_priority_name(int priority);
-/* The subject line without the "[tracker] " tag, e.g. "3 overdue action items (2 P0)". */
+/* Items of a digest by kind (notify_item_kind()). */
+struct notify_counts {
+	size_t overdue, due_soon, escalation;
+};
+/* The kind of item `it` of digest `d`: "overdue", "due_soon" or "escalation" (see notify_item.kind). */
+const char *notify_item_kind(const struct notify_digest *d, const struct notify_item *it);
+void notify_digest_counts(const struct notify_digest *d, struct notify_counts *c);
+/* "overdue", "due_soon" or "escalation" when every item is of that kind, else "mixed": the value of
+ * X-Tracker-Kind and of the generic webhook's "kind". */
+const char *notify_digest_kind(const struct notify_digest *d);
+/* The subject line without the "[tracker] " tag, from the items' kinds: "3 overdue action items
+ * (2 P0)", "2 action items due soon (1 P1)", "Escalation: 1 overdue action item (1 P0)", and for a
+ * mixed digest "2 overdue, 3 due soon (1 P0)" (escalations count as "N escalated"). The priority in
+ * brackets is the count of the highest priority present. */
 int notify_summary(struct buf *out, const struct notify_digest *d);
+/* Whether `id` is a plain Slack member id (A-Z, a-z, 0-9, 2..32 characters) that <@id> may carry. */
+bool notify_slack_id_ok(const char *id);
 /* Reads the first line of a file (secret files): strips the trailing newline; refuses empty files and
  * files larger than 4 KiB. The caller frees *out (wipe it first). */
 int notify_read_secret_file(const char *path, char **out, struct error *err);

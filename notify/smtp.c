@@ -146,6 +146,26 @@ static int smtp_open(struct notify_transport *t, const struct notify_options *op
 		}
 		s->password = strdup(v);
 	}
+	/* A password written into the url (smtp://user:secret@host) is sent like password_file's: never
+	 * without TLS. libcurl's URL parser finds it (percent-encoding, IPv6 hosts and all); the message
+	 * does not repeat the url, so the password does not reach a log. */
+	bool url_password = false;
+	CURLU *cu = curl_url();
+	if (cu && curl_url_set(cu, CURLUPART_URL, c->smtp_url, 0) == CURLUE_OK) {
+		char *pw = NULL;
+		if (curl_url_get(cu, CURLUPART_PASSWORD, &pw, 0) == CURLUE_OK && pw) {
+			url_password = true;
+			OPENSSL_cleanse(pw, strlen(pw));
+		}
+		curl_free(pw);
+	}
+	curl_url_cleanup(cu);
+	if (url_password && !implicit_tls && !starttls) {
+		error_set(err, ERR_CONFIG,
+			  "[smtp] url holds a password (user:password@host): refusing to send it without "
+			  "TLS: use smtps:// or starttls = required (and better, move it to password_file)");
+		goto out;
+	}
 	if ((c->smtp_username || s->password) && !implicit_tls && !starttls) {
 		error_set(err, ERR_CONFIG,
 			  "[smtp] refusing to send a password without TLS: use smtps:// or "

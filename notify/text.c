@@ -179,27 +179,93 @@ const char *notify_priority_name(int priority)
 	return priority >= 0 && priority <= 3 ? names[priority] : "P?";
 }
 
+const char *notify_item_kind(const struct notify_digest *d, const struct notify_item *it)
+{
+	static const char *const kinds[] = {"overdue", "due_soon", "escalation"};
+	for (int k = 0; k < 3; k++)
+		if (it->kind && !strcmp(it->kind, kinds[k]))
+			return kinds[k];
+	if (d->kind && !strcmp(d->kind, "escalation"))
+		return kinds[2];
+	return it->days_late > 0 ? kinds[0] : kinds[1];
+}
+
+void notify_digest_counts(const struct notify_digest *d, struct notify_counts *c)
+{
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < d->nitems; i++) {
+		const char *k = notify_item_kind(d, &d->items[i]);
+		if (!strcmp(k, "overdue"))
+			c->overdue++;
+		else if (!strcmp(k, "due_soon"))
+			c->due_soon++;
+		else
+			c->escalation++;
+	}
+}
+
+const char *notify_digest_kind(const struct notify_digest *d)
+{
+	struct notify_counts c;
+	notify_digest_counts(d, &c);
+	if (c.overdue == d->nitems)
+		return "overdue";
+	if (c.due_soon == d->nitems)
+		return "due_soon";
+	if (c.escalation == d->nitems)
+		return "escalation";
+	return "mixed";
+}
+
 int notify_summary(struct buf *out, const struct notify_digest *d)
 {
 	size_t counts[4] = {0};
 	for (size_t i = 0; i < d->nitems; i++)
 		if (d->items[i].priority >= 0 && d->items[i].priority <= 3)
 			counts[d->items[i].priority]++;
-	const char *kind = d->kind ? d->kind : "overdue";
+	struct notify_counts c;
+	notify_digest_counts(d, &c);
 	const char *plural = d->nitems == 1 ? "" : "s";
 	int rc;
-	if (!strcmp(kind, "due_soon"))
+	if (c.due_soon == d->nitems)
 		rc = buf_printf(out, "%zu action item%s due soon", d->nitems, plural);
-	else if (!strcmp(kind, "escalation"))
+	else if (c.escalation == d->nitems)
 		rc = buf_printf(out, "Escalation: %zu overdue action item%s", d->nitems, plural);
-	else
+	else if (c.overdue == d->nitems)
 		rc = buf_printf(out, "%zu overdue action item%s", d->nitems, plural);
+	else {
+		/* mixed: "2 overdue, 1 escalated, 3 due soon" */
+		const char *sep = "";
+		rc = 0;
+		if (c.overdue) {
+			rc |= buf_printf(out, "%zu overdue", c.overdue);
+			sep = ", ";
+		}
+		if (c.escalation) {
+			rc |= buf_printf(out, "%s%zu escalated", sep, c.escalation);
+			sep = ", ";
+		}
+		if (c.due_soon)
+			rc |= buf_printf(out, "%s%zu due soon", sep, c.due_soon);
+	}
 	if (rc < 0)
 		return -1;
 	for (int p = 0; p < 4; p++)
 		if (counts[p])
 			return buf_printf(out, " (%zu P%d)", counts[p], p);
 	return 0;
+}
+
+bool notify_slack_id_ok(const char *id)
+{
+	if (!id)
+		return false;
+	size_t n = 0;
+	for (; id[n]; n++)
+		if (!((id[n] >= 'A' && id[n] <= 'Z') || (id[n] >= 'a' && id[n] <= 'z') ||
+		      (id[n] >= '0' && id[n] <= '9')))
+			return false;
+	return n >= 2 && n <= 32;
 }
 
 int notify_read_secret_file(const char *path, char **out, struct error *err)

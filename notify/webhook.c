@@ -90,7 +90,7 @@ static json_t *jbuf(const struct buf *b)
 	return json_stringn(buf_cstr(b), b->len);
 }
 
-static json_t *generic_item(const struct notify_item *it, const char *base_url)
+static json_t *generic_item(const struct notify_digest *d, const struct notify_item *it, const char *base_url)
 {
 	struct buf t;
 	buf_init(&t, 1 << 20);
@@ -112,6 +112,12 @@ static json_t *generic_item(const struct notify_item *it, const char *base_url)
 				: json_null());
 	json_object_set_new(o, "due", it->due != DATE_NONE ? json_string(ds) : json_null());
 	json_object_set_new(o, "days_late", json_integer(it->days_late));
+	json_object_set_new(o, "kind", json_string(notify_item_kind(d, it)));
+	if (it->why && *it->why) {
+		buf_reset(&t);
+		notify_text_clean(&t, it->why, false);
+		json_object_set_new(o, "why", jbuf(&t));
+	}
 	if (base_url && *base_url) {
 		buf_reset(&t);
 		notify_item_url(&t, base_url, it);
@@ -135,9 +141,14 @@ static json_t *build_generic(const struct notify_digest *d, const char *msg_id, 
 	json_object_set_new(o, "version", json_integer(1));
 	json_object_set_new(o, "type", json_string("tracker.reminder"));
 	json_object_set_new(o, "id", jstr(msg_id));
-	json_object_set_new(o, "kind", jstr(d->kind ? d->kind : "overdue"));
+	struct notify_counts c;
+	notify_digest_counts(d, &c);
+	json_object_set_new(o, "kind", json_string(notify_digest_kind(d)));
 	json_object_set_new(o, "generated_at", json_string(now));
 	json_object_set_new(o, "summary", jbuf(&t));
+	json_object_set_new(o, "counts",
+			    json_pack("{s:I, s:I, s:I}", "overdue", (json_int_t)c.overdue, "due_soon",
+				      (json_int_t)c.due_soon, "escalation", (json_int_t)c.escalation));
 	if (d->recipient_name || d->recipient_addr) {
 		json_t *r = json_object();
 		json_object_set_new(r, "name", jstr(d->recipient_name));
@@ -146,13 +157,13 @@ static json_t *build_generic(const struct notify_digest *d, const char *msg_id, 
 	}
 	json_t *items = json_array();
 	for (size_t i = 0; i < d->nitems; i++)
-		json_array_append_new(items, generic_item(&d->items[i], base_url));
+		json_array_append_new(items, generic_item(d, &d->items[i], base_url));
 	json_object_set_new(o, "items", items);
 	buf_release(&t);
 	return o;
 }
 
-static int due_words(struct buf *b, const struct notify_item *it)
+static int due_words(struct buf *b, const struct notify_digest *d, const struct notify_item *it)
 {
 	if (it->due == DATE_NONE)
 		return buf_adds(b, "no due date");
@@ -161,11 +172,18 @@ static int due_words(struct buf *b, const struct notify_item *it)
 	if (it->days_late > 0)
 		return buf_printf(b, "due %s (%d day%s late)", ds, it->days_late,
 				  it->days_late == 1 ? "" : "s");
+	if (!strcmp(notify_item_kind(d, it), "due_soon")) {
+		if (it->days_late == 0)
+			return buf_printf(b, "due %s _(due soon: today)_", ds);
+		return buf_printf(b, "due %s _(due soon: in %d day%s)_", ds, -it->days_late,
+				  it->days_late == -1 ? "" : "s");
+	}
 	return buf_printf(b, "due %s", ds);
 }
 
-/* One Slack mrkdwn line for an item: "• <url|INC#3> [P0] action — due … , owner x". */
-static int slack_line(struct buf *b, const struct notify_item *it, const char *base_url)
+/* One Slack mrkdwn line for an item: "• <url|INC#3> [P0] action — due … , owner <@U…>". */
+static int slack_line(struct buf *b, const struct notify_digest *d, const struct notify_item *it,
+		      const char *base_url)
 {
 	int rc = buf_adds(b, "\xE2\x80\xA2 ");
 	struct buf id;
@@ -184,10 +202,16 @@ static int slack_line(struct buf *b, const struct notify_item *it, const char *b
 	rc |= buf_printf(b, " [%s] ", notify_priority_name(it->priority));
 	rc |= add_trunc(b, it->action, ACTION_MAX, true);
 	rc |= buf_adds(b, " \xE2\x80\x94 ");
-	rc |= due_words(b, it);
-	if (it->owner && *it->owner) {
+	rc |= due_words(b, d, it);
+	if (notify_slack_id_ok(it->owner_slack)) {
+		rc |= buf_printf(b, ", owner <@%s>", it->owner_slack);
+	} else if (it->owner && *it->owner) {
 		rc |= buf_adds(b, ", owner ");
 		rc |= add_trunc(b, it->owner, 100, true);
+	}
+	if (it->why && *it->why) {
+		rc |= buf_adds(b, " \xE2\x80\x94 note: ");
+		rc |= add_trunc(b, it->why, 400, true);
 	}
 	if (it->done_url && it->snooze_url) {
 		/* Slack link syntax <url|text>: the URLs are ours (base64url and percent-encoding), so
@@ -224,7 +248,7 @@ static json_t *build_slack(const struct notify_digest *d, const char *base_url)
 	for (size_t i = 0; i < d->nitems; i++) {
 		const struct notify_item *it = &d->items[i];
 		buf_reset(&line);
-		slack_line(&line, it, base_url);
+		slack_line(&line, d, it, base_url);
 		if (i < SLACK_TEXT_ITEMS) {
 			buf_addc(&text, '\n');
 			buf_add(&text, line.data, line.len);

@@ -34,6 +34,8 @@ const char *const http_route_names[R_COUNT] = {
     [R_LOGIN] = "login",
     [R_LOGOUT] = "logout",
     [R_SUBSCRIBE] = "subscribe",
+    [R_ITEM_PAGE] = "item_page",
+    [R_INCIDENT_PAGE] = "incident_page",
     [R_OTHER] = "other",
 };
 const int http_codes[HTTP_NCODES - 1] = HTTP_CODES;
@@ -128,7 +130,9 @@ int http_header(struct MHD_Response *r, const char *name, const char *value)
 void http_common_headers(struct MHD_Response *r)
 {
 	http_header(r, "X-Content-Type-Options", "nosniff");
-	http_header(r, "Referrer-Policy", "no-referrer");
+	/* same-origin: our own form posts keep their Origin (no-referrer made Chromium send "null"),
+	 * and no URL of ours (an action link, a feed page) reaches another site. */
+	http_header(r, "Referrer-Policy", "same-origin");
 	http_header(
 	    r, "Content-Security-Policy",
 	    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
@@ -206,8 +210,7 @@ enum MHD_Result http_not_found(struct http_impl *s, struct MHD_Connection *c, st
 
 /* ---- authentication --------------------------------------------------------------------------- */
 
-int http_auth(struct http_impl *s, struct store *st, struct MHD_Connection *c, bool allow_cookie,
-	      struct api_token *out)
+int http_auth(struct http_impl *s, struct store *st, struct MHD_Connection *c, struct api_token *out)
 {
 	const char *tok = NULL;
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -217,8 +220,6 @@ int http_auth(struct http_impl *s, struct store *st, struct MHD_Connection *c, b
 		tok = h + 7;
 		while (*tok == ' ')
 			tok++;
-	} else if (allow_cookie) {
-		tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "tracker_token");
 	}
 	if (!tok)
 		return 1;
@@ -263,11 +264,15 @@ static enum route classify(const char *url)
 		return R_LOGOUT;
 	if (!strcmp(url, "/subscribe"))
 		return R_SUBSCRIBE;
+	if (!strncmp(url, "/items/", 7))
+		return R_ITEM_PAGE;
+	if (!strncmp(url, "/incidents/", 11))
+		return R_INCIDENT_PAGE;
 	return R_OTHER;
 }
 
-static enum MHD_Result method_not_allowed(struct http_impl *s, struct MHD_Connection *c, struct req *q,
-					  const char *allow)
+enum MHD_Result http_method_not_allowed(struct http_impl *s, struct MHD_Connection *c, struct req *q,
+					const char *allow)
 {
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(19, (void *)"method not allowed\n", MHD_RESPMEM_PERSISTENT);
@@ -303,7 +308,7 @@ static enum MHD_Result dispatch(struct http_impl *s, struct MHD_Connection *c, s
 	switch (q->route) {
 	case R_FEED:
 		if (!get)
-			return method_not_allowed(s, c, q, "GET, HEAD");
+			return http_method_not_allowed(s, c, q, "GET, HEAD");
 		return http_feed(s, c, q, url + 7);
 	case R_API_ITEMS:
 	case R_API_ITEM:
@@ -311,21 +316,24 @@ static enum MHD_Result dispatch(struct http_impl *s, struct MHD_Connection *c, s
 		return http_api(s, c, q, method, url);
 	case R_ACT:
 		if (!get && !post)
-			return method_not_allowed(s, c, q, "GET, HEAD, POST");
+			return http_method_not_allowed(s, c, q, "GET, HEAD, POST");
 		return http_act(s, c, q, method, url + 5);
 	case R_METRICS:
 		if (!get)
-			return method_not_allowed(s, c, q, "GET, HEAD");
+			return http_method_not_allowed(s, c, q, "GET, HEAD");
 		return http_metrics(s, c, q);
 	case R_HEALTHZ:
 		if (!get)
-			return method_not_allowed(s, c, q, "GET, HEAD");
+			return http_method_not_allowed(s, c, q, "GET, HEAD");
 		return healthz(s, c, q);
 	case R_DASHBOARD:
 	case R_LOGIN:
 	case R_LOGOUT:
 	case R_SUBSCRIBE:
 		return http_dashboard(s, c, q, method, url);
+	case R_ITEM_PAGE:
+	case R_INCIDENT_PAGE:
+		return http_pages(s, c, q, method, url);
 	case R_OTHER:
 	case R_COUNT:
 		break;
@@ -339,6 +347,16 @@ static enum MHD_Result too_large(struct http_impl *s, struct MHD_Connection *c, 
 			       s->max_request_size);
 }
 
+/* Behind a reverse proxy at base_url's path (https://intranet.example/tracker/), the proxy may pass
+ * the prefix on or strip it: both work, the routes see the path after it. */
+static const char *strip_prefix(const struct http_impl *s, const char *url)
+{
+	size_t n = s->prefix ? strlen(s->prefix) : 0;
+	if (n && !strncmp(url, s->prefix, n) && (url[n] == '/' || url[n] == '\0'))
+		return url[n] ? url + n : "/";
+	return url;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			       const char *version, const char *upload_data, size_t *upload_data_size,
 			       void **con_cls)
@@ -346,6 +364,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	(void)version;
 	struct http_impl *s = cls;
 	struct req *q = *con_cls;
+	url = strip_prefix(s, url);
 	if (!q) {
 		q = calloc(1, sizeof *q);
 		if (!q)
@@ -387,6 +406,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	}
 	if (q->too_large)
 		return too_large(s, c, q);
+	if (q->route != R_HEALTHZ && !http_host_ok(s, c)) {
+		const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+		char msg[400];
+		int n = snprintf(msg, sizeof msg,
+				 "Host \"%.200s\" is not a name of this server: use its address, or the "
+				 "host of [server] base_url\n",
+				 host ? host : "");
+		return http_send(s, c, q, 400, "text/plain; charset=utf-8", msg,
+				 n < 0                    ? 0
+				 : (size_t)n < sizeof msg ? (size_t)n
+							  : sizeof msg - 1);
+	}
 	return dispatch(s, c, q, url, method);
 }
 
@@ -461,6 +492,11 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 	if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof port ||
 	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
 		goto bad;
+	/* getaddrinfo() would take 70000 as 70000 mod 65536 = 4464: check the range ourselves. */
+	if (strtol(colon + 1, NULL, 10) > 65535)
+		return error_set(err, ERR_CONFIG,
+				 "[server] listen \"%s\": port %s is not in 1-65535 (0 picks a free port)",
+				 listen, colon + 1);
 	snprintf(port, sizeof port, "%s", colon + 1);
 	struct addrinfo hints = {.ai_family = AF_UNSPEC,
 				 .ai_socktype = SOCK_STREAM,
@@ -482,6 +518,37 @@ bad:
 			 listen);
 }
 
+int http_check_listen(const char *listen, struct error *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool v6;
+	return parse_listen(listen, &ss, &len, &v6, err);
+}
+
+/* Why MHD could not listen: bind the address once more ourselves and name the errno. */
+static void bind_problem(const struct sockaddr_storage *ss, socklen_t sslen, const char *where,
+			 struct error *err)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), e = 0, one = 1;
+	if (fd < 0)
+		e = errno;
+	else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+		 bind(fd, (const struct sockaddr *)ss, sslen) < 0 || listen(fd, 1) < 0)
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e == EADDRINUSE)
+		error_set(err, ERR_IO,
+			  "cannot listen on %s: address in use (another process listens there; another "
+			  "tracker serve or http?)",
+			  where);
+	else if (e)
+		error_set(err, ERR_IO, "cannot listen on %s: %s", where, strerror(e));
+	else
+		error_set(err, ERR_IO, "cannot listen on %s (see the libmicrohttpd message above)", where);
+}
+
 static int check_base_url(const char *u, struct error *err)
 {
 	if (strncmp(u, "http://", 7) && strncmp(u, "https://", 8))
@@ -492,6 +559,33 @@ static int check_base_url(const char *u, struct error *err)
 			return error_set(err, ERR_CONFIG,
 					 "[server] base_url must not hold spaces, quotes or "
 					 "control characters");
+	return 0;
+}
+
+/* base_url's parts: the path prefix the pages link under, and (when base_url was configured) the
+ * origin a browser's form posts carry and the host name a request's Host header may use. */
+static int split_base_url(struct http_impl *s, bool configured)
+{
+	const char *u = s->base_url ? s->base_url : "";
+	const char *auth = strstr(u, "://");
+	auth = auth ? auth + 3 : u;
+	size_t alen = strcspn(auth, "/?#");
+	const char *path = auth + alen;
+	size_t plen = strcspn(path, "?#");
+	while (plen && path[plen - 1] == '/')
+		plen--;
+	s->prefix = strndup(path, plen);
+	if (!s->prefix)
+		return -1;
+	if (!configured)
+		return 0;
+	s->base_origin = strndup(u, (size_t)(auth - u) + alen);
+	s->base_host = strndup(auth, alen);
+	if (!s->base_origin || !s->base_host)
+		return -1;
+	for (char *p = s->base_host; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
 	return 0;
 }
 
@@ -511,6 +605,9 @@ static void impl_free(struct http_impl *s)
 	action_secret_wipe(&s->secret);
 	free(s->db_path);
 	free(s->base_url);
+	free(s->prefix);
+	free(s->base_origin);
+	free(s->base_host);
 	pthread_mutex_destroy(&s->pool.lock);
 	pthread_cond_destroy(&s->pool.cond);
 	pthread_mutex_destroy(&s->watch_lock);
@@ -596,14 +693,15 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 	unsigned timeout = cfg->server_connection_timeout > 0 ? (unsigned)cfg->server_connection_timeout : 30;
 	if (limit < threads)
 		threads = limit;
-	s->d = MHD_start_daemon(
-	    flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, limit,
-	    MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+				threads, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+				timeout, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT, and a second tracker would then
+	 * share the port silently. MHD's default (SO_REUSEADDR only) still rebinds over TIME_WAIT. */
 	if (!s->d) {
-		error_set(err, ERR_IO,
-			  "cannot listen on %s (address in use, or not an address of this host?)", listen);
+		bind_problem(&ss, sslen, listen, err);
 		goto fail;
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -614,6 +712,14 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 	else
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, hostbuf, sizeof hostbuf);
 	snprintf(h->address, sizeof h->address, v6 ? "[%s]:%u" : "%s:%u", hostbuf, (unsigned)h->port);
+	bool any = v6 ? IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr)
+		      : ((struct sockaddr_in *)&ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (any && s->dashboard_open)
+		http_logf(s,
+			  "warning: listening on every interface (%s) with [server] dashboard = open: anyone "
+			  "who can reach this host can read and change items; listen on 127.0.0.1 (behind a "
+			  "proxy) or use dashboard = token",
+			  h->address);
 	if (cfg->server_base_url && *cfg->server_base_url) {
 		s->base_url = strdup(cfg->server_base_url);
 		size_t n = s->base_url ? strlen(s->base_url) : 0;
@@ -626,6 +732,10 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 		s->base_url = buf_detach(&b);
 	}
 	s->secure_cookie = s->base_url && !strncmp(s->base_url, "https://", 8);
+	if (split_base_url(s, cfg->server_base_url && *cfg->server_base_url) < 0) {
+		error_set(err, ERR_IO, "out of memory");
+		goto fail;
+	}
 	free(secret_path);
 	h->impl = s;
 	return 0;

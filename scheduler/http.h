@@ -56,6 +56,9 @@ struct http_server {
 
 /* Binds, opens the database connections and starts serving. Errors: ERR_CONFIG (bad listen address,
  * base_url or secret file), ERR_IO (cannot bind), ERR_STORE (database). */
+/* Checks a listen address (HOST:PORT or [IPV6]:PORT, port 0-65535, 0 = a free one) without binding;
+ * `serve --check` uses it. Returns 0 or -1 with an ERR_CONFIG. */
+int http_check_listen(const char *listen, struct error *err);
 int http_start(struct http_server *h, const struct http_options *o, struct error *err);
 /* Tells the server the data changed (cached feeds are rebuilt on their next request). Thread-safe. */
 void http_notify_data_changed(struct http_server *h);

@@ -10,6 +10,7 @@
 
 #include "http_internal.h"
 #include "change.h"
+#include "incidents.h"
 #include "items.h"
 #include "model.h"
 #include "tdate.h"
@@ -172,22 +173,13 @@ static enum MHD_Result list_items(struct http_impl *s, struct MHD_Connection *c,
 	return http_send_json(s, c, r, 200, arr);
 }
 
-/* The row id of "INC-…#KEY" (exact), 0 when there is none, -1 on error. */
 int64_t http_find_item(struct store *st, const char *ref)
 {
-	const char *hash = strrchr(ref, '#');
-	if (!hash || hash == ref || !hash[1])
-		return 0;
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, "SELECT id FROM items WHERE incident_id = ?1 AND key = ?2", -1, &s,
-			       NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(s, 1, ref, (int)(hash - ref), SQLITE_TRANSIENT);
-	store_bind_text(s, 2, hash + 1);
-	int rc = sqlite3_step(s);
-	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : rc == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(s);
-	return id;
+	int64_t id = 0;
+	struct error err;
+	error_init(&err);
+	int rc = items_find_exact(st, ref, &id, &err);
+	return rc < 0 ? -1 : rc == 0 ? id : 0;
 }
 
 static int one(const struct item *it, void *ud)
@@ -331,45 +323,53 @@ out:
 	return ret;
 }
 
+static int incident_json(const struct incident_row *n, void *ud)
+{
+	return json_array_append_new(ud, incident_to_json(n, false)) < 0;
+}
+
 static enum MHD_Result incidents(struct http_impl *s, struct MHD_Connection *c, struct req *r,
 				 struct store *st)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(
-		st->db,
-		"SELECT n.id, n.title, n.date, n.severity, n.reporter, n.approved_by, n.review_date, "
-		"n.duration, n.source, (SELECT count(*) FROM items i WHERE i.incident_id = n.id AND "
-		"i.removed_at IS NULL), (SELECT count(*) FROM items i WHERE i.incident_id = n.id AND "
-		"i.removed_at IS NULL AND i.status NOT IN ('done','wont_do')) "
-		"FROM incidents n ORDER BY n.date DESC, n.id",
-		-1, &q, NULL) != SQLITE_OK)
-		return http_json_error(s, c, r, 500, "database error");
-	static const char *const names[] = {"id",          "title",       "date",     "severity", "reporter",
-					    "approved_by", "review_date", "duration", "source"};
 	json_t *arr = json_array();
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		json_t *o = json_object();
-		for (int i = 0; i < 9; i++) {
-			json_t *v;
-			if (sqlite3_column_type(q, i) == SQLITE_NULL)
-				v = json_null();
-			else if (i == 3)
-				v = json_integer(sqlite3_column_int(q, i));
-			else
-				v = json_string((const char *)sqlite3_column_text(q, i));
-			json_object_set_new(o, names[i], v);
-		}
-		json_object_set_new(o, "items", json_integer(sqlite3_column_int(q, 9)));
-		json_object_set_new(o, "open_items", json_integer(sqlite3_column_int(q, 10)));
-		json_array_append_new(arr, o);
-	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE) {
+	struct error err;
+	error_init(&err);
+	if (incidents_list(st, 0, incident_json, arr, &err) < 0) {
 		json_decref(arr);
+		http_logf(s, "api incidents: %s", err.msg);
 		return http_json_error(s, c, r, 500, "database error");
 	}
 	return http_send_json(s, c, r, 200, arr);
+}
+
+/* 405 with the methods the resource has (Allow, RFC 9110 15.5.6) and a JSON error. */
+static enum MHD_Result method_not_allowed(struct http_impl *s, struct MHD_Connection *c, struct req *r,
+					  const char *method, const char *allow)
+{
+	char *text = NULL;
+	json_t *j = json_pack("{s:s}", "error", "method not allowed here");
+	if (j) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "method %.40s not allowed here (allowed: %s)", method, allow);
+		json_object_set_new(j, "error", json_string(msg));
+		text = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+	}
+	if (!text)
+		return MHD_NO;
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	http_common_headers(resp);
+	http_header(resp, "Content-Type", "application/json");
+	http_header(resp, "Cache-Control", "no-store");
+	http_header(resp, "Allow", allow);
+	enum MHD_Result ret = http_queue(s, c, r, 405, resp);
+	MHD_destroy_response(resp);
+	return ret;
 }
 
 enum MHD_Result http_api(struct http_impl *s, struct MHD_Connection *c, struct req *r, const char *method,
@@ -378,11 +378,12 @@ enum MHD_Result http_api(struct http_impl *s, struct MHD_Connection *c, struct r
 	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	bool post = !strcmp(method, "POST");
 	if (!get && !(post && r->route == R_API_ITEM))
-		return http_json_error(s, c, r, 405, "method %s not allowed here", method);
+		return method_not_allowed(s, c, r, method,
+					  r->route == R_API_ITEM ? "GET, HEAD, POST" : "GET, HEAD");
 	struct store *st = http_pool_get(s);
 	struct api_token tok;
 	enum MHD_Result ret;
-	int a = http_auth(s, st, c, false, &tok);
+	int a = http_auth(s, st, c, &tok);
 	if (a != 0) {
 		http_pool_put(s, st);
 		if (a < 0)

@@ -36,6 +36,7 @@ struct feed_entry {
 	int32_t today;
 	char sha[65]; /* hex SHA-256 of the plain body: the ETag */
 	char last_modified[32];
+	int64_t lm; /* Last-Modified, Unix seconds */
 	struct MHD_Response *plain, *gz, *nm_plain, *nm_gz;
 };
 
@@ -190,8 +191,19 @@ static int rebuild(struct http_impl *s, struct feed_entry *e, int32_t today)
 		error_set(&err, ERR_IO, "gzip failed");
 		goto out;
 	}
+	bool had_version = e->built;
 	entry_drop_responses(e);
 	memcpy(e->sha, sha, sizeof sha);
+	/* New bytes get a new Last-Modified, even when no item in the feed changed: an item that left
+	 * it (done, out of scope) or the date moving on changes the feed too, and If-Modified-Since is
+	 * compared exactly. "When this server first produced these bytes" is never earlier than the
+	 * newest item, nor than the previous version's date plus one second. */
+	int64_t now = http_now(s);
+	if (lm < now)
+		lm = now;
+	if (had_version && lm <= e->lm)
+		lm = e->lm + 1;
+	e->lm = lm;
 	http_date(lm, e->last_modified);
 	size_t plen = out.len;
 	char *plain = buf_detach(&out);

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "error.h"
 #include "http.h"
+#include "report.h"
 #include "store.h"
 #include "tokens.h"
 
@@ -30,6 +31,8 @@ enum route {
 	R_LOGIN,
 	R_LOGOUT,
 	R_SUBSCRIBE,
+	R_ITEM_PAGE,
+	R_INCIDENT_PAGE,
 	R_OTHER,
 	R_COUNT
 };
@@ -73,6 +76,9 @@ struct http_impl {
 	atomic_int_fast64_t last_watch_ns; /* CLOCK_MONOTONIC of the last data_version look */
 	/* settings (copied) */
 	char *db_path, *base_url;
+	char *prefix;      /* base_url's path without the trailing slash: "" or e.g. "/tracker" */
+	char *base_origin; /* "https://intranet.example" when base_url is set, else NULL */
+	char *base_host;   /* base_url's host[:port], lowercase, when set, else NULL */
 	bool dashboard_open, secure_cookie;
 	long max_request_size;
 	struct action_secret secret;
@@ -126,10 +132,61 @@ enum MHD_Result http_not_found(struct http_impl *s, struct MHD_Connection *c, st
 enum MHD_Result http_send_json(struct http_impl *s, struct MHD_Connection *c, struct req *q, int status,
 			       json_t *j);
 
-/* Authentication: the API token from "Authorization: Bearer …" or the dashboard cookie.
+/* Authentication of the API: the token from "Authorization: Bearer …" (never a cookie).
  * 0 found, 1 none or bad, -1 database error. */
-int http_auth(struct http_impl *s, struct store *st, struct MHD_Connection *c, bool allow_cookie,
-	      struct api_token *out);
+int http_auth(struct http_impl *s, struct store *st, struct MHD_Connection *c, struct api_token *out);
+
+/* ---- pages: who is looking, CSRF, Host and Origin (http_auth.c) ----
+ * A signed-in browser holds the cookie tracker_session (a session id, tokens.h sessions); every form
+ * carries a CSRF token, HMAC(server secret, session id), in its "csrf" field. Before sign-in (the
+ * login form, an open dashboard) the CSRF token is bound instead to a random tracker_csrf cookie
+ * (double submit, signed). Both cookies are HttpOnly, SameSite=Strict, Path=<prefix>/, Secure on https.
+ * A POST passes when its Origin, if sent, names this site, and its csrf field matches. */
+struct http_viewer {
+	struct api_token tok; /* the session's API token, when signed_in */
+	bool signed_in;
+	bool can_write;                  /* a read-write token, or the open dashboard */
+	char sid[TOKEN_CHARS + 1];       /* the session id from the cookie, when signed_in */
+	char csrf[ACTION_SIG_CHARS + 1]; /* the form token for this browser ("" if it has no cookie yet) */
+	char set_cookie[200];            /* a CSRF cookie to set with the page, or "" */
+};
+/* Reads the cookies of a page request. 0, or -1 on a database error (logged). */
+int http_viewer_get(struct http_impl *s, struct store *st, struct MHD_Connection *c, struct http_viewer *v);
+void http_viewer_release(struct http_viewer *v);
+/* True when the request's Origin header is absent or names this site ("null" does not). */
+bool http_origin_ok(struct http_impl *s, struct MHD_Connection *c);
+/* True for a POST from one of our forms: http_origin_ok() and the csrf field matches. */
+bool http_form_ok(struct http_impl *s, struct MHD_Connection *c, const struct req *q,
+		  const struct http_viewer *v);
+/* True when the Host header names this server (see docs/dashboard.md: DNS rebinding). */
+bool http_host_ok(struct http_impl *s, struct MHD_Connection *c);
+/* The decoded value of a form field (application/x-www-form-urlencoded); false if absent. */
+bool http_form_get(const struct buf *body, const char *name, char *out, size_t outsz);
+/* Percent-encodes `v` for a URL path segment or query value. */
+int http_pct(struct buf *b, const char *v);
+/* Percent-encodes a decoded path segment by segment, keeping its '/'. */
+int http_pct_path(struct buf *b, const char *path);
+/* Appends prefix + path, HTML-escaped (for href and action attributes). */
+int html_href(struct buf *b, struct http_impl *s, const char *path);
+/* prefix/items/<incident>%23<key> and prefix/incidents/<id>, HTML-escaped. */
+int html_item_href(struct buf *b, struct http_impl *s, const char *incident, const char *key);
+int html_incident_href(struct buf *b, struct http_impl *s, const char *incident);
+/* <input type=hidden name=csrf …>. */
+int html_csrf_field(struct buf *b, const struct http_viewer *v);
+/* Sends an HTML page; sets v->set_cookie (if any) and `cookie` (may be NULL). */
+enum MHD_Result http_html(struct http_impl *s, struct MHD_Connection *c, struct req *q, int status,
+			  struct buf *b, const struct http_viewer *v, const char *cookie);
+/* 303 to prefix + path (a site path starting with "/"), with an optional Set-Cookie. */
+enum MHD_Result http_redirect(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *path,
+			      const char *cookie);
+/* 303 to the login page, asking it to come back to `path` (a decoded site path) afterwards. */
+enum MHD_Result http_to_login(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *path);
+/* A short page with a message (escaped) and a link back to the dashboard. */
+enum MHD_Result http_message_page(struct http_impl *s, struct MHD_Connection *c, struct req *q, int status,
+				  const char *title, const char *msg);
+/* 405 with an Allow header. */
+enum MHD_Result http_method_not_allowed(struct http_impl *s, struct MHD_Connection *c, struct req *q,
+					const char *allow);
 
 /* The row id of "INC-…#KEY" (exact match), 0 when there is none, -1 on a database error. */
 int64_t http_find_item(struct store *st, const char *ref);
@@ -138,6 +195,11 @@ int64_t http_find_item(struct store *st, const char *ref);
 int html_esc(struct buf *b, const char *s);
 int html_page_start(struct buf *b, const char *title);
 int html_page_end(struct buf *b);
+/* One Review checklist line: ✓, or ✗ with links to the items that block it (report.h holds the rule). */
+int html_checklist_line(struct buf *b, struct http_impl *s, const char *incident,
+			const struct report_line *l);
+/* The page header: title, a link to the dashboard, who is signed in and a sign-out button. */
+int html_header(struct buf *b, struct http_impl *s, const char *title, const struct http_viewer *v);
 
 /* Route handlers. `rest` is the path after the route prefix. */
 enum MHD_Result http_feed(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *rest);
@@ -147,6 +209,8 @@ enum MHD_Result http_api(struct http_impl *s, struct MHD_Connection *c, struct r
 enum MHD_Result http_metrics(struct http_impl *s, struct MHD_Connection *c, struct req *q);
 enum MHD_Result http_dashboard(struct http_impl *s, struct MHD_Connection *c, struct req *q,
 			       const char *method, const char *path);
+enum MHD_Result http_pages(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *method,
+			   const char *path);
 enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *method,
 			 const char *rest);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "http_internal.h"
+#include "stats.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -102,16 +103,17 @@ static int db_metrics(struct http_impl *s, struct store *st, struct buf *b)
 	    "(0 when none is).\n# TYPE tracker_oldest_overdue_age_seconds gauge\n"
 	    "tracker_oldest_overdue_age_seconds %" PRId64 "\n",
 	    age < 0 ? 0 : age);
-	if (scalar(st,
-		   "SELECT count(*), coalesce(sum(substr(closed_at, 1, 10) <= due), 0) FROM items "
-		   "WHERE status = 'done' AND due IS NOT NULL AND closed_at IS NOT NULL AND ?1 IS NOT NULL",
-		   todays, &q) < 0)
+	/* the on-time rule of tracker stats (stats.h): items done before their first import have no
+	 * known close time and are not counted */
+	long closed, ontime;
+	struct error err;
+	error_init(&err);
+	if (stats_on_time(st, now, &closed, &ontime, &err) < 0)
 		return -1;
-	long long closed = sqlite3_column_int64(q, 0), ontime = sqlite3_column_int64(q, 1);
-	sqlite3_finalize(q);
 	buf_printf(b,
-		   "# HELP tracker_items_done_with_due Done items that had a due date.\n"
-		   "# TYPE tracker_items_done_with_due gauge\ntracker_items_done_with_due %lld\n"
+		   "# HELP tracker_items_done_with_due Done items that had a due date and a known close "
+		   "time.\n"
+		   "# TYPE tracker_items_done_with_due gauge\ntracker_items_done_with_due %ld\n"
 		   "# HELP tracker_items_on_time_ratio Share of those done on or before their due date (NaN "
 		   "when there are none).\n# TYPE tracker_items_on_time_ratio gauge\n",
 		   closed);

@@ -638,8 +638,12 @@ int outbox_payload_build(const struct notify_digest *d, const char *const *kinds
 		    json_object_set_new(j, "sequence", json_integer(it->sequence)) < 0 ||
 		    json_object_set_new(j, "updated_at", it->updated_at ? json_string(tbuf) : json_null()) <
 			0 ||
-		    json_object_set_new(j, "kind", jstr_or_null(kinds ? kinds[i] : NULL)) < 0 ||
+		    json_object_set_new(j, "kind", jstr_or_null(kinds ? kinds[i] : it->kind)) < 0 ||
 		    json_object_set_new(j, "reason", jstr_or_null(reasons ? reasons[i] : NULL)) < 0)
+			goto oom;
+		if ((it->why && json_object_set_new(j, "why", json_string(it->why)) < 0) ||
+		    (it->owner_slack &&
+		     json_object_set_new(j, "owner_slack", json_string(it->owner_slack)) < 0))
 			goto oom;
 		if (it->done_url && it->snooze_url &&
 		    (json_object_set_new(j, "done_url", json_string(it->done_url)) < 0 ||
@@ -709,6 +713,9 @@ int outbox_payload_digest(const char *payload, const char *idempotency_key, json
 		it->sequence = (int)json_integer_value(json_object_get(j, "sequence"));
 		it->done_url = jget_str(j, "done_url");
 		it->snooze_url = jget_str(j, "snooze_url");
+		it->kind = jget_str(j, "kind");
+		it->why = jget_str(j, "why");
+		it->owner_slack = jget_str(j, "owner_slack");
 		const char *up = jget_str(j, "updated_at");
 		if (up && time_parse(up, &it->updated_at) < 0)
 			goto bad;

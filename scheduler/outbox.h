@@ -157,8 +157,9 @@ int outbox_dispatch(struct outbox_dispatcher *d, struct outbox_stats *stats, str
 
 /* Builds the payload of digest `d`: {"version":1,"kind","recipient","recipient_name","now","items":[
  * {"incident","key","title","action","owner","status","due","priority","days_late","sequence",
- *  "updated_at","kind","reason"}…]}. kinds[i] / reasons[i] (may be NULL) describe items[i]. Caller
- * frees *out. */
+ *  "updated_at","kind","reason"[,"why"][,"owner_slack"][,"done_url","snooze_url"]}…]}. kinds[i] /
+ * reasons[i] (may be NULL) describe items[i]; without kinds, each item's own kind is written. "why" and
+ * "owner_slack" come from the items (a stand-in's reason, the owner's Slack id). Caller frees *out. */
 int outbox_payload_build(const struct notify_digest *d, const char *const *kinds, const char *const *reasons,
 			 char **out, struct error *err);
 /* Decodes a payload into a digest. The strings are borrowed from *json and *items is malloc'd: free

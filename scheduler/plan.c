@@ -69,6 +69,31 @@ static double ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+int plan_check_config(const struct config *cfg, struct policy_config *pc, struct outbox_config *oc,
+		      bool transports, struct error *err)
+{
+	if (policy_config_parse(cfg, pc, err) < 0 || outbox_config_parse(cfg, oc, err) < 0 ||
+	    plan_check_webhooks(cfg, err) < 0)
+		return -1;
+	if (!transports)
+		return 0;
+	struct notify_options opt = {.config = cfg};
+	struct notify_transport t = {0};
+	if (cfg->smtp_url) {
+		if (notify_open(&t, "smtp", &opt, err) < 0)
+			return -1;
+		notify_close(&t);
+	}
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		opt.webhook = cfg->webhooks[i].name;
+		memset(&t, 0, sizeof t);
+		if (notify_open(&t, "webhook", &opt, err) < 0)
+			return -1;
+		notify_close(&t);
+	}
+	return 0;
+}
+
 int plan_check_webhooks(const struct config *cfg, struct error *err)
 {
 	struct policy_webhooks w;
@@ -174,7 +199,8 @@ static int load_people(struct store *st, struct plan *p, struct error *err)
 	sqlite3_stmt *s = NULL;
 	size_t cap = 0;
 	int r;
-	if (store_prepare(st, &s, "SELECT handle, name, email, tz, manager FROM people ORDER BY handle",
+	if (store_prepare(st, &s,
+			  "SELECT handle, name, email, tz, manager, slack FROM people ORDER BY handle",
 			  err) < 0)
 		return -1;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -190,6 +216,7 @@ static int load_people(struct store *st, struct plan *p, struct error *err)
 		pp->email = arena_strdup(p, (const char *)sqlite3_column_text(s, 2));
 		pp->tz = arena_strdup(p, (const char *)sqlite3_column_text(s, 3));
 		pp->manager = arena_strdup(p, (const char *)sqlite3_column_text(s, 4));
+		pp->slack = arena_strdup(p, (const char *)sqlite3_column_text(s, 5));
 	}
 	sqlite3_finalize(s);
 	if (r != SQLITE_DONE)
@@ -343,12 +370,6 @@ static int group(struct plan *p, struct error *err)
 	return 0;
 }
 
-/* The kind notify shows for a digest: mixed digests read as overdue when any item is late. */
-static const char *notify_kind(const char *kind)
-{
-	return strcmp(kind, "mixed") ? kind : "overdue";
-}
-
 /* Action links live this long: a reminder is read within days; an old one should not still act. */
 #define ACTION_LINK_TTL (14 * 86400)
 
@@ -407,7 +428,10 @@ static int build_payload(const struct plan *p, const struct plan_digest *d, int6
 						.priority = it->p.priority,
 						.days_late = r->days_late,
 						.sequence = it->sequence,
-						.updated_at = it->updated_at};
+						.updated_at = it->updated_at,
+						.kind = reminder_kind_name(r->kind),
+						.why = r->because,
+						.owner_slack = r->owner_slack};
 		kinds[k] = reminder_kind_name(r->kind);
 		reasons[k] = r->reason;
 		if (sec) {
@@ -420,7 +444,7 @@ static int build_payload(const struct plan *p, const struct plan_digest *d, int6
 	struct notify_digest dg = {.idempotency_key = d->key,
 				   .recipient_addr = d->recipient,
 				   .recipient_name = d->recipient_name,
-				   .kind = notify_kind(d->kind),
+				   .kind = d->kind,
 				   .items = items,
 				   .nitems = d->n,
 				   .now = now};

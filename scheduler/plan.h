@@ -82,4 +82,13 @@ const struct plan_item *plan_find_item(const struct plan *p, int64_t id);
  * ERR_CONFIG naming its section and key. Used by plan_pass() and `tracker serve --check`. */
 int plan_check_webhooks(const struct config *cfg, struct error *err);
 
+struct outbox_config;
+/* The one configuration check of the reminder commands — `serve --check`, `serve` (start and
+ * SIGHUP) and `remind` (dry run or not): the [reminders] policy, the outbox keys, the webhook filters
+ * and, with `transports`, each configured transport opened once (an [smtp] url without from, a
+ * password in the url without TLS, a webhook secret file that cannot be read…). Fills pc and oc.
+ * Returns 0, or -1 with an ERR_CONFIG naming the section and key. */
+int plan_check_config(const struct config *cfg, struct policy_config *pc, struct outbox_config *oc,
+		      bool transports, struct error *err);
+
 #endif

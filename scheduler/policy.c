@@ -474,6 +474,10 @@ struct plan {
 	struct item_idx *sent;
 	char **wh_channel;
 	struct buf text, reason, note, why, esc;
+	/* for the reminders of the item being planned: the stand-in's reason (NULL: the owner gets it)
+	 * and the owner's Slack id */
+	struct buf because, cause, whb, escb;
+	const char *cur_because, *cur_slack;
 	bool oom;
 };
 
@@ -590,6 +594,15 @@ static bool who_from(struct plan *p, const char *s, const char *role, struct who
 		return true;
 	}
 	return false;
+}
+
+/* "approver of INC-…", "reporter of INC-…", "manager", or the role as it is: how a stand-in is addressed. */
+static void role_of(struct buf *b, const struct who *w, const struct policy_item *it)
+{
+	if (!strcmp(w->role, "reporter") || !strcmp(w->role, "approver"))
+		buf_printf(b, "%s of %s", w->role, it->incident);
+	else
+		buf_adds(b, w->role);
 }
 
 static void note_who(struct buf *b, const struct who *w)
@@ -737,6 +750,8 @@ static void add_reminder(struct plan *p, int64_t id, enum reminder_kind kind, co
 	r->local_date = local_date;
 	r->days_late = days_late;
 	r->reason = dup_or_null(p, reason);
+	r->because = dup_or_null(p, p->cur_because);
+	r->owner_slack = dup_or_null(p, p->cur_slack);
 }
 
 static void add_explanation(struct plan *p, int64_t id, bool reminded, const char *text)
@@ -932,6 +947,24 @@ static void plan_escalation(struct plan *p, const struct state *st, const struct
 		want_send(p, w.zone, it->snoozed_until + 1);
 	} else if (cadence(p, last, w.zone, st->every, &p->esc)) {
 		if (gate(p, w.zone, &p->esc)) {
+			const char *owner = it->owner && *it->owner ? it->owner : NULL;
+			buf_reset(&p->escb);
+			if (!strcmp(w.role, "manager"))
+				buf_printf(&p->escb, "you are %s's manager; this P%d is", owner,
+					   it->priority);
+			else {
+				buf_adds(&p->escb, "you get this as ");
+				role_of(&p->escb, &w, it);
+				if (owner)
+					buf_printf(&p->escb, "; this P%d of %s's is", it->priority, owner);
+				else
+					buf_printf(&p->escb, "; this P%d has no owner and is", it->priority);
+			}
+			buf_printf(&p->escb, " %d day%s overdue (escalated after %d day%s)", st->days_late,
+				   plural(st->days_late), p->pc->escalate_after_days[it->priority],
+				   plural(p->pc->escalate_after_days[it->priority]));
+			const char *saved = p->cur_because;
+			p->cur_because = buf_cstr(&p->escb);
 			buf_reset(&p->reason);
 			buf_printf(&p->reason,
 				   "P%d overdue %d day%s, owner %s, escalated after %dd (every %dd)",
@@ -940,6 +973,7 @@ static void plan_escalation(struct plan *p, const struct state *st, const struct
 				   p->pc->escalate_after_days[it->priority], st->every);
 			add_reminder(p, it->id, REMIND_ESCALATION, "email", w.addr, w.name, rtoday,
 				     st->days_late, buf_cstr(&p->reason));
+			p->cur_because = saved;
 			want_send(p, w.zone, rtoday + st->every);
 			buf_adds(t, "; escalated to ");
 			note_who(t, &w);
@@ -977,6 +1011,10 @@ static void plan_item(struct plan *p, const struct policy_item *it)
 	st.days_late = p->zones[st.owner_zone].today - it->due;
 	st.every = pc->repeat_days[it->priority] > 0 ? pc->repeat_days[it->priority] : 1;
 	bool any = false;
+	p->cur_because = NULL;
+	p->cur_slack = st.owner && st.owner->slack && *st.owner->slack ? st.owner->slack : NULL;
+	/* for webhooks: who stands in for an owner e-mail cannot reach (set below when known) */
+	const char *wh_because = NULL;
 
 	if (!in_prio) {
 		buf_printf(t, "P%d: not in [reminders] priorities", it->priority);
@@ -985,19 +1023,36 @@ static void plan_item(struct plan *p, const struct policy_item *it)
 		bool have = false;
 		bool via_owner = false;
 		buf_reset(&p->note);
+		buf_reset(&p->cause);
 		if (has_email(st.owner)) {
 			have = who_from(p, it->owner, "owner", &w);
 			via_owner = have;
 		} else if (!it->owner || !*it->owner) {
 			buf_adds(&p->note, "no owner");
+			buf_printf(&p->cause, "%s#%s has no owner", it->incident, it->key);
 		} else if (!st.owner) {
 			buf_printf(&p->note, "owner %s is not in people", it->owner);
+			buf_printf(&p->cause, "owner %s is not in tracker people", it->owner);
 		} else {
 			buf_printf(&p->note, "owner %s has no e-mail", it->owner);
+			buf_printf(&p->cause, "owner %s has no e-mail in tracker people", it->owner);
 		}
 		if (!have)
 			have = fallback(p, it, &w);
+		if (have && !via_owner) {
+			buf_reset(&p->because);
+			buf_adds(&p->because, "you get this as ");
+			role_of(&p->because, &w, it);
+			buf_printf(&p->because, ", because %s", buf_cstr(&p->cause));
+			if (strcmp(w.role, "reporter") && strcmp(w.role, "approver"))
+				buf_printf(&p->because, " and %s has no reporter or approver with an e-mail",
+					   it->incident);
+			p->cur_because = buf_cstr(&p->because);
+		}
 		if (!have) {
+			buf_reset(&p->whb);
+			buf_printf(&p->whb, "%s, and no one stands in by e-mail", buf_cstr(&p->cause));
+			wh_because = buf_cstr(&p->whb);
 			buf_printf(t, "no one to send to: %s, no reporter or approver with an e-mail, ",
 				   buf_cstr(&p->note));
 			if (pc->fallback_to[0])
@@ -1029,6 +1084,12 @@ static void plan_item(struct plan *p, const struct policy_item *it)
 				buf_printf(t, "; %s → %s ", buf_cstr(&p->note), sent ? "sent to" : "goes to");
 				note_who(t, &w);
 			}
+			if (!via_owner) {
+				buf_reset(&p->whb);
+				buf_printf(&p->whb, "%s: e-mail reminders go to ", buf_cstr(&p->cause));
+				note_who(&p->whb, &w);
+				wh_because = buf_cstr(&p->whb);
+			}
 			int esc = pc->escalate_after_days[it->priority];
 			if (st.days_late > 0 && esc >= 0) {
 				if (st.days_late >= esc)
@@ -1048,6 +1109,7 @@ static void plan_item(struct plan *p, const struct policy_item *it)
 		struct who w = {.addr = wh->name, .role = "webhook", .zone = 0};
 		struct buf *why = &p->why;
 		buf_reset(why);
+		p->cur_because = wh_because;
 		if (decide(p, &st, p->wh_channel[i], &w, why)) {
 			buf_printf(t, "; webhook %s: reminded", wh->name);
 			any = true;
@@ -1115,6 +1177,8 @@ void policy_output_release(struct policy_output *out)
 		free(r->recipient);
 		free(r->recipient_name);
 		free(r->reason);
+		free(r->because);
+		free(r->owner_slack);
 	}
 	for (size_t i = 0; i < out->nexplanations; i++)
 		free(out->explanations[i].text);
@@ -1134,6 +1198,10 @@ int policy_plan(const struct policy_config *pc, const struct policy_input *in, s
 	buf_init(&p.note, 4096);
 	buf_init(&p.why, 4096);
 	buf_init(&p.esc, 4096);
+	buf_init(&p.because, 4096);
+	buf_init(&p.cause, 4096);
+	buf_init(&p.whb, 4096);
+	buf_init(&p.escb, 4096);
 
 	if (zone_add(&p, pc->timezone[0] ? pc->timezone : "UTC") != 0) {
 		if (!p.oom)
@@ -1214,5 +1282,9 @@ out:
 	buf_release(&p.note);
 	buf_release(&p.why);
 	buf_release(&p.esc);
+	buf_release(&p.because);
+	buf_release(&p.cause);
+	buf_release(&p.whb);
+	buf_release(&p.escb);
 	return rc;
 }

@@ -80,6 +80,7 @@ struct policy_person {
 	const char *email; /* may be NULL */
 	const char *tz;    /* may be NULL: the default zone */
 	const char *manager;
+	const char *slack; /* Slack member id, may be NULL */
 };
 
 /* A reminder already planned/sent: the policy's memory (reminders_sent rows). */
@@ -131,6 +132,12 @@ struct policy_reminder {
 	int32_t local_date;   /* the recipient's local date now (part of the idempotency key) */
 	int days_late;        /* in the owner's local date; <= 0 when not late */
 	char *reason;         /* e.g. "P0 overdue 4 days, last reminded 2026-04-19 (every 1d)" */
+	/* Why this recipient gets it, said to them, when they are not the owner (NULL when they are):
+	 * "you get this as approver of INC-…, because owner bob has no e-mail in tracker people", "you
+	 * are bob's manager; this P0 is 5 days overdue (escalated after 3 days)". On webhook reminders, who
+	 * stands in for an owner that e-mail cannot reach. */
+	char *because;
+	char *owner_slack; /* the owner's people.slack, NULL if none */
 };
 
 /* Why an item is or is not reminded now, one per open P0..P3 item considered (for --explain). */

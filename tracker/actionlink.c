@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tdate.h"
 #include "tokens.h"
 #include "banned.h"
 
@@ -124,6 +125,19 @@ void action_sign(const struct action_secret *s, const char *action, const char *
 	buf_release(&msg);
 }
 
+void action_secret_mac(const struct action_secret *s, const char *purpose, const char *data,
+		       char out[static ACTION_SIG_CHARS + 1])
+{
+	struct buf msg;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	buf_init(&msg, 8192);
+	buf_printf(&msg, "tracker-%s-v1\n%s", purpose, data);
+	HMAC(EVP_sha256(), s->key, (int)s->len, (const unsigned char *)buf_cstr(&msg), msg.len, md, &mdlen);
+	token_base64url(md, 32, out);
+	buf_release(&msg);
+}
+
 static int pct_encode(struct buf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -180,4 +194,40 @@ int action_link_verify(const struct action_secret *s, const char *action, const 
 		return error_set(err, ERR_DATA, "expired");
 	*expiry = (int64_t)e;
 	return 0;
+}
+
+int action_nonce_used(struct store *st, const char *nonce, struct error *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s, "SELECT 1 FROM action_nonces WHERE nonce = ?1", err) < 0)
+		return -1;
+	store_bind_text(s, 1, nonce);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_error(st, err, "looking up an action link's use");
+}
+
+int action_nonce_record(struct store *st, const char *nonce, const char *action, int64_t item,
+			int64_t expires, int64_t now, struct error *err)
+{
+	char at[21];
+	sqlite3_stmt *s;
+	time_format(now, at);
+	if (store_prepare(st, &s,
+			  "INSERT INTO action_nonces (nonce, action, item_id, expires, used_at) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (nonce) DO NOTHING",
+			  err) < 0)
+		return -1;
+	store_bind_text(s, 1, nonce);
+	store_bind_text(s, 2, action);
+	sqlite3_bind_int64(s, 3, item);
+	sqlite3_bind_int64(s, 4, expires);
+	store_bind_text(s, 5, at);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_error(st, err, "recording the link's use");
+	return sqlite3_changes(st->db) == 0 ? 1 : 0;
 }

@@ -27,6 +27,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "store.h"
 
 #define ACTION_SECRET_MAX 512
 #define ACTION_SIG_CHARS 43   /* base64url of 32 bytes */
@@ -51,6 +52,12 @@ bool action_known(const char *action);
 void action_sign(const struct action_secret *s, const char *action, const char *item_ref, int64_t expiry,
 		 const char *nonce, char out[static ACTION_SIG_CHARS + 1]);
 
+/* A keyed MAC under the same secret for another purpose (the dashboard's CSRF form tokens):
+ * base64url(HMAC-SHA256(secret, "tracker-" purpose "-v1\n" data)). `purpose` keeps the uses apart, so a
+ * MAC made for one can never pass as another or as a link signature. */
+void action_secret_mac(const struct action_secret *s, const char *purpose, const char *data,
+		       char out[static ACTION_SIG_CHARS + 1]);
+
 /* Appends "<base_url>/act/<action>/<item%23key>/<expiry>/<nonce>/<sig>" (base_url without a trailing
  * slash; NULL or "" gives a path). A fresh nonce is drawn for each link. */
 int action_link_make(const struct action_secret *s, const char *base_url, const char *action,
@@ -61,5 +68,12 @@ int action_link_make(const struct action_secret *s, const char *base_url, const 
 int action_link_verify(const struct action_secret *s, const char *action, const char *item_ref,
 		       const char *expiry_text, const char *nonce, const char *sig, int64_t now,
 		       int64_t *expiry, struct error *err);
+
+/* The one-time rule, in the action_nonces table: 1 when `nonce` was used already, 0 not, -1 error. */
+int action_nonce_used(struct store *st, const char *nonce, struct error *err);
+/* Records a link's use inside the caller's transaction: 0 recorded, 1 already used (a replay: the
+ * caller rolls back and does nothing), -1 error. */
+int action_nonce_record(struct store *st, const char *nonce, const char *action, int64_t item,
+			int64_t expires, int64_t now, struct error *err);
 
 #endif

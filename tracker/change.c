@@ -76,6 +76,23 @@ int change_set_snooze(struct change *ch, const char *value, struct error *err)
 	return 0;
 }
 
+int change_set_snooze_from(struct change *ch, const char *value, int32_t today, struct error *err)
+{
+	char d[11];
+	int32_t until;
+	if (parse_date_or_none("snooze until", value, d, err) < 0)
+		return -1;
+	if (d[0] && date_parse(d, &until) == 0 && until < today) {
+		char t[11];
+		date_format(today, t);
+		return error_set(err, ERR_USAGE,
+				 "snooze until %s: that day is past (today is %s); give the last day without "
+				 "reminders, today or later (or none to end a snooze)",
+				 d, t);
+	}
+	return change_set_snooze(ch, value, err);
+}
+
 static bool valid_handle(const char *h)
 {
 	if (!*h)
@@ -253,7 +270,7 @@ int change_apply(struct store *st, int64_t item, const struct change *ch, const 
 			  "UPDATE items SET status=?2, due=?3, owners=?4, owner=?5, priority=?6, "
 			  "snoozed_until=?7, updated_at=?8, sequence=sequence+1, "
 			  "closed_at=CASE WHEN ?2 NOT IN ('done','wont_do') THEN NULL "
-			  "WHEN status IN ('done','wont_do') THEN coalesce(closed_at, ?8) ELSE ?8 END "
+			  "WHEN status IN ('done','wont_do') THEN closed_at ELSE ?8 END "
 			  "WHERE id=?1",
 			  err) < 0)
 		goto out;

@@ -20,7 +20,8 @@
  *     the reason, then the note);
  *   - updated_at = now and sequence + 1 (once per call, however many fields changed);
  *   - closed_at = now when the status becomes done or wont_do from an open status; NULL when it becomes
- *     open, in_progress or blocked again; unchanged between done and wont_do.
+ *     open, in_progress or blocked again; unchanged between done and wont_do (an unknown close time —
+ *     NULL, an item imported already done — stays unknown).
  * A change that changes nothing writes nothing, except that a note on its own becomes a "note" event
  * (and bumps sequence/updated_at: the history changed).
  *
@@ -71,8 +72,13 @@ int change_set_status(struct change *ch, const char *value, struct error *err);
 int change_set_due(struct change *ch, const char *value, struct error *err);
 int change_set_owners(struct change *ch, const char *value, struct error *err);
 int change_set_priority(struct change *ch, const char *value, struct error *err);
-/* `value` a date, or "none" to end a snooze. */
+/* `value` a date, or "none" to end a snooze. The date is the last quiet day: reminders resume the day
+ * after (the policy is quiet while a recipient's local date is on or before it). */
 int change_set_snooze(struct change *ch, const char *value, struct error *err);
+/* The same, refusing a date before `today` (ERR_USAGE naming the date and today): a snooze that ended
+ * in the past silences nothing. `today` is the caller's idea of the local date (the CLI uses
+ * [reminders] timezone). */
+int change_set_snooze_from(struct change *ch, const char *value, int32_t today, struct error *err);
 /* Checks the whole change (something to change, reason for wont_do, no CR/LF/NUL in texts). */
 int change_check(const struct change *ch, struct error *err);
 

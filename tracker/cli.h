@@ -27,7 +27,10 @@ enum exit_code {
 	EXIT_IO = 5,     /* file, network or delivery error */
 };
 
-enum { NEED_DB = 1 << 0, NEED_WRITE = 1 << 1 };
+/* Command table flags. NEED_DB: main opens the database before the call (NEED_WRITE: writable, with
+ * migrations). NEED_CREATE: the command may create a missing database; every other command (and every
+ * read) fails with "no database at PATH", exit 4. Only import, people add/import and db init have it. */
+enum { NEED_DB = 1 << 0, NEED_WRITE = 1 << 1, NEED_CREATE = 1 << 2 };
 
 struct ctx {
 	struct config cfg;
@@ -36,6 +39,7 @@ struct ctx {
 	const char *config_path; /* --config, or NULL */
 	int64_t now;             /* the clock; commands with --now replace it */
 	char *actor;             /* who makes changes: $TRACKER_USER, [user] handle, or the login name */
+	unsigned flags;          /* the table flags of the running command or verb (NEED_CREATE …) */
 	FILE *out;
 	FILE *err;
 };
@@ -49,7 +53,8 @@ struct command {
 
 /* Nested verbs (`tracker feed create`) go through a table too: cli_subcommand() finds the verb,
  * answers -h/--help and `help` with the command's usage, opens the database as `flags` say
- * (NEED_DB, NEED_WRITE) and calls the verb with argv starting at the verb. */
+ * (NEED_DB, NEED_WRITE, NEED_CREATE; they become c->flags) and calls the verb with argv starting at
+ * the verb. An unknown verb is answered with the nearest known one. */
 struct subcommand {
 	const char *name;
 	int (*fn)(struct ctx *c, int argc, char **argv);
@@ -64,9 +69,12 @@ int cli_parse_id(struct ctx *c, const char *what, const char *arg, long long *id
 int cli_exit_code(const struct error *e);
 /* Prints "tracker: <msg>" to stderr and returns the exit code for the error. */
 int cli_fail(struct ctx *c, const struct error *e);
+/* Prints "tracker: warning: <msg>" to stderr: something looks wrong, the command goes on. */
+void cli_warning(struct ctx *c, const struct error *e);
 /* Prints "tracker: <formatted>" and returns EXIT_USAGE. */
 int cli_usage_error(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Opens the database (for commands that open it themselves). */
+/* Opens the database (for commands that open it themselves); creates a missing one only when the
+ * running command's table entry has NEED_CREATE. */
 int cli_open_store(struct ctx *c, bool write, struct error *err);
 /* Parses --now: an ISO 8601 date or date-time. Returns 0 or prints a usage error and returns -1. */
 int cli_parse_now(struct ctx *c, const char *arg);

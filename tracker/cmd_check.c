@@ -188,6 +188,7 @@ int cmd_check(struct ctx *c, int argc, char **argv)
 		return cli_usage_error(c,
 				       "check: name at least one file or directory (see tracker check -h)");
 	r.io.max_size = (size_t)c->cfg.import_max_size;
+	r.io.action_headings = c->cfg.import_action_headings;
 	if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "dmy"))
 		r.io.date_order = DATE_ORDER_DMY;
 	else if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "mdy"))

@@ -95,7 +95,7 @@ static int create(struct ctx *c, int argc, char **argv)
 	char token[TOKEN_CHARS + 1];
 	int64_t id;
 	int rc = EXIT_OK;
-	if (feed_create(&c->st, name, scope, todo ? "todo" : "events", c->now, token, &id, &err) < 0) {
+	if (feed_create(&c->st, name, scope, todo ? "todo" : "events", c->now, 0, token, &id, &err) < 0) {
 		rc = cli_fail(c, &err);
 	} else {
 		print_urls(c, token);
@@ -115,8 +115,13 @@ static int list_row(const struct feed_row *f, void *ud)
 	struct table *t = ud;
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)f->id);
-	const char *cells[] = {id,         f->name,       f->scope,
-			       f->flavour, f->created_at, f->revoked_at ? f->revoked_at : "-"};
+	char by[240];
+	if (f->created_by_name)
+		snprintf(by, sizeof by, "%s (token %lld)", f->created_by_name, (long long)f->created_by);
+	else
+		snprintf(by, sizeof by, "cli");
+	const char *cells[] = {
+	    id, f->name, f->scope, f->flavour, f->created_at, f->revoked_at ? f->revoked_at : "-", by};
 	return table_add(t, cells, NULL) < 0;
 }
 
@@ -136,13 +141,15 @@ static int list(struct ctx *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(c, "feed list: unexpected argument \"%s\"", argv[optind]);
-	static const char *const h[] = {"ID", "NAME", "SCOPE", "FLAVOUR", "CREATED", "REVOKED"};
-	struct table *t = table_new(6, h);
+	static const char *const h[] = {"ID", "NAME", "SCOPE", "FLAVOUR", "CREATED", "REVOKED", "CREATED BY"};
+	struct table *t = table_new(7, h);
 	struct error err;
 	error_init(&err);
 	int rc = EXIT_OK;
 	if (feed_list(&c->st, all, list_row, t, &err) < 0)
 		rc = cli_fail(c, &err);
+	else if (!table_rows(t))
+		fputs("no feeds (make one with tracker feed create; --all shows revoked ones)\n", c->out);
 	else
 		table_print(t, c->out);
 	table_free(t);
@@ -152,6 +159,8 @@ static int list(struct ctx *c, int argc, char **argv)
 static int revoke(struct ctx *c, int argc, char **argv)
 {
 	long long id;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return fputs(usage, c->out), EXIT_OK;
 	if (argc != 2)
 		return cli_usage_error(c, "feed revoke: give one feed id (see tracker feed list)");
 	if (cli_parse_id(c, "feed revoke", argv[1], &id) < 0)

@@ -76,6 +76,9 @@ int cmd_http(struct ctx *c, int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	struct error err;
 	error_init(&err);
+	/* main opened the database (NEED_DB | NEED_WRITE: it must exist, and is migrated) before the
+	 * server secret is made next to it; the server has its own connections. */
+	store_close(&c->st);
 	o.db_path = c->db_path;
 	o.cfg = &c->cfg;
 	struct http_server h;

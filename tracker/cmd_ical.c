@@ -115,8 +115,21 @@ int cmd_ical(struct ctx *c, int argc, char **argv)
 		buf_printf(&title, "Action items (%s)", scope_text);
 		name = buf_cstr(&title);
 	}
-	if (cli_open_store(c, false, &err) < 0 ||
-	    feed_items_load(&c->st, &f, time_to_date(c->now), &fi, &err) < 0) {
+	if (cli_open_store(c, false, &err) < 0) {
+		rc = cli_fail(c, &err);
+		goto out;
+	}
+	/* A scope naming nobody still writes a (valid, empty) calendar, but says so. */
+	int found = scope_resolve(&c->st, &sc, &err);
+	if (found < 0) {
+		rc = cli_fail(c, &err);
+		goto out;
+	}
+	if (found == 1) {
+		cli_warning(c, &err);
+		error_init(&err);
+	}
+	if (feed_items_load(&c->st, &f, time_to_date(c->now), &fi, &err) < 0) {
 		rc = cli_fail(c, &err);
 		goto out;
 	}

@@ -30,6 +30,7 @@
 #include "commands.h"
 #include "import.h"
 #include "merge.h"
+#include "people.h"
 #include "banned.h"
 
 #define COMMIT_EVERY 500
@@ -41,7 +42,8 @@
 static const char usage[] =
     "usage: tracker import [--dry-run] [--atomic] PATH...\n"
     "\n"
-    "Reads post-mortems (files, or directories searched for *.md) into the database.\n"
+    "Reads post-mortems (files, or directories searched for *.md) into the database: action items\n"
+    "written as tables or lists under an action heading, and tables with an Action column anywhere.\n"
     "Re-importing an edited document merges: what people changed in the tracker stays unless the\n"
     "document changed the same field.\n"
     "\n"
@@ -89,6 +91,57 @@ static bool is_md(const char *name)
 {
 	size_t n = strlen(name);
 	return n > 3 && !strcmp(name + n - 3, ".md");
+}
+
+/* The people table as two parallel NULL-terminated lists — each handle and each name, and the handle
+ * it stands for — for "(Name)" owners in list items (import_opts.people). */
+struct people_names {
+	char **names, **handles;
+	size_t n, cap;
+};
+
+static int people_names_add(struct people_names *pn, const char *name, const char *handle)
+{
+	if (pn->n + 2 > pn->cap) {
+		size_t ncap = pn->cap ? pn->cap * 2 : 16;
+		char **a = realloc(pn->names, ncap * sizeof *a);
+		if (!a)
+			return -1;
+		pn->names = a;
+		char **b = realloc(pn->handles, ncap * sizeof *b);
+		if (!b)
+			return -1;
+		pn->handles = b;
+		pn->cap = ncap;
+	}
+	pn->names[pn->n] = strdup(name);
+	pn->handles[pn->n] = strdup(handle);
+	if (!pn->names[pn->n] || !pn->handles[pn->n]) {
+		free(pn->names[pn->n]);
+		free(pn->handles[pn->n]);
+		return -1;
+	}
+	pn->n++;
+	pn->names[pn->n] = pn->handles[pn->n] = NULL;
+	return 0;
+}
+
+static int people_names_cb(const struct person *p, void *ud)
+{
+	struct people_names *pn = ud;
+	if (people_names_add(pn, p->handle, p->handle) < 0)
+		return -1;
+	return p->name && *p->name ? people_names_add(pn, p->name, p->handle) : 0;
+}
+
+static void people_names_release(struct people_names *pn)
+{
+	for (size_t i = 0; i < pn->n; i++) {
+		free(pn->names[i]);
+		free(pn->handles[i]);
+	}
+	free(pn->names);
+	free(pn->handles);
 }
 
 /* Adds the *.md files below `dir`, in name order, skipping hidden entries. `real` is realpath(dir)
@@ -409,7 +462,10 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	struct error err;
 	error_init(&err);
 	struct merger *m = NULL;
-	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size, .date_order = DATE_ORDER_AUTO};
+	struct people_names pn = {0};
+	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size,
+				 .date_order = DATE_ORDER_AUTO,
+				 .action_headings = c->cfg.import_action_headings};
 	if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "dmy"))
 		io.date_order = DATE_ORDER_DMY;
 	else if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "mdy"))
@@ -417,15 +473,22 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 
 	/* A batch checkpoints the WAL at its end instead of every 1000 pages: pages that several commits of
 	 * the batch touch (indexes) are then copied into the database once. */
+	if (people_list(&c->st, people_names_cb, &pn, &err) < 0) {
+		rc = cli_fail(c, &err);
+		goto out;
+	}
+	io.people = (const char *const *)pn.names;
+	io.people_handles = (const char *const *)pn.handles;
 	if (!(m = merger_new(&c->st, &err)) ||
 	    store_exec(&c->st, "PRAGMA wal_autocheckpoint = 16384", &err) < 0 ||
 	    store_begin(&c->st, &err) < 0) {
 		rc = cli_fail(c, &err);
 		goto out;
 	}
-	size_t rejected = 0, since_commit = 0, i = 0;
+	size_t rejected = 0, since_commit = 0, imported = 0, no_items = 0, i = 0;
 	char rules[48];
 	import_rules_id(&io, rules);
+	io.rules_id = rules;
 	struct pipeline pipe;
 	pipeline_start(&pipe, &io, paths.n);
 	for (i = 0; i < paths.n; i++) {
@@ -455,6 +518,8 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			fprintf(c->out, "%s: unchanged (%u items, file identical to the last import) (%s)\n",
 				k->id, nitems, path);
 			since_commit++;
+			imported++;
+			no_items += nitems == 0; /* it was imported, and warned about, with none */
 		} else if (j->r < 0) {
 			if (j->err.kind != ERR_NONE)
 				fprintf(c->err, "tracker: %s\n", j->err.msg);
@@ -495,6 +560,8 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 				    sum.conflicts ? "see tracker show" : "", doc->placeholders,
 				    doc->placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
 			since_commit++;
+			imported++;
+			no_items += doc->no_items_warned;
 		}
 		pipeline_done(&pipe, j);
 		if (rejected && atomic) {
@@ -522,6 +589,9 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 		rc = cli_fail(c, &err);
 		goto out;
 	}
+	if (paths.n > 1)
+		fprintf(c->out, "%zu files: %zu imported, %zu rejected, %zu with no action items\n", paths.n,
+			imported, rejected, no_items);
 	if (rejected)
 		rc = EXIT_DATA;
 	goto out;
@@ -530,6 +600,7 @@ out_pipe:
 out:
 	store_rollback(&c->st);
 	merger_free(m);
+	people_names_release(&pn);
 out_paths:
 	for (size_t k = 0; k < paths.n; k++) {
 		free(paths.v[k]);

@@ -1,7 +1,8 @@
 /*
  * cmd_list.c — `tracker list`: the items, filtered and sorted, as a table, JSON or CSV.
  *
- * JSON and CSV stream row by row (a million items cost no memory); the table buffers to align.
+ * JSON and CSV stream row by row (a million items cost no memory); the table buffers to align. CSV
+ * cells that a spreadsheet would run as formulas are neutralised (csv_field).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -11,6 +12,8 @@
 #include "commands.h"
 #include "items.h"
 #include "model.h"
+#include "people.h"
+#include "report.h"
 #include "table.h"
 #include "tdate.h"
 #include "banned.h"
@@ -27,7 +30,7 @@ static const char usage[] =
     "      --mine             owned by you ($TRACKER_USER or [user] handle)\n"
     "      --priority LIST    e.g. P0,P1\n"
     "      --status LIST      e.g. open,blocked (open in_progress blocked done wont_do)\n"
-    "      --incident ID      one incident\n"
+    "      --incident ID      one incident (a unique prefix of its id is enough)\n"
     "      --due-before DATE  due before DATE (YYYY-MM-DD)\n"
     "      --due-within N[d|w] due within N days (or weeks) from today\n"
     "      --unassigned       no owner\n"
@@ -51,15 +54,21 @@ struct out {
 	int32_t today;
 };
 
+/* One RFC 4180 field. A cell a spreadsheet would take for a formula (it starts with =, +, -, @, TAB
+ * or CR: OWASP "CSV injection") is neutralised with a leading single quote and quoted, so
+ * "=HYPERLINK(…)" in an action shows as text; the quote is visible in the cell, which is the point. */
 static void csv_field(FILE *f, const char *s)
 {
 	if (!s)
 		return;
-	if (!strpbrk(s, ",\"\r\n")) {
+	bool formula = s[0] && strchr("=+-@\t\r", s[0]);
+	if (!formula && !strpbrk(s, ",\"\r\n")) {
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);
@@ -234,6 +243,7 @@ int cmd_list(struct ctx *c, int argc, char **argv)
 	json_t *owners = json_array();
 	char before[11], until[11];
 	long within = -1;
+	char *incident = NULL; /* --incident resolved to a whole id */
 	int rc = EXIT_USAGE, opt, v;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -367,6 +377,37 @@ int cmd_list(struct ctx *c, int argc, char **argv)
 		rc = cli_fail(c, &err);
 		goto out;
 	}
+	/* Typos say so: an owner nobody is, an incident prefix that names none or several. */
+	size_t oi;
+	json_t *ov;
+	json_array_foreach(owners, oi, ov)
+	{
+		const char *h = json_string_value(ov);
+		int known = people_known(&c->st, h, &err);
+		if (known < 0) {
+			rc = cli_fail(c, &err);
+			goto out;
+		}
+		if (!known)
+			fprintf(c->err,
+				"tracker: warning: list: owner %s is no person and owns no item (see "
+				"tracker people list)\n",
+				h);
+	}
+	if (f.incident) {
+		int r = report_find_incident(&c->st, f.incident, &incident, &err);
+		if (r < 0) {
+			rc = cli_fail(c, &err);
+			goto out;
+		}
+		if (r == 1) {
+			error_prefix(&err, "list --incident");
+			cli_warning(c, &err);
+			error_init(&err);
+		} else {
+			f.incident = incident;
+		}
+	}
 	o.today = time_to_date(c->now);
 	if (within >= 0) {
 		date_format(o.today + (int32_t)within, until);
@@ -400,6 +441,7 @@ int cmd_list(struct ctx *c, int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	free(incident);
 	json_decref(owners);
 	return rc;
 }

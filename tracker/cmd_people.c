@@ -22,11 +22,11 @@
 
 static const char usage[] =
     "usage: tracker people add HANDLE --email ADDR [--name NAME] [--tz ZONE] [--manager HANDLE]\n"
-    "                          [--slack ID]\n"
+    "                          [--slack ID] [--allow-unknown-manager]\n"
     "       tracker people list [--format table|json]\n"
     "       tracker people show HANDLE [--format text|json]\n"
     "       tracker people remove HANDLE\n"
-    "       tracker people import FILE.csv\n"
+    "       tracker people import FILE.csv [--allow-unknown-manager]\n"
     "       tracker people unmapped [--format table|json]\n"
     "\n"
     "Keeps who the owners are: e-mail, time zone, manager and Slack id, for reminders.\n"
@@ -36,21 +36,24 @@ static const char usage[] =
     "  remove    forget a person (their items keep their owner)\n"
     "  import    add or update people from CSV; the header row names any of the columns\n"
     "            handle, name, email, tz, manager, slack; the whole file or nothing\n"
-    "  unmapped  owners of open items with no entry or no e-mail (reminders would miss them)\n"
+    "  unmapped  owners of open items with no entry or no e-mail, unusable addresses, unknown\n"
+    "            managers (reminders or escalations would miss them)\n"
     "Run 'tracker people VERB -h' for a verb's options.\n";
 
 static const char add_usage[] =
     "usage: tracker people add HANDLE --email ADDR [--name NAME] [--tz ZONE] [--manager HANDLE]\n"
-    "                          [--slack ID]\n"
+    "                          [--slack ID] [--allow-unknown-manager]\n"
     "\n"
-    "Adds a person, or updates the fields given of an existing one.\n"
+    "Adds a person, or updates the fields given of an existing one. The address must be one the\n"
+    "mailer can deliver to (plain ASCII local@domain); the manager must be in tracker people.\n"
     "\n"
-    "      --email ADDR      e-mail address for reminders (required for a new person)\n"
-    "      --name NAME       display name\n"
-    "      --tz ZONE         time zone, an IANA name like Europe/Berlin\n"
-    "      --manager HANDLE  who to escalate to\n"
-    "      --slack ID        Slack member id\n"
-    "  -h, --help            show this help\n";
+    "      --email ADDR             e-mail address for reminders (required for a new person)\n"
+    "      --name NAME              display name\n"
+    "      --tz ZONE                time zone, an IANA name like Europe/Berlin\n"
+    "      --manager HANDLE         who to escalate to (someone already in tracker people)\n"
+    "      --slack ID               Slack member id\n"
+    "      --allow-unknown-manager  accept a manager who is not in tracker people (yet)\n"
+    "  -h, --help                   show this help\n";
 
 static const char list_usage[] = "usage: tracker people list [--format table|json]\n"
 				 "\n"
@@ -73,19 +76,23 @@ static const char remove_usage[] = "usage: tracker people remove HANDLE\n"
 				   "  -h, --help  show this help\n";
 
 static const char import_usage[] =
-    "usage: tracker people import FILE.csv\n"
+    "usage: tracker people import FILE.csv [--allow-unknown-manager]\n"
     "\n"
     "Adds or updates people from a CSV file (RFC 4180). The header row names any of the columns\n"
     "handle, name, email, tz, manager, slack, in any order (handle is required); columns not in the\n"
     "file keep their stored values, an empty cell clears one. Re-importing updates, never duplicates.\n"
-    "One bad row (reported as FILE:LINE) imports nothing.\n"
+    "A manager must be in tracker people or in the file (anywhere in it). Every bad row is reported\n"
+    "as FILE:LINE; any bad row imports nothing.\n"
     "\n"
-    "  -h, --help  show this help\n";
+    "      --allow-unknown-manager  accept managers who are not in tracker people (yet)\n"
+    "  -h, --help                   show this help\n";
 
 static const char unmapped_usage[] =
     "usage: tracker people unmapped [--format table|json]\n"
     "\n"
-    "Lists owners of open items who have no people entry or no e-mail: reminders would miss them.\n"
+    "Lists owners of open items who have no people entry or no e-mail, and people whose stored\n"
+    "address the mailer cannot deliver to or whose manager is not in tracker people: reminders or\n"
+    "escalations would miss them.\n"
     "\n"
     "      --format F  table (default) or json\n"
     "  -h, --help      show this help\n";
@@ -244,11 +251,13 @@ static int people_read(struct ctx *c, int argc, char **argv, int verb)
 		rc = people_list(&c->st, list_one, &l, &err) < 0 ? cli_fail(c, &err)
 								 : finish_list(c, &l, "no people");
 	} else {
-		static const char *const h[] = {"OWNER", "PROBLEM", "OPEN ITEMS"};
+		static const char *const h[] = {"HANDLE", "PROBLEM", "OPEN ITEMS"};
 		l.t = table_new(3, h);
 		rc = people_unmapped(&c->st, unmapped_one, &l, &err) < 0
 			 ? cli_fail(c, &err)
-			 : finish_list(c, &l, "every owner of an open item has an e-mail");
+			 : finish_list(c, &l,
+				       "every owner of an open item has a usable e-mail, and every manager "
+				       "is known");
 	}
 	table_free(l.t);
 	json_decref(l.arr);
@@ -264,16 +273,18 @@ static int found(const struct person *p, void *ud)
 
 static int people_add(struct ctx *c, int argc, char **argv)
 {
-	enum { O_EMAIL = 256, O_NAME, O_TZ, O_MANAGER, O_SLACK };
+	enum { O_EMAIL = 256, O_NAME, O_TZ, O_MANAGER, O_SLACK, O_ALLOW };
 	static const struct option opts[] = {{"email", required_argument, NULL, O_EMAIL},
 					     {"name", required_argument, NULL, O_NAME},
 					     {"tz", required_argument, NULL, O_TZ},
 					     {"manager", required_argument, NULL, O_MANAGER},
 					     {"slack", required_argument, NULL, O_SLACK},
+					     {"allow-unknown-manager", no_argument, NULL, O_ALLOW},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	struct person p = {0};
 	unsigned set = 0;
+	bool allow_unknown = false;
 	struct error err;
 	int o;
 	error_init(&err);
@@ -298,6 +309,9 @@ static int people_add(struct ctx *c, int argc, char **argv)
 		case O_SLACK:
 			p.slack = optarg;
 			set |= PERSON_SLACK;
+			break;
+		case O_ALLOW:
+			allow_unknown = true;
 			break;
 		case 'h':
 			fputs(add_usage, c->out);
@@ -326,6 +340,11 @@ static int people_add(struct ctx *c, int argc, char **argv)
 					  p.handle);
 			return cli_fail(c, &err);
 		}
+	}
+	if ((set & PERSON_MANAGER) && p.manager && *p.manager && !allow_unknown &&
+	    people_check_manager(&c->st, p.handle, p.manager, &err) < 0) {
+		store_rollback(&c->st);
+		return cli_fail(c, &err);
 	}
 	if (people_upsert(&c->st, &p, set, c->now, &err) < 0 || store_commit(&c->st, &err) < 0) {
 		store_rollback(&c->st);
@@ -380,15 +399,28 @@ static int read_file(const char *path, struct buf *b, struct error *err)
 	return rc;
 }
 
+static void import_problem(const char *msg, void *ud)
+{
+	struct ctx *c = ud;
+	fprintf(c->err, "tracker: %s\n", msg);
+}
+
 static int people_imp(struct ctx *c, int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"allow-unknown-manager", no_argument, NULL, 'A'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	struct error err;
 	struct buf b;
 	struct people_import_summary sum;
+	struct people_import_opts io = {.problem = import_problem, .ud = c};
 	int o, rc;
 	error_init(&err);
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (o == 'A') {
+			io.allow_unknown_manager = true;
+			continue;
+		}
 		if (o == 'h') {
 			fputs(import_usage, c->out);
 			return EXIT_OK;
@@ -405,7 +437,7 @@ static int people_imp(struct ctx *c, int argc, char **argv)
 		buf_release(&b);
 		return cli_fail(c, &err);
 	}
-	if (people_import_csv(&c->st, path, b.data ? b.data : "", b.len, c->now, &sum, &err) < 0 ||
+	if (people_import_csv(&c->st, path, b.data ? b.data : "", b.len, c->now, &io, &sum, &err) < 0 ||
 	    store_commit(&c->st, &err) < 0) {
 		store_rollback(&c->st);
 		rc = cli_fail(c, &err);
@@ -436,12 +468,12 @@ int cmd_people(struct ctx *c, int argc, char **argv)
 {
 	/* Each verb opens the database itself: reads read-only, writes in one transaction. */
 	static const struct subcommand verbs[] = {
-	    {"add", people_add, 0},
+	    {"add", people_add, NEED_CREATE},
 	    {"list", people_list_v, 0},
 	    {"show", people_show_v, 0},
 	    {"remove", people_rm, 0},
 	    {"rm", people_rm, 0},
-	    {"import", people_imp, 0},
+	    {"import", people_imp, NEED_CREATE},
 	    {"unmapped", people_unmapped_v, 0},
 	};
 	int rc = cli_subcommand(c, "people", verbs, sizeof verbs / sizeof verbs[0], usage, argc, argv);

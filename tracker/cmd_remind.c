@@ -123,7 +123,8 @@ int cmd_remind(struct ctx *c, int argc, char **argv)
 	error_init(&err);
 	struct policy_config pc;
 	struct outbox_config oc;
-	if (policy_config_parse(&c->cfg, &pc, &err) < 0 || outbox_config_parse(&c->cfg, &oc, &err) < 0)
+	/* The same check as serve --check: a dry run that passes means the real run can send. */
+	if (plan_check_config(&c->cfg, &pc, &oc, true, &err) < 0)
 		return cli_fail(c, &err);
 	if (cli_open_store(c, !dry_run, &err) < 0)
 		return cli_fail(c, &err);

@@ -98,26 +98,7 @@ static void http_log(void *ctx, const char *line)
 static int validate(const struct config *cfg, struct policy_config *pc, struct outbox_config *oc,
 		    bool transports, struct error *err)
 {
-	if (policy_config_parse(cfg, pc, err) < 0 || outbox_config_parse(cfg, oc, err) < 0 ||
-	    plan_check_webhooks(cfg, err) < 0)
-		return -1;
-	if (!transports)
-		return 0;
-	struct notify_options opt = {.config = cfg};
-	struct notify_transport t = {0};
-	if (cfg->smtp_url) {
-		if (notify_open(&t, "smtp", &opt, err) < 0)
-			return -1;
-		notify_close(&t);
-	}
-	for (size_t i = 0; i < cfg->nwebhooks; i++) {
-		opt.webhook = cfg->webhooks[i].name;
-		memset(&t, 0, sizeof t);
-		if (notify_open(&t, "webhook", &opt, err) < 0)
-			return -1;
-		notify_close(&t);
-	}
-	return 0;
+	return plan_check_config(cfg, pc, oc, transports, err); /* the same check as remind */
 }
 
 static void reload(struct ctx *c, struct policy_config *pc, struct outbox_config *oc)
@@ -213,7 +194,8 @@ static int serve_check(struct ctx *c)
 	struct outbox_config oc;
 	struct error err;
 	error_init(&err);
-	if (validate(&c->cfg, &pc, &oc, true, &err) < 0) {
+	if (validate(&c->cfg, &pc, &oc, true, &err) < 0 ||
+	    (c->cfg.server_listen && http_check_listen(c->cfg.server_listen, &err) < 0)) {
 		fprintf(c->err, "tracker: serve --check: %s\n", err.msg);
 		return EXIT_CONFIG;
 	}

@@ -14,6 +14,8 @@
 #include "commands.h"
 #include "items.h"
 #include "model.h"
+#include "policy.h"
+#include "tdate.h"
 #include "banned.h"
 
 static const char set_usage[] =
@@ -48,9 +50,10 @@ static const char reopen_usage[] = "usage: tracker reopen ITEM... [--note TEXT]\
 static const char snooze_usage[] =
     "usage: tracker snooze ITEM... --until DATE [--note TEXT]\n"
     "\n"
-    "Silences reminders for items until DATE (YYYY-MM-DD); --until none ends a snooze.\n"
+    "Silences reminders for items up to and including DATE (YYYY-MM-DD): they resume the day after.\n"
+    "A date before today ([reminders] timezone) is refused; --until none ends a snooze.\n"
     "\n"
-    "      --until DATE  the first day reminders resume\n"
+    "      --until DATE  the last day without reminders (they resume on the next day)\n"
     "      --note TEXT   a note recorded with the change\n"
     "  -h, --help         show this help\n";
 
@@ -58,6 +61,16 @@ enum verb { V_SET, V_DONE, V_REOPEN, V_SNOOZE };
 
 static const char *const verb_names[] = {"set", "done", "reopen", "snooze"};
 static const char *const usages[] = {set_usage, done_usage, reopen_usage, snooze_usage};
+
+/* Today in [reminders] timezone (UTC when unset or unknown): the day a snooze may end at the earliest. */
+static int32_t snooze_today(const struct ctx *c)
+{
+	int32_t today;
+	int minutes;
+	if (tz_local(c->cfg.rem_timezone, c->now, &today, &minutes) < 0)
+		today = time_to_date(c->now);
+	return today;
+}
 
 static int run(struct ctx *c, enum verb v, int argc, char **argv)
 {
@@ -141,7 +154,7 @@ static int run(struct ctx *c, enum verb v, int argc, char **argv)
 			cli_usage_error(c, "snooze: say until when: --until YYYY-MM-DD (or none)");
 			goto out;
 		}
-		if (change_set_snooze(&ch, until, &err) < 0) {
+		if (change_set_snooze_from(&ch, until, snooze_today(c), &err) < 0) {
 			rc = cli_fail(c, &err);
 			goto out;
 		}
@@ -175,7 +188,14 @@ static int run(struct ctx *c, enum verb v, int argc, char **argv)
 	if (store_commit(&c->st, &err) < 0)
 		goto fail;
 	for (size_t i = 0; i < nitems; i++) {
-		if (!res[i].changed)
+		if (v == V_SNOOZE && ch.snoozed_until[0]) {
+			int32_t d;
+			char next[11];
+			date_parse(ch.snoozed_until, &d);
+			date_format(d + 1, next);
+			fprintf(c->out, "%s: %s: no reminders through %s; they resume on %s\n", items[i],
+				res[i].changed ? "snoozed" : "already snoozed", ch.snoozed_until, next);
+		} else if (!res[i].changed)
 			fprintf(c->out, "%s: unchanged\n", items[i]);
 		else if (res[i].slipped)
 			fprintf(c->out, "%s: updated (due date slipped)\n", items[i]);

@@ -11,6 +11,40 @@
 #include "tdate.h"
 #include "banned.h"
 
+/* Details and links of a list item one per line; other columns as the JSON object they are. */
+static void show_extra(FILE *f, const char *extra)
+{
+	json_t *o = json_loads(extra, 0, NULL);
+	if (!json_is_object(o)) {
+		fprintf(f, "  extra:    %s\n", extra);
+		json_decref(o);
+		return;
+	}
+	static const char *const lists[][2] = {{"details", "detail:  "}, {"links", "link:    "}};
+	for (size_t k = 0; k < 2; k++) {
+		json_t *a = json_object_get(o, lists[k][0]);
+		size_t i;
+		json_t *v;
+		if (!json_is_array(a))
+			continue;
+		json_array_foreach(a, i, v) if (json_is_string(v))
+		    fprintf(f, "  %s %s\n", lists[k][1], json_string_value(v));
+		json_object_del(o, lists[k][0]);
+	}
+	json_t *reason = json_object_get(o, "reason");
+	if (json_is_string(reason)) {
+		fprintf(f, "  reason:   %s\n", json_string_value(reason));
+		json_object_del(o, "reason");
+	}
+	if (json_object_size(o)) {
+		char *s = json_dumps(o, JSON_COMPACT);
+		if (s)
+			fprintf(f, "  extra:    %s\n", s);
+		free(s);
+	}
+	json_decref(o);
+}
+
 static const char usage[] =
     "usage: tracker show ITEM [--format text|json] [--now T]\n"
     "\n"
@@ -57,7 +91,7 @@ static int show_item(const struct item *it, void *ud)
 	if (it->removed_at)
 		fprintf(f, "  removed:  %s (no longer in the document)\n", it->removed_at);
 	if (it->extra && strcmp(it->extra, "{}"))
-		fprintf(f, "  extra:    %s\n", it->extra);
+		show_extra(f, it->extra);
 	fprintf(f, "  created:  %s\n  updated:  %s\n", it->created_at, it->updated_at);
 	return 0;
 }

@@ -48,6 +48,7 @@ static json_t *row_json(const struct stats_row *r)
 	json_object_set_new(o, "wont_do", json_integer(r->wont_do));
 	json_object_set_new(o, "done_with_due", json_integer(r->done_with_due));
 	json_object_set_new(o, "done_on_time", json_integer(r->done_on_time));
+	json_object_set_new(o, "done_close_unknown", json_integer(r->done_close_unknown));
 	double rate = stats_on_time_rate(r);
 	json_object_set_new(o, "on_time_rate",
 			    isnan(rate) ? json_null() : json_real(round(rate * 1e4) / 1e4));
@@ -217,6 +218,12 @@ int cmd_stats(struct ctx *c, int argc, char **argv)
 		add_row(t, &trow);
 		table_print(t, c->out);
 		table_free(t);
+		if (tot->done_close_unknown > 0)
+			fprintf(
+			    c->out,
+			    "%ld done item%s without a known close time (already done when first imported): "
+			    "not in ON-TIME, MEDIAN, P90\n",
+			    tot->done_close_unknown, tot->done_close_unknown == 1 ? "" : "s");
 	}
 	stats_release(&groups);
 	free(total.group);

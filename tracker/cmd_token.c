@@ -106,6 +106,8 @@ static int list(struct ctx *c, int argc, char **argv)
 	int rc = EXIT_OK;
 	if (apitoken_list(&c->st, all, list_row, t, &err) < 0)
 		rc = cli_fail(c, &err);
+	else if (!table_rows(t))
+		fputs("no tokens (make one with tracker token create; --all shows revoked ones)\n", c->out);
 	else
 		table_print(t, c->out);
 	table_free(t);
@@ -115,15 +117,21 @@ static int list(struct ctx *c, int argc, char **argv)
 static int revoke(struct ctx *c, int argc, char **argv)
 {
 	long long id;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return fputs(usage, c->out), EXIT_OK;
 	if (argc != 2)
 		return cli_usage_error(c, "token revoke: give one token id (see tracker token list)");
 	if (cli_parse_id(c, "token revoke", argv[1], &id) < 0)
 		return EXIT_USAGE;
 	struct error err;
 	error_init(&err);
-	if (apitoken_revoke(&c->st, id, c->now, &err) < 0)
+	int feeds = 0;
+	if (apitoken_revoke(&c->st, id, c->now, &feeds, &err) < 0)
 		return cli_fail(c, &err);
-	fprintf(c->out, "token %lld revoked\n", id);
+	fprintf(c->out, "token %lld revoked", id);
+	if (feeds)
+		fprintf(c->out, ", with the %d feed%s created through it", feeds, feeds == 1 ? "" : "s");
+	fprintf(c->out, "; its dashboard sessions ended\n");
 	return EXIT_OK;
 }
 

@@ -56,7 +56,9 @@ int cmd_writeback(struct ctx *c, int argc, char **argv)
 		return cli_usage_error(
 		    c, "writeback: name a document or an incident (see tracker writeback -h)");
 
-	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size, .date_order = DATE_ORDER_AUTO};
+	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size,
+				 .date_order = DATE_ORDER_AUTO,
+				 .action_headings = c->cfg.import_action_headings};
 	if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "dmy"))
 		io.date_order = DATE_ORDER_DMY;
 	else if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "mdy"))

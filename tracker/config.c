@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "suggest.h"
 #include "banned.h"
 
 enum ctype { C_STR, C_LONG, C_BOOL };
@@ -34,6 +35,7 @@ static const struct key keys[] = {
     K("store", "busy_timeout_ms", C_LONG, busy_timeout_ms),
     K("import", "max_size", C_LONG, import_max_size),
     K("import", "date_order", C_STR, import_date_order),
+    K("import", "action_headings", C_STR, import_action_headings),
     K("user", "handle", C_STR, user_handle),
     K("smtp", "url", C_STR, smtp_url),
     K("smtp", "from", C_STR, smtp_from),
@@ -86,6 +88,7 @@ const char *const config_known_keys[] = {"store.path",
 					 "store.busy_timeout_ms",
 					 "import.max_size",
 					 "import.date_order",
+					 "import.action_headings",
 					 "user.handle",
 					 "smtp.url",
 					 "smtp.from",
@@ -234,8 +237,34 @@ static struct webhook_config *webhook_get(struct config *c, const char *name)
 	return w;
 }
 
+/* " (did you mean X?)" when a known key of the section — or a known section — is one typo away. */
+static void did_you_mean(char *out, size_t size, const struct key *table, size_t n, const char *section,
+			 const char *word, bool sections)
+{
+	const char *cand[64];
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < sizeof cand / sizeof cand[0]; i++) {
+		const char *w = sections ? table[i].section : table[i].name;
+		if (!sections && section && strcmp(table[i].section, section))
+			continue;
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !strcmp(cand[j], w);
+		if (!dup)
+			cand[k++] = w;
+	}
+	if (sections && k < sizeof cand / sizeof cand[0])
+		cand[k++] = "webhook";
+	const char *best = suggest_nearest(word, cand, k);
+	if (best)
+		snprintf(out, size, sections ? "; did you mean [%s]?" : " (did you mean %s?)", best);
+	else
+		out[0] = '\0';
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
+	char hint[96];
 	struct load_state *st = user;
 	if (!strncmp(section, "webhook ", 8)) {
 		const char *wname = section + 8;
@@ -256,7 +285,10 @@ static int handler(void *user, const char *section, const char *name, const char
 						 sizeof st->problem) == 0;
 			}
 		}
-		snprintf(st->problem, sizeof st->problem, "unknown key \"%s\" in [%s]", name, section);
+		did_you_mean(hint, sizeof hint, webhook_keys, sizeof webhook_keys / sizeof webhook_keys[0],
+			     NULL, name, false);
+		snprintf(st->problem, sizeof st->problem, "unknown key \"%s\" in [%s]%s", name, section,
+			 hint);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -266,12 +298,17 @@ static int handler(void *user, const char *section, const char *name, const char
 	bool known_section = false;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		known_section |= !strcmp(keys[i].section, section);
-	if (known_section)
-		snprintf(st->problem, sizeof st->problem, "unknown key \"%s\" in [%s]", name, section);
-	else if (!*section)
+	if (known_section) {
+		did_you_mean(hint, sizeof hint, keys, sizeof keys / sizeof keys[0], section, name, false);
+		snprintf(st->problem, sizeof st->problem, "unknown key \"%s\" in [%s]%s", name, section,
+			 hint);
+	} else if (!*section) {
 		snprintf(st->problem, sizeof st->problem, "key \"%s\" outside any [section]", name);
-	else
-		snprintf(st->problem, sizeof st->problem, "unknown section [%s] (key \"%s\")", section, name);
+	} else {
+		did_you_mean(hint, sizeof hint, keys, sizeof keys / sizeof keys[0], NULL, section, true);
+		snprintf(st->problem, sizeof st->problem, "unknown section [%s] (key \"%s\"%s)", section,
+			 name, hint);
+	}
 	return 0;
 }
 

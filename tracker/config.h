@@ -41,7 +41,8 @@ struct config {
 
 	/* [import] */
 	long import_max_size;
-	char *import_date_order; /* auto | dmy | mdy */
+	char *import_date_order;      /* auto | dmy | mdy */
+	char *import_action_headings; /* more action-section headings, comma-separated (sections.h) */
 
 	/* [user] */
 	char *user_handle;

@@ -129,13 +129,42 @@ void import_prepare_threads(void)
 
 #define IMPORT_RULES_VERSION 1
 
+/* First 8 hex digits of the SHA-256 of the NUL-separated strings (a NULL list is the empty one). */
+static void digest8(const char *const *v, const char *one, char out[9])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[32];
+	unsigned int n = 0;
+	memset(md, 0, sizeof md);
+	if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		if (one)
+			EVP_DigestUpdate(ctx, one, strlen(one) + 1);
+		for (size_t i = 0; v && v[i]; i++)
+			EVP_DigestUpdate(ctx, v[i], strlen(v[i]) + 1);
+		EVP_DigestFinal_ex(ctx, md, &n);
+	}
+	EVP_MD_CTX_free(ctx);
+	snprintf(out, 9, "%02x%02x%02x%02x", md[0], md[1], md[2], md[3]);
+}
+
 void import_rules_id(const struct import_opts *o, char out[48])
 {
 	enum date_order d = o ? o->date_order : DATE_ORDER_AUTO;
-	snprintf(out, 48, "r%d;dates=%s", IMPORT_RULES_VERSION,
+	char headings[9], people[9];
+	/* What changes how a document reads: the date order, the extra section headings, and the people
+	 * table ("(Name)" owners in list items are owners only when they name a person). */
+	digest8(NULL, o && o->action_headings ? o->action_headings : "", headings);
+	digest8(o ? o->people : NULL, NULL, people);
+	if (o && o->people_handles) {
+		char h[9];
+		digest8(o->people_handles, people, h);
+		memcpy(people, h, sizeof h);
+	}
+	snprintf(out, 48, "r%d;dates=%s;h=%s;p=%s", IMPORT_RULES_VERSION,
 		 d == DATE_ORDER_DMY   ? "dmy"
 		 : d == DATE_ORDER_MDY ? "mdy"
-				       : "auto");
+				       : "auto",
+		 headings, people);
 }
 
 void import_sha256(const char *data, size_t len, unsigned char out[32])
@@ -169,7 +198,10 @@ int import_parse_hashed(const char *path, const char *data, size_t len, const st
 	size_t max = o && o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
 	if (!doc->path)
 		doc->path = strdup(path);
-	import_rules_id(o, doc->rules);
+	if (o && o->rules_id)
+		snprintf(doc->rules, sizeof doc->rules, "%s", o->rules_id);
+	else
+		import_rules_id(o, doc->rules);
 	if (len > max) {
 		import_diag(doc, DIAG_ERROR, 0,
 			    "file is %zu bytes, over the %zu-byte limit ([import] max_size in the config)",
@@ -190,7 +222,7 @@ int import_parse_hashed(const char *path, const char *data, size_t len, const st
 		len -= 3;
 	}
 	struct raw_doc raw;
-	if (parse_markdown(data, len, &raw, doc) < 0) {
+	if (parse_markdown(data, len, o, &raw, doc) < 0) {
 		raw_doc_release(&raw);
 		import_diag(doc, DIAG_ERROR, 0, "out of memory while parsing");
 		return -1;

@@ -46,10 +46,15 @@ struct import_item {
 	int priority; /* 0..3 or PRIORITY_NONE */
 	enum status status;
 	char *status_raw; /* the cell as written (cleaned), NULL if empty */
-	char *extra;      /* JSON object of the other columns, "{}" if none */
+	char *extra;      /* JSON object of the other columns, "{}" if none; list items keep "details"
+			     (array of strings), "links" (array of URLs) and "reason" here */
 	unsigned line;
 	/* Where the cells are in the source, for write-back. */
 	struct cellpos pos_status, pos_due, pos_owner;
+	/* List items (issue 9): where the character inside a task box "[ ]" is (line, col_start ==
+	 * col_end), 0 when the item has no box; from_list tells a list item from a table row. */
+	struct cellpos pos_box;
+	bool from_list;
 };
 
 struct import_incident {
@@ -78,7 +83,8 @@ struct import_doc {
 	struct import_incident inc;
 	struct import_item *items;
 	size_t nitems;
-	size_t placeholders; /* placeholder rows skipped */
+	size_t placeholders;  /* placeholder rows skipped */
+	bool no_items_warned; /* the "no action items" warning was given */
 	struct diag *diags;
 	size_t ndiags;
 	size_t nerrors;
@@ -90,6 +96,15 @@ struct import_doc {
 struct import_opts {
 	size_t max_size; /* bytes; 0 means 4 MiB */
 	enum date_order date_order;
+	/* [import] action_headings: more heading phrases, separated by ',' or ';' (sections.h); NULL */
+	const char *action_headings;
+	/* handles and names of the people table, NULL-terminated, for "(Name)" owners in list items;
+	 * NULL when there is none. people_handles[i] is the handle of people[i] (same length). */
+	const char *const *people;
+	const char *const *people_handles;
+	/* import_rules_id() of these options when the caller has computed it once for a batch; NULL:
+	 * computed per document (it hashes the people table). */
+	const char *rules_id;
 };
 
 void import_doc_init(struct import_doc *d);
@@ -120,8 +135,9 @@ int import_parse_hashed(const char *path, const char *data, size_t len, const st
 void import_prepare_threads(void);
 
 /* A short name of the import rules (IMPORT_RULES_VERSION) and of the options that change what a file
- * is read as: a document stored under another name is read again even if the file did not change.
- * Bump IMPORT_RULES_VERSION in import.c when a rule changes what an existing document imports as. */
+ * reads as (date order, [import] action_headings, the people table): a document stored under another
+ * name is read again even if the file did not change. Bump IMPORT_RULES_VERSION in import.c when a
+ * rule changes what an existing document imports as; add an option that changes results here. */
 void import_rules_id(const struct import_opts *o, char out[48]);
 
 /* The stat of a file as the skip compares it (`known` per IMPORT_RACY_S against the clock now). */

@@ -14,8 +14,9 @@
 
 #define SELECT_COLS                                                                                          \
 	"SELECT i.id, i.incident_id, i.key, i.action, i.owner, i.owners, i.due, i.priority, i.status, "      \
-	"i.status_raw, i.created_at, i.updated_at, i.closed_at, i.snoozed_until, i.removed_at, i.extra, "    \
-	"i.sequence, i.line FROM items i "
+	"i.status_raw, i.created_at, i.updated_at, CASE WHEN " ITEM_CLOSE_KNOWN_SQL                          \
+	" THEN i.closed_at END, "                                                                            \
+	"i.snoozed_until, i.removed_at, i.extra, i.sequence, i.line FROM items i "
 
 #define OVERDUE_EXPR                                                                                         \
 	"(i.due IS NOT NULL AND i.due < ?1 AND i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL)"
@@ -48,7 +49,7 @@ static const char *const order_sql[] = {
 	"ORDER BY i.owner IS NULL, i.owner, coalesce(i.priority, 9), coalesce(i.due, '9999-99-99'), "
 	"i.incident_id, i.position ",
     [SORT_INCIDENT] = "ORDER BY i.incident_id, i.position ",
-    [SORT_AGE] = "ORDER BY i.created_at, i.incident_id, i.position ",
+    [SORT_AGE] = "ORDER BY " ITEM_START_SQL ", i.created_at, i.incident_id, i.position ",
 };
 
 static const char *col(sqlite3_stmt *s, int i)
@@ -176,9 +177,34 @@ json_t *item_to_json(const struct item *it)
 	json_object_set_new(o, "snoozed_until", str_or_null(it->snoozed_until));
 	json_object_set_new(o, "status_text", str_or_null(it->status_raw));
 	json_t *extra = it->extra ? json_loads(it->extra, 0, NULL) : NULL;
+	/* a list item's issue/PR links (issue 9) are kept in extra and shown as "links" */
+	json_t *links = extra ? json_object_get(extra, "links") : NULL;
+	if (json_is_array(links)) {
+		json_object_set(o, "links", links);
+		json_object_del(extra, "links");
+	}
 	json_object_set_new(o, "extra", extra ? extra : json_object());
 	json_object_set_new(o, "sequence", json_integer(it->sequence));
 	return o;
+}
+
+int items_find_exact(struct store *st, const char *ref, int64_t *id, struct error *err)
+{
+	const char *hash = strrchr(ref, '#');
+	if (!hash || hash == ref || !hash[1])
+		return 1;
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s, "SELECT id FROM items WHERE incident_id = ?1 AND key = ?2", err) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, ref, (int)(hash - ref), SQLITE_TRANSIENT);
+	store_bind_text(s, 2, hash + 1);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : store_error(st, err, "looking up an item");
 }
 
 int items_resolve(struct store *st, const char *ref, int64_t *id, struct error *err)
@@ -248,4 +274,40 @@ json_t *items_history_json(struct store *st, int64_t id, struct error *err)
 	}
 	sqlite3_finalize(s);
 	return a;
+}
+
+int items_slipping(struct store *st, long limit, int (*cb)(const struct item_slip *s, void *ud), void *ud,
+		   struct error *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(
+		st, &s,
+		"SELECT i.id, i.incident_id, i.key, i.action, i.owner, i.due, count(*), min(e.old), "
+		"i.priority FROM events e JOIN items i ON i.id = e.item_id "
+		"WHERE e.field = 'due' AND e.old IS NOT NULL AND e.new IS NOT NULL AND e.new > e.old "
+		"AND i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL "
+		"GROUP BY i.id ORDER BY count(*) DESC, i.due LIMIT ?1",
+		err) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, limit > 0 ? limit : -1);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct item_slip x = {
+		    .id = sqlite3_column_int64(s, 0),
+		    .incident = col(s, 1),
+		    .key = col(s, 2),
+		    .action = col(s, 3),
+		    .owner = col(s, 4),
+		    .due = col(s, 5),
+		    .moves = sqlite3_column_int(s, 6),
+		    .first_due = col(s, 7),
+		    .priority = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 8),
+		};
+		if (cb(&x, ud)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_error(st, err, "reading slipping items");
 }

@@ -29,6 +29,29 @@ struct item {
 	int days_late; /* > 0 when overdue */
 };
 
+/*
+ * When an item started and when it closed, as SQL over `items i` (the one definition: stats, list
+ * --sort age and the feeds use these; docs/metrics.md explains them).
+ *
+ * ITEM_START_SQL — the date ("YYYY-MM-DD") the item's age counts from: its incident's date when the
+ * document gives one, else its due date when that is before the first import, else the date of the
+ * first import; never after the first import. A post-mortem imported weeks after the incident (history
+ * back-filled) thus has its ages counted from the incident, not from the import.
+ *
+ * ITEM_CLOSE_KNOWN_SQL — true when closed_at is a real close time. An item that was already done when
+ * first imported has none: the importer leaves closed_at NULL. Databases written before this rule hold
+ * the import time there (closed_at = created_at and no status change in the history), which this
+ * excludes too. Such items count in no on-time rate and no time to close, and items_query() reports
+ * their closed_at as NULL (so feeds carry no COMPLETED time and JSON says null).
+ */
+#define ITEM_START_SQL                                                                                       \
+	"min(coalesce((SELECT date FROM incidents WHERE id = i.incident_id), "                               \
+	"CASE WHEN i.due < substr(i.created_at, 1, 10) THEN i.due END, substr(i.created_at, 1, 10)), "       \
+	"substr(i.created_at, 1, 10))"
+#define ITEM_CLOSE_KNOWN_SQL                                                                                 \
+	"(i.closed_at IS NOT NULL AND (i.closed_at <> i.created_at OR EXISTS (SELECT 1 FROM events e "       \
+	"WHERE e.item_id = i.id AND e.field = 'status')))"
+
 enum item_sort { SORT_DEFAULT = 0, SORT_DUE, SORT_PRIORITY, SORT_OWNER, SORT_INCIDENT, SORT_AGE };
 
 struct item_filter {
@@ -58,10 +81,25 @@ int items_get(struct store *st, int64_t id, int32_t today, item_cb cb, void *ud,
 /* The item as a JSON object (the `list --format json` schema). Caller owns the result. */
 json_t *item_to_json(const struct item *it);
 
+/* The row id of exactly "INC-…#KEY" (no prefix): 0 found, 1 no such item, -1 error. The API and
+ * signed action links name items exactly. */
+int items_find_exact(struct store *st, const char *ref, int64_t *id, struct error *err);
+
 /* Resolves "INC-…#KEY" (a unique incident-id prefix is enough) to an item row id. */
 int items_resolve(struct store *st, const char *ref, int64_t *id, struct error *err);
 
 /* Prints an item's history as JSON array (for show) — caller owns. */
 json_t *items_history_json(struct store *st, int64_t id, struct error *err);
+
+/* Open items whose due date was moved later (events of kind changed/slipped on "due" with new > old),
+ * most moves first: the dashboard's "Slipping items". Strings borrowed during the call. */
+struct item_slip {
+	int64_t id;
+	const char *incident, *key, *action, *owner, *due, *first_due;
+	int priority; /* -1 if none */
+	int moves;
+};
+int items_slipping(struct store *st, long limit, int (*cb)(const struct item_slip *s, void *ud), void *ud,
+		   struct error *err);
 
 #endif

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "commands.h"
+#include "suggest.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -58,6 +59,11 @@ int cli_fail(struct ctx *c, const struct error *e)
 	return code ? code : EXIT_DATA;
 }
 
+void cli_warning(struct ctx *c, const struct error *e)
+{
+	fprintf(c->err, "tracker: warning: %s\n", e->msg);
+}
+
 int cli_usage_error(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -77,9 +83,10 @@ int cli_open_store(struct ctx *c, bool write, struct error *err)
 		c->db_path = store_resolve_path(NULL, &c->cfg);
 	if (!c->db_path)
 		return error_set(err, ERR_IO, "out of memory");
-	if (!write && access(c->db_path, F_OK) != 0)
-		write = true; /* a first run creates the database even for a read */
-	return store_open(&c->st, c->db_path, write ? 0 : STORE_READONLY, c->cfg.busy_timeout_ms, err);
+	int flags = write ? 0 : STORE_READONLY;
+	if (write && (c->flags & NEED_CREATE))
+		flags |= STORE_CREATE;
+	return store_open(&c->st, c->db_path, flags, c->cfg.busy_timeout_ms, err);
 }
 
 int cli_subcommand(struct ctx *c, const char *command, const struct subcommand *verbs, size_t n,
@@ -102,6 +109,7 @@ int cli_subcommand(struct ctx *c, const char *command, const struct subcommand *
 			help |= !strcmp(argv[j], "-h") || !strcmp(argv[j], "--help");
 		struct error err;
 		error_init(&err);
+		c->flags = verbs[i].flags;
 		if (!help && (verbs[i].flags & NEED_DB) &&
 		    cli_open_store(c, verbs[i].flags & NEED_WRITE, &err) < 0)
 			return cli_fail(c, &err);
@@ -109,10 +117,18 @@ int cli_subcommand(struct ctx *c, const char *command, const struct subcommand *
 		return verbs[i].fn(c, argc - 1, argv + 1);
 	}
 	struct buf names;
+	const char *known[32];
+	size_t nk = 0;
 	buf_init(&names, 1024);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		buf_printf(&names, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "", verbs[i].name);
-	int rc = cli_usage_error(c, "%s: unknown verb \"%s\": use %s", command, v, buf_cstr(&names));
+		if (nk < sizeof known / sizeof known[0])
+			known[nk++] = verbs[i].name;
+	}
+	const char *near = suggest_nearest(v, known, nk);
+	int rc = near ? cli_usage_error(c, "%s: unknown verb \"%s\": did you mean %s? (use %s)", command, v,
+					near, buf_cstr(&names))
+		      : cli_usage_error(c, "%s: unknown verb \"%s\": use %s", command, v, buf_cstr(&names));
 	buf_release(&names);
 	return rc;
 }
@@ -176,6 +192,19 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* "unknown command", with the nearest known one when it is one typo away. Returns EXIT_USAGE. */
+static int unknown_command(struct ctx *c, const char *name)
+{
+	const char *names[sizeof commands / sizeof commands[0]];
+	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		names[k] = commands[k].name;
+	const char *near = suggest_nearest(name, names, sizeof names / sizeof names[0]);
+	if (near)
+		return cli_usage_error(c, "unknown command \"%s\": did you mean %s? (see tracker help)", name,
+				       near);
+	return cli_usage_error(c, "unknown command \"%s\" (see tracker help)", name);
+}
+
 static int cmd_help(struct ctx *c, int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -185,7 +214,7 @@ static int cmd_help(struct ctx *c, int argc, char **argv)
 	if (argc > 1) {
 		const struct command *cmd = find_command(argv[1]);
 		if (!cmd)
-			return cli_usage_error(c, "help: unknown command \"%s\"", argv[1]);
+			return unknown_command(c, argv[1]);
 		if (cmd->fn == cmd_help) {
 			fputs("usage: tracker help [COMMAND]\n", c->out);
 			return EXIT_OK;
@@ -256,7 +285,7 @@ int main(int argc, char **argv)
 	}
 	const struct command *cmd = find_command(argv[i]);
 	if (!cmd) {
-		rc = cli_usage_error(&c, "unknown command \"%s\" (see tracker help)", argv[i]);
+		rc = unknown_command(&c, argv[i]);
 		goto out;
 	}
 	bool wants_help = false;
@@ -273,6 +302,7 @@ int main(int argc, char **argv)
 		}
 		c.actor = resolve_actor(&c.cfg);
 		c.db_path = store_resolve_path(db_opt, &c.cfg);
+		c.flags = cmd->flags;
 		if (cmd->flags & NEED_DB) {
 			if (cli_open_store(&c, cmd->flags & NEED_WRITE, &err) < 0) {
 				rc = cli_fail(&c, &err);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "itemkeys.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -50,14 +51,14 @@ static const char *const sql[S_COUNT] = {
 	"priority, status, status_raw, extra, base_action, base_owners, base_due, base_priority, "
 	"base_status, created_at, updated_at, closed_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
 	"?11,?12,?5,?6,?8,?9,?10,?13,?13,?14)",
-    [S_ITEM_UPDATE] =
-	"UPDATE items SET position=?2, line=?3, action=?4, owners=?5, owner=?6, due=?7, "
-	"priority=?8, status=?9, status_raw=?10, extra=?11, base_action=?12, base_owners=?13, "
-	"base_due=?14, base_priority=?15, base_status=?16, removed_at=NULL, "
-	"updated_at=CASE WHEN ?17 THEN ?18 ELSE updated_at END, "
-	"sequence=sequence+?17, "
-	"closed_at=CASE WHEN ?9 IN ('done','wont_do') THEN coalesce(closed_at, ?18) ELSE NULL END "
-	"WHERE id=?1",
+    [S_ITEM_UPDATE] = "UPDATE items SET position=?2, line=?3, action=?4, owners=?5, owner=?6, due=?7, "
+		      "priority=?8, status=?9, status_raw=?10, extra=?11, base_action=?12, base_owners=?13, "
+		      "base_due=?14, base_priority=?15, base_status=?16, removed_at=NULL, "
+		      "updated_at=CASE WHEN ?17 THEN ?18 ELSE updated_at END, "
+		      "sequence=sequence+?17, "
+		      "closed_at=CASE WHEN ?9 NOT IN ('done','wont_do') THEN NULL "
+		      "WHEN status IN ('done','wont_do') THEN closed_at ELSE ?18 END "
+		      "WHERE id=?1",
     [S_ITEM_REMOVE] = "UPDATE items SET removed_at=?2, updated_at=?2, sequence=sequence+1 WHERE id=?1",
     [S_EVENT] = NULL, /* events_prepare() */
     [S_SAVEPOINT] = "SAVEPOINT merge_doc",
@@ -281,21 +282,23 @@ static int bind_item_common(sqlite3_stmt *s, const struct vals *v, int first, co
 	return 0;
 }
 
-static int insert_item(struct merger *m, const char *inc, const struct import_item *it, int pos,
-		       const struct vals *v, const char *now, const char *actor, struct error *err)
+static int insert_item(struct merger *m, const char *inc, const struct import_item *it, const char *key,
+		       int pos, const struct vals *v, const char *now, const char *actor, struct error *err)
 {
 	sqlite3_stmt *s = m->s[S_ITEM_INSERT];
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	store_bind_text(s, 1, inc);
-	store_bind_text(s, 2, it->key);
+	store_bind_text(s, 2, key);
 	sqlite3_bind_int(s, 3, pos);
 	sqlite3_bind_int(s, 4, (int)it->line);
 	bind_item_common(s, v, 5, it->nowners > 0 ? it->owners[0] : NULL, true);
 	store_bind_text(s, 11, it->status_raw);
 	store_bind_text(s, 12, it->extra);
 	store_bind_text(s, 13, now);
-	store_bind_text(s, 14, status_is_closed(it->status) ? now : NULL);
+	/* An item already closed when first imported was closed at a time the tracker cannot know (a
+	 * back-filled post-mortem): closed_at stays NULL, never the import time (docs/metrics.md). */
+	sqlite3_bind_null(s, 14);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return store_error(m->st, err, "adding an item");
 	int64_t id = sqlite3_last_insert_rowid(m->st->db);
@@ -516,6 +519,8 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	int rc = -1;
 	char now[21], hash[65];
 	struct stored *items = NULL;
+	struct key_cand *cands = NULL;
+	char **keys = NULL;
 	size_t n = 0;
 	time_format(now_t, now);
 	hex(doc->sha256, sizeof doc->sha256, hash);
@@ -561,6 +566,22 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 		return -1;
 	if (load_items(m, doc->inc.id, &items, &n, err) < 0)
 		goto out;
+	/* items without a written key follow their content (itemkeys.h) */
+	cands = calloc(n ? n : 1, sizeof *cands);
+	if (!cands) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		cands[i] = (struct key_cand){.key = items[i].key,
+					     .base_action = items[i].base.v[F_ACTION],
+					     .action = items[i].cur.v[F_ACTION],
+					     .position = items[i].position,
+					     .removed = items[i].removed};
+	if (keys_match(doc, cands, n, &keys) < 0) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
 	if (n > 1)
 		qsort(items, n, sizeof *items, cmp_stored);
 
@@ -572,14 +593,14 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 			error_set(err, ERR_IO, "out of memory");
 			goto out;
 		}
-		struct stored key = {.key = it->key};
+		struct stored key = {.key = keys[i]};
 		struct stored *x = n ? bsearch(&key, items, n, sizeof *items, cmp_stored) : NULL;
 		int r;
 		if (x) {
 			x->seen = true;
 			r = merge_item(m, doc->inc.id, x, it, (int)i, &d, now, actor, sum, err);
 		} else {
-			r = insert_item(m, doc->inc.id, it, (int)i, &d, now, actor, err);
+			r = insert_item(m, doc->inc.id, it, keys[i], (int)i, &d, now, actor, err);
 			sum->created++;
 		}
 		vals_release(&d);
@@ -604,6 +625,8 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	}
 	rc = 0;
 out:
+	keys_free(keys, keys ? doc->nitems : 0);
+	free(cands);
 	for (size_t i = 0; i < n; i++)
 		stored_release(&items[i]);
 	free(items);

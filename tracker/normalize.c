@@ -14,6 +14,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "sections.h"
 #include "tdate.h"
 
 #include "banned.h"
@@ -518,71 +519,51 @@ bool norm_is_template_person(const char *s)
 
 bool norm_is_action_heading(const char *text)
 {
-	static const char *const names[] = {
-	    "actionitems",
-	    "actionitem",
-	    "actionitemsandfollowups",
-	    "followupactions",
-	    "followups",
-	    "followupitems",
-	    "remediationitems",
-	    "remediationactions",
-	    "correctiveactions",
-	    "correctiveandpreventiveactions",
-	    NULL,
-	};
-	const char *b = text, *e = text + strlen(text);
-	for (int round = 0; round < 8; round++) {
-		const char *ob = b, *oe = e;
-		strip_edges(&b, &e, true, true);
-		/* a section number: 7 / 7. / 7.3 / 7.3. followed by a non-letter */
-		const char *p = b;
-		if (p < e && is_digit(*p)) {
-			while (p < e && is_digit(*p))
-				p++;
-			while (p + 1 < e && *p == '.' && is_digit(p[1])) {
-				p++;
-				while (p < e && is_digit(*p))
-					p++;
-			}
-			if (p < e && *p == '.')
-				p++;
-			if (p == e || !is_alnum(*p))
-				b = p;
-		}
-		/* a trailing "(...)" */
-		if (e > b && e[-1] == ')') {
-			int depth = 0;
-			const char *q = e;
-			while (q > b) {
-				q--;
-				if (*q == ')')
-					depth++;
-				else if (*q == '(' && --depth == 0)
-					break;
-			}
-			e = depth == 0 ? q : e - 1;
-		}
-		if (b == ob && e == oe)
-			break;
-	}
-	char key[64];
-	return b < e && squash(b, e, key, sizeof key) && in_list(key, names);
+	return section_is_action_heading(text, NULL); /* the vocabulary lives in sections.c */
 }
 
 enum column norm_column(const char *header)
 {
 	static const struct {
 		enum column c;
-		const char *const names[10];
+		const char *const names[32];
 	} tab[] = {
-	    {COL_KEY, {"id", "#", "no", "no.", "ref", "item#", "actionid", "key", NULL}},
-	    {COL_ACTION, {"action", "actionitem", "item", "task", "description", "what", NULL}},
+	    {COL_KEY, {"id", "#", "no", "no.", "ref", "item#", "actionid", "key", "aiid", "ai#", NULL}},
+	    {COL_ACTION,
+	     {"action",
+	      "actionitem",
+	      "actionitems",
+	      "actionitem(s)",
+	      "item",
+	      "task",
+	      "task(s)",
+	      "tasks",
+	      "description",
+	      "what",
+	      "remediation",
+	      "remediationitem",
+	      "remediationaction",
+	      "followup",
+	      "followups",
+	      "followupaction",
+	      "followupitem",
+	      "todo",
+	      "correctiveaction",
+	      "preventiveaction",
+	      "actiontaken?",
+	      "actionrequired",
+	      "step",
+	      "nextstep",
+	      NULL}},
 	    {COL_OWNER,
-	     {"owner", "owners", "owner(s)", "assignee", "assignedto", "who", "dri", "responsible", NULL}},
-	    {COL_DUE, {"due", "duedate", "target", "targetdate", "deadline", "eta", "by", "when", NULL}},
-	    {COL_PRIORITY, {"priority", "pri", "prio", "p", NULL}},
-	    {COL_STATUS, {"status", "state", "done?", "progress", NULL}},
+	     {"owner", "owners", "owner(s)", "assignee", "assignees", "assignedto", "who", "dri",
+	      "responsible", "team", "ownerteam", "owner/team", "responsibleteam", "accountable", "lead",
+	      NULL}},
+	    {COL_DUE,
+	     {"due", "duedate", "dueby", "target", "targetdate", "target(date)", "deadline", "eta", "by",
+	      "bywhen", "when", "targetcompletion", "completionby", NULL}},
+	    {COL_PRIORITY, {"priority", "pri", "prio", "p", "severity/priority", NULL}},
+	    {COL_STATUS, {"status", "state", "done?", "progress", "completed?", "resolved?", NULL}},
 	};
 	char key[64];
 	if (!label_key(header, key, sizeof key))
@@ -591,6 +572,15 @@ enum column norm_column(const char *header)
 		if (in_list(key, tab[i].names))
 			return tab[i].c;
 	return COL_OTHER;
+}
+
+bool norm_is_ref_column(const char *header)
+{
+	static const char *const names[] = {
+	    "bug", "bugs", "ticket",   "tickets", "issue",      "issues",    "link",       "links", "pr",
+	    "prs", "jira", "tracking", "type",    "bug/ticket", "reference", "references", NULL};
+	char key[64];
+	return label_key(header, key, sizeof key) && in_list(key, names);
 }
 
 /* --- rows ---------------------------------------------------------------------------------- */
@@ -708,6 +698,57 @@ static bool is_handle_char(int c)
 	return is_alnum(c) || c == '.' || c == '_' || c == '-';
 }
 
+/* Bytes of the handle character at p ([e is the end]): an ASCII letter, digit, '.', '_' or '-', or
+ * any Unicode letter, combining mark or digit (utf8proc categories), so "@jörg", "@łukasz.nowak",
+ * "@Zoë" and CJK handles keep every letter. 0 if p is not one. */
+static size_t handle_char_len(const char *p, const char *e)
+{
+	unsigned char c = (unsigned char)*p;
+	if (c < 0x80)
+		return is_handle_char(c) ? 1 : 0;
+	size_t adv;
+	int32_t cp = decode(p, (size_t)(e - p), &adv);
+	if (cp < 0)
+		return 0;
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ND:
+		return adv;
+	default:
+		return 0;
+	}
+}
+
+size_t norm_handle_at(const char *p, const char *e)
+{
+	const char *b = p;
+	if (p >= e || *p != '@')
+		return 0;
+	const char *q = p + 1;
+	size_t k;
+	bool slash = false;
+	for (;;) {
+		while (q < e && (k = handle_char_len(q, e)) > 0)
+			q += k;
+		/* "@org/team": one GitHub team */
+		if (!slash && q + 1 < e && *q == '/' && q > p + 1 && handle_char_len(q + 1, e) > 0) {
+			slash = true;
+			q++;
+			continue;
+		}
+		break;
+	}
+	while (q > p + 1 && (q[-1] == '.' || q[-1] == '-'))
+		q--;
+	return q > b + 1 ? (size_t)(q - b) : 0;
+}
+
 static int push_owner(char ***v, int *n, int *cap, const char *p, size_t len)
 {
 	for (int i = 0; i < *n; i++) /* the same handle twice counts once */
@@ -728,6 +769,16 @@ static int push_owner(char ***v, int *n, int *cap, const char *p, size_t len)
 	return 0;
 }
 
+/* Length of an owner separator at p: ',', ';', '&', '/', '+', or " and " (any case); 0 if none. */
+static size_t owner_sep(const char *p, const char *b, const char *e)
+{
+	if (*p == ',' || *p == ';' || *p == '&' || *p == '/' || *p == '+')
+		return 1;
+	if (p > b && p[-1] == ' ' && e - p > 4 && ci_prefix(p, "and") && p[3] == ' ')
+		return 3;
+	return 0;
+}
+
 int norm_owners(const char *s, char ***owners)
 {
 	const char *b = s, *e = s + strlen(s);
@@ -742,22 +793,32 @@ int norm_owners(const char *s, char ***owners)
 		/* '@' after a handle character is an e-mail address (jane@example.com), not a handle */
 		if (*p != '@' || (p > b && is_handle_char((unsigned char)p[-1])))
 			continue;
-		const char *q = p + 1;
-		while (q < e && is_handle_char((unsigned char)*q))
-			q++;
-		const char *end = q;
-		while (end > p + 1 && (end[-1] == '.' || end[-1] == '-'))
-			end--;
-		if (end > p + 1) {
+		size_t hl = norm_handle_at(p, e);
+		if (hl) {
 			handles = true;
-			if (!template_handle(p, end) &&
-			    push_owner(&v, &n, &cap, p + 1, (size_t)(end - p - 1)) < 0)
+			if (!template_handle(p, p + hl) && push_owner(&v, &n, &cap, p + 1, hl - 1) < 0)
 				goto oom;
+			p += hl - 1;
 		}
-		p = q - 1;
 	}
-	if (!handles && push_owner(&v, &n, &cap, b, (size_t)(e - b)) < 0)
-		goto oom;
+	if (!handles) {
+		/* names: several, separated by , ; & / + or " and " ("Alice and Bob", "SRE / DBA") */
+		const char *start = b;
+		for (const char *p = b; p <= e; p++) {
+			size_t sl = p < e ? owner_sep(p, b, e) : 1;
+			if (!sl)
+				continue;
+			const char *pb = start, *pe = p;
+			trim(&pb, &pe);
+			if (pe > pb && !no_owner(pb, pe) &&
+			    push_owner(&v, &n, &cap, pb, (size_t)(pe - pb)) < 0)
+				goto oom;
+			if (p == e)
+				break;
+			p += sl - 1;
+			start = p + 1;
+		}
+	}
 	if (n == 0) {
 		free(v);
 		return 0;

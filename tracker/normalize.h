@@ -62,21 +62,23 @@ bool norm_is_template_person(const char *s);
 
 /* --- sections and columns ------------------------------------------------------------------ */
 
-/* True if a heading's cleaned text names an action section (see the rule in the issue): leading
- * section number (7. / 7.3 / 7.3.) and emoji removed, a trailing "(...)" removed, then one of the
- * names, case-insensitive, '&'/'and' and hyphen/space variants of follow-up allowed. */
+/* True if a heading's cleaned text names an action section: section_is_action_heading(text, NULL)
+ * (sections.h has the rule and the vocabulary). */
 bool norm_is_action_heading(const char *text);
 
 enum column {
 	COL_OTHER = 0,
 	COL_KEY,      /* ID # No No. Ref Item # Action ID Key */
-	COL_ACTION,   /* Action, Action Item, Item, Task, Description, What */
-	COL_OWNER,    /* Owner Owners Owner(s) Assignee Assigned to Who DRI Responsible */
-	COL_DUE,      /* Due, Due Date, Target, Target Date, Deadline, ETA, By, When */
+	COL_ACTION,   /* Action, Action Item(s), Item, Task, Description, What, Remediation, Follow-up… */
+	COL_OWNER,    /* Owner Owners Owner(s) Assignee Assigned to Who DRI Responsible Team … */
+	COL_DUE,      /* Due, Due Date, Target, Target (date), Deadline, ETA, By, When … */
 	COL_PRIORITY, /* Priority Pri Prio P */
 	COL_STATUS,   /* Status State Done? Progress */
 };
 enum column norm_column(const char *header);
+/* A reference column: Bug, Ticket, Issue, Link, PR, Jira, Type (and plurals). Its cells stay in
+ * `extra`; with no Status column, a status word in one of them sets the status (rules.c). */
+bool norm_is_ref_column(const char *header);
 
 /* --- rows ---------------------------------------------------------------------------------- */
 
@@ -95,11 +97,16 @@ bool norm_is_template_token(const char *s);
 /* Owners of a cell. empty/TBD/TBA/-/n/a/?/unassigned/none or a template token → 0 owners;
  * "@a, @b and @c" → a, b, c in order (any separators; a repeated handle counts once; template
  * handles are skipped); if the cell has any @handle, only the handles count ("@alice (backup: Bob)"
- * → alice). A handle is '@' + [A-Za-z0-9._-]+ not preceded by one of those characters (so an e-mail
- * address is not a handle), trailing '.' and '-' dropped. Anything else → 1 owner, the text as
- * written. Fills *owners with a malloc'd array of malloc'd strings (NULL when 0); returns the count,
- * or -1 if out of memory. Free with norm_owners_free(). */
+ * → alice). A handle is norm_handle_at(), not preceded by a handle character (so an e-mail address
+ * is not a handle). Without handles the text is names separated by ',', ';', '&', '/', '+' or
+ * " and " ("Alice and Bob", "luk,ale" → two owners; "Platform team" → one), each as written. Fills *owners
+ * with a malloc'd array of malloc'd strings (NULL when 0); returns the count, or -1 if out of memory. Free
+ * with norm_owners_free(). */
 int norm_owners(const char *s, char ***owners);
+/* Length in bytes of the handle at p ('@' included), 0 if none: '@' then letters of any script
+ * (utf8proc: L*, M*, Nd), ASCII digits, '.', '_', '-' — "@jörg", "@łukasz.nowak", "@Zoë", "@山田" —
+ * and one "/team" part ("@org/team" is one GitHub team); trailing '.' and '-' are not part of it. */
+size_t norm_handle_at(const char *p, const char *e);
 void norm_owners_free(char **owners, int n);
 
 enum date_order { DATE_ORDER_AUTO = 0, DATE_ORDER_DMY, DATE_ORDER_MDY };

@@ -21,17 +21,21 @@
 #include "buf.h"
 #include "import_raw.h"
 #include "normalize.h"
+#include "sections.h"
 #include "banned.h"
 
 enum kind { K_OTHER, K_TABLE, K_ROW, K_CELL, K_STRIKE };
 
 struct walker {
 	struct raw_doc *raw;
+	const char *const *extra_headings; /* [import] action_headings, split */
 	struct import_doc *doc;
 	struct buf b;
 	/* node type → kind for the extension types, learnt from their names */
 	cmark_node_type t_table, t_row, t_cell, t_strike;
 	bool in_action;
+	int quote_depth;
+	int timeline_level; /* level of the "Timeline" heading we are under, 0 if none */
 	int action_level;
 	unsigned action_line;
 	bool action_has_table, action_has_list;
@@ -310,12 +314,34 @@ static void table_fields(struct walker *w, const struct raw_table *t)
 
 static void end_action_section(struct walker *w)
 {
-	if (w->in_action && w->action_has_list && !w->action_has_table)
-		import_diag(
-		    w->doc, DIAG_WARNING, w->action_line,
-		    "the action section has a list but no table: no items imported "
-		    "(write the items as a table: | ID | Action | Owner | Due Date | Priority | Status |)");
 	w->in_action = false;
+}
+
+/* Outside an action section a table is read when its header has an action-like column and at
+ * least one owner, status, due, priority or reference column (issue 9, §3). */
+static bool table_has_action_columns(const struct raw_table *t)
+{
+	bool action = false, other = false;
+	/* a timeline is not a list of promises: its first column is a time */
+	char first[32];
+	size_t fl = strlen(t->header[0].text);
+	if (fl < sizeof first) {
+		for (size_t i = 0; i <= fl; i++)
+			first[i] = (char)(t->header[0].text[i] >= 'A' && t->header[0].text[i] <= 'Z'
+					      ? t->header[0].text[i] + 32
+					      : t->header[0].text[i]);
+		if (!strncmp(first, "time", 4) || !strncmp(first, "date", 4) || !strcmp(first, "when"))
+			return false;
+	}
+	for (unsigned i = 0; i < t->ncols; i++) {
+		enum column c = norm_column(t->header[i].text);
+		if (c == COL_ACTION)
+			action = true;
+		else if (c == COL_OWNER || c == COL_STATUS || c == COL_DUE || c == COL_PRIORITY ||
+			 norm_is_ref_column(t->header[i].text))
+			other = true;
+	}
+	return action && other;
 }
 
 static void on_table(struct walker *w, cmark_node *node)
@@ -327,7 +353,9 @@ static void on_table(struct walker *w, cmark_node *node)
 		return;
 	}
 	table_fields(w, &t);
-	if (!w->in_action || !t.ncols) {
+	if (t.ncols && !w->in_action && !w->timeline_level && t.header && table_has_action_columns(&t))
+		t.anywhere = true;
+	if ((!w->in_action && !t.anywhere) || !t.ncols) {
 		raw_table_release(&t, t.ncols);
 		return;
 	}
@@ -342,20 +370,36 @@ static void on_table(struct walker *w, cmark_node *node)
 	nt[w->raw->ntables++] = t;
 }
 
+static bool ci_contains(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+	for (; *s; s++)
+		if (!strncasecmp(s, w, n))
+			return true;
+	return false;
+}
+
 static void on_heading(struct walker *w, cmark_node *node)
 {
 	int level = cmark_node_get_heading_level(node);
 	unsigned line = (unsigned)cmark_node_get_start_line(node);
 	if (w->in_action && level <= w->action_level)
 		end_action_section(w);
+	if (w->timeline_level && level <= w->timeline_level)
+		w->timeline_level = 0;
 	char *text = clean_inlines(w, node, NULL);
 	if (!text)
 		return;
+	if (!w->timeline_level && (ci_contains(text, "timeline") || ci_contains(text, "chronology")))
+		w->timeline_level = level;
 	if (level == 1 && !w->raw->h1) {
 		w->raw->h1 = strdup(text);
 		w->raw->h1_line = line;
 	}
-	if (!w->in_action && norm_is_action_heading(text)) {
+	if (!w->in_action && section_is_action_heading(text, w->extra_headings)) {
+		w->raw->action_sections++;
+		if (!w->raw->first_action_line)
+			w->raw->first_action_line = line;
 		w->in_action = true;
 		w->action_level = level;
 		w->action_line = line;
@@ -364,12 +408,48 @@ static void on_heading(struct walker *w, cmark_node *node)
 	free(text);
 }
 
-int parse_markdown(const char *data, size_t len, struct raw_doc *raw, struct import_doc *doc)
+/* Splits "[import] action_headings" (',' or ';' separated) into a NULL-terminated array of at most
+ * 16 phrases, in `store` (malloc'd copy), or NULL. */
+static char **split_headings(const char *s, char **store)
+{
+	*store = NULL;
+	if (!s || !*s)
+		return NULL;
+	char *copy = strdup(s);
+	char **v = calloc(17, sizeof *v);
+	if (!copy || !v) {
+		free(copy);
+		free(v);
+		return NULL;
+	}
+	size_t n = 0;
+	char *p = copy;
+	while (*p && n < 16) {
+		char *e = p + strcspn(p, ",;");
+		bool last = !*e;
+		*e = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p)
+			v[n++] = p;
+		if (last)
+			break;
+		p = e + 1;
+	}
+	*store = copy;
+	return v;
+}
+
+int parse_markdown(const char *data, size_t len, const struct import_opts *o, struct raw_doc *raw,
+		   struct import_doc *doc)
 {
 	struct walker w = {.raw = raw, .doc = doc, .t_table = CMARK_NODE_NONE};
 	w.t_row = w.t_cell = w.t_strike = CMARK_NODE_NONE;
 	buf_init(&w.b, len + 1024);
 	memset(raw, 0, sizeof *raw);
+	char *headings_store = NULL;
+	char **headings = split_headings(o ? o->action_headings : NULL, &headings_store);
+	w.extra_headings = (const char *const *)headings;
 
 	cmark_gfm_core_extensions_ensure_registered();
 	cmark_parser *p = cmark_parser_new(CMARK_OPT_SOURCEPOS);
@@ -387,19 +467,26 @@ int parse_markdown(const char *data, size_t len, struct raw_doc *raw, struct imp
 	cmark_iter *it = cmark_iter_new(root);
 	cmark_event_type ev;
 	while (!w.oom && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		if (ev != CMARK_EVENT_ENTER)
-			continue;
 		cmark_node *n = cmark_iter_get_node(it);
 		cmark_node_type t = cmark_node_get_type(n);
+		if (t == CMARK_NODE_BLOCK_QUOTE) /* lists quoted in a block quote are not items */
+			w.quote_depth += ev == CMARK_EVENT_ENTER ? 1 : -1;
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
 		bool skip_children = true;
 		if (t == CMARK_NODE_HEADING)
 			on_heading(&w, n);
 		else if (t == CMARK_NODE_PARAGRAPH)
 			paragraph_fields(&w, n);
 		else if (t == CMARK_NODE_LIST) {
-			if (w.in_action)
+			if (w.in_action && !w.quote_depth) {
+				/* the action section's list: its items are action items (lists.c) */
 				w.action_has_list = true;
-			skip_children = false;
+				if (lists_read(n, (int)w.t_strike, raw) < 0)
+					w.oom = true;
+			} else {
+				skip_children = false;
+			}
 		} else if (kind_of(&w, n) == K_TABLE)
 			on_table(&w, n);
 		else if (t == CMARK_NODE_CODE_BLOCK || t == CMARK_NODE_HTML_BLOCK)
@@ -414,6 +501,8 @@ int parse_markdown(const char *data, size_t len, struct raw_doc *raw, struct imp
 	cmark_node_free(root);
 	cmark_parser_free(p);
 	buf_release(&w.b);
+	free(headings);
+	free(headings_store);
 	return w.oom ? -1 : 0;
 }
 
@@ -425,5 +514,8 @@ void raw_doc_release(struct raw_doc *r)
 	for (size_t i = 0; i < r->ntables; i++)
 		raw_table_release(&r->tables[i], r->tables[i].ncols);
 	free(r->tables);
+	for (size_t i = 0; i < r->nlitems; i++)
+		raw_litem_release(&r->litems[i]);
+	free(r->litems);
 	memset(r, 0, sizeof *r);
 }

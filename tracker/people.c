@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "mailaddr.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -48,17 +49,6 @@ static bool valid_handle(const char *h)
 	return true;
 }
 
-static bool valid_email(const char *e)
-{
-	const char *at = strchr(e, '@');
-	if (!at || at == e || !at[1] || strchr(at + 1, '@'))
-		return false;
-	for (const unsigned char *p = (const unsigned char *)e; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || strchr(",;<>\"", *p))
-			return false;
-	return true;
-}
-
 int people_check(const struct person *p, unsigned set, struct error *err)
 {
 	if (!p->handle || !valid_handle(p->handle))
@@ -79,11 +69,10 @@ int people_check(const struct person *p, unsigned set, struct error *err)
 			return error_set(err, ERR_DATA,
 					 "%s of %s contains a control character (CR, LF, tab…)", f[i].name,
 					 p->handle);
-	if ((set & PERSON_EMAIL) && p->email && *p->email && !valid_email(p->email))
-		return error_set(err, ERR_DATA,
-				 "email \"%s\" of %s is not an address like alice@example.com (one @, no "
-				 "spaces or , ; < > \")",
-				 p->email, p->handle);
+	if ((set & PERSON_EMAIL) && p->email && *p->email && mailaddr_check(p->email, err) < 0) {
+		error_prefix(err, "email of %s", p->handle);
+		return -1;
+	}
 	if ((set & PERSON_TZ) && p->tz && *p->tz && !people_tz_valid(p->tz))
 		return error_set(err, ERR_DATA,
 				 "time zone \"%s\" of %s is unknown: use an IANA name like Europe/Berlin or "
@@ -232,6 +221,42 @@ int people_get(struct store *st, const char *handle, person_cb cb, void *ud, str
 	return rc < 0 ? -1 : n == 0 ? 1 : 0;
 }
 
+int people_known(struct store *st, const char *handle, struct error *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s,
+			  /* CASE stops at the first hit: the indexed lookups before the scan of owners */
+			  "SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE handle = ?1) THEN 1 "
+			  "WHEN EXISTS (SELECT 1 FROM items WHERE owner = ?1) THEN 1 "
+			  "WHEN EXISTS (SELECT 1 FROM items i, json_each(i.owners) o WHERE o.value = ?1) "
+			  "THEN 1 ELSE 0 END",
+			  err) < 0)
+		return -1;
+	store_bind_text(s, 1, people_handle(handle));
+	int rc = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) != 0
+					       : store_error(st, err, "looking up a person");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int people_check_manager(struct store *st, const char *handle, const char *manager, struct error *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, &s, "SELECT 1 FROM people WHERE handle = ?1", err) < 0)
+		return -1;
+	store_bind_text(s, 1, people_handle(manager));
+	int step = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (step == SQLITE_ROW)
+		return 0;
+	if (step != SQLITE_DONE)
+		return store_error(st, err, "looking up a manager");
+	return error_set(err, ERR_DATA,
+			 "manager %s of %s is not in tracker people: add them first (escalations would go "
+			 "nowhere), or pass --allow-unknown-manager",
+			 people_handle(manager), handle);
+}
+
 int people_unmapped(struct store *st, unmapped_cb cb, void *ud, struct error *err)
 {
 	sqlite3_stmt *s;
@@ -251,6 +276,52 @@ int people_unmapped(struct store *st, unmapped_cb cb, void *ud, struct error *er
 			break;
 	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_error(st, err, "reading owners");
 	sqlite3_finalize(s);
+	if (rc < 0)
+		return -1;
+	/* Then people whose stored address the mailer refuses (stored before the check, or edited in
+	 * the database) or whose manager is nobody: their reminders or escalations go nowhere. */
+	sqlite3_stmt *cnt = NULL;
+	if (store_prepare(st, &s,
+			  "SELECT p.handle, p.email, p.manager, "
+			  "p.manager IS NOT NULL AND NOT EXISTS (SELECT 1 FROM people m WHERE m.handle = "
+			  "p.manager) FROM people p ORDER BY p.handle",
+			  err) < 0 ||
+	    store_prepare(
+		st, &cnt,
+		"SELECT count(DISTINCT i.id) FROM items i, json_each(i.owners) o WHERE o.value = ?1 "
+		"AND i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL",
+		err) < 0) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	bool stop = false;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(s, 0);
+		const char *email = (const char *)sqlite3_column_text(s, 1);
+		const char *manager = (const char *)sqlite3_column_text(s, 2);
+		struct error why;
+		char reason[1100];
+		error_init(&why);
+		bool bad_email = email && *email && mailaddr_check(email, &why) < 0;
+		bool bad_manager = sqlite3_column_int(s, 3) != 0;
+		if (!bad_email && !bad_manager)
+			continue;
+		/* how many open items they own: counted only for the few with a problem */
+		sqlite3_reset(cnt);
+		store_bind_text(cnt, 1, h);
+		int n = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int(cnt, 0) : 0;
+		if (bad_email) {
+			snprintf(reason, sizeof reason, "unusable email: %s", why.msg);
+			stop = cb(h, reason, n, ud) != 0;
+		}
+		if (!stop && bad_manager) {
+			snprintf(reason, sizeof reason, "manager %s not in people", manager);
+			stop = cb(h, reason, n, ud) != 0;
+		}
+	}
+	rc = stop || rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_error(st, err, "reading people");
+	sqlite3_finalize(s);
+	sqlite3_finalize(cnt);
 	return rc;
 }
 
@@ -346,18 +417,41 @@ static void trim(char *s)
 	memmove(s, s + i, n - i + 1);
 }
 
+/* A row problem: counted, handed to the caller's callback, the first kept for a caller without one. */
+struct import_problems {
+	const struct people_import_opts *opts;
+	unsigned n;
+	struct error first;
+};
+
+static void row_problem(struct import_problems *pr, const struct error *e)
+{
+	if (pr->n++ == 0)
+		pr->first = *e;
+	if (pr->opts && pr->opts->problem)
+		pr->opts->problem(e->msg, pr->opts->ud);
+}
+
+struct import_row {
+	char *handle, *manager;
+	unsigned line;
+};
+
 int people_import_csv(struct store *st, const char *name, const char *data, size_t len, int64_t now,
-		      struct people_import_summary *sum, struct error *err)
+		      const struct people_import_opts *opts, struct people_import_summary *sum,
+		      struct error *err)
 {
 	static const char *const cols[] = {"handle", "name", "email", "tz", "manager", "slack"};
 	struct csv c = {.p = data, .end = data + len, .line = 1};
 	int map[CSV_MAX_FIELDS]; /* csv column → cols index, -1 none */
 	size_t ncols = 0, nseen = 0, capseen = 0;
-	char **seen = NULL;
-	unsigned *seen_line = NULL;
+	struct import_row *seen = NULL;
+	struct import_problems pr = {.opts = opts};
+	struct error row;
 	unsigned set = 0, start = 0;
 	int rc = -1, r;
 	memset(sum, 0, sizeof *sum);
+	error_init(&pr.first);
 	for (size_t i = 0; i < CSV_MAX_FIELDS; i++)
 		buf_init(&c.f[i], CSV_MAX_FIELD);
 	if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
@@ -407,13 +501,17 @@ int people_import_csv(struct store *st, const char *name, const char *data, size
 		goto out;
 	}
 
+	/* Every row is checked and every bad one reported; the good ones are written (inside the
+	 * caller's transaction, rolled back when any row was bad). */
 	while ((r = csv_record(&c, name, &start, err)) == 1) {
 		if (blank_record(&c))
 			continue;
+		error_init(&row);
 		if (c.n != ncols) {
-			error_set(err, ERR_DATA, "%s:%u: %zu fields, but the header has %zu", name, start,
+			error_set(&row, ERR_DATA, "%s:%u: %zu fields, but the header has %zu", name, start,
 				  c.n, ncols);
-			goto out;
+			row_problem(&pr, &row);
+			continue;
 		}
 		const char *v[6] = {NULL};
 		for (size_t i = 0; i < c.n; i++) {
@@ -428,12 +526,19 @@ int people_import_csv(struct store *st, const char *name, const char *data, size
 				   .tz = v[3],
 				   .manager = v[4],
 				   .slack = v[5]};
-		for (size_t k = 0; k < nseen; k++)
-			if (!strcmp(seen[k], p.handle)) {
-				error_set(err, ERR_DATA, "%s:%u: handle \"%s\" already on line %u", name,
-					  start, p.handle, seen_line[k]);
-				goto out;
+		bool dup = false;
+		for (size_t k = 0; k < nseen && !dup; k++)
+			if (!strcmp(seen[k].handle, p.handle)) {
+				error_set(&row, ERR_DATA, "%s:%u: handle \"%s\" already on line %u", name,
+					  start, p.handle, seen[k].line);
+				dup = true;
 			}
+		if (dup || people_check(&p, set, &row) < 0) {
+			if (!dup)
+				error_prefix(&row, "%s:%u", name, start);
+			row_problem(&pr, &row);
+			continue;
+		}
 		int u = upsert(st, &p, set, now, err);
 		if (u < 0) {
 			error_prefix(err, "%s:%u", name, start);
@@ -447,19 +552,19 @@ int people_import_csv(struct store *st, const char *name, const char *data, size
 			sum->unchanged++;
 		if (nseen == capseen) {
 			capseen = capseen ? capseen * 2 : 64;
-			char **ns = realloc(seen, capseen * sizeof *ns);
-			unsigned *nl = ns ? realloc(seen_line, capseen * sizeof *nl) : NULL;
-			if (ns)
-				seen = ns;
-			if (nl)
-				seen_line = nl;
-			if (!ns || !nl) {
+			struct import_row *ns = realloc(seen, capseen * sizeof *ns);
+			if (!ns) {
 				error_set(err, ERR_IO, "out of memory");
 				goto out;
 			}
+			seen = ns;
 		}
-		seen_line[nseen] = start;
-		if (!(seen[nseen] = strdup(p.handle))) {
+		const char *m = p.manager && *p.manager ? people_handle(p.manager) : NULL;
+		seen[nseen] = (struct import_row){
+		    .handle = strdup(p.handle), .manager = m ? strdup(m) : NULL, .line = start};
+		if (!seen[nseen].handle || (m && !seen[nseen].manager)) {
+			free(seen[nseen].handle);
+			free(seen[nseen].manager);
 			error_set(err, ERR_IO, "out of memory");
 			goto out;
 		}
@@ -467,12 +572,32 @@ int people_import_csv(struct store *st, const char *name, const char *data, size
 	}
 	if (r < 0)
 		goto out;
-	rc = 0;
+	/* Managers last: one defined further down the same file is fine. */
+	for (size_t k = 0; k < nseen; k++) {
+		if (!seen[k].manager || (opts && opts->allow_unknown_manager))
+			continue;
+		error_init(&row);
+		if (people_check_manager(st, seen[k].handle, seen[k].manager, &row) < 0) {
+			if (row.kind != ERR_DATA) {
+				*err = row;
+				goto out;
+			}
+			error_prefix(&row, "%s:%u", name, seen[k].line);
+			row_problem(&pr, &row);
+		}
+	}
+	if (pr.n == 1 && !(opts && opts->problem))
+		*err = pr.first;
+	else if (pr.n)
+		error_set(err, ERR_DATA, "%s: %u bad row%s", name, pr.n, pr.n == 1 ? "" : "s");
+	else
+		rc = 0;
 out:
-	for (size_t i = 0; i < nseen; i++)
-		free(seen[i]);
+	for (size_t i = 0; i < nseen; i++) {
+		free(seen[i].handle);
+		free(seen[i].manager);
+	}
 	free(seen);
-	free(seen_line);
 	for (size_t i = 0; i < CSV_MAX_FIELDS; i++)
 		buf_release(&c.f[i]);
 	return rc;

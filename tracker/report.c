@@ -26,7 +26,7 @@ void report_release(struct report *r)
 	}
 }
 
-int report_resolve_incident(struct store *st, const char *ref, char **id, struct error *err)
+int report_find_incident(struct store *st, const char *ref, char **id, struct error *err)
 {
 	sqlite3_stmt *s;
 	if (store_prepare(st, &s,
@@ -48,9 +48,10 @@ int report_resolve_incident(struct store *st, const char *ref, char **id, struct
 		n++;
 	}
 	sqlite3_finalize(s);
-	if (n == 0 || !*ref)
+	if (n == 0 || !*ref) {
 		error_set(err, ERR_DATA, "no incident %s (see tracker incidents)", ref);
-	else if (!first)
+		rc = 1;
+	} else if (!first)
 		error_set(err, ERR_IO, "out of memory");
 	else if (n > 1 && !exact)
 		error_set(err, ERR_DATA, "\"%s\" is ambiguous: %s, %s%s; give more of the incident id", ref,
@@ -63,6 +64,11 @@ int report_resolve_incident(struct store *st, const char *ref, char **id, struct
 	free(first);
 	free(second);
 	return rc;
+}
+
+int report_resolve_incident(struct store *st, const char *ref, char **id, struct error *err)
+{
+	return report_find_incident(st, ref, id, err) == 0 ? 0 : -1;
 }
 
 static int push(struct report_line *l, const char *key, struct error *err)

@@ -53,5 +53,8 @@ void report_release(struct report *r);
 /* Resolves an exact incident id or a unique prefix to the full id (caller frees *id). ERR_DATA if
  * there is no such incident or the prefix is ambiguous. */
 int report_resolve_incident(struct store *st, const char *ref, char **id, struct error *err);
+/* The same with "none" told apart: 0 found, 1 no such incident (err says so, ERR_DATA), -1 an
+ * ambiguous prefix (ERR_DATA, naming two candidates) or a database error. */
+int report_find_incident(struct store *st, const char *ref, char **id, struct error *err);
 
 #endif

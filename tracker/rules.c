@@ -264,6 +264,122 @@ static int push_item(struct import_doc *doc, struct import_item *it)
 	return 0;
 }
 
+/* Reads a due date; every problem is a diagnostic on `line` (only an impossible date is an error). */
+/* A column header that asks a question: "Done?", "Completed?". */
+static bool question_header(const char *h)
+{
+	size_t n = strlen(h);
+	return n > 1 && h[n - 1] == '?';
+}
+
+/* "yes"/"y"/"true" → 1, "no"/"n"/"false" → 0 (any case, a trailing '.' or '!' allowed), else -1. */
+static int yes_no(const char *s)
+{
+	char k[8];
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == '.' || s[n - 1] == '!' || s[n - 1] == ' '))
+		n--;
+	if (n == 0 || n >= sizeof k)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		k[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	k[n] = '\0';
+	if (!strcmp(k, "yes") || !strcmp(k, "y") || !strcmp(k, "true"))
+		return 1;
+	if (!strcmp(k, "no") || !strcmp(k, "n") || !strcmp(k, "false"))
+		return 0;
+	return -1;
+}
+
+/* A status word or mark written in a cell of its own: the whole cell ("DONE", "✅"), or a word at its
+ * end or start in capitals ("n/a DONE", "Bug 5554823 TODO", "TODO."). */
+static int status_in_cell(const char *c)
+{
+	bool known = false;
+	enum status st = norm_status(c, &known);
+	size_t n = strlen(c);
+	if (known && n && n <= 24)
+		return (int)st; /* the whole short cell is a status: "DONE", "Completed", "✅ Done" */
+	static const struct {
+		const char *w;
+		enum status s;
+	} caps[] = {
+	    {"DONE", STATUS_DONE},       {"TODO", STATUS_OPEN},           {"FIXED", STATUS_DONE},
+	    {"COMPLETE", STATUS_DONE},   {"COMPLETED", STATUS_DONE},      {"OPEN", STATUS_OPEN},
+	    {"WIP", STATUS_IN_PROGRESS}, {"ONGOING", STATUS_IN_PROGRESS}, {"IN PROGRESS", STATUS_IN_PROGRESS},
+	    {"BLOCKED", STATUS_BLOCKED}, {"WONTFIX", STATUS_WONT_DO},     {"WON'T FIX", STATUS_WONT_DO}};
+	while (n && (c[n - 1] == '.' || c[n - 1] == '!' || c[n - 1] == ' '))
+		n--;
+	for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+		size_t k = strlen(caps[i].w);
+		if (n >= k && !strncmp(c + n - k, caps[i].w, k) && (n == k || c[n - k - 1] == ' '))
+			return (int)caps[i].s;
+		if (n > k && !strncmp(c, caps[i].w, k) && c[k] == ' ')
+			return (int)caps[i].s;
+	}
+	/* a status emoji anywhere */
+	static const char *const done[] = {"\xE2\x9C\x85", "\xE2\x98\x91", "\xE2\x9C\x94", NULL};
+	for (size_t i = 0; done[i]; i++)
+		if (strstr(c, done[i]))
+			return STATUS_DONE;
+	return -1;
+}
+
+/* No Status column: the first other cell (not action, key, owner, due or priority) with a status in
+ * it sets the status; the cell stays in `extra` as written. */
+static void status_from_other_cell(const struct raw_table *t, const struct raw_row *r, const struct colmap *m,
+				   struct import_item *it)
+{
+	for (unsigned i = 0; i < t->ncols; i++) {
+		bool mapped = false;
+		for (int k = 1; k <= COL_STATUS; k++)
+			mapped |= m->idx[k] == (int)i;
+		if (mapped || !*r->cells[i].text)
+			continue;
+		int st = status_in_cell(r->cells[i].text);
+		if (st >= 0) {
+			it->status = (enum status)st;
+			it->status_raw = strdup(r->cells[i].text);
+			return;
+		}
+	}
+}
+
+static void read_due(struct import_doc *doc, unsigned line, const char *key, const char *due, int priority,
+		     int year, const struct import_opts *o, int32_t *out)
+{
+	enum due_result dr = norm_due(due, year, o ? o->date_order : DATE_ORDER_AUTO, out);
+	switch (dr) {
+	case DUE_OK:
+		break;
+	case DUE_NONE:
+		*out = DATE_NONE;
+		break;
+	case DUE_FREE_TEXT:
+		*out = DATE_NONE;
+		if (priority == 0 || priority == 1)
+			import_diag(doc, DIAG_WARNING, line,
+				    "item %s is P%d but its due date \"%s\" is not a date: no "
+				    "reminders until "
+				    "it has one (use YYYY-MM-DD)",
+				    key, priority, due);
+		break;
+	case DUE_AMBIGUOUS:
+		*out = DATE_NONE;
+		import_diag(doc, DIAG_WARNING, line,
+			    "item %s: due date \"%s\" is ambiguous (day/month or month/day?): left empty; "
+			    "write YYYY-MM-DD or set [import] date_order = dmy|mdy",
+			    key, due);
+		break;
+	case DUE_INVALID:
+		*out = DATE_NONE;
+		import_diag(doc, DIAG_ERROR, line,
+			    "item %s: due date \"%s\" is not a real date: fix it (the file is not imported)",
+			    key, due);
+		break;
+	}
+}
+
 static void read_row(struct import_doc *doc, const struct raw_table *t, const struct raw_row *r,
 		     const struct colmap *m, const struct import_opts *o, int year, unsigned *autokey)
 {
@@ -314,46 +430,24 @@ static void read_row(struct import_doc *doc, const struct raw_table *t, const st
 	}
 
 	const char *due = cell(r, m, COL_DUE);
-	if (*due && !norm_is_template_token(due)) {
-		enum due_result dr = norm_due(due, year, o ? o->date_order : DATE_ORDER_AUTO, &it.due);
-		switch (dr) {
-		case DUE_OK:
-			break;
-		case DUE_NONE:
-			it.due = DATE_NONE;
-			break;
-		case DUE_FREE_TEXT:
-			it.due = DATE_NONE;
-			if (it.priority == 0 || it.priority == 1)
-				import_diag(doc, DIAG_WARNING, r->line,
-					    "item %s is P%d but its due date \"%s\" is not a date: no "
-					    "reminders until "
-					    "it has one (use YYYY-MM-DD)",
-					    it.key, it.priority, due);
-			break;
-		case DUE_AMBIGUOUS:
-			it.due = DATE_NONE;
-			import_diag(
-			    doc, DIAG_WARNING, r->line,
-			    "item %s: due date \"%s\" is ambiguous (day/month or month/day?): left empty; "
-			    "write YYYY-MM-DD or set [import] date_order = dmy|mdy",
-			    it.key, due);
-			break;
-		case DUE_INVALID:
-			it.due = DATE_NONE;
-			import_diag(
-			    doc, DIAG_ERROR, r->line,
-			    "item %s: due date \"%s\" is not a real date: fix it (the file is not imported)",
-			    it.key, due);
-			break;
-		}
-	}
+	if (*due && !norm_is_template_token(due))
+		read_due(doc, r->line, it.key, due, it.priority, year, o, &it.due);
 
 	const char *st = cell(r, m, COL_STATUS);
 	bool known = true;
 	it.status = norm_status(st, &known);
+	if (!known && m->idx[COL_STATUS] >= 0 && question_header(t->header[m->idx[COL_STATUS]].text)) {
+		/* a "Done?" column: yes / no */
+		int yn = yes_no(st);
+		if (yn >= 0) {
+			it.status = yn ? STATUS_DONE : STATUS_OPEN;
+			known = true;
+		}
+	}
 	if (*st)
 		it.status_raw = strdup(st);
+	else if (m->idx[COL_STATUS] < 0)
+		status_from_other_cell(t, r, m, &it);
 	if (!*st && row_is_struck(t, r))
 		it.status = STATUS_WONT_DO;
 	if (!known)
@@ -403,30 +497,212 @@ static void check_duplicates(struct import_doc *doc)
 	free(v);
 }
 
+/* A JSON object for a list item's extra: details, links and the struck-out reason, when present. */
+static char *litem_extra(const struct raw_litem *li, const char *reason)
+{
+	if (!li->ndetails && !li->nlinks && !reason)
+		return strdup("{}");
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	if (li->ndetails) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < li->ndetails; i++)
+			json_array_append_new(a, json_string(li->details[i]));
+		json_object_set_new(o, "details", a);
+	}
+	if (li->nlinks) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < li->nlinks; i++)
+			json_array_append_new(a, json_string(li->links[i]));
+		json_object_set_new(o, "links", a);
+	}
+	if (reason)
+		json_object_set_new(o, "reason", json_string(reason));
+	char *out = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return out;
+}
+
+/* What is left of a list item is a placeholder: empty, a whole "[...]" ("[Action item]"), or a word
+ * that says nothing is there (TBD, TODO, N/A, None, "...", "-"). */
+static bool list_placeholder(const char *action)
+{
+	static const char *const words[] = {"tbd", "tba",          "todo", "n/a", "none",
+					    "...", "\xE2\x80\xA6", "-",    NULL};
+	if (!*action || norm_is_placeholder_action(action) || norm_is_empty_cell(action))
+		return true;
+	char k[16];
+	size_t n = strlen(action);
+	if (n >= sizeof k)
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		k[i] = (char)(action[i] >= 'A' && action[i] <= 'Z' ? action[i] + 32 : action[i]);
+	for (size_t i = 0; words[i]; i++)
+		if (!strcmp(k, words[i]))
+			return true;
+	return false;
+}
+
+/* One list item of an action section → one item (issue 9, §2). */
+static void read_litem(struct import_doc *doc, const struct raw_litem *li, const struct import_opts *o,
+		       int year, unsigned *autokey)
+{
+	struct list_fields f;
+	if (norm_is_placeholder_action(li->text)) {
+		doc->placeholders++;
+		return;
+	}
+	if (lists_fields(li->text, o ? o->people : NULL, o ? o->people_handles : NULL, &f) < 0) {
+		import_diag(doc, DIAG_ERROR, li->line, "out of memory");
+		return;
+	}
+	if (list_placeholder(f.action)) {
+		doc->placeholders++;
+		list_fields_release(&f);
+		return;
+	}
+	struct import_item it;
+	memset(&it, 0, sizeof it);
+	it.line = li->line;
+	it.due = DATE_NONE;
+	it.priority = f.priority;
+	it.from_list = true;
+	it.key_auto = true;
+	char num[24];
+	snprintf(num, sizeof num, "%u", ++*autokey);
+	it.key = strdup(num);
+	it.action = strdup(f.action);
+	it.owners = f.owners;
+	it.nowners = f.nowners;
+	f.owners = NULL;
+	f.nowners = 0;
+	if (f.due_text && it.key)
+		read_due(doc, li->line, it.key, f.due_text, it.priority, year, o, &it.due);
+	it.status = f.status_set ? f.status : STATUS_OPEN;
+	if (f.status_word)
+		it.status_raw = strdup(f.status_word);
+	const char *reason = NULL;
+	if (li->struck) {
+		it.status = STATUS_WONT_DO;
+		reason = "struck out in the document";
+	}
+	if (f.has_box && li->box_col) {
+		it.pos_box.line = li->line;
+		it.pos_box.col_start = it.pos_box.col_end = li->box_col + 1;
+	}
+	it.extra = litem_extra(li, reason);
+	list_fields_release(&f);
+	if (!it.key || !it.action || !it.extra || push_item(doc, &it) < 0) {
+		import_diag(doc, DIAG_ERROR, li->line, "out of memory");
+		free(it.key);
+		free(it.action);
+		free(it.status_raw);
+		free(it.extra);
+		norm_owners_free(it.owners, it.nowners);
+	}
+}
+
+static void read_table(struct import_doc *doc, const struct raw_table *t, const struct import_opts *o,
+		       int year, unsigned *autokey)
+{
+	struct colmap m;
+	map_columns(t, &m);
+	if (m.idx[COL_ACTION] < 0) {
+		import_diag(doc, DIAG_WARNING, t->line,
+			    "table in the action section has no Action column: skipped (name a column "
+			    "Action, Task or Description)");
+		return;
+	}
+	if (t->anywhere)
+		import_diag(doc, DIAG_WARNING, t->line,
+			    "table with an action column outside an action section: its rows are read as "
+			    "action items (put it under a heading such as \"Action Items\")");
+	if (m.idx[COL_KEY] < 0 && !t->anywhere)
+		import_diag(doc, DIAG_WARNING, t->line,
+			    "table has no ID column: on re-import each row is matched to its item by its "
+			    "text first and its position last; add an ID column to make that certain");
+	for (size_t r = 0; r < t->nrows; r++)
+		read_row(doc, t, &t->rows[r], &m, o, year, autokey);
+}
+
+/* Automatic keys never take a key written in an ID column of the same document. */
+static void settle_auto_keys(struct import_doc *doc)
+{
+	bool any_written = false, any_auto = false;
+	for (size_t i = 0; i < doc->nitems; i++) {
+		any_written |= !doc->items[i].key_auto;
+		any_auto |= doc->items[i].key_auto;
+	}
+	if (!any_written || !any_auto)
+		return;
+	unsigned next = 1;
+	for (size_t i = 0; i < doc->nitems; i++) {
+		struct import_item *it = &doc->items[i];
+		if (!it->key_auto)
+			continue;
+		bool clash = true;
+		char num[24];
+		unsigned k = (unsigned)strtoul(it->key, NULL, 10);
+		if (k < next)
+			k = next;
+		while (clash) {
+			snprintf(num, sizeof num, "%u", k);
+			clash = false;
+			for (size_t j = 0; j < doc->nitems && !clash; j++)
+				clash = j != i && !strcmp(doc->items[j].key, num) &&
+					(!doc->items[j].key_auto || j < i);
+			if (clash)
+				k++;
+		}
+		next = k + 1;
+		if (strcmp(num, it->key)) {
+			char *nk = strdup(num);
+			if (nk) {
+				free(it->key);
+				it->key = nk;
+			}
+		}
+	}
+}
+
+static void no_items_warning(const struct raw_doc *raw, struct import_doc *doc)
+{
+	if (doc->nitems || doc->placeholders || doc->nerrors)
+		return;
+	doc->no_items_warned = true;
+	if (raw->first_action_line)
+		import_diag(
+		    doc, DIAG_WARNING, raw->first_action_line,
+		    "no action items: the section under this heading has no list and no table with an "
+		    "Action column (a link to another tracker is not read); the incident is imported "
+		    "without items");
+	else
+		import_diag(
+		    doc, DIAG_WARNING, raw->h1_line ? raw->h1_line : 1,
+		    "no action items: no table with an Action column and no list under a heading like "
+		    "Action Items, Follow-ups, Remediation, Corrective and Preventive Measures, Next "
+		    "Steps or To Do (add your own heading to [import] action_headings); the incident is "
+		    "imported without items");
+}
+
 void rules_apply(const struct raw_doc *raw, const struct import_opts *o, struct import_doc *doc)
 {
 	enum date_order order = o ? o->date_order : DATE_ORDER_AUTO;
 	incident_fields(raw, order, doc);
 	int year = default_year(doc);
 	unsigned autokey = 0;
-	for (size_t ti = 0; ti < raw->ntables; ti++) {
-		const struct raw_table *t = &raw->tables[ti];
-		struct colmap m;
-		map_columns(t, &m);
-		if (m.idx[COL_ACTION] < 0) {
-			import_diag(
-			    doc, DIAG_WARNING, t->line,
-			    "table in the action section has no Action column: skipped (name a column "
-			    "Action, Task or Description)");
-			continue;
-		}
-		if (m.idx[COL_KEY] < 0)
-			import_diag(
-			    doc, DIAG_WARNING, t->line,
-			    "table has no ID column: items are keyed 1..n by their order, so inserting or "
-			    "moving a row changes which item is which; add an ID column");
-		for (size_t r = 0; r < t->nrows; r++)
-			read_row(doc, t, &t->rows[r], &m, o, year, &autokey);
+	/* tables and list items in document order */
+	size_t ti = 0, li = 0;
+	while (ti < raw->ntables || li < raw->nlitems) {
+		bool table =
+		    li >= raw->nlitems || (ti < raw->ntables && raw->tables[ti].line <= raw->litems[li].line);
+		if (table)
+			read_table(doc, &raw->tables[ti++], o, year, &autokey);
+		else
+			read_litem(doc, &raw->litems[li++], o, year, &autokey);
 	}
+	settle_auto_keys(doc);
 	check_duplicates(doc);
+	no_items_warning(raw, doc);
 }

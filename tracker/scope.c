@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "people.h"
+#include "report.h"
+#include "store.h"
 #include "banned.h"
 
 static int bad(struct error *err, const char *text)
@@ -67,4 +70,41 @@ int scope_parse(const char *text, struct scope *s, struct item_filter *f, struct
 		return 0;
 	}
 	return bad(err, text);
+}
+
+int scope_resolve(struct store *st, struct scope *s, struct error *err)
+{
+	if (s->owners_json[0]) {
+		const char *h = s->text + 6;
+		int r = people_known(st, h, err);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			error_set(err, ERR_DATA,
+				  "scope %s: no person %s and no item owned by %s (see tracker people list, "
+				  "tracker list --all)",
+				  s->text, people_handle(h), people_handle(h));
+			return 1;
+		}
+		return 0;
+	}
+	if (!s->incident[0])
+		return 0;
+	char *id = NULL;
+	int r = report_find_incident(st, s->incident, &id, err);
+	if (r != 0) {
+		error_prefix(err, "scope %s", s->text);
+		return r;
+	}
+	int rc = 0;
+	if (strcmp(id, s->incident)) {
+		if (strlen(id) >= sizeof s->incident || strlen(id) + 9 >= sizeof s->text)
+			rc = error_set(err, ERR_DATA, "scope %s: incident id %s too long", s->text, id);
+		else {
+			snprintf(s->incident, sizeof s->incident, "%s", id);
+			snprintf(s->text, sizeof s->text, "incident:%s", id);
+		}
+	}
+	free(id);
+	return rc;
 }

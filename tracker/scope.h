@@ -19,4 +19,12 @@ struct scope {
 /* Fills `s` and `f` (f is zeroed first). Returns 0, or -1 with a message naming the bad scope. */
 int scope_parse(const char *text, struct scope *s, struct item_filter *f, struct error *err);
 
+struct store;
+/* Checks that an owner: or incident: scope names something in the store: a person or the owner of
+ * some item; an incident, whose unique id prefix is expanded to the whole id (in s->text and
+ * s->incident, so a stored feed keeps matching). Returns 0 when it does (and for the other scopes),
+ * 1 when it names nothing — err says what, and the caller makes it an error (feed create) or a
+ * warning (ical) — and -1 for an ambiguous prefix or a database error. */
+int scope_resolve(struct store *st, struct scope *s, struct error *err);
+
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "items.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -30,21 +31,22 @@
 #define IS_OPEN "i.status IN ('open','in_progress','blocked')"
 
 const char *const stats_sql[STATS_SQL_COUNT] = {
-    [STATS_SQL_COUNTS] =
-	"SELECT " GROUP_KEY " AS g, "
-	"sum(" IS_OPEN "), "
-	"sum(" IS_OPEN " AND i.due < ?1), "
-	"sum(i.status = 'done'), "
-	"sum(i.status = 'wont_do'), "
-	"sum(i.status = 'done' AND i.due IS NOT NULL), "
-	"sum(i.status = 'done' AND i.due IS NOT NULL AND substr(i.closed_at, 1, 10) <= i.due), "
-	"min(CASE WHEN " IS_OPEN " AND i.priority <= 1 THEN substr(i.created_at, 1, 10) END), "
-	"sum(" IS_OPEN " AND i.priority <= 1 AND i.owner IS NULL), "
-	"sum(" IS_OPEN " AND i.priority <= 1 AND i.due IS NULL) "
-	"FROM items i WHERE " ITEM_FILTER " GROUP BY g ORDER BY g",
+    [STATS_SQL_COUNTS] = "SELECT " GROUP_KEY " AS g, "
+			 "sum(" IS_OPEN "), "
+			 "sum(" IS_OPEN " AND i.due < ?1), "
+			 "sum(i.status = 'done'), "
+			 "sum(i.status = 'wont_do'), "
+			 "sum(i.status = 'done' AND i.due IS NOT NULL AND " ITEM_CLOSE_KNOWN_SQL "), "
+			 "sum(i.status = 'done' AND i.due IS NOT NULL AND " ITEM_CLOSE_KNOWN_SQL
+			 " AND substr(i.closed_at, 1, 10) <= i.due), "
+			 "min(CASE WHEN " IS_OPEN " AND i.priority <= 1 THEN " ITEM_START_SQL " END), "
+			 "sum(" IS_OPEN " AND i.priority <= 1 AND i.owner IS NULL), "
+			 "sum(" IS_OPEN " AND i.priority <= 1 AND i.due IS NULL), "
+			 "sum(i.status = 'done' AND NOT " ITEM_CLOSE_KNOWN_SQL ") "
+			 "FROM items i WHERE " ITEM_FILTER " GROUP BY g ORDER BY g",
     [STATS_SQL_CLOSE_TIMES] =
-	"WITH d AS (SELECT " GROUP_KEY " AS g, julianday(i.closed_at) - julianday(i.created_at) AS days "
-	"FROM items i WHERE i.status = 'done' AND i.closed_at > i.created_at AND " ITEM_FILTER "), "
+	"WITH d AS (SELECT " GROUP_KEY " AS g, julianday(i.closed_at) - julianday(" ITEM_START_SQL
+	") AS days FROM items i WHERE i.status = 'done' AND " ITEM_CLOSE_KNOWN_SQL " AND " ITEM_FILTER "), "
 	"r AS (SELECT g, days, row_number() OVER (PARTITION BY g ORDER BY days) AS rn, "
 	"count(*) OVER (PARTITION BY g) AS n FROM d) "
 	"SELECT g, max(n), max(CASE WHEN rn = (n + 1) / 2 THEN days END), "
@@ -142,6 +144,7 @@ int stats_total(struct store *st, const struct stats *groups, const char *since,
 		total->slipped += r->slipped;
 		total->unassigned_p01 += r->unassigned_p01;
 		total->unscheduled_p01 += r->unscheduled_p01;
+		total->done_close_unknown += r->done_close_unknown;
 		if (r->oldest_open_p01_days > total->oldest_open_p01_days)
 			total->oldest_open_p01_days = r->oldest_open_p01_days;
 	}
@@ -200,6 +203,7 @@ int stats_compute(struct store *st, enum stats_by by, const char *since, int64_t
 		    o && date_parse(o, &oldest) == 0 ? (td > oldest ? td - oldest : 0) : -1;
 		r->unassigned_p01 = sqlite3_column_int64(q, 8);
 		r->unscheduled_p01 = sqlite3_column_int64(q, 9);
+		r->done_close_unknown = sqlite3_column_int64(q, 10);
 		r->median_days = r->p90_days = NAN;
 	}
 	if (step != SQLITE_DONE) {
@@ -229,4 +233,22 @@ out:
 	if (rc < 0)
 		stats_release(s);
 	return rc;
+}
+
+int stats_on_time(struct store *st, int64_t now, long *done_with_due, long *done_on_time, struct error *err)
+{
+	sqlite3_stmt *q = NULL;
+	char today[11];
+	date_format(time_to_date(now), today);
+	*done_with_due = *done_on_time = 0;
+	if (prepare(st, &q, STATS_SQL_COUNTS, today, NULL, STATS_BY_ALL, err) < 0)
+		return -1;
+	int step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		*done_with_due = sqlite3_column_int64(q, 5);
+		*done_on_time = sqlite3_column_int64(q, 6);
+		step = sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	return step == SQLITE_DONE ? 0 : store_error(st, err, "computing the on-time rate");
 }

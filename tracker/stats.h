@@ -6,15 +6,18 @@
  *     (or, if the incident has none, the day the item was first imported) is on or after `since`;
  *   - open: status open, in_progress or blocked; done: status done; wont_do: status wont_do;
  *   - overdue: open with a due date before today (the day of `now`, UTC);
+ *   - a close time is known when closed_at is after the first import (ITEM_CLOSE_KNOWN_SQL, items.h):
+ *     an item already done when first imported has none (done_close_unknown counts those);
  *   - on-time rate: done_on_time / done_with_due, where done_with_due are done items with a due date
- *     and done_on_time those whose closed_at date (UTC) is on or before the due date; NaN (JSON null)
- *     when there are none;
- *   - time to close: closed_at − created_at in days, over done items with closed_at > created_at
- *     (items imported already done have no known close time and are left out); median and p90 by the
- *     nearest-rank method (the value at rank ceil(p·n) of the sorted list); NaN when none;
+ *     and a known close time, and done_on_time those whose closed_at date (UTC) is on or before the
+ *     due date; NaN (JSON null) when there are none;
+ *   - time to close: closed_at − the item's start (ITEM_START_SQL, items.h: the incident date, else
+ *     an earlier due date, else the first import) in days, over done items with a known close time;
+ *     median and p90 by the nearest-rank method (the value at rank ceil(p·n) of the sorted list); NaN
+ *     when none;
  *   - slipped: events moving a due date later (field "due", old and new both set, new > old, kind
  *     "slipped" from the tracker or "changed" from a re-import) on the group's items;
- *   - oldest open P0/P1: days from the created_at date of the oldest open P0 or P1 item to today;
+ *   - oldest open P0/P1: days from the start (as above) of the oldest open P0 or P1 item to today;
  *     -1 when there is none;
  *   - unassigned / unscheduled P0/P1: open P0 or P1 items with no owner / no due date.
  *
@@ -47,6 +50,7 @@ struct stats_row {
 	long slipped;
 	long oldest_open_p01_days; /* -1 when there is no open P0/P1 */
 	long unassigned_p01, unscheduled_p01;
+	long done_close_unknown; /* done items with no known close time (left out of rate and times) */
 };
 
 struct stats {
@@ -67,6 +71,8 @@ void stats_release(struct stats *s);
  * (STATS_SQL_CLOSE_TIMES with ?3 = STATS_BY_ALL). Cheaper than stats_compute(STATS_BY_ALL). */
 int stats_total(struct store *st, const struct stats *groups, const char *since, int64_t now,
 		struct stats_row *total, struct error *err);
+/* The total's done_with_due and done_on_time alone (for /metrics): the same statement, by "all". */
+int stats_on_time(struct store *st, int64_t now, long *done_with_due, long *done_on_time, struct error *err);
 /* on_time rate of a row (NaN when done_with_due is 0). */
 double stats_on_time_rate(const struct stats_row *r);
 

@@ -197,14 +197,20 @@ int store_open(struct store *st, const char *path, int flags, long busy_timeout_
 	st->path = strdup(path);
 	if (!st->path)
 		return error_set(err, ERR_IO, "out of memory");
-	if (!readonly) {
+	struct stat sb;
+	if (!(flags & STORE_CREATE) && stat(path, &sb) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		error_set(err, ERR_STORE,
+			  "no database at %s (run `tracker import` first, or check --db / $TRACKER_DB)",
+			  path);
+		goto fail;
+	}
+	if (!readonly && (flags & STORE_CREATE)) {
 		if (make_parent(path, err) < 0)
 			goto fail;
 		/* Create the file ourselves so it is 0600 from the first byte — only when it is missing:
 		 * closing any descriptor of the file drops every POSIX lock this process holds on it, so
 		 * an open()/close() here would strip the locks of the process's other connections, and
 		 * another process would then take itself for the last user and delete the WAL under them. */
-		struct stat sb;
 		if (stat(path, &sb) != 0) {
 			int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 			if (fd < 0 && errno != EEXIST) {

@@ -5,7 +5,8 @@
  * lock up front with BEGIN IMMEDIATE (store_begin). Every SQL value is bound with sqlite3_bind_*;
  * SQL text is always a literal. Opening a database applies the embedded migrations (schema/) in one
  * transaction and records the version in PRAGMA user_version; a database from a newer tracker is
- * refused. A new database file is created with mode 0600 and its parent directory is made.
+ * refused. With STORE_CREATE a new database file is created with mode 0600 and its parent directory is
+ * made; without it a missing file is an error.
  */
 #ifndef TRACKER_STORE_H
 #define TRACKER_STORE_H
@@ -23,7 +24,10 @@ struct store {
 	char *path;
 };
 
-enum { STORE_READONLY = 1 };
+/* STORE_READONLY opens read-only. STORE_CREATE makes a missing database (and its parent directory);
+ * without it a missing file is an ERR_STORE "no database at PATH" error, so a typo in a path never
+ * leaves an empty database behind (only import, people add/import and db init pass it). */
+enum { STORE_READONLY = 1, STORE_CREATE = 2 };
 
 /* Resolves the database path: `cli` (--db), else $TRACKER_DB, else [store] path, else
  * $XDG_DATA_HOME/tracker/tracker.db (default ~/.local/share/tracker/tracker.db). Caller frees. */

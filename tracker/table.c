@@ -151,6 +151,11 @@ static size_t put_cut(FILE *f, const char *s, size_t max)
 	return w + 1;
 }
 
+size_t table_rows(const struct table *t)
+{
+	return t && t->nrows ? t->nrows - 1 : 0;
+}
+
 void table_print(struct table *t, FILE *f)
 {
 	bool colour = use_colour(f);
@@ -170,7 +175,18 @@ void table_print(struct table *t, FILE *f)
 	size_t used = 0;
 	for (size_t c = 0; c + 1 < t->ncols; c++)
 		used += w[c] + 2;
-	size_t last_max = term && term > used + 10 ? term - used : (size_t)-1 / 2;
+	/* On a terminal every line fits: the last column is cut to what is left, and when that would
+	 * be under MIN_LAST columns the column before it (an owner, a manager) gives way first, down
+	 * to its header's width; the other columns (ids, dates, statuses) are never cut. */
+	enum { MIN_LAST = 16 };
+	if (t->ncols >= 3) {
+		size_t c = t->ncols - 2, floor = text_width(t->cells[c]);
+		while (term && used + MIN_LAST > term && w[c] > floor) {
+			w[c]--;
+			used--;
+		}
+	}
+	size_t last_max = !term ? (size_t)-1 / 2 : term > used + 1 ? term - used : 1;
 	for (size_t r = 0; r < t->nrows; r++) {
 		for (size_t c = 0; c < t->ncols; c++) {
 			const char *cell = t->cells[r * t->ncols + c];

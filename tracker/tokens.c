@@ -84,7 +84,7 @@ static int check_name(const char *what, const char *name, struct error *err)
 }
 
 static int insert(struct store *st, const char *sql, const char *a, const char *b, const char *c, int flag,
-		  int64_t now, char token[static TOKEN_CHARS + 1], int64_t *id, struct error *err)
+		  int64_t by, int64_t now, char token[static TOKEN_CHARS + 1], int64_t *id, struct error *err)
 {
 	char hash[65], at[21];
 	sqlite3_stmt *s = NULL;
@@ -105,6 +105,8 @@ static int insert(struct store *st, const char *sql, const char *a, const char *
 		store_bind_text(s, 5, c);
 	else
 		sqlite3_bind_int(s, 5, flag);
+	if (by > 0)
+		sqlite3_bind_int64(s, 6, by);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		store_error(st, err, "storing the token");
 		goto out;
@@ -123,18 +125,19 @@ out:
 }
 
 int feed_create(struct store *st, const char *name, const char *scope, const char *flavour, int64_t now,
-		char token[static TOKEN_CHARS + 1], int64_t *id, struct error *err)
+		int64_t created_by, char token[static TOKEN_CHARS + 1], int64_t *id, struct error *err)
 {
 	struct scope sc;
 	struct item_filter f;
-	if (check_name("feed", name, err) < 0 || scope_parse(scope, &sc, &f, err) < 0)
+	if (check_name("feed", name, err) < 0 || scope_parse(scope, &sc, &f, err) < 0 ||
+	    scope_resolve(st, &sc, err) != 0)
 		return -1;
 	if (strcmp(flavour, "events") && strcmp(flavour, "todo"))
 		return error_set(err, ERR_USAGE, "feed flavour must be events or todo, not \"%s\"", flavour);
 	return insert(st,
-		      "INSERT INTO feeds (name, token_hash, created_at, scope, flavour) "
-		      "VALUES (?1, ?2, ?3, ?4, ?5)",
-		      name, scope, flavour, 0, now, token, id, err);
+		      "INSERT INTO feeds (name, token_hash, created_at, scope, flavour, created_by) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		      name, sc.text, flavour, 0, created_by, now, token, id, err);
 }
 
 int apitoken_create(struct store *st, const char *name, bool read_only, int64_t now,
@@ -145,7 +148,7 @@ int apitoken_create(struct store *st, const char *name, bool read_only, int64_t 
 	return insert(st,
 		      "INSERT INTO api_tokens (name, token_hash, created_at, last_used_at, read_only) "
 		      "VALUES (?1, ?2, ?3, ?4, ?5)",
-		      name, NULL, NULL, read_only, now, token, id, err);
+		      name, NULL, NULL, read_only, 0, now, token, id, err);
 }
 
 static int revoke(struct store *st, const char *sql, const char *what, int64_t id, int64_t now,
@@ -174,13 +177,50 @@ int feed_revoke(struct store *st, int64_t id, int64_t now, struct error *err)
 		      now, err);
 }
 
-int apitoken_revoke(struct store *st, int64_t id, int64_t now, struct error *err)
+int apitoken_revoke(struct store *st, int64_t id, int64_t now, int *feeds_revoked, struct error *err)
 {
-	return revoke(st, "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-		      "token", id, now, err);
+	char at[21];
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	time_format(now, at);
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (revoke(st, "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", "token",
+		   id, now, err) < 0)
+		goto out;
+	if (store_prepare(st, &s,
+			  "UPDATE feeds SET revoked_at = ?2 WHERE created_by = ?1 AND revoked_at IS NULL",
+			  err) < 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, at);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_error(st, err, "revoking the token's feeds");
+		goto out;
+	}
+	if (feeds_revoked)
+		*feeds_revoked = sqlite3_changes(st->db);
+	sqlite3_finalize(s);
+	if (store_prepare(st, &s, "DELETE FROM sessions WHERE token_id = ?1", err) < 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_error(st, err, "ending the token's dashboard sessions");
+		goto out;
+	}
+	if (store_commit(st, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	if (rc < 0)
+		store_rollback(st);
+	return rc;
 }
 
-#define FEED_COLS "SELECT id, name, scope, flavour, created_at, revoked_at, token_hash FROM feeds "
+#define FEED_COLS                                                                                            \
+	"SELECT f.id, f.name, f.scope, f.flavour, f.created_at, f.revoked_at, f.token_hash, f.created_by, "  \
+	"t.name FROM feeds f LEFT JOIN api_tokens t ON t.id = f.created_by "
 
 static void feed_from_row(sqlite3_stmt *s, struct feed_row *f)
 {
@@ -190,6 +230,8 @@ static void feed_from_row(sqlite3_stmt *s, struct feed_row *f)
 	f->flavour = store_col_strdup(s, 3);
 	f->created_at = store_col_strdup(s, 4);
 	f->revoked_at = store_col_strdup(s, 5);
+	f->created_by = sqlite3_column_int64(s, 7);
+	f->created_by_name = store_col_strdup(s, 8);
 }
 
 void feed_row_release(struct feed_row *f)
@@ -199,6 +241,7 @@ void feed_row_release(struct feed_row *f)
 	free(f->flavour);
 	free(f->created_at);
 	free(f->revoked_at);
+	free(f->created_by_name);
 	memset(f, 0, sizeof *f);
 }
 
@@ -206,7 +249,7 @@ int feed_list(struct store *st, bool all, int (*cb)(const struct feed_row *f, vo
 	      struct error *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, &s, FEED_COLS "WHERE ?1 OR revoked_at IS NULL ORDER BY id", err) < 0)
+	if (store_prepare(st, &s, FEED_COLS "WHERE ?1 OR f.revoked_at IS NULL ORDER BY f.id", err) < 0)
 		return -1;
 	sqlite3_bind_int(s, 1, all);
 	int rc;
@@ -235,7 +278,7 @@ int feed_lookup_hash(struct store *st, const char *hash_hex, struct feed_row *ou
 {
 	sqlite3_stmt *s;
 	memset(out, 0, sizeof *out);
-	if (store_prepare(st, &s, FEED_COLS "WHERE token_hash = ?1 AND revoked_at IS NULL", err) < 0)
+	if (store_prepare(st, &s, FEED_COLS "WHERE f.token_hash = ?1 AND f.revoked_at IS NULL", err) < 0)
 		return -1;
 	store_bind_text(s, 1, hash_hex);
 	int rc = sqlite3_step(s), ret = 1;
@@ -330,4 +373,94 @@ int apitoken_touch(struct store *st, int64_t id, int64_t now, struct error *err)
 	int rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : store_error(st, err, "recording a token's use");
+}
+
+/* ---- dashboard sessions ----------------------------------------------------------------------- */
+
+int session_create(struct store *st, int64_t token_id, int64_t now, int64_t ttl,
+		   char sid[static TOKEN_CHARS + 1], struct error *err)
+{
+	char hash[65], at[21];
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	if (token_generate(sid, err) < 0)
+		return -1;
+	token_hash_hex(sid, TOKEN_CHARS, hash);
+	time_format(now, at);
+	if (store_begin(st, err) < 0)
+		goto out;
+	if (store_prepare(st, &s, "DELETE FROM sessions WHERE expires <= ?1", err) < 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, now);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_error(st, err, "pruning expired sessions");
+		goto out;
+	}
+	sqlite3_finalize(s);
+	if (store_prepare(
+		st, &s,
+		"INSERT INTO sessions (sid_hash, token_id, created_at, expires) VALUES (?1, ?2, ?3, ?4)",
+		err) < 0)
+		goto out;
+	store_bind_text(s, 1, hash);
+	sqlite3_bind_int64(s, 2, token_id);
+	store_bind_text(s, 3, at);
+	sqlite3_bind_int64(s, 4, now + ttl);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_error(st, err, "storing the session");
+		goto out;
+	}
+	if (store_commit(st, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	if (rc < 0) {
+		store_rollback(st);
+		memset(sid, 0, TOKEN_CHARS + 1);
+	}
+	return rc;
+}
+
+int session_lookup(struct store *st, const char *sid, size_t len, int64_t now, struct api_token *out,
+		   struct error *err)
+{
+	char hash[65];
+	sqlite3_stmt *s;
+	memset(out, 0, sizeof *out);
+	if (!token_well_formed(sid, len))
+		return 1;
+	token_hash_hex(sid, len, hash);
+	if (store_prepare(st, &s,
+			  "SELECT t.id, t.name, t.read_only, t.created_at, t.revoked_at, t.last_used_at, "
+			  "x.sid_hash FROM sessions x JOIN api_tokens t ON t.id = x.token_id "
+			  "WHERE x.sid_hash = ?1 AND x.expires > ?2 AND t.revoked_at IS NULL",
+			  err) < 0)
+		return -1;
+	store_bind_text(s, 1, hash);
+	sqlite3_bind_int64(s, 2, now);
+	int rc = sqlite3_step(s), ret = 1;
+	if (rc == SQLITE_ROW && hash_matches(s, 6, hash)) {
+		token_from_row(s, out);
+		ret = 0;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		ret = store_error(st, err, "looking up a session");
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int session_end(struct store *st, const char *sid, size_t len, struct error *err)
+{
+	char hash[65];
+	sqlite3_stmt *s;
+	if (!token_well_formed(sid, len))
+		return 0;
+	token_hash_hex(sid, len, hash);
+	if (store_prepare(st, &s, "DELETE FROM sessions WHERE sid_hash = ?1", err) < 0)
+		return -1;
+	store_bind_text(s, 1, hash);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_error(st, err, "ending a session");
 }

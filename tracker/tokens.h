@@ -10,6 +10,10 @@
  * api_tokens: a bearer token for /api/v1 and the dashboard, with a name (the actor recorded in the
  * history for changes made with it) and a read-only flag. Revoking sets revoked_at; rows are kept.
  *
+ * sessions: a dashboard sign-in. The browser's cookie holds a fresh random session id (never the API
+ * token); the table keeps its SHA-256, the token it was made with and an expiry. A session is live while
+ * it has not expired, was not ended (sign-out deletes it) and its API token is not revoked.
+ *
  * Every function takes the caller's open store; writers run in their own BEGIN IMMEDIATE transaction.
  * Lookups return 0 (found), 1 (no such token, or revoked) or -1 (database error, err filled).
  */
@@ -37,12 +41,17 @@ bool token_well_formed(const char *s, size_t len);
 struct feed_row {
 	int64_t id;
 	char *name, *scope, *flavour, *created_at, *revoked_at;
+	int64_t created_by;    /* the API token it was made through (dashboard), 0 for the CLI */
+	char *created_by_name; /* that token's name, or NULL */
 };
 
-/* Creates a feed; `token` receives the token to show once. The scope is checked with scope_parse(),
- * the flavour must be "events" or "todo". */
+/* Creates a feed; `token` receives the token to show once. The scope is checked with scope_parse()
+ * and scope_resolve(): an owner: or incident: scope that names nobody and nothing is an ERR_DATA
+ * error, an incident prefix is stored as the whole id. The flavour must be "events" or "todo".
+ * `created_by` is the API token whose holder made it (the dashboard), or 0 (the CLI); revoking that
+ * token revokes the feed. */
 int feed_create(struct store *st, const char *name, const char *scope, const char *flavour, int64_t now,
-		char token[static TOKEN_CHARS + 1], int64_t *id, struct error *err);
+		int64_t created_by, char token[static TOKEN_CHARS + 1], int64_t *id, struct error *err);
 /* Calls cb for each feed (revoked ones too when `all`), by id. */
 int feed_list(struct store *st, bool all, int (*cb)(const struct feed_row *f, void *ud), void *ud,
 	      struct error *err);
@@ -63,12 +72,26 @@ int apitoken_create(struct store *st, const char *name, bool read_only, int64_t 
 		    char token[static TOKEN_CHARS + 1], int64_t *id, struct error *err);
 int apitoken_list(struct store *st, bool all, int (*cb)(const struct api_token *t, void *ud), void *ud,
 		  struct error *err);
-int apitoken_revoke(struct store *st, int64_t id, int64_t now, struct error *err);
+/* Revokes token `id`, in one transaction with the live feeds created through it (their count in
+ * *feeds_revoked, which may be NULL) and its sessions (deleted). ERR_DATA if there is no live token. */
+int apitoken_revoke(struct store *st, int64_t id, int64_t now, int *feeds_revoked, struct error *err);
 /* The live API token `token` (as presented); 1 when unknown or revoked. */
 int apitoken_lookup(struct store *st, const char *token, size_t len, struct api_token *out,
 		    struct error *err);
 /* Records a use (last_used_at = now) unless one was recorded in the last minute. */
 int apitoken_touch(struct store *st, int64_t id, int64_t now, struct error *err);
 void apitoken_release(struct api_token *t);
+
+/* Dashboard sessions (see the top of this file). SESSION_TTL is how long one lasts after sign-in. */
+#define SESSION_TTL (7 * 24 * 3600)
+/* Starts a session for API token `token_id`, ending at now + ttl; `sid` receives the session id for the
+ * cookie. Expired sessions are pruned in the same transaction. */
+int session_create(struct store *st, int64_t token_id, int64_t now, int64_t ttl,
+		   char sid[static TOKEN_CHARS + 1], struct error *err);
+/* The API token of the live session `sid` at `now` (0), 1 when unknown, expired or its token revoked. */
+int session_lookup(struct store *st, const char *sid, size_t len, int64_t now, struct api_token *out,
+		   struct error *err);
+/* Ends session `sid` (sign-out); ending an unknown session is not an error. */
+int session_end(struct store *st, const char *sid, size_t len, struct error *err);
 
 #endif

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "events.h"
+#include "itemkeys.h"
 #include "report.h"
 #include "tdate.h"
 #include "banned.h"
@@ -405,6 +406,7 @@ static int add_edit(struct wb_result *r, enum wb_field f, unsigned line, const c
 	e->key = key ? strdup(key) : NULL;
 	e->old_text = trimmed_copy(old, oldn);
 	e->new_text = trimmed_copy(nw, nwn);
+	e->box = false;
 	r->nedits++;
 	if ((key && !e->key) || !e->old_text || !e->new_text)
 		return -1;
@@ -558,6 +560,35 @@ static int checklist(const struct ctx *c, const struct review_check *rc, struct 
 
 /* --- the computation ------------------------------------------------------------------------ */
 
+/* A list item's status (issue 9): a task-list box follows it ("[x]" for done, "[ ]" otherwise);
+ * other list items are not rewritten, and the note says so. -1 if out of memory. */
+static int list_box(const struct ctx *c, struct plan *pl, struct wb_result *r, const struct import_item *it,
+		    const struct wb_item *w)
+{
+	if (!it->pos_box.line)
+		return add_note(r,
+				"line %u: item %s is a list item without a task box: its status (%s) is not "
+				"written (only \"- [ ]\" items are rewritten)",
+				it->line, it->key, status_name(w->status));
+	if (w->status == STATUS_WONT_DO)
+		return add_note(r, "line %u: item %s: a task box cannot say \"won't do\": left as is",
+				it->line, it->key);
+	size_t at;
+	if (!find_box(c, it->pos_box.line, &at))
+		return add_note(r, "line %u: item %s: its task box is not where expected: left as is",
+				it->line, it->key);
+	bool want = w->status == STATUS_DONE, has = c->data[at] != ' ';
+	if (want == has)
+		return 0;
+	const char *nw = want ? "x" : " ";
+	char oldb[4] = {'[', c->data[at], ']', '\0'}, newb[4] = {'[', nw[0], ']', '\0'};
+	if (plan_add(pl, at, at + 1, nw, 1) < 0 ||
+	    add_edit(r, WB_STATUS, it->line, it->key, oldb, 3, newb, 3) < 0)
+		return -1;
+	r->edits[r->nedits - 1].box = true;
+	return 0;
+}
+
 static const struct wb_item *find_item(const struct wb_item *items, size_t n, const char *key)
 {
 	for (size_t i = 0; i < n; i++)
@@ -618,7 +649,9 @@ static int verify(const struct wb_result *r, const struct import_doc *old, const
 		const struct import_item *ni = find_doc_item(d, e->key);
 		const struct wb_item *w = find_item(items, nitems, e->key);
 		bool ok = ni && w;
-		if (ok && e->field == WB_STATUS)
+		if (ok && e->field == WB_STATUS && e->box)
+			ok = (ni->status == STATUS_DONE) == (w->status == STATUS_DONE);
+		else if (ok && e->field == WB_STATUS)
 			ok = ni->status == w->status;
 		else if (ok && e->field == WB_DUE)
 			ok = due_equal(ni->due, w->due);
@@ -658,7 +691,10 @@ int writeback_compute(const char *data, size_t len, const struct import_doc *doc
 				goto oom;
 			continue;
 		}
-		if (w->status != it->status) {
+		if (w->status != it->status && it->from_list) {
+			if (list_box(&c, &pl, res, it, w) < 0)
+				goto oom;
+		} else if (w->status != it->status) {
 			if (!it->pos_status.line) {
 				if (add_note(res,
 					     "line %u: item %s: its row has no Status cell (a short row, or "
@@ -730,6 +766,17 @@ int writeback_compute(const char *data, size_t len, const struct import_doc *doc
 		goto oom;
 
 	import_parse_buffer(doc->path ? doc->path : "document", res->data, res->len, NULL, &res->doc);
+	/* keys of items without a written key were matched to the store (itemkeys.h) on `doc`; the
+	 * new bytes hold the same items in the same order */
+	for (size_t i = 0; i < res->doc.nitems && res->doc.nitems == doc->nitems; i++) {
+		if (!res->doc.items[i].key_auto || !strcmp(res->doc.items[i].key, doc->items[i].key))
+			continue;
+		char *k = strdup(doc->items[i].key);
+		if (!k)
+			goto oom;
+		free(res->doc.items[i].key);
+		res->doc.items[i].key = k;
+	}
 	if (verify(res, doc, items, nitems, err) < 0)
 		goto out;
 	rc = 0;
@@ -941,8 +988,8 @@ static int read_all(const char *path, size_t max, char **data, size_t *len, mode
 }
 
 struct stored_item {
-	char *key, *due, *owners, *base_due, *base_owners, *status;
-	int priority;
+	char *key, *due, *owners, *base_due, *base_owners, *status, *action, *base_action;
+	int priority, position;
 	bool removed;
 };
 
@@ -959,7 +1006,8 @@ static int load_items(struct store *st, const char *inc, struct stored_item **ou
 	*n = 0;
 	if (store_prepare(st, &s,
 			  "SELECT key, status, priority, due, owners, base_due, base_owners, "
-			  "removed_at IS NOT NULL FROM items WHERE incident_id = ?1 ORDER BY position",
+			  "removed_at IS NOT NULL, action, base_action, position FROM items "
+			  "WHERE incident_id = ?1 ORDER BY position",
 			  err) < 0)
 		return -1;
 	store_bind_text(s, 1, inc);
@@ -981,6 +1029,9 @@ static int load_items(struct store *st, const char *inc, struct stored_item **ou
 		x->base_due = store_col_strdup(s, 5);
 		x->base_owners = store_col_strdup(s, 6);
 		x->removed = sqlite3_column_int(s, 7) != 0;
+		x->action = store_col_strdup(s, 8);
+		x->base_action = store_col_strdup(s, 9);
+		x->position = sqlite3_column_int(s, 10);
 		if (!x->key || !x->status) {
 			rc = error_set(err, ERR_IO, "out of memory");
 			break;
@@ -1001,6 +1052,8 @@ static void stored_free(struct stored_item *v, size_t n)
 		free(v[i].base_due);
 		free(v[i].base_owners);
 		free(v[i].status);
+		free(v[i].action);
+		free(v[i].base_action);
 	}
 	free(v);
 }
@@ -1164,6 +1217,32 @@ out:
 	return rc;
 }
 
+/* Items without a written key get the keys the importer matched them to (itemkeys.h), so a status
+ * is written to the item it belongs to even after bullets were inserted or moved. */
+static int rekey_doc(struct import_doc *doc, const struct stored_item *stored, size_t n)
+{
+	struct key_cand *c = calloc(n ? n : 1, sizeof *c);
+	char **keys = NULL;
+	if (!c)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		c[i] = (struct key_cand){.key = stored[i].key,
+					 .base_action = stored[i].base_action,
+					 .action = stored[i].action,
+					 .position = stored[i].position,
+					 .removed = stored[i].removed};
+	int rc = keys_match(doc, c, n, &keys);
+	free(c);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < doc->nitems; i++) {
+		free(doc->items[i].key);
+		doc->items[i].key = keys[i];
+	}
+	free(keys);
+	return 0;
+}
+
 int writeback_incident(struct store *st, const char *target, const struct writeback_opts *o,
 		       struct writeback_report *rep, struct error *err)
 {
@@ -1211,7 +1290,7 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 	if (load_items(st, rep->incident, &stored, &nstored, err) < 0)
 		goto out;
 	items = calloc(nstored ? nstored : 1, sizeof *items);
-	if (!items) {
+	if (!items || rekey_doc(&doc, stored, nstored) < 0) {
 		error_set(err, ERR_IO, "out of memory");
 		goto out;
 	}

@@ -76,6 +76,7 @@ struct wb_edit {
 	char *key;      /* the item's key; NULL for a checklist line */
 	char *old_text; /* the replaced content, trimmed */
 	char *new_text; /* what was written, trimmed */
+	bool box;       /* WB_STATUS written as a task-list box "[x]"/"[ ]" (issue 9) */
 };
 
 struct wb_result {

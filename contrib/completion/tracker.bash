@@ -2,7 +2,7 @@
 # (or source it from ~/.bashrc). Keep the lists in step with tracker/commands.def and each
 # command's -h; tests/e2e/t0500-help.sh checks that every command is here.
 
-_tracker_commands="import list show incidents set done reopen snooze people stats report ical notify writeback check remind outbox serve feed token http help version"
+_tracker_commands="import list show incidents set done reopen snooze people stats report ical notify writeback check remind outbox serve feed token http db help version"
 
 _tracker_opts() {
 	case $1 in
@@ -13,19 +13,20 @@ _tracker_opts() {
 	set) echo "--note --reason --help" ;;
 	done | reopen) echo "--note --help" ;;
 	snooze) echo "--until --note --help" ;;
-	people) echo "add list show remove import unmapped --email --name --tz --manager --slack --help" ;;
-	stats) echo "--since --by --format --help" ;;
-	report) echo "--format --help" ;;
+	people) echo "add list show remove import unmapped --email --name --tz --manager --slack --allow-unknown-manager --format --help" ;;
+	stats) echo "--since --by --format --now --show-sql --help" ;;
+	report) echo "--format --now --help" ;;
 	ical) echo "--scope --todo --name --output --help" ;;
 	notify) echo "test --email --webhook --help" ;;
 	remind) echo "--dry-run --explain --now --timings --help" ;;
-	outbox) echo "list show retry purge --state --format --dead --sent-before --help" ;;
+	outbox) echo "list show retry purge --state --format --dead --sent-before --now --help" ;;
 	serve) echo "--check --http --listen --help" ;;
 	writeback) echo "--dry-run --force --help" ;;
 	check) echo "--strict --format --help" ;;
 	feed) echo "create list revoke --scope --todo --name --all --help" ;;
 	token) echo "create list revoke --name --read-only --all --help" ;;
 	http) echo "--listen --threads --access-log --help" ;;
+	db) echo "init path --help" ;;
 	help) echo "$_tracker_commands" ;;
 	*) echo "--help" ;;
 	esac
@@ -67,7 +68,7 @@ _tracker() {
 		fi
 		return
 	fi
-	if [[ $cur == -* || $cmd == help || $cmd == people ]]; then
+	if [[ $cur == -* || $cmd == help || $cmd == people || $cmd == db ]]; then
 		COMPREPLY=($(compgen -W "$(_tracker_opts "$cmd")" -- "$cur"))
 		return
 	fi

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	sqlite3_stmt *inc = NULL, *item = NULL, *ev = NULL;
 	int rc = 1;
 	error_init(&err);
-	if (store_open(&st, argv[1], 0, 5000, &err) < 0) {
+	if (store_open(&st, argv[1], STORE_CREATE, 5000, &err) < 0) {
 		fprintf(stderr, "bench_items: %s\n", err.msg);
 		return 1;
 	}

@@ -54,8 +54,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < npeople; i++) {
 		snprintf(handles[i], sizeof handles[i], "user%04zu", i);
 		snprintf(emails[i], sizeof emails[i], "user%04zu@example.org", i);
-		people[i] = (struct policy_person){handles[i], handles[i], i % 10 == 9 ? NULL : emails[i],
-						   zones[i % 6], i % 4 ? handles[(i / 50) * 50] : NULL};
+		people[i] = (struct policy_person){handles[i],
+						   handles[i],
+						   i % 10 == 9 ? NULL : emails[i],
+						   zones[i % 6],
+						   i % 4 ? handles[(i / 50) * 50] : NULL,
+						   NULL};
 	}
 	size_t nsent = 0;
 	for (size_t i = 0; i < nitems; i++) {

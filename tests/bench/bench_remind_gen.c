@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	struct error err;
 	error_init(&err);
 	remove(argv[1]);
-	if (store_open(&st, argv[1], 0, 5000, &err) < 0) {
+	if (store_open(&st, argv[1], STORE_CREATE, 5000, &err) < 0) {
 		fprintf(stderr, "bench_remind_gen: %s\n", err.msg);
 		return 1;
 	}

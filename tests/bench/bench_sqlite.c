@@ -213,7 +213,7 @@ int main(int argc, char **argv)
 	}
 
 	double t0 = now_s(), c0 = cpu_s();
-	if (store_open(&dst, argv[2], 0, 5000, &err) < 0 || store_begin(&dst, &err) < 0)
+	if (store_open(&dst, argv[2], STORE_CREATE, 5000, &err) < 0 || store_begin(&dst, &err) < 0)
 		goto out;
 	if (insert_all(&dst, inc_insert, &incs, INC_COLS, &err) < 0 ||
 	    insert_all(&dst, item_insert, &items, ITEM_COLS, &err) < 0 ||

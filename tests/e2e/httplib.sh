@@ -12,6 +12,10 @@
 HTTP_PID=
 http_cleanup() {
 	local rc=$?
+	# No set -e / ERR trap in here: `(exit "$rc")` below would end the trap before e2e_cleanup
+	# removes $TMP whenever the test failed.
+	set +e
+	trap - ERR
 	if [[ -n $HTTP_PID ]]; then
 		kill "$HTTP_PID" 2>/dev/null || true
 		wait "$HTTP_PID" 2>/dev/null || true

@@ -38,7 +38,10 @@ for v in add list show remove import unmapped; do
 	t people "$v" -h | grep -c "usage: tracker people $v" >/dev/null || fail "people $v -h"
 done
 
-t people add @alice --email alice@example.com --name "Alice A" --tz Europe/Berlin --manager @erin >/dev/null
+expect_fail 1 people add @alice --email alice@example.com --manager @erin # erin is nobody yet
+grep -q 'manager erin of alice is not in tracker people' "$tmp/err" || fail "unknown manager message"
+t people add @alice --email alice@example.com --name "Alice A" --tz Europe/Berlin --manager @erin \
+	--allow-unknown-manager >/dev/null
 expect_fail 1 people add bob --email bob@example.com --tz Mars/Olympus
 grep -q 'Mars/Olympus' "$tmp/err" || fail "tz message"
 expect_fail 1 people add bob --email "bob@example.com
@@ -49,9 +52,10 @@ expect_fail 2 people frobnicate
 
 t people unmapped --format json | py '
 import json,sys
-u={x["handle"]:x for x in json.load(sys.stdin)}
-assert set(u)=={"bob","carol"}, u   # dave only owns a done item, alice is mapped
-assert u["bob"]["reason"]=="no entry" and u["bob"]["open_items"]==1
+u={(x["handle"],x["reason"]):x for x in json.load(sys.stdin)}
+# dave only owns a done item; alice is mapped, but her manager erin is nobody
+assert set(u)=={("bob","no entry"),("carol","no entry"),("alice","manager erin not in people")}, u
+assert u[("bob","no entry")]["open_items"]==1
 '
 
 cat >"$tmp/people.csv" <<'CSV'
@@ -69,7 +73,12 @@ assert p["bob"]["name"]=="Bob, the builder" and p["bob"]["slack"]=="U123"
 assert p["carol"]["name"]=="Carol \"CC\" C" and p["carol"]["tz"] is None
 assert p["alice"]["manager"]=="erin"
 '
-[ "$(t people unmapped --format json)" = "[]" ] || fail "unmapped after import"
+# every owner is mapped now; what is left is alice's manager, who is nobody
+t people unmapped --format json | py '
+import json,sys
+u=json.load(sys.stdin)
+assert [(x["handle"], x["reason"]) for x in u]==[("alice","manager erin not in people")], u
+'
 
 printf 'handle,email\nfrank,frank@example.com\ngina,gina at example.com\n' >"$tmp/bad.csv"
 expect_fail 1 people import "$tmp/bad.csv"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t0330 — `tracker list` for people: an aligned table with "Nd late", colour only on a terminal (a real
 # pseudo-terminal from script(1)) and never with NO_COLOR, the action cut to the terminal's width with
-# "…" (wide characters counted as two columns), and no colour or cutting when piped.
+# "…" (wide characters counted as two columns), every line within an 80-column terminal even with
+# wide columns, and no colour or cutting when piped.
 . "$(dirname "$0")/lib.sh"
 command -v script >/dev/null || skip "no script(1) (util-linux)"
 
@@ -40,6 +41,41 @@ def width(s):
 for l in lines:
     assert width(l) <= 100, (width(l), l)
     assert l.endswith("\u2026"), l
+EOP
+
+# An 80-column terminal with wide columns (a two-digit key, in_progress, a long owner): every line
+# fits; the action is cut, and the owner gives way first when the action would get under 16 columns;
+# ids, statuses and dates are never cut.
+cat >"$TMP/wide.md" <<'EOM'
+# Post-Mortem: Wide
+
+**Incident ID:** INC-2026-03-02-001
+
+## Action Items
+
+| ID | Action | Owner | Due Date | Priority | Status |
+|----|--------|-------|----------|----------|--------|
+| 12 | Rotate the credentials of every service account after the leak and audit their use | @platform-reliability-team | 2026-02-28 | P1 | In progress |
+EOM
+t import "$TMP/wide.md" >/dev/null
+tty80() { script -qec "stty cols 80 rows 20; $*" /dev/null; }
+tty80 "$TRACKER_BIN" --db "$DB" list --now 2026-03-13 >"$TMP/tty80"
+"$PY" - "$TMP/tty80" <<'EOP' || fail "list on an 80-column terminal"
+import re, sys, unicodedata
+text = open(sys.argv[1], encoding="utf-8").read().replace("\r", "")
+lines = [re.sub(r"\x1b\[[0-9;]*m", "", l) for l in text.split("\n") if l.strip()]
+def width(s):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+rows = [l for l in lines if "INC-" in l]
+assert len(rows) == 3, lines
+for l in lines:
+    assert width(l) <= 80, (width(l), l)
+for l in rows:
+    assert l.endswith("\u2026"), l                       # the action is cut
+    assert re.match(r"INC-2026-03-0[12]-001#\d+ ", l), l  # the id never is
+wide = [l for l in rows if "#12" in l][0]
+assert "in_progress" in wide and "2026-02-28" in wide and "13d late" in wide, wide
+assert "Rotate the" in wide and "plat\u2026" in wide, wide     # both cut, both still there
 EOP
 
 # NO_COLOR on a terminal: no escape sequences at all.

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# t0640 — the dashboard in a real browser (headless Debian chromium) and its login with curl: the page
-# renders its four sections, escapes hostile text (no injected element), carries the security headers,
-# fits a 400 px phone screen (screenshot kept in $BUILDDIR/artifacts/), and with dashboard = token the
-# login sets an HttpOnly, SameSite=Strict cookie; the subscribe form makes a working feed.
+# t0640 — the dashboard's sign-in with curl as a browser would (cookie jar, the form's CSRF field; no
+# forged headers): a session cookie (HttpOnly, SameSite=Strict) holding a session id whose hash alone
+# is stored, never the API token; posts without the CSRF field or from another Origin are refused;
+# sign-out ends the session. Then in headless chromium (dashboard = open): the four sections, hostile
+# text escaped, the security headers, a 400 px screenshot in $BUILDDIR/artifacts/. The full browser
+# flow is t0645.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/httplib.sh"
 command -v curl >/dev/null || skip "curl is not installed"
@@ -34,35 +36,67 @@ fetch hostile -X POST -H "Authorization: Bearer $RW" --data '{"owner":"<img/src=
 	"$U/api/v1/items/INC-2026-01-05-001%231"
 assert_eq 200 "$CODE" "hostile owner"
 
-# --- token mode: / redirects to the login form; the login sets the cookie ---
+# --- token mode: / redirects to the sign-in form; signing in makes a session, not a token cookie ---
 fetch root "$U/"
 assert_eq 303 "$CODE" "dashboard without a token"
-assert_eq /login "$(header root Location)" "redirect target"
-fetch badlogin --data "token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "$U/login"
-assert_eq 401 "$CODE" "login with a bad token"
-fetch xsite --data "token=$RW" -H 'Origin: https://evil.example' "$U/login"
-assert_eq 403 "$CODE" "cross-site login"
-fetch login --data "token=$RW" -H "Origin: $U" "$U/login"
-assert_eq 303 "$CODE" "login"
+assert_eq '/login?next=%2F' "$(header root Location)" "redirect target"
+# The sign-in form, as a browser gets it: a CSRF cookie and the matching hidden field.
+JAR=$TMP/jar
+csrf_of() { sed -n 's/.*name="csrf" value="\([A-Za-z0-9_-]*\)".*/\1/p' "$TMP/$1.b" | head -1; }
+fetch form -c "$JAR" -b "$JAR" "$U/login"
+assert_eq 200 "$CODE" "sign-in form"
+CSRF=$(csrf_of form)
+[[ ${#CSRF} -eq 43 ]] || fail "no CSRF field in the sign-in form"
+assert_match '^tracker_csrf=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Strict$' "$(header form Set-Cookie)" "CSRF cookie"
+fetch badlogin -c "$JAR" -b "$JAR" --data "csrf=$CSRF&token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "$U/login"
+assert_eq 401 "$CODE" "sign-in with a bad token"
+# Without the form's CSRF value (what another site can send), or with its cookie but another site's
+# Origin, the sign-in is refused.
+fetch nocsrf -c "$JAR" -b "$JAR" --data "token=$RW" "$U/login"
+assert_eq 403 "$CODE" "sign-in without the CSRF field"
+fetch nocookie --data "csrf=$CSRF&token=$RW" "$U/login"
+assert_eq 403 "$CODE" "sign-in without the CSRF cookie"
+fetch xsite -b "$JAR" --data "csrf=$CSRF&token=$RW" -H 'Origin: https://evil.example' "$U/login"
+assert_eq 403 "$CODE" "cross-site sign-in"
+fetch login -c "$JAR" -b "$JAR" --data "csrf=$CSRF&token=$RW&next=%2F" "$U/login"
+assert_eq 303 "$CODE" "sign-in"
+assert_eq / "$(header login Location)" "back to the page asked for"
 COOKIE=$(header login Set-Cookie)
-assert_match '^tracker_token=[A-Za-z0-9_-]{43}; ' "$COOKIE" "cookie"
-assert_match 'HttpOnly' "$COOKIE" "HttpOnly"
-assert_match 'SameSite=Strict' "$COOKIE" "SameSite"
-[[ $COOKIE != *Secure* ]] || fail "Secure cookie on an http:// base_url"
-fetch dash -H "Cookie: ${COOKIE%%;*}" "$U/"
-assert_eq 200 "$CODE" "dashboard with the cookie"
+assert_match '^tracker_session=[A-Za-z0-9_-]{43}; Path=/; Max-Age=604800; HttpOnly; SameSite=Strict$' "$COOKIE" "session cookie"
+[[ $COOKIE != *"$RW"* ]] || fail "the cookie holds the API token"
+# The database keeps only the session id's hash.
+SID=${COOKIE%%;*}
+SID=${SID#tracker_session=}
+assert_eq 1 "$(sqlite3 "$DB" "SELECT count(*) FROM sessions WHERE sid_hash = '$(printf %s "$SID" | sha256sum | cut -c1-64)'")" "hashed session row"
+assert_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM sessions WHERE sid_hash = '$SID'")" "raw session id stored"
+fetch dash -b "$JAR" "$U/"
+assert_eq 200 "$CODE" "dashboard with the session"
 assert_eq "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'" \
 	"$(header dash Content-Security-Policy)" "CSP"
 assert_eq nosniff "$(header dash X-Content-Type-Options)" "nosniff"
-assert_eq no-referrer "$(header dash Referrer-Policy)" "Referrer-Policy"
+assert_eq same-origin "$(header dash Referrer-Policy)" "Referrer-Policy"
+CSRF=$(csrf_of dash)
+# The old design's cookie (the raw API token) opens nothing.
+fetch oldcookie -H "Cookie: tracker_token=$RW" "$U/"
+assert_eq 303 "$CODE" "a raw token cookie"
 # The subscribe form makes a feed that works.
-fetch sub -H "Cookie: ${COOKIE%%;*}" --data 'scope=owner%3Aana' "$U/subscribe"
+fetch subx -b "$JAR" --data 'scope=owner%3Aana' "$U/subscribe"
+assert_eq 403 "$CODE" "subscribe without the CSRF field"
+fetch sub -b "$JAR" --data "csrf=$CSRF&scope=owner%3Aana" "$U/subscribe"
 assert_eq 200 "$CODE" "subscribe"
 FEED=$(grep -o "$U/feeds/[A-Za-z0-9_-]*\.ics" "$TMP/sub.b" | head -1)
 [[ -n $FEED ]] || fail "no feed URL on the subscribe page"
 assert_file_match "$TMP/sub.b" 'webcal://127\.0\.0\.1'
 fetch subfeed "$FEED"
 assert_eq 200 "$CODE" "feed made from the dashboard"
+t feed list >"$TMP/feeds"
+assert_file_match "$TMP/feeds" 'ana \(token 1\)' "feed list names the token that made the feed"
+# Sign-out ends the session on the server: the old cookie no longer opens the dashboard.
+fetch logout -b "$JAR" --data "csrf=$CSRF" "$U/logout"
+assert_eq 303 "$CODE" "sign-out"
+fetch after -H "Cookie: tracker_session=$SID" "$U/"
+assert_eq 303 "$CODE" "the dashboard after sign-out"
+assert_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM sessions")" "sessions after sign-out"
 stop_http
 
 # --- the page in a real browser (dashboard = open) ---

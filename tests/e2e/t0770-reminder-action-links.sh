@@ -19,6 +19,7 @@ start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
 SMTP_PORT=$PORT
 start_server hook "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/hooks"
 HOOK_PORT=$PORT
+t db init >/dev/null # tracker http does not create a database
 start_http
 write_config() { # BASE_URL-LINE
 	cat >"$TMP/config.ini" <<EOC

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&sum, 0, sizeof sum);
 	if (store_begin(&st, &err) < 0)
 		abort();
-	int rc = people_import_csv(&st, "fuzz.csv", (const char *)data, size, 1770000000, &sum, &err);
+	int rc = people_import_csv(&st, "fuzz.csv", (const char *)data, size, 1770000000, NULL, &sum, &err);
 	store_rollback(&st);
 	if (rc < 0 && err.msg[0] == '\0')
 		abort(); /* a rejection must say why */

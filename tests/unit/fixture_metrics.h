@@ -36,12 +36,16 @@ static const char fixture_metrics_sql[] =
     /* 7: P2 wont_do */
     "(7,'INC-2026-04-05-002','3',3,3,'a','[]',NULL,'2026-04-10',2,'wont_do','a','open',"
     "'2026-04-06T00:00:00Z','t','2026-04-08T00:00:00Z',NULL),"
-    /* 8: P3 imported already done: on time, no known time to close */
+    /* 8: P3 imported already done by an older tracker (closed_at = the import time): no known close
+     * time, so neither on time nor late, and no time to close */
     "(8,'INC-2026-04-05-002','4',4,4,'a','[\"dave\"]','dave','2026-04-10',3,'done','a','done',"
     "'2026-04-06T00:00:00Z','t','2026-04-06T00:00:00Z',NULL),"
     /* 9: P0 open but removed from the document: counts nowhere */
     "(9,'INC-2026-04-05-002','5',5,5,'a','[\"erin\"]','erin','2026-04-01',0,'open','a','open',"
-    "'2026-04-06T00:00:00Z','t',NULL,'2026-04-07T00:00:00Z');"
+    "'2026-04-06T00:00:00Z','t',NULL,'2026-04-07T00:00:00Z'),"
+    /* 10: P3 imported already done, as the importer writes it now: no close time */
+    "(10,'INC-2026-04-05-002','6',6,6,'a','[\"dave\"]','dave','2026-04-10',3,'done','a','done',"
+    "'2026-04-06T00:00:00Z','t',NULL,NULL);"
     "INSERT INTO events (item_id, incident_id, at, actor, source, kind, field, old, new) VALUES "
     "(3,'INC-2026-03-01-001','t','x','cli','slipped','due','2026-03-20','2026-04-01'),"
     "(5,'INC-2026-04-05-002','t','x','import','changed','due','2026-04-30','2026-04-20'),"

@@ -201,6 +201,22 @@ static void test_unknown_key(void **state)
 	expect_error("\n[stroe]\npath = x\n", n3);
 	const char *const n4[] = {"t.ini:1:", "outside", NULL};
 	expect_error("path = x\n", n4);
+	/* the nearest known key or section is suggested; nothing when nothing is near */
+	const char *const n5[] = {"t.ini:3:", "unknown key \"form\" in [smtp] (did you mean from?)", NULL};
+	expect_error("[smtp]\nurl = smtp://x\nform = a@b\n", n5);
+	const char *const n6[] = {"(did you mean send_at?)", NULL};
+	expect_error("[reminders]\nsendat = 09:00\n", n6);
+	const char *const n7[] = {"did you mean [store]?", NULL};
+	expect_error("[stroe]\npath = x\n", n7);
+	const char *const n8[] = {"unknown key \"urll\" in [webhook x] (did you mean url?)", NULL};
+	expect_error("[webhook x]\nurll = https://x\n", n8);
+	struct config c;
+	struct error err;
+	config_init(&c);
+	error_init(&err);
+	assert_int_equal(config_load_string(&c, "[store]\ncolour = blue\n", "t.ini", &err), -1);
+	assert_null(strstr(err.msg, "did you mean"));
+	config_release(&c);
 }
 
 static void test_bad_bool(void **state)

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "import.h"
+#include "import_raw.h"
+#include "itemkeys.h"
 #include "tdate.h"
 
 static int parse(const char *md, struct import_doc *d)
@@ -151,10 +153,11 @@ static void test_sections(void **state)
 	assert_string_equal(d.items[2].key, "B1");
 	import_doc_release(&d);
 
-	/* a list but no table: a warning, no items */
+	/* issue 9: a list is items (it used to be a warning and no items) */
 	assert_int_equal(parse(HEAD "## Action Items\n\n- fix it\n- test it\n", &d), 0);
-	assert_int_equal(d.nitems, 0);
-	assert_true(has_diag(&d, DIAG_WARNING, 0, "list but no table"));
+	assert_int_equal(d.nitems, 2);
+	assert_string_equal(d.items[0].action, "fix it");
+	assert_string_equal(d.items[1].action, "test it");
 	import_doc_release(&d);
 
 	/* fenced code is ignored */
@@ -312,14 +315,151 @@ static void test_input_checks(void **state)
 	import_doc_release(&d);
 }
 
+/* --- issue 9: lists, fields in the sentence, keys that follow the text ---------------------- */
+
+static void check_fields(const char *text, const char *action, int status, int nowners, const char *owner0,
+			 const char *due, int prio)
+{
+	static const char *const people[] = {"Priya Raman", "kai", NULL};
+	struct list_fields f;
+	static const char *const handles[] = {"priya", "kai", NULL};
+	assert_int_equal(lists_fields(text, people, handles, &f), 0);
+	if (strcmp(f.action, action))
+		print_error("lists_fields(\"%s\").action = \"%s\", want \"%s\"\n", text, f.action, action);
+	assert_string_equal(f.action, action);
+	assert_int_equal(f.status_set ? (int)f.status : -1, status);
+	assert_int_equal(f.nowners, nowners);
+	if (owner0)
+		assert_string_equal(f.owners[0], owner0);
+	if (due)
+		assert_string_equal(f.due_text, due);
+	else
+		assert_null(f.due_text);
+	assert_int_equal(f.priority, prio);
+	list_fields_release(&f);
+}
+
+static void test_list_fields(void **state)
+{
+	(void)state;
+	check_fields("[x] Warm the cache @ann", "Warm the cache", STATUS_DONE, 1, "ann", NULL, -1);
+	check_fields("[ ] Add jitter (owner: @björn) due 2026-04-15", "Add jitter", STATUS_OPEN, 1, "björn",
+		     "2026-04-15", -1);
+	check_fields("Write a runbook [P1] (by Friday 2026-04-10)", "Write a runbook", -1, 0, NULL,
+		     "Friday 2026-04-10", 1);
+	check_fields("DONE: rotate keys, Owner: Ann and Bob", "rotate keys", STATUS_DONE, 2, "Ann", NULL, -1);
+	check_fields("\u2705 Page on failures", "Page on failures", STATUS_DONE, 0, NULL, NULL, -1);
+	check_fields("Keep jobs in the catalogue (done)", "Keep jobs in the catalogue", STATUS_DONE, 0, NULL,
+		     NULL, -1);
+	check_fields("Due: 14 Oct 2026 review the alerts P2", "review the alerts", -1, 0, NULL, "14 Oct 2026",
+		     2);
+	check_fields("Fix the gateway (Priya Raman)", "Fix the gateway", -1, 1, "priya", NULL, -1);
+	check_fields("Fix the gateway (someone else)", "Fix the gateway (someone else)", -1, 0, NULL, NULL,
+		     -1);
+	check_fields("Teach the Product Owners about CVEs", "Teach the Product Owners about CVEs", -1, 0,
+		     NULL, NULL, -1);
+	check_fields("Ask @org/team and @山田 to review", "Ask and to review", -1, 2, "org/team", NULL, -1);
+	check_fields("Upgrade nfs (see https://github.com/o/r/pull/34).", "Upgrade nfs.", -1, 0, NULL, NULL,
+		     -1);
+	check_fields("Not due to anything by design", "Not due to anything by design", -1, 0, NULL, NULL, -1);
+	check_fields("\U0001F6A7 Migrate the queue [Owner: @li]", "Migrate the queue", STATUS_IN_PROGRESS, 1,
+		     "li", NULL, -1);
+	check_fields("\u274C Buy a bigger box", "Buy a bigger box", STATUS_WONT_DO, 0, NULL, NULL, -1);
+	check_fields("Fix the retry loop (Status: in progress) ETA 2026-08-01", "Fix the retry loop",
+		     STATUS_IN_PROGRESS, 0, NULL, "2026-08-01", -1);
+	check_fields("Freeze deploys until 2015-11-20", "Freeze deploys until 2015-11-20", -1, 0, NULL, NULL,
+		     -1);
+}
+
+static void test_list_items(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	const char *md =
+	    HEAD "## Remediation\n\n"
+		 "- Label:\n  - first child\n  - second child\n"
+		 "- Top item\n  - a detail https://example.com/x\n  - https://github.com/o/r/issues/1\n"
+		 "- ~~Dropped idea~~\n\n"
+		 "> - [x] quoted, not an item\n\n"
+		 "## Lessons learned\n\n- not an item\n";
+	assert_int_equal(parse(md, &d), 0);
+	assert_int_equal(d.nitems, 4);
+	assert_string_equal(d.items[0].action, "first child");
+	assert_string_equal(d.items[1].action, "second child");
+	assert_string_equal(d.items[2].action, "Top item");
+	assert_non_null(strstr(d.items[2].extra, "\"details\":[\"a detail https://example.com/x\"]"));
+	assert_non_null(strstr(d.items[2].extra, "https://github.com/o/r/issues/1"));
+	assert_int_equal(d.items[3].status, STATUS_WONT_DO);
+	assert_non_null(strstr(d.items[3].extra, "struck out in the document"));
+	import_doc_release(&d);
+
+	/* a bold-only item with a nested list is a label; template and empty items are placeholders */
+	assert_int_equal(parse(HEAD "## Next steps\n\n- **Short term**\n  - Add the alert\n  - Fix the job\n"
+				    "- [ ] [Action item] @owner\n- [ ] TBD\n- @bob\n",
+			       &d),
+			 0);
+	assert_int_equal(d.nitems, 2);
+	assert_string_equal(d.items[0].action, "Add the alert");
+	assert_string_equal(d.items[1].action, "Fix the job");
+	assert_int_equal(d.placeholders, 3);
+	import_doc_release(&d);
+}
+
+static void test_done_question_column(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	assert_int_equal(parse(HEAD
+			       "## Action Items\n\n| Task | Who | Done? |\n|---|---|---|\n| a | @x | Yes |\n"
+			       "| b | @y | no |\n",
+			       &d),
+			 0);
+	assert_int_equal(d.nitems, 2);
+	assert_int_equal(d.items[0].status, STATUS_DONE);
+	assert_int_equal(d.items[1].status, STATUS_OPEN);
+	assert_int_equal(d.ndiags, 1); /* only the "no ID column" warning, no "not understood" */
+	import_doc_release(&d);
+}
+
+static void test_keys_match(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	/* stored: 1 alert, 2 runbook, 3 restart; document: new at top, restart edited, runbook gone */
+	assert_int_equal(parse(HEAD "## Follow-ups\n\n- Page earlier\n- Add an alert on queue depth\n"
+				    "- Remove the manual restart script\n",
+			       &d),
+			 0);
+	const struct key_cand c[] = {
+	    {"1", "Add an alert on queue depth", "Add an alert on queue depth", 0, false},
+	    {"2", "Write the failover runbook", "Write the failover runbook", 1, false},
+	    {"3", "Remove the manual restart step", "Remove the manual restart step", 2, false},
+	};
+	char **keys = NULL;
+	assert_int_equal(keys_match(&d, c, 3, &keys), 0);
+	assert_string_equal(keys[0], "4"); /* new: above every stored key */
+	assert_string_equal(keys[1], "1"); /* the same text */
+	assert_string_equal(keys[2], "3"); /* one word edited */
+	keys_free(keys, d.nitems);
+	import_doc_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_template_doc), cmocka_unit_test(test_label_forms),
-	    cmocka_unit_test(test_id_rules),     cmocka_unit_test(test_sections),
-	    cmocka_unit_test(test_columns),      cmocka_unit_test(test_rows),
-	    cmocka_unit_test(test_dates),        cmocka_unit_test(test_statuses),
+	    cmocka_unit_test(test_template_doc),
+	    cmocka_unit_test(test_label_forms),
+	    cmocka_unit_test(test_id_rules),
+	    cmocka_unit_test(test_sections),
+	    cmocka_unit_test(test_columns),
+	    cmocka_unit_test(test_rows),
+	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_statuses),
 	    cmocka_unit_test(test_input_checks),
+	    cmocka_unit_test(test_list_fields),
+	    cmocka_unit_test(test_list_items),
+	    cmocka_unit_test(test_keys_match),
+	    cmocka_unit_test(test_done_question_column),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "change.h"
 #include "import.h"
+#include "incidents.h"
 #include "items.h"
 #include "merge.h"
 #include "scope.h"
@@ -229,12 +231,105 @@ static void test_json_schema(void **state)
 	json_decref(j);
 }
 
+static void test_find_exact(void **state)
+{
+	(void)state;
+	int64_t id = 0, id2 = 0;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(items_find_exact(&st, "INC-2026-03-14-042#2", &id, &err), 0);
+	assert_int_equal(items_resolve(&st, "INC-2026-03-14-042#2", &id2, &err), 0);
+	assert_true(id == id2);
+	assert_int_equal(items_find_exact(&st, "INC-2026-03-14#2", &id, &err), 1); /* no prefixes */
+	assert_int_equal(items_find_exact(&st, "INC-2026-03-14-042#99", &id, &err), 1);
+	assert_int_equal(items_find_exact(&st, "no-hash", &id, &err), 1);
+	assert_int_equal(items_find_exact(&st, "INC-2026-03-14-042#", &id, &err), 1);
+}
+
+struct inc_rows {
+	json_t *api, *cli;
+	int n;
+};
+
+static int inc_cb(const struct incident_row *r, void *ud)
+{
+	struct inc_rows *x = ud;
+	json_array_append_new(x->api, incident_to_json(r, false));
+	json_array_append_new(x->cli, incident_to_json(r, true));
+	x->n++;
+	return 0;
+}
+
+static void test_incidents(void **state)
+{
+	(void)state;
+	struct error err;
+	error_init(&err);
+	struct inc_rows x = {json_array(), json_array(), 0};
+	assert_int_equal(incidents_list(&st, 0, inc_cb, &x, &err), 0);
+	assert_int_equal(x.n, 2);
+	/* newest date first; an incident without a date sorts last (NULL < any date, DESC) */
+	json_t *a = json_array_get(x.api, 0);
+	assert_string_equal(json_string_value(json_object_get(a, "id")), "INC-2026-03-14-042");
+	/* 5 items, #5 removed from its document (setup) and #3 done */
+	assert_int_equal(json_integer_value(json_object_get(a, "items")), 4);
+	assert_int_equal(json_integer_value(json_object_get(a, "open_items")), 3);
+	/* over HTTP only the file name, on the CLI the path */
+	assert_string_equal(json_string_value(json_object_get(a, "source")), "a.md");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(x.cli, 0), "source")),
+			    "/nonexistent/a.md");
+	json_decref(x.api);
+	json_decref(x.cli);
+	x = (struct inc_rows){json_array(), json_array(), 0};
+	assert_int_equal(incidents_list(&st, 1, inc_cb, &x, &err), 0);
+	assert_int_equal(x.n, 1);
+	assert_int_equal(incidents_get(&st, "INC-2026-03-15-007", inc_cb, &x, &err), 0);
+	assert_int_equal(x.n, 2);
+	assert_int_equal(incidents_get(&st, "INC-2026-03-15", inc_cb, &x, &err), 1); /* exact ids only */
+	json_decref(x.api);
+	json_decref(x.cli);
+}
+
+static int slip_cb(const struct item_slip *x, void *ud)
+{
+	char *out = ud;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s#%s %s->%s x%d;", x->incident, x->key, x->first_due, x->due, x->moves);
+	return 0;
+}
+
+static void test_slipping(void **state)
+{
+	(void)state;
+	struct error err;
+	error_init(&err);
+	char out[256] = "";
+	assert_int_equal(items_slipping(&st, 10, slip_cb, out, &err), 0);
+	assert_string_equal(out, "");
+	int64_t id;
+	assert_int_equal(items_find_exact(&st, "INC-2026-03-14-042#1", &id, &err), 0);
+	const char *dues[] = {"2026-04-15", "2026-04-10", "2026-05-01"}; /* later, earlier, later */
+	for (int i = 0; i < 3; i++) {
+		struct change ch;
+		change_init(&ch);
+		assert_int_equal(change_set_due(&ch, dues[i], &err), 0);
+		assert_int_equal(store_begin(&st, &err), 0);
+		assert_int_equal(change_apply(&st, id, &ch, "t", "cli", 1773000100 + i, NULL, &err), 0);
+		assert_int_equal(store_commit(&st, &err), 0);
+		change_release(&ch);
+	}
+	assert_int_equal(items_slipping(&st, 10, slip_cb, out, &err), 0);
+	assert_string_equal(out, "INC-2026-03-14-042#1 2026-04-01->2026-05-01 x2;");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_default_and_all), cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_sort_and_limit),  cmocka_unit_test(test_scope),
 	    cmocka_unit_test(test_resolve),         cmocka_unit_test(test_json_schema),
+	    cmocka_unit_test(test_find_exact),      cmocka_unit_test(test_incidents),
+	    cmocka_unit_test(test_slipping), /* last: it changes the data */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -95,7 +95,8 @@ static void test_first_import_and_idempotence(void **state)
 	    f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | done |\n"), "/tmp/a.md");
 	assert_int_equal(s.created, 2);
 	expect(f, "SELECT count(*) FROM events WHERE kind='created'", "2");
-	expect(f, "SELECT closed_at IS NOT NULL FROM items WHERE key='2'", "1");
+	/* already done when first imported: the close time is unknown, never the import time */
+	expect(f, "SELECT closed_at IS NULL FROM items WHERE key='2'", "1");
 	/* the same text again (a different path's bytes but same content) changes nothing */
 	s = import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | done |\n"),
 			"/tmp/a.md");
@@ -110,6 +111,71 @@ static void test_first_import_and_idempotence(void **state)
 	assert_int_equal(s.updated, 0);
 	expect(f, "SELECT count(*) FROM events", "2");
 	expect(f, "SELECT sequence FROM items WHERE key='1'", "0");
+}
+
+#define LIST(bullets) "# X\n\n**Incident ID:** INC-2026-03-14-042\n\n## Follow-ups\n\n" bullets
+
+/* issue 9 §6: list items keep their keys, and the tracker's status, across the four edits */
+static void test_list_keys_follow_text(void **state)
+{
+	struct fx *f = *state;
+	struct merge_summary s = import_text(
+	    f, LIST("- Add an alert\n- Write the runbook\n- Drop the cron job\n- Test restores\n"),
+	    "/tmp/l.md");
+	assert_int_equal(s.created, 4);
+	assert_int_equal(
+	    sqlite3_exec(f->st.db, "UPDATE items SET status='blocked' WHERE key='3'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	/* insert at the top */
+	s = import_text(f,
+			LIST("- Page earlier\n- Add an alert\n- Write the runbook\n- Drop the cron job\n- "
+			     "Test restores\n"),
+			"/tmp/l.md");
+	assert_int_equal(s.created, 1);
+	assert_int_equal(s.unchanged, 4);
+	expect(f, "SELECT key FROM items WHERE action='Page earlier'", "5");
+	expect(f, "SELECT status FROM items WHERE action='Drop the cron job'", "blocked");
+	/* delete in the middle */
+	s = import_text(f, LIST("- Page earlier\n- Add an alert\n- Drop the cron job\n- Test restores\n"),
+			"/tmp/l.md");
+	assert_int_equal(s.removed, 1);
+	expect(f, "SELECT removed_at IS NOT NULL FROM items WHERE key='2'", "1");
+	expect(f, "SELECT key FROM items WHERE action='Test restores'", "4");
+	/* reorder */
+	s = import_text(f, LIST("- Test restores\n- Drop the cron job\n- Add an alert\n- Page earlier\n"),
+			"/tmp/l.md");
+	assert_int_equal(s.unchanged, 4);
+	expect(f, "SELECT key || status FROM items WHERE action='Drop the cron job'", "3blocked");
+	/* edit one word */
+	s = import_text(f, LIST("- Test restores\n- Drop the old cron job\n- Add an alert\n- Page earlier\n"),
+			"/tmp/l.md");
+	assert_int_equal(s.updated, 1);
+	expect(f, "SELECT key || status FROM items WHERE action='Drop the old cron job'", "3blocked");
+	expect(f, "SELECT count(*) FROM items", "5");
+}
+
+/* closed_at: unknown (NULL) for an item done at its first import, also after re-imports that change
+ * it (done -> wont_do in the document); the import time for an item the document closes later. */
+static void test_closed_at_back_filled(void **state)
+{
+	struct fx *f = *state;
+	import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | done |\n"),
+		    "/tmp/a.md");
+	expect(f, "SELECT closed_at IS NULL FROM items WHERE key='2'", "1");
+	struct merge_summary s =
+	    import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | done |\n| 2 | b | @y | | P1 | wont_do |\n"),
+			"/tmp/a.md");
+	assert_int_equal(s.updated, 2);
+	expect(f, "SELECT status || ' ' || (closed_at IS NULL) FROM items WHERE key='2'", "wont_do 1");
+	/* item 1 was open in the tracker and the document closed it: closed when the tracker learnt it */
+	expect(f,
+	       "SELECT status || ' ' || (closed_at = updated_at AND closed_at > created_at) FROM items "
+	       "WHERE key='1'",
+	       "done 1");
+	/* reopened by the document: no close time */
+	import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | open |\n"),
+		    "/tmp/a.md");
+	expect(f, "SELECT count(*) FROM items WHERE closed_at IS NULL AND status = 'open'", "2");
 }
 
 static void test_three_way(void **state)
@@ -309,6 +375,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_first_import_and_idempotence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_keys_follow_text, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_closed_at_back_filled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_three_way, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_removed_and_restored, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_second_path_refused, setup, teardown),

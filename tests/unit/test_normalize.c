@@ -496,6 +496,38 @@ static void test_action_heading(void **state)
 	    "Corrective & Preventive Actions",
 	    "Corrective and Preventive Actions (CAPA)",
 	    "8. \U0001F6E0\ufe0f Remediation Items (owners please update) \U0001F6A8",
+	    /* issue 9: the vocabulary teams write */
+	    "Preventive Actions",
+	    "Preventative Measures",
+	    "Corrective and Preventative Measures",
+	    "Corrective/Preventive Actions",
+	    "Remediation",
+	    "Remediations",
+	    "Remediation Steps:",
+	    "Follow-up action items",
+	    "Open follow-ups",
+	    "Long-term follow ups",
+	    "Next Steps",
+	    "Next steps.",
+	    "VII. Next Steps",
+	    "Action Plan",
+	    "Improvements",
+	    "Process improvements",
+	    "Documentation improvements",
+	    "To do",
+	    "TODO",
+	    "To-dos",
+	    "Lessons Learned and Action Items",
+	    "Action items / follow-ups",
+	    "What we're doing about it",
+	    "What we are doing to prevent this from happening again",
+	    "What\u2019s next",
+	    "# 3. Action Items",
+	    "Post-incident actions",
+	    "Planned fixes",
+	    "Open items",
+	    "Action items and owners",
+	    "Remediation and prevention",
 	};
 	static const char *const no[] = {
 	    "",
@@ -513,7 +545,11 @@ static void test_action_heading(void **state)
 	    "Lessons Learned",
 	    "Prevention",
 	    "Corrective",
-	    "Preventive Actions",
+	    "Follow-up timeline (times in BST)",
+	    "What went wrong",
+	    "Where we got lucky",
+	    "Improvements we considered and rejected",
+	    "Resolution",
 	    "Action Items 2",
 	    "7a. Action Items",
 	    "Action \u2705 Items",
@@ -709,6 +745,37 @@ static void test_owners_handles(void **state)
 	OWNERS("jane@example.com and @bob", 1, "bob"); /* an e-mail is not a handle */
 }
 
+/* issue 9: every letter of a handle, several names per cell, @org/team */
+static void test_owners_issue9(void **state)
+{
+	(void)state;
+	OWNERS("@j\u00f6rg", 1, "j\u00f6rg");
+	OWNERS("@\u0142ukasz.nowak", 1, "\u0142ukasz.nowak");
+	OWNERS("@Zo\u00eb, @bob", 2, "Zo\u00eb", "bob");
+	OWNERS("@\u5c71\u7530", 1, "\u5c71\u7530");
+	OWNERS("@Zoe\u0308", 1, "Zoe\u0308"); /* a combining mark is part of the handle */
+	OWNERS("@org/team", 1, "org/team");
+	OWNERS("@org/team and @bob", 2, "org/team", "bob");
+	OWNERS("Dana; Lee", 2, "Dana", "Lee");
+	OWNERS("Infra & SRE", 2, "Infra", "SRE");
+	OWNERS("luk,ale", 2, "luk", "ale");
+	OWNERS("Alice and Bob", 2, "Alice", "Bob");
+	OWNERS("SRE / DBA", 2, "SRE", "DBA");
+	OWNERS("Sandra Anderson", 1, "Sandra Anderson"); /* "and" inside a word is not a separator */
+	OWNERS("Core-1 team", 1, "Core-1 team");
+	OWNERS("n/a", 0);
+	assert_true(norm_is_ref_column("Bug"));
+	assert_true(norm_is_ref_column("Ticket"));
+	assert_true(norm_is_ref_column("PR"));
+	assert_false(norm_is_ref_column("Owner"));
+	assert_int_equal(norm_column("Assignee"), COL_OWNER);
+	assert_int_equal(norm_column("Team"), COL_OWNER);
+	assert_int_equal(norm_column("Target (date)"), COL_DUE);
+	assert_int_equal(norm_column("Action Items"), COL_ACTION);
+	assert_int_equal(norm_column("Remediation"), COL_ACTION);
+	assert_int_equal(norm_column("Follow-up"), COL_ACTION);
+}
+
 static void test_owners_as_written(void **state)
 {
 	(void)state;
@@ -716,7 +783,8 @@ static void test_owners_as_written(void **state)
 	OWNERS("  Jane Doe  ", 1, "Jane Doe");
 	OWNERS("jane@example.com", 1, "jane@example.com");
 	OWNERS("SRE team", 1, "SRE team");
-	OWNERS("Jane Doe, John Smith", 1, "Jane Doe, John Smith");
+	/* issue 9: several names in one cell */
+	OWNERS("Jane Doe, John Smith", 2, "Jane Doe", "John Smith");
 	OWNERS("Jos\u00e9 Garc\u00eda", 1, "Jos\u00e9 Garc\u00eda");
 	OWNERS("\u5c71\u7530\u592a\u90ce", 1, "\u5c71\u7530\u592a\u90ce");
 	OWNERS("\U0001F916 bot", 1, "\U0001F916 bot");
@@ -1228,6 +1296,7 @@ int main(void)
 	    cmocka_unit_test(test_owners_none),
 	    cmocka_unit_test(test_owners_handles),
 	    cmocka_unit_test(test_owners_as_written),
+	    cmocka_unit_test(test_owners_issue9),
 	    cmocka_unit_test(test_owners_long),
 	    cmocka_unit_test(test_due_iso),
 	    cmocka_unit_test(test_due_textual),

@@ -203,6 +203,92 @@ static void test_build_parse_back(void **state)
 	buf_release(&b);
 }
 
+/* A digest of 2 overdue and 3 due-soon items says so (subject, X-Tracker-Kind, a "due soon" label),
+ * and a stand-in reads why they get an item. On the old code the subject said "5 overdue action items". */
+static void test_mixed_digest_counts_and_why(void **state)
+{
+	(void)state;
+	struct notify_item its[5];
+	char inc[5][32], key[5][16];
+	static const char *const kinds[] = {"overdue", "due_soon", "overdue", "due_soon", "due_soon"};
+	static const int late[] = {4, 0, 1, -1, -2};
+	for (size_t i = 0; i < 5; i++) {
+		sample_item(&its[i], i, inc[i], key[i]);
+		its[i].kind = kinds[i];
+		its[i].days_late = late[i];
+		its[i].priority = i == 0 ? 0 : 1;
+	}
+	its[0].why = "you get this as approver of INC-2026-03-01-040, because owner bob has no e-mail in "
+		     "tracker people";
+	struct notify_digest d = {.idempotency_key = "k-mixed",
+				  .recipient_addr = "carol@example.org",
+				  .kind = "mixed",
+				  .items = its,
+				  .nitems = 5,
+				  .now = 1776700000};
+	struct buf b;
+	struct error err;
+	buf_init(&b, 0);
+	error_init(&err);
+	assert_int_equal(email_build(&b, &params, &d, &err), 0);
+	const char *m = buf_cstr(&b);
+	char *v = header(m, "Subject");
+	assert_string_equal(v, "[tracker] 2 overdue, 3 due soon (1 P0): Database failover outage");
+	free(v);
+	v = header(m, "X-Tracker-Kind");
+	assert_string_equal(v, "mixed");
+	free(v);
+	char *text = part(m, "text/plain");
+	assert_non_null(strstr(text, "2 overdue, 3 due soon (1 P0), as of 2026-04-20."));
+	assert_non_null(strstr(text, "(due soon: today)"));
+	assert_non_null(strstr(text, "(due soon: in 2 days)"));
+	assert_non_null(strstr(text, "(4 days late)"));
+	assert_non_null(strstr(text,
+			       "    Note: you get this as approver of INC-2026-03-01-040, because owner bob "
+			       "has no e-mail in tracker people\n"));
+	char *html = part(m, "text/html");
+	assert_non_null(strstr(html, "<em>Note: you get this as approver of INC-2026-03-01-040"));
+	assert_non_null(strstr(html, " (due soon)</td>"));
+	free(text);
+	free(html);
+
+	/* all due soon; all overdue; without item kinds the days decide (old payloads) */
+	for (size_t i = 0; i < 5; i++)
+		its[i].kind = "due_soon";
+	buf_reset(&b);
+	assert_int_equal(email_build(&b, &params, &d, &err), 0);
+	v = header(buf_cstr(&b), "Subject");
+	assert_string_equal(v, "[tracker] 5 action items due soon (1 P0): Database failover outage");
+	free(v);
+	v = header(buf_cstr(&b), "X-Tracker-Kind");
+	assert_string_equal(v, "due_soon");
+	free(v);
+	for (size_t i = 0; i < 5; i++)
+		its[i].kind = NULL;
+	d.kind = "overdue";
+	buf_reset(&b);
+	assert_int_equal(email_build(&b, &params, &d, &err), 0);
+	v = header(buf_cstr(&b), "Subject");
+	assert_string_equal(v, "[tracker] 2 overdue, 3 due soon (1 P0): Database failover outage");
+	free(v);
+	/* escalations with overdue items of one's own */
+	its[0].kind = "escalation";
+	its[1].kind = its[2].kind = its[3].kind = its[4].kind = "overdue";
+	buf_reset(&b);
+	assert_int_equal(email_build(&b, &params, &d, &err), 0);
+	v = header(buf_cstr(&b), "Subject");
+	assert_string_equal(v, "[tracker] 4 overdue, 1 escalated (1 P0): Database failover outage");
+	free(v);
+	for (size_t i = 0; i < 5; i++)
+		its[i].kind = "escalation";
+	buf_reset(&b);
+	assert_int_equal(email_build(&b, &params, &d, &err), 0);
+	v = header(buf_cstr(&b), "X-Tracker-Kind");
+	assert_string_equal(v, "escalation");
+	free(v);
+	buf_release(&b);
+}
+
 static void test_non_ascii_subject(void **state)
 {
 	(void)state;
@@ -359,13 +445,10 @@ static void test_capture_transport(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_build_parse_back),
-	    cmocka_unit_test(test_non_ascii_subject),
-	    cmocka_unit_test(test_injection_refused),
-	    cmocka_unit_test(test_header_encode_folding),
-	    cmocka_unit_test(test_qp),
-	    cmocka_unit_test(test_smtp_result_mapping),
-	    cmocka_unit_test(test_capture_transport),
+	    cmocka_unit_test(test_build_parse_back),      cmocka_unit_test(test_mixed_digest_counts_and_why),
+	    cmocka_unit_test(test_non_ascii_subject),     cmocka_unit_test(test_injection_refused),
+	    cmocka_unit_test(test_header_encode_folding), cmocka_unit_test(test_qp),
+	    cmocka_unit_test(test_smtp_result_mapping),   cmocka_unit_test(test_capture_transport),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -205,6 +205,31 @@ static void test_sanitised_text(void **state)
 	assert_int_equal(ical_flavour_from_name("journal"), -1);
 }
 
+/* A done item whose close time is unknown (imported already done: closed_at 0) is COMPLETED with no
+ * COMPLETED time; with a close time it has one. */
+static void test_todo_unknown_close_time(void **state)
+{
+	(void)state;
+	struct notify_item it[2];
+	char inc[2][32], key[2][16];
+	for (size_t i = 0; i < 2; i++) {
+		sample_item(&it[i], i, inc[i], key[i]);
+		it[i].status = "done";
+	}
+	it[0].closed_at = 0;
+	it[1].closed_at = 1774000000;
+	struct buf b;
+	buf_init(&b, 0);
+	render(&b, ICAL_TODOS, &it[0], 1);
+	assert_non_null(strstr(buf_cstr(&b), "STATUS:COMPLETED\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "PERCENT-COMPLETE:100\r\n"));
+	assert_null(strstr(buf_cstr(&b), "\r\nCOMPLETED:"));
+	buf_reset(&b);
+	render(&b, ICAL_TODOS, &it[1], 1);
+	assert_non_null(strstr(buf_cstr(&b), "\r\nCOMPLETED:20260320T094640Z\r\n"));
+	buf_release(&b);
+}
+
 static void test_empty_feed(void **state)
 {
 	(void)state;
@@ -222,6 +247,7 @@ int main(void)
 	    cmocka_unit_test(test_golden_events),           cmocka_unit_test(test_golden_todo),
 	    cmocka_unit_test(test_deterministic_any_order), cmocka_unit_test(test_uid_stable),
 	    cmocka_unit_test(test_sanitised_text),          cmocka_unit_test(test_empty_feed),
+	    cmocka_unit_test(test_todo_unknown_close_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,6 +167,77 @@ static void test_generic_body(void **state)
 	assert_int_equal(webhook_format_from_name("teams"), -1);
 }
 
+/* 4 overdue + 3 due soon: Slack's header and text, the "due soon" label, the owner mentioned by Slack
+ * id (an id that is not plain is not used), a stand-in note; generic kind, summary and counts. */
+static void test_mixed_kinds_and_mentions(void **state)
+{
+	(void)state;
+	struct notify_digest d = digest(7);
+	d.kind = "mixed";
+	for (size_t i = 0; i < 7; i++) {
+		items[i].kind = i < 4 ? "overdue" : "due_soon";
+		items[i].days_late = i < 4 ? (int)i + 1 : 4 - (int)i; /* 1..4 late; 0, -1, -2 */
+		items[i].priority = 1;
+	}
+	items[0].owner_slack = "U024BE7LH";
+	items[1].owner_slack = "<!channel>"; /* not an id: the name is shown */
+	items[2].why = "owner bob has no e-mail in tracker people: e-mail reminders go to approver carol "
+		       "<carol@example.org>";
+	struct buf b;
+	struct error err;
+	buf_init(&b, 0);
+	assert_int_equal(webhook_build_body(&b, WEBHOOK_SLACK, &d, "msg_x", NULL, &err), 0);
+	json_error_t je;
+	json_t *o = json_loads(buf_cstr(&b), 0, &je);
+	assert_non_null(o);
+	const char *text = json_string_value(json_object_get(o, "text"));
+	assert_non_null(strstr(text, "[tracker] 4 overdue, 3 due soon (7 P1)"));
+	assert_null(strstr(text, "7 overdue"));
+	const char *hdr = json_string_value(json_object_get(
+	    json_object_get(json_array_get(json_object_get(o, "blocks"), 0), "text"), "text"));
+	assert_string_equal(hdr, "4 overdue, 3 due soon (7 P1)");
+	assert_non_null(strstr(text, "INC-2026-03-01-040#1 [P1] Add alert on replica lag \xE2\x80\x94 due "
+				     "2026-03-01 (1 day late), owner <@U024BE7LH>"));
+	assert_non_null(strstr(text, ", owner bob"));
+	assert_null(strstr(text, "<!channel>"));
+	assert_non_null(strstr(text, "due 2026-03-05 _(due soon: today)_"));
+	assert_non_null(strstr(text, "due 2026-03-07 _(due soon: in 2 days)_"));
+	assert_non_null(strstr(text,
+			       "note: owner bob has no e-mail in tracker people: e-mail reminders go to "
+			       "approver carol &lt;carol@example.org&gt;"));
+	json_decref(o);
+
+	buf_reset(&b);
+	assert_int_equal(webhook_build_body(&b, WEBHOOK_GENERIC, &d, "msg_x", NULL, &err), 0);
+	o = json_loads(buf_cstr(&b), 0, &je);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "kind")), "mixed");
+	assert_string_equal(json_string_value(json_object_get(o, "summary")), "4 overdue, 3 due soon (7 P1)");
+	json_t *c = json_object_get(o, "counts");
+	assert_int_equal(json_integer_value(json_object_get(c, "overdue")), 4);
+	assert_int_equal(json_integer_value(json_object_get(c, "due_soon")), 3);
+	assert_int_equal(json_integer_value(json_object_get(c, "escalation")), 0);
+	json_t *its = json_object_get(o, "items");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(its, 0), "kind")), "overdue");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(its, 6), "kind")), "due_soon");
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(json_array_get(its, 2), "why")), "approver carol"));
+	assert_null(json_object_get(json_array_get(its, 0), "why"));
+	json_decref(o);
+
+	/* only due-soon items: kind due_soon */
+	for (size_t i = 0; i < 7; i++)
+		items[i].kind = "due_soon";
+	buf_reset(&b);
+	assert_int_equal(webhook_build_body(&b, WEBHOOK_GENERIC, &d, "msg_x", NULL, &err), 0);
+	o = json_loads(buf_cstr(&b), 0, &je);
+	assert_string_equal(json_string_value(json_object_get(o, "kind")), "due_soon");
+	assert_string_equal(json_string_value(json_object_get(o, "summary")),
+			    "7 action items due soon (7 P1)");
+	json_decref(o);
+	buf_release(&b);
+}
+
 static void test_http_result_mapping(void **state)
 {
 	(void)state;
@@ -226,6 +297,7 @@ int main(void)
 	    cmocka_unit_test(test_slack_escape),
 	    cmocka_unit_test(test_slack_body),
 	    cmocka_unit_test(test_generic_body),
+	    cmocka_unit_test(test_mixed_kinds_and_mentions),
 	    cmocka_unit_test(test_http_result_mapping),
 	    cmocka_unit_test(test_open_refuses_bad_config),
 	};

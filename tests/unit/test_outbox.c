@@ -303,6 +303,27 @@ static void test_payload_round_trip(void **state)
 	free(again);
 	free(items);
 	json_decref(j);
+	/* an item's kind, a stand-in's reason and the owner's Slack id survive the outbox */
+	static const char p2[] =
+	    "{\"version\":1,\"kind\":\"mixed\",\"recipient\":\"carol@example.org\",\"recipient_name\":null,"
+	    "\"now\":\"2026-04-20T09:00:00Z\",\"items\":[{\"incident\":\"INC-1\",\"key\":\"3\","
+	    "\"title\":\"Outage\",\"action\":\"Add alerting\",\"owner\":\"bob\",\"status\":\"open\","
+	    "\"due\":\"2026-04-22\",\"priority\":1,\"days_late\":-2,\"sequence\":1,"
+	    "\"updated_at\":\"2026-04-01T00:00:00Z\",\"kind\":\"due_soon\",\"reason\":\"r\","
+	    "\"why\":\"you get this as approver of INC-1, because owner bob has no e-mail in tracker "
+	    "people\","
+	    "\"owner_slack\":\"U1\"}]}";
+	assert_int_equal(outbox_payload_digest(p2, "key", &j, &d, &items, &err), 0);
+	assert_string_equal(d.kind, "mixed");
+	assert_string_equal(items[0].kind, "due_soon");
+	assert_string_equal(items[0].owner_slack, "U1");
+	assert_non_null(strstr(items[0].why, "because owner bob has no e-mail"));
+	assert_string_equal(notify_digest_kind(&d), "due_soon");
+	assert_int_equal(outbox_payload_build(&d, NULL, (const char *[]){"r"}, &again, &err), 0);
+	assert_string_equal(again, p2);
+	free(again);
+	free(items);
+	json_decref(j);
 	assert_int_equal(outbox_payload_digest("{\"version\":2}", "key", &j, &d, &items, &err), -1);
 	assert_int_equal(outbox_payload_digest("nope", "key", &j, &d, &items, &err), -1);
 }

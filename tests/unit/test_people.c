@@ -56,7 +56,7 @@ static void expect(struct store *st, const char *sql, const char *want)
 static int imp(struct store *st, const char *csv, struct people_import_summary *sum, struct error *err)
 {
 	assert_int_equal(store_begin(st, err), 0);
-	int rc = people_import_csv(st, "p.csv", csv, strlen(csv), 1775000000, sum, err);
+	int rc = people_import_csv(st, "p.csv", csv, strlen(csv), 1775000000, NULL, sum, err);
 	if (rc < 0)
 		store_rollback(st);
 	else
@@ -81,6 +81,14 @@ static void test_validation(void **state)
 		p.email = bad[i];
 		assert_int_equal(people_check(&p, all, &err), -1);
 	}
+	/* the mailer's rule (mailaddr_check): non-ASCII and header specials are refused, with why */
+	p.email = "j\xc3\xbcrgen@example.de";
+	assert_int_equal(people_check(&p, all, &err), -1);
+	assert_non_null(strstr(err.msg, "email of alice: "));
+	assert_non_null(strstr(err.msg, "SMTPUTF8"));
+	p.email = "a:b@example.com";
+	assert_int_equal(people_check(&p, all, &err), -1);
+	assert_non_null(strstr(err.msg, "character ':' not allowed"));
 	p.email = "a@b";
 	p.name = "Eve\nBcc: x";
 	assert_int_equal(people_check(&p, all | PERSON_NAME, &err), -1);
@@ -135,10 +143,66 @@ static void test_csv_import(void **state)
 		assert_int_equal(imp(st, bad[i], &sum, &err), -1);
 	char nul[] = "handle\nx\0y\n";
 	assert_int_equal(store_begin(st, &err), 0);
-	assert_int_equal(people_import_csv(st, "n.csv", nul, sizeof nul - 1, 0, &sum, &err), -1);
+	assert_int_equal(people_import_csv(st, "n.csv", nul, sizeof nul - 1, 0, NULL, &sum, &err), -1);
 	assert_non_null(strstr(err.msg, "n.csv:2: a NUL byte"));
 	store_rollback(st);
 	expect(st, "SELECT count(*) FROM people", "2");
+	icaltimezone_free_builtin_timezones();
+}
+
+struct problems {
+	int n;
+	char text[2048];
+};
+
+static void on_problem(const char *msg, void *ud)
+{
+	struct problems *p = ud;
+	size_t len = strlen(p->text);
+	p->n++;
+	snprintf(p->text + len, sizeof p->text - len, "%s\n", msg);
+}
+
+/* Every bad row is reported, not only the first; managers are checked after the whole file. */
+static void test_csv_every_problem_and_managers(void **state)
+{
+	struct store *st = *state;
+	struct error err;
+	struct people_import_summary sum;
+	struct problems pr = {0};
+	struct people_import_opts o = {.problem = on_problem, .ud = &pr};
+	const char *csv = "handle,email,manager\n"
+			  "kim,kim@example.org,lee\n"   /* lee comes later: fine */
+			  "bad1,not-an-address,\n"      /* line 3 */
+			  "lee,lee@example.org,\n"      /* lee */
+			  "bad2,b@example.org,nobody\n" /* line 5: unknown manager */
+			  "bad3,b3@example.org\n"       /* line 6: too few fields */
+			  "kim,kim2@example.org,\n";    /* line 7: duplicate */
+	error_init(&err);
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(people_import_csv(st, "p.csv", csv, strlen(csv), 0, &o, &sum, &err), -1);
+	store_rollback(st);
+	assert_int_equal(pr.n, 4);
+	assert_string_equal(err.msg, "p.csv: 4 bad rows");
+	assert_non_null(strstr(pr.text, "p.csv:3: email of bad1: "));
+	assert_non_null(strstr(pr.text, "p.csv:5: manager nobody of bad2 is not in tracker people"));
+	assert_non_null(strstr(pr.text, "p.csv:6: 2 fields, but the header has 3"));
+	assert_non_null(strstr(pr.text, "p.csv:7: handle \"kim\" already on line 2"));
+	assert_null(strstr(pr.text, "of kim"));
+	expect(st, "SELECT count(*) FROM people", "0");
+	/* the good rows alone import; --allow-unknown-manager lets nobody through */
+	const char *good = "handle,email,manager\nkim,kim@example.org,lee\nlee,lee@example.org,\n"
+			   "zed,z@example.org,nobody\n";
+	pr = (struct problems){0};
+	o.allow_unknown_manager = true;
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(people_import_csv(st, "p.csv", good, strlen(good), 0, &o, &sum, &err), 0);
+	assert_int_equal(store_commit(st, &err), 0);
+	assert_int_equal(sum.added, 3);
+	assert_int_equal(pr.n, 0);
+	assert_int_equal(people_check_manager(st, "kim", "@lee", &err), 0);
+	assert_int_equal(people_check_manager(st, "zed", "nobody", &err), -1);
+	assert_int_equal(err.kind, ERR_DATA);
 	icaltimezone_free_builtin_timezones();
 }
 
@@ -172,6 +236,16 @@ static void test_unmapped(void **state)
 	char out[256] = "";
 	assert_int_equal(people_unmapped(st, collect, out, &err), 0);
 	assert_string_equal(out, "bob:no entry:2 dave:no email:1 ");
+	/* stored addresses the mailer refuses, and managers who are nobody, are listed too */
+	assert_int_equal(
+	    sqlite3_exec(st->db,
+			 "UPDATE people SET email = 'al ice@x', manager = 'zed' WHERE handle = 'alice'", NULL,
+			 NULL, NULL),
+	    SQLITE_OK);
+	out[0] = '\0';
+	assert_int_equal(people_unmapped(st, collect, out, &err), 0);
+	assert_non_null(strstr(out, "alice:unusable email: \"al ice@x\" is not a plain e-mail address"));
+	assert_non_null(strstr(out, "alice:manager zed not in people:1 "));
 }
 
 int main(void)
@@ -179,6 +253,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_validation),
 	    cmocka_unit_test_setup_teardown(test_csv_import, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_csv_every_problem_and_managers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unmapped, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

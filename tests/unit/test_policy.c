@@ -279,12 +279,12 @@ static void test_config_webhooks(void **state)
 /* ---- the rules, one pass at a time ---- */
 
 static const struct policy_person people[] = {
-    {"alice", "Alice A", "alice@example.org", NULL, "dave"},
-    {"bob", "Bob B", NULL, "Europe/Berlin", NULL},
-    {"carol", "Carol C", "carol@example.org", "America/New_York", NULL},
-    {"dave", "Dave D", "dave@example.org", NULL, NULL},
-    {"erin", "Erin E", "erin@example.org", "Europe/Berlin", NULL},
-    {"kenji", "Kenji K", "kenji@example.org", "Asia/Tokyo", NULL},
+    {"alice", "Alice A", "alice@example.org", NULL, "dave", "U0ALICE1"},
+    {"bob", "Bob B", NULL, "Europe/Berlin", NULL, NULL},
+    {"carol", "Carol C", "carol@example.org", "America/New_York", NULL, NULL},
+    {"dave", "Dave D", "dave@example.org", NULL, NULL, NULL},
+    {"erin", "Erin E", "erin@example.org", "Europe/Berlin", NULL, NULL},
+    {"kenji", "Kenji K", "kenji@example.org", "Asia/Tokyo", NULL, NULL},
 };
 
 static struct policy_item item(int64_t id, int prio, const char *owner, int32_t due)
@@ -556,6 +556,77 @@ static void test_due_soon_and_escalation(void **state)
 	policy_output_release(&r.out);
 }
 
+static const struct policy_reminder *find_reminder(const struct run *r, int64_t id, enum reminder_kind k,
+						   const char *channel)
+{
+	for (size_t i = 0; i < r->out.nreminders; i++)
+		if (r->out.reminders[i].item_id == id && r->out.reminders[i].kind == k &&
+		    !strcmp(r->out.reminders[i].channel, channel))
+			return &r->out.reminders[i];
+	fail_msg("no reminder for item %lld", (long long)id);
+	return NULL;
+}
+
+/* A stand-in is told why (the owner is not): approver, reporter, fallback_to, manager, escalation
+ * approver; webhooks say who stands in; the owner's Slack id rides along. */
+static void test_stand_in_told_why(void **state)
+{
+	(void)state;
+	struct policy_item it[] = {
+	    item(1, 0, "bob", D(2026, 4, 16)),     /* no e-mail → approver */
+	    item(2, 0, NULL, D(2026, 4, 16)),      /* no owner → reporter */
+	    item(3, 0, "mallory", D(2026, 4, 16)), /* not in people → fallback_to */
+	    item(4, 0, "alice", D(2026, 4, 15)),   /* 5 days late: escalates to manager dave */
+	    item(5, 0, "kenji", D(2026, 4, 15)),   /* no manager: the approver */
+	};
+	it[0].approved_by = "carol";
+	it[1].reporter = "kenji";
+	it[4].approved_by = "erin";
+	static const char *const any[] = {"bob", "alice", NULL};
+	struct policy_webhook wh = {.name = "ops", .owners = any};
+	struct run r;
+	run_init(&r, it, 5, U("2026-04-20T14:00:00Z"));
+	snprintf(r.pc.fallback_to, sizeof r.pc.fallback_to, "sre@example.org");
+	r.pc.escalate_after_days[0] = 5;
+	r.in.webhooks = &wh;
+	r.in.nwebhooks = 1;
+	run_plan(&r);
+	const struct policy_reminder *m = find_reminder(&r, 1, REMIND_OVERDUE, "email");
+	assert_string_equal(m->recipient, "carol@example.org");
+	assert_string_equal(m->because,
+			    "you get this as approver of INC-1, because owner bob has no e-mail in "
+			    "tracker people");
+	assert_null(m->owner_slack);
+	m = find_reminder(&r, 2, REMIND_OVERDUE, "email");
+	assert_string_equal(m->because, "you get this as reporter of INC-1, because INC-1#A1 has no owner");
+	m = find_reminder(&r, 3, REMIND_OVERDUE, "email");
+	assert_string_equal(
+	    m->because, "you get this as [reminders] fallback_to, because owner mallory is not in tracker "
+			"people and INC-1 has no reporter or approver with an e-mail");
+	m = find_reminder(&r, 4, REMIND_OVERDUE, "email");
+	assert_string_equal(m->recipient, "alice@example.org");
+	assert_null(m->because); /* the owner is not told why: it is theirs */
+	assert_string_equal(m->owner_slack, "U0ALICE1");
+	m = find_reminder(&r, 4, REMIND_ESCALATION, "email");
+	assert_string_equal(m->recipient, "dave@example.org");
+	assert_string_equal(m->because,
+			    "you are alice's manager; this P0 is 5 days overdue (escalated after 5 "
+			    "days)");
+	assert_string_equal(m->owner_slack, "U0ALICE1");
+	m = find_reminder(&r, 5, REMIND_ESCALATION, "email");
+	assert_string_equal(m->recipient, "erin@example.org");
+	assert_string_equal(m->because, "you get this as approver of INC-1; this P0 of kenji's is 5 days "
+					"overdue (escalated after 5 days)");
+	/* the webhook: who stands in for bob; nothing for alice */
+	m = find_reminder(&r, 1, REMIND_OVERDUE, "webhook:ops");
+	assert_string_equal(m->because, "owner bob has no e-mail in tracker people: e-mail reminders go to "
+					"approver carol <carol@example.org>");
+	m = find_reminder(&r, 4, REMIND_OVERDUE, "webhook:ops");
+	assert_null(m->because);
+	assert_string_equal(m->owner_slack, "U0ALICE1");
+	policy_output_release(&r.out);
+}
+
 /* ---- a simulated month ----
  *
  * 2026-03-02 (Monday) 00:00 UTC to 2026-04-01 00:00 UTC, a pass every 15 minutes, each pass's reminders
@@ -711,9 +782,9 @@ static void sim_init(struct sim *s)
 	assert_int_equal(policy_config_parse(NULL, &s->pc, &err), 0);
 	s->pc.priorities = 0x7; /* P0, P1, P2 (repeat 7d, no escalation); P3 never */
 	for (size_t i = 0; i < NSIMP; i++)
-		s->people[i] =
-		    (struct policy_person){sim_people[i].handle, NULL, sim_people[i].email,
-					   sim_zone_names[sim_people[i].zone], sim_people[i].manager};
+		s->people[i] = (struct policy_person){
+		    sim_people[i].handle,  NULL, sim_people[i].email, sim_zone_names[sim_people[i].zone],
+		    sim_people[i].manager, NULL};
 	static const char *const p0_only[] = {"ber", "tyo", "nyc", "nomail", NULL};
 	s->hook = (struct policy_webhook){.name = "ops", .priorities = 0x1, .owners = p0_only};
 
@@ -1008,6 +1079,7 @@ int main(void)
 	    cmocka_unit_test(test_timing),
 	    cmocka_unit_test(test_recipients),
 	    cmocka_unit_test(test_due_soon_and_escalation),
+	    cmocka_unit_test(test_stand_in_told_why),
 	    cmocka_unit_test(test_simulated_month),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

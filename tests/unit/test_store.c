@@ -51,7 +51,7 @@ static void test_new_file(void **state)
 	struct store st;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(store_open(&st, path, 0, 1000, &err), 0);
+	assert_int_equal(store_open(&st, path, STORE_CREATE, 1000, &err), 0);
 	struct stat sb;
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
@@ -63,6 +63,27 @@ static void test_new_file(void **state)
 	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
 	store_close(&st);
+}
+
+/* Without STORE_CREATE a missing database is an error, read-only or not, and nothing is made. */
+static void test_missing_not_created(void **state)
+{
+	(void)state;
+	char path[256], parent[200];
+	snprintf(parent, sizeof parent, "%s/typo", dir);
+	snprintf(path, sizeof path, "%s/tracker.db", parent);
+	struct store st;
+	struct error err;
+	for (int flags = 0; flags <= STORE_READONLY; flags++) {
+		error_init(&err);
+		assert_int_equal(store_open(&st, path, flags, 1000, &err), -1);
+		assert_int_equal(err.kind, ERR_STORE);
+		assert_non_null(strstr(err.msg, "no database at "));
+		assert_non_null(strstr(err.msg, path));
+		assert_null(st.db);
+		struct stat sb;
+		assert_int_not_equal(stat(parent, &sb), 0);
+	}
 }
 
 static void test_upgrade_from_first_version(void **state)
@@ -102,7 +123,7 @@ static void test_newer_schema_refused(void **state)
 	struct store st;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(store_open(&st, path, 0, 1000, &err), 0);
+	assert_int_equal(store_open(&st, path, STORE_CREATE, 1000, &err), 0);
 	assert_int_equal(sqlite3_exec(st.db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
 	store_close(&st);
 	assert_int_equal(store_open(&st, path, 0, 1000, &err), -1);
@@ -137,6 +158,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_new_file),
+	    cmocka_unit_test(test_missing_not_created),
 	    cmocka_unit_test(test_upgrade_from_first_version),
 	    cmocka_unit_test(test_newer_schema_refused),
 	    cmocka_unit_test(test_resolve_path),

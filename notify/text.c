@@ -4,6 +4,7 @@
  * summary, and reading secret files. See notify.h.
  */
 #include "notify.h"
+#include "readfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -271,24 +272,17 @@ bool notify_slack_id_ok(const char *id)
 int notify_read_secret_file(const char *path, char **out, struct error *err)
 {
 	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return error_set(err, ERR_CONFIG, "%s: cannot read secret file: %s", path, strerror(errno));
-	char tmp[4097];
-	size_t n = fread(tmp, 1, sizeof tmp, f);
-	int bad = ferror(f);
-	fclose(f);
+	struct buf text;
+	buf_init(&text, 4096);
 	int rc = -1;
-	if (bad) {
-		error_set(err, ERR_CONFIG, "%s: cannot read secret file", path);
+	if (read_file_capped(path, 4096, &text, NULL, err) < 0) {
+		err->kind = ERR_CONFIG;
+		error_prefix(err, "secret file (at most 4 KiB)");
 		goto out;
 	}
-	if (n == sizeof tmp) {
-		error_set(err, ERR_CONFIG, "%s: secret file is larger than 4 KiB", path);
-		goto out;
-	}
-	size_t len = 0;
-	while (len < n && tmp[len] != '\n' && tmp[len] != '\r' && tmp[len] != '\0')
+	const char *t = buf_cstr(&text);
+	size_t n = text.len, len = 0;
+	while (len < n && t[len] != '\n' && t[len] != '\r' && t[len] != '\0')
 		len++;
 	if (len == 0) {
 		error_set(err, ERR_CONFIG, "%s: secret file is empty", path);
@@ -299,10 +293,12 @@ int notify_read_secret_file(const char *path, char **out, struct error *err)
 		error_set(err, ERR_IO, "out of memory");
 		goto out;
 	}
-	memcpy(*out, tmp, len);
+	memcpy(*out, t, len);
 	(*out)[len] = '\0';
 	rc = 0;
 out:
-	OPENSSL_cleanse(tmp, sizeof tmp);
+	if (text.data)
+		OPENSSL_cleanse(text.data, text.len);
+	buf_release(&text);
 	return rc;
 }

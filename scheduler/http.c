@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -163,6 +164,8 @@ enum MHD_Result http_send(struct http_impl *s, struct MHD_Connection *c, struct 
 	http_common_headers(r);
 	http_header(r, "Content-Type", ctype);
 	http_header(r, "Cache-Control", "no-store");
+	if (status == 503)
+		http_header(r, "Retry-After", HTTP_RETRY_AFTER);
 	enum MHD_Result ret = http_queue(s, c, q, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -187,6 +190,8 @@ enum MHD_Result http_send_json(struct http_impl *s, struct MHD_Connection *c, st
 	http_header(r, "Cache-Control", "no-store");
 	if (status == 401)
 		http_header(r, "WWW-Authenticate", "Bearer realm=\"tracker\"");
+	if (status == 503)
+		http_header(r, "Retry-After", HTTP_RETRY_AFTER);
 	enum MHD_Result ret = http_queue(s, c, q, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -286,15 +291,17 @@ enum MHD_Result http_method_not_allowed(struct http_impl *s, struct MHD_Connecti
 	return ret;
 }
 
+/* /healthz runs on the watcher connection (read-only, WAL: a reader never waits for the write lock),
+ * not on the pool, so that it answers while every pooled connection is busy. */
 static enum MHD_Result healthz(struct http_impl *s, struct MHD_Connection *c, struct req *q)
 {
-	struct store *st = http_pool_get(s);
+	pthread_mutex_lock(&s->watch_lock);
 	sqlite3_stmt *stmt = NULL;
-	bool ok =
-	    sqlite3_prepare_v2(st->db, "SELECT count(*) FROM incidents", -1, &stmt, NULL) == SQLITE_OK &&
-	    sqlite3_step(stmt) == SQLITE_ROW;
+	bool ok = sqlite3_prepare_v2(s->watcher.db, "SELECT count(*) FROM incidents", -1, &stmt, NULL) ==
+		      SQLITE_OK &&
+		  sqlite3_step(stmt) == SQLITE_ROW;
 	sqlite3_finalize(stmt);
-	http_pool_put(s, st);
+	pthread_mutex_unlock(&s->watch_lock);
 	if (ok)
 		return http_send(s, c, q, 200, "text/plain; charset=utf-8", "ok\n", 3);
 	return http_send(s, c, q, 503, "text/plain; charset=utf-8", "database unavailable\n", 21);
@@ -615,6 +622,57 @@ static void impl_free(struct http_impl *s)
 	free(s);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SQLite's busy handler on the pooled connections: wait for the write lock in 5 ms steps up to
+ * [server] busy_timeout_ms, then give up (the request is answered 503 with Retry-After). Once a
+ * request gave up, a write that finds the lock held within BUSY_FAST_FAIL_MS (the Retry-After) gives
+ * up at once instead of waiting out the timeout again: the lock is known to be held, and waiting
+ * writes occupy the workers that also serve /healthz and the feeds. SQLite calls this only after a
+ * failed attempt, so a write after the lock was released is not refused. */
+#define BUSY_FAST_FAIL_MS 1000
+static int busy_wait(void *ctx, int n)
+{
+	struct http_impl *s = ctx;
+	int64_t now = mono_ms();
+	if (n == 0 && now - atomic_load(&s->busy_gave_up_ms) < BUSY_FAST_FAIL_MS)
+		return 0;
+	if ((long)n * 5 >= s->busy_ms) {
+		atomic_store(&s->busy_gave_up_ms, now);
+		return 0;
+	}
+	struct timespec ts = {0, 5 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/* The connection limit must fit the open-file limit (each connection is a descriptor; 64 are kept
+ * for the database, logs and mail): raise the soft limit towards the hard one, else lower `limit`. */
+static unsigned fd_budget(struct http_impl *s, unsigned limit)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return limit;
+	rlim_t want = (rlim_t)limit + 64;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		unsigned fit = rl.rlim_cur > 128 ? (unsigned)(rl.rlim_cur - 64) : 64;
+		http_logf(s, "[server] max_connections %u lowered to %u: the open-file limit is %llu", limit,
+			  fit, (unsigned long long)rl.rlim_cur);
+		return fit;
+	}
+	return limit;
+}
+
 int http_start(struct http_server *h, const struct http_options *o, struct error *err)
 {
 	const struct config *cfg = o->cfg;
@@ -660,8 +718,13 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 	if (!secret_path || action_secret_load(secret_path, &s->secret, err) < 0)
 		goto fail;
 
-	/* Connections: the first one is writable and applies migrations. */
+	/* Connections: opened with the [store] busy timeout (the first one is writable and may apply
+	 * migrations), then given the short [server] busy_timeout_ms: a request that needs the write lock
+	 * while another process holds it waits that long at most and is answered 503 with Retry-After,
+	 * because a libmicrohttpd worker serves all its connections one after the other — a request
+	 * waiting 5 s for the lock would stall every client on that worker, /healthz included. */
 	long busy = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : 5000;
+	s->busy_ms = cfg->server_busy_timeout_ms > 0 ? cfg->server_busy_timeout_ms : 100;
 	unsigned threads = o->threads;
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -679,25 +742,35 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 			s->pool.n = i;
 			goto fail;
 		}
+		sqlite3_busy_handler(s->pool.all[i].db, busy_wait, s);
 		s->pool.free[s->pool.nfree++] = &s->pool.all[i];
 	}
 	if (store_open(&s->watcher, o->db_path, STORE_READONLY, busy, err) < 0 ||
 	    store_prepare(&s->watcher, &s->data_version, "PRAGMA data_version", err) < 0)
 		goto fail;
+	sqlite3_busy_timeout(s->watcher.db, (int)s->busy_ms);
 	s->last_data_version = -1;
 	http_generation(s);
 
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
-	unsigned limit = cfg->server_max_connections > 0 ? (unsigned)cfg->server_max_connections : 256;
+	/* No MHD_USE_TURBO: with it, libmicrohttpd 0.9.75 (epoll, thread pool) stops serving a worker
+	 * that reached its share of the connection limit — connections its clients closed stay in
+	 * CLOSE-WAIT and the listening socket is not polled until the connection timeout, so after a
+	 * burst of 200 connections (256 / 2 workers = 128 each) the server answered nothing for 25-30 s
+	 * (docs/performance.md, "Bursts and slow clients"). */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 (v6 ? MHD_USE_IPv6 : 0);
+	unsigned limit = cfg->server_max_connections > 0 ? (unsigned)cfg->server_max_connections : 1024;
+	unsigned per_ip =
+	    cfg->server_max_connections_per_ip > 0 ? (unsigned)cfg->server_max_connections_per_ip : 256;
 	unsigned timeout = cfg->server_connection_timeout > 0 ? (unsigned)cfg->server_connection_timeout : 30;
+	limit = fd_budget(s, limit);
 	if (limit < threads)
 		threads = limit;
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-				threads, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
-				timeout, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-				MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+	s->d = MHD_start_daemon(
+	    flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
 	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT, and a second tracker would then
 	 * share the port silently. MHD's default (SO_REUSEADDR only) still rebinds over TIME_WAIT. */
 	if (!s->d) {

@@ -46,6 +46,8 @@ enum route {
 
 /* How often PRAGMA data_version is asked, at most: another process's commit is seen within this. */
 #define WATCH_INTERVAL_NS (100 * 1000 * 1000)
+/* Seconds a client is told to wait after a 503 (the database was busy: another process writes). */
+#define HTTP_RETRY_AFTER "1"
 
 struct http_pool {
 	pthread_mutex_t lock;
@@ -81,6 +83,8 @@ struct http_impl {
 	char *base_host;   /* base_url's host[:port], lowercase, when set, else NULL */
 	bool dashboard_open, secure_cookie;
 	long max_request_size;
+	long busy_ms;                        /* [server] busy_timeout_ms */
+	atomic_int_fast64_t busy_gave_up_ms; /* CLOCK_MONOTONIC ms when a write last gave up waiting */
 	struct action_secret secret;
 	bool access_log;
 	void (*log)(void *ctx, const char *line);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "readfile.h"
 #include "tdate.h"
 #include "tokens.h"
 #include "banned.h"
@@ -74,18 +75,21 @@ int action_secret_load(const char *path, struct action_secret *s, struct error *
 	memset(s, 0, sizeof *s);
 	if (access(path, F_OK) != 0 && create_secret(path, err) < 0)
 		return -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set(err, ERR_CONFIG, "%s: cannot read the server secret: %s", path,
-				 strerror(errno));
+	struct buf buf;
+	buf_init(&buf, 4096);
+	if (read_file_capped(path, 4096, &buf, NULL, err) < 0) {
+		err->kind = ERR_CONFIG;
+		error_prefix(err, "the server secret");
+		return -1;
+	}
 	char text[ACTION_SECRET_MAX + 2];
-	ssize_t n = read(fd, text, sizeof text);
-	close(fd);
-	if (n < 0)
-		return error_set(err, ERR_CONFIG, "%s: cannot read the server secret: %s", path,
-				 strerror(errno));
+	size_t n = buf.len < sizeof text ? buf.len : sizeof text;
+	memcpy(text, buf_cstr(&buf), n);
+	if (buf.data)
+		OPENSSL_cleanse(buf.data, buf.len);
+	buf_release(&buf);
 	size_t len = 0;
-	while (len < (size_t)n && text[len] != '\n' && text[len] != '\r')
+	while (len < n && text[len] != '\n' && text[len] != '\r')
 		len++;
 	int rc = 0;
 	if (len < 32 || len > ACTION_SECRET_MAX)

@@ -76,6 +76,10 @@ int cli_usage_error(struct ctx *c, const char *fmt, ...) __attribute__((format(p
 /* Opens the database (for commands that open it themselves); creates a missing one only when the
  * running command's table entry has NEED_CREATE. */
 int cli_open_store(struct ctx *c, bool write, struct error *err);
+/* Warns on c->err, as ssh does, about a database others may read (`db`; cli_open_store does this) and
+ * about secrets — the server secret, [smtp] password_file, [webhook] secret_file — that the group or
+ * others may read (`secrets`: the commands that use them). Never refuses. */
+void cli_warn_permissions(struct ctx *c, bool db, bool secrets);
 /* Parses --now: an ISO 8601 date or date-time. Returns 0 or prints a usage error and returns -1. */
 int cli_parse_now(struct ctx *c, const char *arg);
 

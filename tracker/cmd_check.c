@@ -17,6 +17,7 @@
 #include "check.h"
 #include "commands.h"
 #include "import.h"
+#include "readfile.h"
 #include "banned.h"
 
 static const char usage[] =
@@ -56,32 +57,6 @@ static void emit(struct run *r, const char *path, unsigned line, const char *lev
 	}
 }
 
-static int read_file(const char *path, size_t max, struct buf *b, struct error *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set(err, ERR_IO, "cannot open: %s", strerror(errno));
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return error_set(err, ERR_IO, "read error: %s", strerror(e));
-		}
-		if (n == 0)
-			break;
-		if (buf_add(b, chunk, (size_t)n) < 0) {
-			close(fd);
-			return error_set(err, ERR_DATA, "file is over the %zu-byte limit", max);
-		}
-	}
-	close(fd);
-	return 0;
-}
-
 static void check_file(struct run *r, const char *path)
 {
 	size_t max = r->io.max_size ? r->io.max_size : (size_t)4 << 20;
@@ -91,8 +66,10 @@ static void check_file(struct run *r, const char *path)
 	buf_init(&b, max);
 	error_init(&err);
 	import_doc_init(&doc);
-	if (read_file(path, max, &b, &err) < 0) {
-		emit(r, path, 0, "error", err.msg);
+	if (read_file_capped(path, max, &b, NULL, &err) < 0) {
+		size_t pl = strlen(path);
+		bool prefixed = !strncmp(err.msg, path, pl) && !strncmp(err.msg + pl, ": ", 2);
+		emit(r, path, 0, "error", prefixed ? err.msg + pl + 2 : err.msg);
 		r->errors++;
 		if (err.kind == ERR_IO && r->rc < EXIT_IO)
 			r->rc = EXIT_IO;
@@ -115,13 +92,19 @@ out:
 	buf_release(&b);
 }
 
-static bool is_md(const char *name)
+static int walk_file(void *ud, const char *path)
 {
-	size_t n = strlen(name);
-	return n > 3 && !strcmp(name + n - 3, ".md");
+	check_file(ud, path);
+	return 0;
 }
 
-static void check_path(struct run *r, const char *path, int depth)
+static void walk_note(void *ud, const char *msg)
+{
+	struct run *r = ud;
+	fprintf(r->c->err, "tracker: %s\n", msg);
+}
+
+static void check_path(struct run *r, const char *path)
 {
 	struct stat sb;
 	if (stat(path, &sb) < 0) {
@@ -130,29 +113,10 @@ static void check_path(struct run *r, const char *path, int depth)
 			r->rc = EXIT_IO;
 		return;
 	}
-	if (!S_ISDIR(sb.st_mode)) {
+	if (!S_ISDIR(sb.st_mode))
 		check_file(r, path);
-		return;
-	}
-	struct dirent **ents;
-	int n = depth > 32 ? 0 : scandir(path, &ents, NULL, alphasort);
-	if (n < 0) {
-		fprintf(r->c->err, "tracker: %s: cannot read directory: %s\n", path, strerror(errno));
-		if (r->rc < EXIT_IO)
-			r->rc = EXIT_IO;
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-		char sub[PATH_MAX];
-		int len = snprintf(sub, sizeof sub, "%s/%s", path, name);
-		struct stat ss;
-		if (name[0] != '.' && len > 0 && (size_t)len < sizeof sub && stat(sub, &ss) == 0 &&
-		    (S_ISDIR(ss.st_mode) || (S_ISREG(ss.st_mode) && is_md(name))))
-			check_path(r, sub, depth + 1);
-		free(ents[i]);
-	}
-	free(ents);
+	else if (md_walk(path, walk_file, walk_note, r) < 0 && r->rc < EXIT_IO)
+		r->rc = EXIT_IO;
 }
 
 int cmd_check(struct ctx *c, int argc, char **argv)
@@ -198,7 +162,7 @@ int cmd_check(struct ctx *c, int argc, char **argv)
 		return EXIT_IO;
 	}
 	for (int i = optind; i < argc; i++)
-		check_path(&r, argv[i], 0);
+		check_path(&r, argv[i]);
 	if (r.json) {
 		json_dumpf(r.out, c->out, JSON_INDENT(2));
 		fputc('\n', c->out);

@@ -82,6 +82,7 @@ int cmd_http(struct ctx *c, int argc, char **argv)
 	o.db_path = c->db_path;
 	o.cfg = &c->cfg;
 	struct http_server h;
+	cli_warn_permissions(c, true, true);
 	if (http_start(&h, &o, &err) < 0)
 		return cli_fail(c, &err);
 	fprintf(c->err, "listening on %s\n", h.address);

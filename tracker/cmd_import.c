@@ -31,6 +31,7 @@
 #include "import.h"
 #include "merge.h"
 #include "people.h"
+#include "readfile.h"
 #include "banned.h"
 
 #define COMMIT_EVERY 500
@@ -53,11 +54,10 @@ static const char usage[] =
 
 struct paths {
 	char **v;
-	char **real; /* realpath() of v[i] when the walk knows it, else NULL */
 	size_t n, cap;
 };
 
-static int paths_add(struct paths *p, const char *s, const char *real)
+static int paths_add(struct paths *p, const char *s)
 {
 	if (p->n == p->cap) {
 		size_t nc = p->cap ? p->cap * 2 : 64;
@@ -65,32 +65,23 @@ static int paths_add(struct paths *p, const char *s, const char *real)
 		if (!nv)
 			return -1;
 		p->v = nv;
-		char **nr = realloc(p->real, nc * sizeof *nr);
-		if (!nr)
-			return -1;
-		p->real = nr;
 		p->cap = nc;
 	}
-	p->real[p->n] = NULL;
-	if (!(p->v[p->n] = strdup(s)) || (real && !(p->real[p->n] = strdup(real)))) {
-		free(p->v[p->n]);
+	if (!(p->v[p->n] = strdup(s)))
 		return -1;
-	}
 	p->n++;
 	return 0;
 }
 
-/* real + "/" + name into out, or "" if it does not fit or real is unknown. */
-static const char *join_real(char *out, size_t cap, const char *real, const char *name)
-{
-	int n = real ? snprintf(out, cap, "%s%s%s", real, strcmp(real, "/") ? "/" : "", name) : -1;
-	return n > 0 && (size_t)n < cap ? out : NULL;
-}
+struct walk_ctx {
+	struct ctx *c;
+	struct paths *p;
+};
 
-static bool is_md(const char *name)
+static int walk_file(void *ud, const char *path)
 {
-	size_t n = strlen(name);
-	return n > 3 && !strcmp(name + n - 3, ".md");
+	struct walk_ctx *w = ud;
+	return paths_add(w->p, path);
 }
 
 /* The people table as two parallel NULL-terminated lists — each handle and each name, and the handle
@@ -144,51 +135,45 @@ static void people_names_release(struct people_names *pn)
 	free(pn->handles);
 }
 
-/* Adds the *.md files below `dir`, in name order, skipping hidden entries. `real` is realpath(dir)
- * (NULL if unknown): an entry that is not a symbolic link has realpath real/name, which spares the
- * importer a realpath() per file (a getcwd and a readlink per path component). The directory entry's
- * type spares a stat() per entry; links and file systems that do not give the type are stat()ed. */
-static int walk(struct ctx *c, const char *dir, const char *real, struct paths *p, int depth)
+static void walk_note(void *ud, const char *msg)
 {
-	struct dirent **ents;
-	if (depth > 32)
-		return 0;
-	int n = scandir(dir, &ents, NULL, alphasort);
-	if (n < 0) {
-		fprintf(c->err, "tracker: %s: cannot read directory: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	int rc = 0;
-	for (int i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-		if (name[0] != '.' && rc == 0) {
-			char path[PATH_MAX], rbuf[PATH_MAX];
-			int len = snprintf(path, sizeof path, "%s/%s", dir, name);
-			unsigned char type = ents[i]->d_type;
-			const char *r = type == DT_REG || type == DT_DIR
-					    ? join_real(rbuf, sizeof rbuf, real, name)
-					    : NULL;
-			struct stat sb;
-			if (len < 0 || (size_t)len >= sizeof path) {
-				fprintf(c->err, "tracker: %s/%s: path too long\n", dir, name);
-				rc = -1;
-			} else if (type == DT_DIR) {
-				rc = walk(c, path, r, p, depth + 1);
-			} else if (type == DT_REG) {
-				if (is_md(name) && paths_add(p, path, r) < 0)
-					rc = -1;
-			} else if (stat(path, &sb) < 0) {
-				/* a dangling link: nothing to read */
-			} else if (S_ISDIR(sb.st_mode)) {
-				rc = walk(c, path, NULL, p, depth + 1);
-			} else if (S_ISREG(sb.st_mode) && is_md(name) && paths_add(p, path, NULL) < 0) {
-				rc = -1;
-			}
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	return rc;
+	struct walk_ctx *w = ud;
+	fprintf(w->c->err, "tracker: %s\n", msg);
+}
+
+/* The result lines of the files merged since the last commit. They are printed only once that commit
+ * succeeded: a failed commit (disk full, I/O error) rolls the files back, and no line may then have
+ * said "N new" for them — they are reported as rolled back instead. */
+struct pending {
+	struct buf text;    /* the lines for standard output */
+	struct paths files; /* the files, for the rollback report */
+};
+
+static void pending_reset(struct pending *p)
+{
+	buf_reset(&p->text);
+	for (size_t i = 0; i < p->files.n; i++)
+		free(p->files.v[i]);
+	p->files.n = 0;
+}
+
+static void pending_flush(struct ctx *c, struct pending *p)
+{
+	fputs(buf_cstr(&p->text), c->out);
+	fflush(c->out);
+	pending_reset(p);
+}
+
+static void pending_rolled_back(struct ctx *c, struct pending *p)
+{
+	for (size_t i = 0; i < p->files.n; i++)
+		fprintf(c->err, "%s: rolled back: nothing imported from this file\n", p->files.v[i]);
+	if (p->files.n)
+		fprintf(c->err,
+			"tracker: import: %zu file%s rolled back because the database could not be written "
+			"(see the error above); import again when it can\n",
+			p->files.n, p->files.n == 1 ? "" : "s");
+	pending_reset(p);
 }
 
 static void print_diags(struct ctx *c, const struct import_doc *d)
@@ -291,8 +276,8 @@ static void job_release(struct job *j)
 }
 
 /* Queues job i: realpath, what the store knows of the source, and the stat skip (no read). */
-static int pipeline_queue(struct pipeline *p, struct merger *m, const char *path, const char *known_real,
-			  const char *rules, struct error *err)
+static int pipeline_queue(struct pipeline *p, struct merger *m, const char *path, const char *rules,
+			  struct error *err)
 {
 	struct job *j = &p->slot[p->queued % PIPE_DEPTH];
 	memset(j, 0, sizeof *j);
@@ -301,8 +286,8 @@ static int pipeline_queue(struct pipeline *p, struct merger *m, const char *path
 	import_doc_init(&j->doc);
 	error_init(&j->err);
 	char real[PATH_MAX];
-	if (known_real || realpath(path, real)) {
-		if (!(j->real = strdup(known_real ? known_real : real)) ||
+	if (realpath(path, real)) {
+		if (!(j->real = strdup(real)) ||
 		    merger_sources(m, j->real, rules, &j->known, &j->nknown, err) < 0) {
 			if (!j->real)
 				error_set(err, ERR_IO, "out of memory");
@@ -442,6 +427,9 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 				       "import: name at least one file or directory (see tracker import -h)");
 
 	struct paths paths = {0};
+	struct walk_ctx wc = {c, &paths};
+	struct pending pend = {0};
+	buf_init(&pend.text, (size_t)1 << 30);
 	int rc = EXIT_OK;
 	for (int i = optind; i < argc; i++) {
 		struct stat sb;
@@ -449,10 +437,9 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			fprintf(c->err, "tracker: %s: %s\n", argv[i], strerror(errno));
 			rc = EXIT_DATA;
 		} else if (S_ISDIR(sb.st_mode)) {
-			char real[PATH_MAX];
-			if (walk(c, argv[i], realpath(argv[i], real), &paths, 0) < 0)
+			if (md_walk(argv[i], walk_file, walk_note, &wc) < 0)
 				rc = EXIT_DATA;
-		} else if (paths_add(&paths, argv[i], NULL) < 0) {
+		} else if (paths_add(&paths, argv[i]) < 0) {
 			rc = EXIT_IO;
 		}
 	}
@@ -493,8 +480,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	pipeline_start(&pipe, &io, paths.n);
 	for (i = 0; i < paths.n; i++) {
 		while (pipe.queued < paths.n && pipe.queued < i + PIPE_DEPTH) {
-			if (pipeline_queue(&pipe, m, paths.v[pipe.queued], paths.real[pipe.queued], rules,
-					   &err) < 0) {
+			if (pipeline_queue(&pipe, m, paths.v[pipe.queued], rules, &err) < 0) {
 				rc = cli_fail(c, &err);
 				goto out_pipe;
 			}
@@ -515,8 +501,14 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 				rc = cli_fail(c, &err);
 				goto out_pipe;
 			}
-			fprintf(c->out, "%s: unchanged (%u items, file identical to the last import) (%s)\n",
-				k->id, nitems, path);
+			if (buf_printf(&pend.text,
+				       "%s: unchanged (%u items, file identical to the last import) (%s)\n",
+				       k->id, nitems, path) < 0 ||
+			    paths_add(&pend.files, path) < 0) {
+				error_set(&err, ERR_IO, "out of memory");
+				rc = cli_fail(c, &err);
+				goto out_pipe;
+			}
 			since_commit++;
 			imported++;
 			no_items += nitems == 0; /* it was imported, and warned about, with none */
@@ -546,19 +538,26 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			goto out_pipe;
 		} else {
 			size_t warns = count_warnings(doc);
+			int pr;
 			if (sum.same_file)
-				fprintf(c->out,
-					"%s: unchanged (%u items, file identical to the last import) (%s)\n",
-					doc->inc.id, sum.unchanged, path);
+				pr = buf_printf(
+				    &pend.text,
+				    "%s: unchanged (%u items, file identical to the last import) (%s)\n",
+				    doc->inc.id, sum.unchanged, path);
 			else
-				fprintf(
-				    c->out,
+				pr = buf_printf(
+				    &pend.text,
 				    "%s: %u new, %u updated, %u unchanged, %u removed%s%s, %zu placeholder%s "
 				    "skipped, %zu warning%s (%s)\n",
 				    doc->inc.id, sum.created, sum.updated + sum.restored, sum.unchanged,
 				    sum.removed, sum.conflicts ? ", conflicts: " : "",
 				    sum.conflicts ? "see tracker show" : "", doc->placeholders,
 				    doc->placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
+			if (pr < 0 || paths_add(&pend.files, path) < 0) {
+				error_set(&err, ERR_IO, "out of memory");
+				rc = cli_fail(c, &err);
+				goto out_pipe;
+			}
 			since_commit++;
 			imported++;
 			no_items += doc->no_items_warned;
@@ -569,7 +568,13 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			break;
 		}
 		if (!atomic && !dry && since_commit >= COMMIT_EVERY) {
-			if (store_commit(&c->st, &err) < 0 || store_begin(&c->st, &err) < 0) {
+			if (store_commit(&c->st, &err) < 0) {
+				rc = cli_fail(c, &err);
+				i++;
+				goto out_pipe;
+			}
+			pending_flush(c, &pend);
+			if (store_begin(&c->st, &err) < 0) {
 				rc = cli_fail(c, &err);
 				i++;
 				goto out_pipe;
@@ -581,6 +586,10 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	if (dry || (atomic && rejected)) {
 		store_rollback(&c->st);
 		if (dry)
+			pending_flush(c, &pend); /* what would have been imported */
+		else
+			pending_reset(&pend); /* the message below says nothing was imported */
+		if (dry)
 			fprintf(c->out, "dry run: nothing was written\n");
 		else
 			fprintf(c->err, "tracker: --atomic: %zu file%s rejected, nothing imported\n",
@@ -589,6 +598,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 		rc = cli_fail(c, &err);
 		goto out;
 	}
+	pending_flush(c, &pend);
 	if (paths.n > 1)
 		fprintf(c->out, "%zu files: %zu imported, %zu rejected, %zu with no action items\n", paths.n,
 			imported, rejected, no_items);
@@ -598,15 +608,15 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 out_pipe:
 	pipeline_stop(&pipe, i);
 out:
+	pending_rolled_back(c, &pend); /* empty unless a failure left files uncommitted */
+	free(pend.files.v);
+	buf_release(&pend.text);
 	store_rollback(&c->st);
 	merger_free(m);
 	people_names_release(&pn);
 out_paths:
-	for (size_t k = 0; k < paths.n; k++) {
+	for (size_t k = 0; k < paths.n; k++)
 		free(paths.v[k]);
-		free(paths.real[k]);
-	}
 	free(paths.v);
-	free(paths.real);
 	return rc;
 }

@@ -73,6 +73,7 @@ int cmd_notify(struct ctx *c, int argc, char **argv)
 	struct notify_transport t = {0};
 	struct error err;
 	error_init(&err);
+	cli_warn_permissions(c, false, true);
 	if (notify_open(&t, email ? "smtp" : "webhook", &opt, &err) < 0)
 		return cli_fail(c, &err);
 	struct notify_outcome out;

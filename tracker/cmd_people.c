@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "people.h"
+#include "readfile.h"
 #include "table.h"
 #include "banned.h"
 
@@ -380,25 +381,6 @@ static int people_rm(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int read_file(const char *path, struct buf *b, struct error *err)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return error_set(err, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		if (buf_add(b, chunk, n) < 0) {
-			rc = error_set(err, ERR_DATA, "%s: larger than %zu bytes", path, b->max);
-			break;
-		}
-	if (!rc && ferror(f))
-		rc = error_set(err, ERR_IO, "%s: read error", path);
-	fclose(f);
-	return rc;
-}
-
 static void import_problem(const char *msg, void *ud)
 {
 	struct ctx *c = ud;
@@ -432,7 +414,7 @@ static int people_imp(struct ctx *c, int argc, char **argv)
 		return cli_usage_error(c, "people import: name one CSV file");
 	const char *path = argv[optind];
 	buf_init(&b, (size_t)16 << 20);
-	if (read_file(path, &b, &err) < 0 || cli_open_store(c, true, &err) < 0 ||
+	if (read_file_capped(path, b.max, &b, NULL, &err) < 0 || cli_open_store(c, true, &err) < 0 ||
 	    store_begin(&c->st, &err) < 0) {
 		buf_release(&b);
 		return cli_fail(c, &err);

@@ -128,6 +128,7 @@ int cmd_remind(struct ctx *c, int argc, char **argv)
 		return cli_fail(c, &err);
 	if (cli_open_store(c, !dry_run, &err) < 0)
 		return cli_fail(c, &err);
+	cli_warn_permissions(c, false, true);
 
 	struct plan p;
 	struct plan_options po = {.cfg = &c->cfg,

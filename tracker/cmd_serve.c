@@ -194,6 +194,7 @@ static int serve_check(struct ctx *c)
 	struct outbox_config oc;
 	struct error err;
 	error_init(&err);
+	cli_warn_permissions(c, true, true);
 	if (validate(&c->cfg, &pc, &oc, true, &err) < 0 ||
 	    (c->cfg.server_listen && http_check_listen(c->cfg.server_listen, &err) < 0)) {
 		fprintf(c->err, "tracker: serve --check: %s\n", err.msg);
@@ -248,6 +249,7 @@ int cmd_serve(struct ctx *c, int argc, char **argv)
 		return cli_fail(c, &err);
 	if (cli_open_store(c, true, &err) < 0)
 		return cli_fail(c, &err);
+	cli_warn_permissions(c, false, true);
 	if (pipe(wake_fd) < 0) {
 		fprintf(c->err, "tracker: serve: pipe: %s\n", strerror(errno));
 		return EXIT_IO;

@@ -6,6 +6,7 @@
  * line, which we turn into "file:line: unknown key [section] key".
  */
 #include "config.h"
+#include "readfile.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -52,6 +53,8 @@ static const struct key keys[] = {
     K("server", "base_url", C_STR, server_base_url),
     K("server", "max_connections", C_LONG, server_max_connections),
     K("server", "connection_timeout", C_LONG, server_connection_timeout),
+    K("server", "max_connections_per_ip", C_LONG, server_max_connections_per_ip),
+    K("server", "busy_timeout_ms", C_LONG, server_busy_timeout_ms),
     K("server", "max_request_size", C_LONG, server_max_request_size),
     K("server", "dashboard", C_STR, server_dashboard),
     K("server", "secret_file", C_STR, server_secret_file),
@@ -105,6 +108,8 @@ const char *const config_known_keys[] = {"store.path",
 					 "server.base_url",
 					 "server.max_connections",
 					 "server.connection_timeout",
+					 "server.max_connections_per_ip",
+					 "server.busy_timeout_ms",
 					 "server.max_request_size",
 					 "server.dashboard",
 					 "server.secret_file",
@@ -140,7 +145,9 @@ void config_init(struct config *c)
 	c->import_max_size = 4L << 20;
 	c->smtp_timeout = 30;
 	c->smtp_verify_tls = true;
-	c->server_max_connections = 256;
+	c->server_max_connections = 1024;
+	c->server_max_connections_per_ip = 256;
+	c->server_busy_timeout_ms = 100;
 	c->server_connection_timeout = 30;
 	c->server_max_request_size = 64 * 1024;
 	c->rem_max_attempts = 8;
@@ -170,6 +177,8 @@ void config_release(struct config *c)
 	c->nwebhooks = 0;
 	c->path = NULL;
 }
+
+#define CONFIG_MAX_BYTES ((size_t)1 << 20)
 
 struct load_state {
 	struct config *c;
@@ -365,11 +374,6 @@ int config_load(struct config *c, const char *explicit_path, struct error *err)
 	char path[4096];
 	const char *chosen = NULL;
 	if (explicit_path) {
-		FILE *f = fopen(explicit_path, "r");
-		if (!f)
-			return error_set(err, ERR_CONFIG, "%s: cannot open config file: %s", explicit_path,
-					 strerror(errno));
-		fclose(f);
 		chosen = explicit_path;
 	} else {
 		const char *xdg = getenv("XDG_CONFIG_HOME");
@@ -391,9 +395,17 @@ int config_load(struct config *c, const char *explicit_path, struct error *err)
 	if (!chosen)
 		return 0;
 	c->path = strdup(chosen);
-	struct load_state st = {.c = c};
-	int rc = ini_parse(chosen, handler, &st);
-	return finish(c, rc, &st, chosen, err);
+	struct buf text;
+	buf_init(&text, CONFIG_MAX_BYTES);
+	if (read_file_capped(chosen, CONFIG_MAX_BYTES, &text, NULL, err) < 0) {
+		buf_release(&text);
+		err->kind = ERR_CONFIG;
+		error_prefix(err, "config file");
+		return -1;
+	}
+	int rc = config_load_string(c, buf_cstr(&text), chosen, err);
+	buf_release(&text);
+	return rc;
 }
 
 const struct webhook_config *config_webhook(const struct config *c, const char *name)

@@ -65,6 +65,8 @@ struct config {
 	char *server_base_url;
 	long server_max_connections;
 	long server_connection_timeout;
+	long server_max_connections_per_ip;
+	long server_busy_timeout_ms;
 	long server_max_request_size;
 	char *server_dashboard; /* token | open */
 	char *server_secret_file;

@@ -22,6 +22,8 @@
 
 #include "buf.h"
 #include "import_raw.h"
+#include "mdguard.h"
+#include "readfile.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -221,6 +223,12 @@ int import_parse_hashed(const char *path, const char *data, size_t len, const st
 		data += 3;
 		len -= 3;
 	}
+	char why[512];
+	unsigned wline;
+	if (mdguard_check(data, len, why, sizeof why, &wline) < 0) { /* cmark-gfm's slow shapes */
+		import_diag(doc, DIAG_ERROR, wline, "%s", why);
+		return -1;
+	}
 	struct raw_doc raw;
 	if (parse_markdown(data, len, o, &raw, doc) < 0) {
 		raw_doc_release(&raw);
@@ -238,13 +246,14 @@ int import_load_file(const char *path, const struct import_opts *o, struct impor
 	*out = NULL;
 	*out_len = 0;
 	size_t max = o && o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block the open */
 	if (fd < 0)
 		return error_set(err, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
 	struct stat sb;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);
-		return error_set(err, ERR_IO, "%s: not a regular file", path);
+		return error_set(err, ERR_IO, "%s: is %s, not a regular file", path,
+				 file_type_name(sb.st_mode));
 	}
 	if (!doc->path)
 		doc->path = strdup(path);

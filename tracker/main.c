@@ -15,9 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actionlink.h"
 #include "buf.h"
 #include "cli.h"
 #include "commands.h"
+#include "readfile.h"
 #include "suggest.h"
 #include "tdate.h"
 #include "banned.h"
@@ -86,7 +88,31 @@ int cli_open_store(struct ctx *c, bool write, struct error *err)
 	int flags = write ? 0 : STORE_READONLY;
 	if (write && (c->flags & NEED_CREATE))
 		flags |= STORE_CREATE;
-	return store_open(&c->st, c->db_path, flags, c->cfg.busy_timeout_ms, err);
+	if (store_open(&c->st, c->db_path, flags, c->cfg.busy_timeout_ms, err) < 0)
+		return -1;
+	cli_warn_permissions(c, true, false);
+	return 0;
+}
+
+void cli_warn_permissions(struct ctx *c, bool db, bool secrets)
+{
+	char msg[8192];
+	if (db && c->db_path && file_perm_warning(c->db_path, "the database", 007, msg, sizeof msg))
+		fprintf(c->err, "tracker: %s\n", msg);
+	if (!secrets)
+		return;
+	if (!c->db_path)
+		c->db_path = store_resolve_path(NULL, &c->cfg);
+	char *sp = c->db_path ? action_secret_path(c->cfg.server_secret_file, c->db_path) : NULL;
+	if (sp && file_perm_warning(sp, "the server secret", 077, msg, sizeof msg))
+		fprintf(c->err, "tracker: %s\n", msg);
+	free(sp);
+	if (file_perm_warning(c->cfg.smtp_password_file, "[smtp] password_file", 077, msg, sizeof msg))
+		fprintf(c->err, "tracker: %s\n", msg);
+	for (size_t i = 0; i < c->cfg.nwebhooks; i++)
+		if (file_perm_warning(c->cfg.webhooks[i].secret_file, "a [webhook] secret_file", 077, msg,
+				      sizeof msg))
+			fprintf(c->err, "tracker: %s\n", msg);
 }
 
 int cli_subcommand(struct ctx *c, const char *command, const struct subcommand *verbs, size_t n,

@@ -361,7 +361,23 @@ int apitoken_touch(struct store *st, int64_t id, int64_t now, struct error *err)
 	char at[21], before[21];
 	time_format(now, at);
 	time_format(now - 60, before);
+	/* Look before writing: an UPDATE takes the write lock even when it changes nothing, and the
+	 * HTTP server calls this on every request (under load, or while another process writes, that
+	 * would make every read a writer). A busy database skips the record: it is a hint, not data. */
 	sqlite3_stmt *s;
+	if (store_prepare(st, &s,
+			  "SELECT 1 FROM api_tokens WHERE id = ?1 AND "
+			  "(last_used_at IS NULL OR last_used_at < ?2)",
+			  err) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, before);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_error(st, err, "recording a token's use");
 	if (store_prepare(st, &s,
 			  "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1 AND "
 			  "(last_used_at IS NULL OR last_used_at < ?3)",
@@ -370,8 +386,10 @@ int apitoken_touch(struct store *st, int64_t id, int64_t now, struct error *err)
 	sqlite3_bind_int64(s, 1, id);
 	store_bind_text(s, 2, at);
 	store_bind_text(s, 3, before);
-	int rc = sqlite3_step(s);
+	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 0;
 	return rc == SQLITE_DONE ? 0 : store_error(st, err, "recording a token's use");
 }
 

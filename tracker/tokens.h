@@ -78,7 +78,8 @@ int apitoken_revoke(struct store *st, int64_t id, int64_t now, int *feeds_revoke
 /* The live API token `token` (as presented); 1 when unknown or revoked. */
 int apitoken_lookup(struct store *st, const char *token, size_t len, struct api_token *out,
 		    struct error *err);
-/* Records a use (last_used_at = now) unless one was recorded in the last minute. */
+/* Records a use (last_used_at = now) unless one was recorded in the last minute; takes the write lock
+ * only then, and skips the record (returns 0) when the database is busy. */
 int apitoken_touch(struct store *st, int64_t id, int64_t now, struct error *err);
 void apitoken_release(struct api_token *t);
 

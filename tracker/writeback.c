@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "events.h"
 #include "itemkeys.h"
+#include "readfile.h"
 #include "report.h"
 #include "tdate.h"
 #include "banned.h"
@@ -953,35 +954,15 @@ static int resolve_target(struct store *st, const char *target, char **inc, char
 	return rc;
 }
 
-static int read_all(const char *path, size_t max, char **data, size_t *len, mode_t *mode, struct error *err)
+static int read_all(const char *path, size_t max, char **data, size_t *len, struct stat *sb,
+		    struct error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set(err, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-	struct stat sb;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return error_set(err, ERR_IO, "%s: not a regular file", path);
-	}
-	*mode = sb.st_mode & 07777;
 	struct buf b;
 	buf_init(&b, max);
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || (n > 0 && buf_add(&b, chunk, (size_t)n) < 0)) {
-			int e = errno;
-			close(fd);
-			buf_release(&b);
-			return n < 0 ? error_set(err, ERR_IO, "%s: read error: %s", path, strerror(e))
-				     : error_set(err, ERR_DATA, "%s: over the %zu-byte limit", path, max);
-		}
-		if (n == 0)
-			break;
+	if (read_file_capped(path, max, &b, sb, err) < 0) {
+		buf_release(&b);
+		return -1;
 	}
-	close(fd);
 	*len = b.len;
 	*data = buf_detach(&b);
 	return *data ? 0 : error_set(err, ERR_IO, "out of memory");
@@ -1058,8 +1039,11 @@ static void stored_free(struct stored_item *v, size_t n)
 	free(v);
 }
 
-/* Writes `data` to a temporary file next to `path` with `mode`, fsync'd; returns its name. */
-static char *write_temp(const char *path, const char *data, size_t len, mode_t mode, struct error *err)
+/* Writes `data` to a temporary file next to `path` with the owner, group and mode of `orig` (the
+ * document's fstat), fsync'd; returns its name. When the owner and group cannot be kept (not root,
+ * and the document is someone else's), nothing is written: the replace would give the document away. */
+static char *write_temp(const char *path, const char *data, size_t len, const struct stat *orig,
+			struct error *err)
 {
 	char *dup = strdup(path), *dup2 = strdup(path);
 	struct buf name;
@@ -1077,6 +1061,19 @@ static char *write_temp(const char *path, const char *data, size_t len, mode_t m
 		tmp = NULL;
 		goto out;
 	}
+	if ((orig->st_uid != geteuid() || orig->st_gid != getegid()) &&
+	    fchown(fd, orig->st_uid, orig->st_gid) < 0) {
+		error_set(
+		    err, ERR_IO,
+		    "%s: cannot keep its owner and group (%ld:%ld) on the rewritten copy: %s; write back "
+		    "as its owner (or root)",
+		    path, (long)orig->st_uid, (long)orig->st_gid, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
 	size_t done = 0;
 	while (done < len) {
 		ssize_t n = write(fd, data + done, len - done);
@@ -1086,7 +1083,7 @@ static char *write_temp(const char *path, const char *data, size_t len, mode_t m
 			break;
 		done += (size_t)n;
 	}
-	if (done < len || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+	if (done < len || fchmod(fd, orig->st_mode & 07777) < 0 || fsync(fd) < 0) {
 		error_set(err, ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
@@ -1253,7 +1250,7 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 	struct stored_item *stored = NULL;
 	struct wb_item *items = NULL;
 	size_t nstored = 0;
-	mode_t mode = 0644;
+	struct stat orig = {.st_mode = 0644};
 	import_doc_init(&doc);
 
 	if (resolve_target(st, target, &rep->incident, &rep->path, &hash, err) < 0)
@@ -1264,7 +1261,7 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 		in_tx = true;
 	}
 	size_t max = o->io && o->io->max_size ? o->io->max_size : DEFAULT_MAX_SIZE;
-	if (read_all(rep->path, max, &rep->old_data, &rep->old_len, &mode, err) < 0)
+	if (read_all(rep->path, max, &rep->old_data, &rep->old_len, &orig, err) < 0)
 		goto out;
 	if (import_parse_buffer(rep->path, rep->old_data, rep->old_len, o->io, &doc) < 0) {
 		error_set(err, ERR_DATA,
@@ -1316,7 +1313,7 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 	}
 	char new_hash[65];
 	hex(rep->res.doc.sha256, sizeof rep->res.doc.sha256, new_hash);
-	if (!(tmp = write_temp(rep->path, rep->res.data, rep->res.len, mode, err)))
+	if (!(tmp = write_temp(rep->path, rep->res.data, rep->res.len, &orig, err)))
 		goto out;
 	if (update_store(st, rep, new_hash, o, err) < 0)
 		goto out;

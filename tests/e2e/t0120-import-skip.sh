@@ -9,7 +9,7 @@
 #   - another [import] date_order reads every file again;
 #   - with the worker thread parsing ahead, a batch prints exactly what one import per file prints,
 #     in the same order (stdout and stderr), also with warnings and rejected files; --atomic stops at
-#     the first rejected file and reports no file after it.
+#     the first rejected file and says nothing of any file after it.
 . "$(dirname "$0")/lib.sh"
 require_command import
 command -v sqlite3 >/dev/null || skip "needs the sqlite3 command-line tool"
@@ -141,7 +141,11 @@ bad=$(printf '%s\n' "${files[@]}" | grep -n '/reject-' | head -1)
 badn=${bad%%:*}
 assert_rc 1 "$TRACKER_BIN" --db "$DB2" import --atomic "${files[@]}"
 assert_file_match "$TMP/err" 'atomic: 1 file rejected, nothing imported' "atomic note"
-assert_eq $((badn - 1)) "$(grep -c '(.*\.md)$' "$TMP/out")" "files reported before the rejected one"
+# Result lines are printed only once committed, so none; and nothing of any file after the rejected
+# one (the warn-* files come after it and have warnings).
+assert_eq 0 "$(grep -c '(.*\.md)$' "$TMP/out" || true)" "result lines of an --atomic batch that was rolled back"
+assert_file_match "$TMP/err" "$(basename "${files[badn - 1]}"):[0-9]+: error: " "the rejected file's error"
+assert_file_no_match "$TMP/err" '/mix/warn-' "messages of files after the rejected one"
 assert_eq 0 "$(sqlite3 "$DB2" 'SELECT count(*) FROM incidents')" "incidents after --atomic"
 
 # 8. Sources are real paths however the file was reached: a relative path, a link to a file, a

@@ -311,9 +311,16 @@ static int pipeline_queue(struct pipeline *p, struct merger *m, const char *path
 		return 0;
 	}
 	pthread_mutex_lock(&p->mu);
-	p->queued++;
-	if (p->worker_idle && (p->queued - p->worked >= PIPE_DEPTH / 2 || p->queued == p->total))
-		pthread_cond_signal(&p->cv_work);
+	if (j->by_stat && p->worked == p->queued) {
+		/* Nothing to read and the worker has nothing before it: done here, without a hand-over
+		 * (a re-import of an unchanged tree never wakes the worker). */
+		p->queued++;
+		p->worked++;
+	} else {
+		p->queued++;
+		if (p->worker_idle && (p->queued - p->worked >= PIPE_DEPTH / 2 || p->queued == p->total))
+			pthread_cond_signal(&p->cv_work);
+	}
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }

@@ -351,6 +351,32 @@ static void test_source_skip(void **state)
 	assert_int_equal(items, 1);
 }
 
+static void test_rules_id(void **state)
+{
+	(void)state;
+	char a[48], b[48];
+	const char *people1[] = {"ann", "Ann Lee", NULL}, *handles1[] = {"ann", "ann", NULL};
+	const char *people2[] = {"ann", "Ann Li", NULL};
+	struct import_opts o = {0};
+	import_rules_id(&o, a);
+	import_rules_id(NULL, b);
+	assert_string_equal(a, b); /* no options: the defaults */
+	o.action_headings = "Lessons";
+	import_rules_id(&o, b);
+	assert_string_not_equal(a, b); /* another heading vocabulary reads documents differently */
+	o.action_headings = NULL;
+	o.people = people1;
+	o.people_handles = handles1;
+	import_rules_id(&o, a);
+	o.people = people2;
+	import_rules_id(&o, b);
+	assert_string_not_equal(a, b); /* another people table: "(Name)" owners differ */
+	o.people = people1;
+	import_rules_id(&o, b);
+	assert_string_equal(a, b);
+	assert_true(strlen(a) < 48);
+}
+
 static void test_stat_racy(void **state)
 {
 	(void)state;
@@ -383,6 +409,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_append_only_history, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_source_skip, setup, teardown),
 	    cmocka_unit_test(test_stat_racy),
+	    cmocka_unit_test(test_rules_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

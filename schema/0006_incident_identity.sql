@@ -6,7 +6,7 @@
 --   append-only); every listing skips it.
 ALTER TABLE incidents ADD COLUMN status TEXT;
 ALTER TABLE incidents ADD COLUMN rekeyed_to TEXT REFERENCES incidents(id);
-CREATE INDEX incidents_source ON incidents (source);
+-- (the lookup by source path uses 0004's index incidents_source)
 -- A renamed file whose id came from its name is found by its bytes (merge.c, S_INC_BY_HASH).
 CREATE INDEX incidents_source_hash ON incidents (source_hash);
 -- id_derived: 1 when the document wrote no id and it was derived from the file name. A document

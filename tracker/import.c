@@ -7,6 +7,7 @@
  */
 #include "import.h"
 
+#include <cmark-gfm-core-extensions.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <utf8proc.h>
 
@@ -127,14 +129,89 @@ static size_t check_text(const char *s, size_t len, bool *is_nul)
 	return len;
 }
 
+void import_prepare_threads(void)
+{
+	cmark_gfm_core_extensions_ensure_registered();
+}
+
+#define IMPORT_RULES_VERSION 2 /* 2: issue 9 ids, front matter, incident dates */
+
+/* First 8 hex digits of the SHA-256 of the NUL-separated strings (a NULL list is the empty one). */
+static void digest8(const char *const *v, const char *one, char out[9])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[32];
+	unsigned int n = 0;
+	memset(md, 0, sizeof md);
+	if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		if (one)
+			EVP_DigestUpdate(ctx, one, strlen(one) + 1);
+		for (size_t i = 0; v && v[i]; i++)
+			EVP_DigestUpdate(ctx, v[i], strlen(v[i]) + 1);
+		EVP_DigestFinal_ex(ctx, md, &n);
+	}
+	EVP_MD_CTX_free(ctx);
+	snprintf(out, 9, "%02x%02x%02x%02x", md[0], md[1], md[2], md[3]);
+}
+
+void import_rules_id(const struct import_opts *o, char out[64])
+{
+	enum date_order d = o ? o->date_order : DATE_ORDER_AUTO;
+	char headings[9], people[9];
+	/* What changes how a document reads: the date order, the extra section headings, and the people
+	 * table ("(Name)" owners in list items are owners only when they name a person). */
+	digest8(NULL, o && o->action_headings ? o->action_headings : "", headings);
+	digest8(o ? o->people : NULL, NULL, people);
+	if (o && o->people_handles) {
+		char h[9];
+		digest8(o->people_handles, people, h);
+		memcpy(people, h, sizeof h);
+	}
+	/* and the id rules: [import] id_pattern and require_id */
+	char ids[9];
+	digest8(NULL, o && o->id_pattern ? o->id_pattern : "", ids);
+	snprintf(out, 64, "r%d;dates=%s;h=%s;p=%s;i=%s%s", IMPORT_RULES_VERSION,
+		 d == DATE_ORDER_DMY   ? "dmy"
+		 : d == DATE_ORDER_MDY ? "mdy"
+				       : "auto",
+		 headings, people, ids, o && o->require_id ? "!" : "");
+}
+
+void import_sha256(const char *data, size_t len, unsigned char out[32])
+{
+	unsigned int mdlen = 0;
+	EVP_Digest(data, len, out, &mdlen, EVP_sha256(), NULL);
+}
+
+void import_stat_from(struct import_stat *out, const struct stat *sb)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	out->size = (int64_t)sb->st_size;
+	out->mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+	out->ino = (int64_t)sb->st_ino;
+	/* A file changed in the same clock tick as its reading could change again without its stat
+	 * changing: only a stat older than that is a key (git's "racily clean" problem). */
+	out->known = sb->st_mtim.tv_sec + IMPORT_RACY_S <= now.tv_sec;
+}
+
 int import_parse_buffer(const char *path, const char *data, size_t len, const struct import_opts *o,
+			struct import_doc *doc)
+{
+	import_sha256(data, len, doc->sha256);
+	return import_parse_hashed(path, data, len, o, doc);
+}
+
+int import_parse_hashed(const char *path, const char *data, size_t len, const struct import_opts *o,
 			struct import_doc *doc)
 {
 	size_t max = o && o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
 	if (!doc->path)
 		doc->path = strdup(path);
-	unsigned int mdlen = 0;
-	EVP_Digest(data, len, doc->sha256, &mdlen, EVP_sha256(), NULL);
+	if (o && o->rules_id)
+		snprintf(doc->rules, sizeof doc->rules, "%s", o->rules_id);
+	else
+		import_rules_id(o, doc->rules);
 	if (len > max) {
 		import_diag(doc, DIAG_ERROR, 0,
 			    "file is %zu bytes, over the %zu-byte limit ([import] max_size in the config)",
@@ -191,8 +268,11 @@ int import_parse_buffer(const char *path, const char *data, size_t len, const st
 	return doc->nerrors ? -1 : 0;
 }
 
-int import_read_file(const char *path, const struct import_opts *o, struct import_doc *doc, struct error *err)
+int import_load_file(const char *path, const struct import_opts *o, struct import_doc *doc, char **out,
+		     size_t *out_len, struct error *err)
 {
+	*out = NULL;
+	*out_len = 0;
 	size_t max = o && o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block the open */
 	if (fd < 0)
@@ -205,6 +285,7 @@ int import_read_file(const char *path, const struct import_opts *o, struct impor
 	}
 	if (!doc->path)
 		doc->path = strdup(path);
+	import_stat_from(&doc->src, &sb);
 	if ((size_t)sb.st_size > max) {
 		close(fd);
 		import_diag(doc, DIAG_ERROR, 0,
@@ -250,6 +331,21 @@ int import_read_file(const char *path, const struct import_opts *o, struct impor
 		len += (size_t)n;
 	}
 	close(fd);
+	/* The stat is the key only if the file is what was read: same size (a file that grew or shrank
+	 * while it was read has another stat now). */
+	if ((int64_t)len != doc->src.size)
+		doc->src.known = false;
+	*out = data;
+	*out_len = len;
+	return 0;
+}
+
+int import_read_file(const char *path, const struct import_opts *o, struct import_doc *doc, struct error *err)
+{
+	char *data;
+	size_t len;
+	if (import_load_file(path, o, doc, &data, &len, err) < 0)
+		return -1;
 	int rc = import_parse_buffer(path, data, len, o, doc);
 	free(data);
 	return rc;
@@ -265,6 +361,7 @@ int import_opts_from_config(struct import_opts *o, const struct config *cfg, str
 	else if (cfg->import_date_order && !strcmp(cfg->import_date_order, "mdy"))
 		o->date_order = DATE_ORDER_MDY;
 	o->require_id = cfg->import_require_id;
+	o->id_pattern = cfg->import_id_pattern;
 	o->action_headings = cfg->import_action_headings;
 	if (cfg->import_id_pattern && *cfg->import_id_pattern) {
 		char msg[256];

@@ -73,6 +73,16 @@ struct import_incident {
 	    id_placeholder; /* the placeholder written where the id belongs ("INC-YYYY-MM-DD-XXX"), or NULL */
 };
 
+/* What fstat() said of a file when it was read: the key of the re-import skip (merge.h). `known` is
+ * false for a buffer, and for a file modified within IMPORT_RACY_S seconds of its reading — such a
+ * stat could belong to two versions of the file, so it is not trusted (the hash decides). */
+struct import_stat {
+	int64_t size, mtime_ns, ino;
+	bool known;
+};
+
+#define IMPORT_RACY_S 2
+
 struct import_doc {
 	char *path;
 	struct import_incident inc;
@@ -84,6 +94,8 @@ struct import_doc {
 	size_t ndiags;
 	size_t nerrors;
 	unsigned char sha256[32]; /* of the whole file as read */
+	struct import_stat src;   /* import_load_file(): the file's stat when it was read */
+	char rules[64];           /* import_rules_id() of the rules and options it was read with */
 };
 
 struct import_opts {
@@ -92,6 +104,7 @@ struct import_opts {
 	/* [import] id_pattern, compiled (POSIX ERE), or NULL: a written value is an id only when it
 	 * matches as a whole. */
 	regex_t *id_re;
+	const char *id_pattern; /* its text (borrowed), for import_rules_id() */
 	/* [import] require_id (or check --strict): a document without a written id is rejected — with
 	 * id_re, one that matches it; without, one of the template's form INC-YYYY-MM-DD-N. */
 	bool require_id;
@@ -101,6 +114,9 @@ struct import_opts {
 	 * NULL when there is none. people_handles[i] is the handle of people[i] (same length). */
 	const char *const *people;
 	const char *const *people_handles;
+	/* import_rules_id() of these options when the caller has computed it once for a batch; NULL:
+	 * computed per document (it hashes the people table). */
+	const char *rules_id;
 };
 
 struct config;
@@ -121,6 +137,32 @@ int import_read_file(const char *path, const struct import_opts *o, struct impor
 /* The same on a buffer; `path` is used in messages. */
 int import_parse_buffer(const char *path, const char *data, size_t len, const struct import_opts *o,
 			struct import_doc *doc);
+
+/* The parts of import_read_file(), for the importer's skip and pipeline (cmd_import.c):
+ * import_load_file() checks the file (regular, size limit) and reads it whole into *data (malloc'd,
+ * caller frees) and doc->src; same returns as import_read_file() (a file over the limit is a
+ * diagnostic). import_parse_hashed() is import_parse_buffer() for a caller that has already put the
+ * SHA-256 of the bytes into doc->sha256 (import_sha256()). Neither touches global state: the parse
+ * may run in a worker thread while the previous document is written. */
+int import_load_file(const char *path, const struct import_opts *o, struct import_doc *doc, char **data,
+		     size_t *len, struct error *err);
+void import_sha256(const char *data, size_t len, unsigned char out[32]);
+int import_parse_hashed(const char *path, const char *data, size_t len, const struct import_opts *o,
+			struct import_doc *doc);
+
+/* The parser's one-time global set-up (cmark-gfm's extension registry). Call it once before a second
+ * thread parses; parse_markdown() calls it too, which is then only a read. */
+void import_prepare_threads(void);
+
+/* A short name of the import rules (IMPORT_RULES_VERSION) and of the options that change what a file
+ * reads as (date order, [import] action_headings, the people table): a document stored under another
+ * name is read again even if the file did not change. Bump IMPORT_RULES_VERSION in import.c when a
+ * rule changes what an existing document imports as; add an option that changes results here. */
+void import_rules_id(const struct import_opts *o, char out[64]);
+
+/* The stat of a file as the skip compares it (`known` per IMPORT_RACY_S against the clock now). */
+struct stat;
+void import_stat_from(struct import_stat *out, const struct stat *sb);
 
 /* Adds a diagnostic (printf-style). Errors count in doc->nerrors. */
 void import_diag(struct import_doc *d, enum diag_level lvl, unsigned line, const char *fmt, ...)

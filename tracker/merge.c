@@ -32,18 +32,23 @@ enum {
 	S_INC_REKEY,
 	S_ITEMS_REKEY,
 	S_ROLLBACK_TO,
+	S_SRC_GET,
+	S_SRC_COUNT,
+	S_SRC_STAT,
 	S_COUNT
 };
 
 static const char *const sql[S_COUNT] = {
-    [S_INC_GET] = "SELECT source, source_hash, rekeyed_to FROM incidents WHERE id = ?1",
+    [S_INC_GET] = "SELECT source, source_hash, source_rules, rekeyed_to FROM incidents WHERE id = ?1",
     [S_INC_UPSERT] =
 	"INSERT INTO incidents (id, title, date, duration, severity, reporter, approved_by, "
-	"review_date, source, source_hash, imported_at, status, id_derived) VALUES (?1,?2,?3,?4,?5,?6,?7,"
-	"?8,?9,?10,?11,?12,?13) "
+	"review_date, source, source_hash, imported_at, source_size, source_mtime_ns, source_ino, "
+	"source_rules, status, id_derived) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+	"?16,?17) "
 	"ON CONFLICT (id) DO UPDATE SET title=?2, date=?3, duration=?4, severity=?5, reporter=?6, "
-	"approved_by=?7, review_date=?8, source=?9, source_hash=?10, imported_at=?11, status=?12, "
-	"id_derived=?13, rekeyed_to=NULL",
+	"approved_by=?7, review_date=?8, source=?9, source_hash=?10, imported_at=?11, "
+	"source_size=?12, source_mtime_ns=?13, source_ino=?14, source_rules=?15, status=?16, "
+	"id_derived=?17, rekeyed_to=NULL",
     [S_ITEMS_GET] = "SELECT id, key, action, owners, due, priority, status, base_action, base_owners, "
 		    "base_due, base_priority, base_status, removed_at, position, line, status_raw, extra "
 		    "FROM items WHERE incident_id = ?1",
@@ -74,6 +79,11 @@ static const char *const sql[S_COUNT] = {
     [S_INC_REKEY] = "UPDATE incidents SET rekeyed_to = ?2 WHERE id = ?1",
     [S_ITEMS_REKEY] = "UPDATE items SET incident_id = ?2, updated_at = ?3, sequence = sequence + 1 "
 		      "WHERE incident_id = ?1 RETURNING id, key",
+    [S_SRC_GET] = "SELECT id, source_hash, source_size, source_mtime_ns, source_ino FROM incidents "
+		  "WHERE source = ?1 AND source_rules = ?2 AND rekeyed_to IS NULL",
+    [S_SRC_COUNT] = "SELECT count(*) FROM items WHERE incident_id = ?1 AND removed_at IS NULL",
+    [S_SRC_STAT] = "UPDATE incidents SET source_size = ?2, source_mtime_ns = ?3, source_ino = ?4 "
+		   "WHERE id = ?1",
 };
 
 struct merger {
@@ -97,6 +107,16 @@ struct merger *merger_new(struct store *st, struct error *err)
 		}
 	}
 	return m;
+}
+
+static void hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
 }
 
 static int step_once(struct merger *m, int which, struct error *err)
@@ -253,12 +273,15 @@ static int load_items(struct merger *m, const char *inc, struct stored **out, si
 	return 0;
 }
 
-static int bind_item_common(sqlite3_stmt *s, const struct vals *v, int first)
+/* Binds action, owners, owner, due, priority, status at `first`... `owner` is the first owner when
+ * the caller knows it (a document row); otherwise it is read from the owners JSON. */
+static int bind_item_common(sqlite3_stmt *s, const struct vals *v, int first, const char *owner, bool known)
 {
-	/* action, owners, owner, due, priority, status at `first`.. */
 	store_bind_text(s, first, v->v[F_ACTION]);
 	store_bind_text(s, first + 1, v->v[F_OWNERS]);
-	if (!strcmp(v->v[F_OWNERS], "[]")) {
+	if (known) {
+		store_bind_text(s, first + 2, owner);
+	} else if (!strcmp(v->v[F_OWNERS], "[]")) {
 		sqlite3_bind_null(s, first + 2);
 	} else {
 		json_t *a = json_loads(v->v[F_OWNERS], 0, NULL);
@@ -284,7 +307,7 @@ static int insert_item(struct merger *m, const char *inc, const struct import_it
 	store_bind_text(s, 2, key);
 	sqlite3_bind_int(s, 3, pos);
 	sqlite3_bind_int(s, 4, (int)it->line);
-	bind_item_common(s, v, 5);
+	bind_item_common(s, v, 5, it->nowners > 0 ? it->owners[0] : NULL, true);
 	store_bind_text(s, 11, it->status_raw);
 	store_bind_text(s, 12, it->extra);
 	store_bind_text(s, 13, now);
@@ -342,7 +365,7 @@ static int merge_item(struct merger *m, const char *inc, struct stored *x, const
 		sqlite3_bind_int64(s, 1, x->id);
 		sqlite3_bind_int(s, 2, pos);
 		sqlite3_bind_int(s, 3, (int)it->line);
-		bind_item_common(s, &next, 4);
+		bind_item_common(s, &next, 4, NULL, false);
 		store_bind_text(s, 10, it->status_raw);
 		store_bind_text(s, 11, it->extra);
 		store_bind_text(s, 12, d->v[F_ACTION]);
@@ -371,14 +394,101 @@ fail:
 	return -1;
 }
 
-static void hex(const unsigned char *in, size_t n, char *out)
+/* Binds size, mtime and inode at idx..idx+2, or NULLs when the stat is not a key. */
+static void bind_stat(sqlite3_stmt *s, int idx, const struct import_stat *st)
 {
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
+	for (int i = 0; i < 3; i++) {
+		if (st->known)
+			sqlite3_bind_int64(s, idx + i, i == 0 ? st->size : i == 1 ? st->mtime_ns : st->ino);
+		else
+			sqlite3_bind_null(s, idx + i);
 	}
-	out[2 * n] = '\0';
+}
+
+static int store_stat(struct merger *m, const char *id, const struct import_stat *st, struct error *err)
+{
+	sqlite3_stmt *s = m->s[S_SRC_STAT];
+	sqlite3_reset(s);
+	store_bind_text(s, 1, id);
+	bind_stat(s, 2, st);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_error(m->st, err, "recording the file's stat");
+}
+
+int merger_source_touch(struct merger *m, const char *id, const struct import_stat *st, struct error *err)
+{
+	return store_stat(m, id, st, err);
+}
+
+int merger_sources(struct merger *m, const char *source, const char *rules, struct merge_source **out,
+		   size_t *n, struct error *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = m->s[S_SRC_GET];
+	sqlite3_reset(s);
+	store_bind_text(s, 1, source);
+	store_bind_text(s, 2, rules);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct merge_source *nv = realloc(*out, (*n + 1) * sizeof *nv);
+		const char *h = (const char *)sqlite3_column_text(s, 1);
+		if (!nv || !(nv[*n].id = store_col_strdup(s, 0))) {
+			sqlite3_reset(s);
+			if (nv)
+				*out = nv;
+			return error_set(err, ERR_IO, "out of memory");
+		}
+		*out = nv;
+		struct merge_source *x = &nv[(*n)++];
+		snprintf(x->hash, sizeof x->hash, "%s", h ? h : "");
+		x->st.known = sqlite3_column_type(s, 2) != SQLITE_NULL;
+		x->st.size = sqlite3_column_int64(s, 2);
+		x->st.mtime_ns = sqlite3_column_int64(s, 3);
+		x->st.ino = sqlite3_column_int64(s, 4);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_error(m->st, err, "looking up the source file");
+	return 0;
+}
+
+void merge_sources_free(struct merge_source *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].id);
+	free(v);
+}
+
+int merge_source_by_stat(const struct merge_source *v, size_t n, const struct import_stat *st)
+{
+	for (size_t i = 0; st->known && i < n; i++)
+		if (v[i].st.known && v[i].st.size == st->size && v[i].st.mtime_ns == st->mtime_ns &&
+		    v[i].st.ino == st->ino)
+			return (int)i;
+	return -1;
+}
+
+int merge_source_by_hash(const struct merge_source *v, size_t n, const unsigned char sha256[32])
+{
+	char hash[65];
+	hex(sha256, 32, hash);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].hash, hash))
+			return (int)i;
+	return -1;
+}
+
+int merger_source_items(struct merger *m, const char *id, unsigned *nitems, struct error *err)
+{
+	sqlite3_stmt *s = m->s[S_SRC_COUNT];
+	sqlite3_reset(s);
+	store_bind_text(s, 1, id);
+	int rc = sqlite3_step(s);
+	*nitems = rc == SQLITE_ROW ? (unsigned)sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : store_error(m->st, err, "counting items");
 }
 
 static int upsert_incident(struct merger *m, const struct import_doc *doc, const char *source,
@@ -406,8 +516,10 @@ static int upsert_incident(struct merger *m, const struct import_doc *doc, const
 	store_bind_text(s, 9, source);
 	store_bind_text(s, 10, hash);
 	store_bind_text(s, 11, now);
-	store_bind_text(s, 12, i->status);
-	sqlite3_bind_int(s, 13, i->id_derived);
+	bind_stat(s, 12, &doc->src);
+	store_bind_text(s, 15, doc->rules[0] ? doc->rules : NULL);
+	store_bind_text(s, 16, i->status);
+	sqlite3_bind_int(s, 17, i->id_derived);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return store_error(m->st, err, "saving the incident");
 	return 0;
@@ -502,7 +614,8 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	if (step == SQLITE_ROW) {
 		const char *old_src = (const char *)sqlite3_column_text(s, 0);
 		const char *old_hash = (const char *)sqlite3_column_text(s, 1);
-		was_rekeyed = sqlite3_column_type(s, 2) != SQLITE_NULL;
+		const char *old_rules = (const char *)sqlite3_column_text(s, 2);
+		was_rekeyed = sqlite3_column_type(s, 3) != SQLITE_NULL;
 		if (old_src && strcmp(old_src, source)) {
 			if (!was_rekeyed && access(old_src, F_OK) == 0) {
 				if (doc->inc.id_derived)
@@ -522,7 +635,8 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 				return -1;
 			}
 			sum->moved = !was_rekeyed;
-		} else if (old_hash && !strcmp(old_hash, hash) && !was_rekeyed) {
+		} else if (old_hash && !strcmp(old_hash, hash) && !was_rekeyed &&
+			   same(old_rules, doc->rules[0] ? doc->rules : NULL)) {
 			sum->same_file = true;
 		}
 	} else if (step != SQLITE_DONE) {
@@ -567,7 +681,8 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	}
 	if (sum->same_file) {
 		sum->unchanged = (unsigned)doc->nitems;
-		return 0;
+		/* The hash proved the file unchanged: its stat is the key of the next re-import. */
+		return doc->src.known ? store_stat(m, doc->inc.id, &doc->src, err) : 0;
 	}
 	if (upsert_incident(m, doc, source, hash, now, err) < 0) {
 		free(rekey_from);

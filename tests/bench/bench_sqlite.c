@@ -3,12 +3,18 @@
  * new database with the real schema (the embedded migrations from schema/, applied by store_open()),
  * with prepared statements in one transaction.
  *
- *   bench_sqlite SOURCE.db TARGET.db
+ *   bench_sqlite [--plain] SOURCE.db TARGET.db
  *
  * Untimed, it loads every incident and item of SOURCE.db (the database `tracker import` wrote) into
  * memory. Timed, it creates TARGET.db (which must not exist), inserts those incidents and items and
- * one 'created' event per item, and commits. Prints "sqlite: I incidents, N items, N events, S s".
+ * one 'created' event per item, and commits. Prints "sqlite: I incidents, N items, N events, S s, cpu S s".
+ *
+ * --plain: the limit of issue 9 §7, "a plain SQLite insert of the same incidents and items in one
+ * transaction": TARGET.db is opened with SQLite's defaults (no WAL, no migrations), gets two tables
+ * with the same columns and only their primary keys (no CHECK, UNIQUE, foreign key or other index),
+ * and the incidents and items are inserted — no events. Timed: open, create, insert, commit, close.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,10 +133,64 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char plain_schema[] =
+    "CREATE TABLE incidents (id TEXT PRIMARY KEY, title TEXT, date TEXT, duration TEXT, severity INTEGER, "
+    "reporter TEXT, approved_by TEXT, review_date TEXT, source TEXT, source_hash TEXT, imported_at TEXT);"
+    "CREATE TABLE items (id INTEGER PRIMARY KEY, incident_id TEXT, key TEXT, position INTEGER, line INTEGER, "
+    "action TEXT, owners TEXT, owner TEXT, due TEXT, priority INTEGER, status TEXT, status_raw TEXT, "
+    "extra TEXT, base_action TEXT, base_owners TEXT, base_due TEXT, base_priority INTEGER, base_status TEXT, "
+    "created_at TEXT, updated_at TEXT, closed_at TEXT, sequence INTEGER, snoozed_until TEXT, removed_at "
+    "TEXT)";
+
+/* The --plain run: see the header. */
+__attribute__((noinline)) static int plain(const char *target, const struct rows *incs,
+					   const struct rows *items, struct error *err)
+{
+	double t0 = now_s(), c0 = cpu_s();
+	struct store dst = {0};
+	if (sqlite3_open(target, &dst.db) != SQLITE_OK) {
+		error_set(err, ERR_STORE, "%s: %s", target, sqlite3_errmsg(dst.db));
+		sqlite3_close(dst.db);
+		return -1;
+	}
+	int rc = -1;
+	if (sqlite3_exec(dst.db, plain_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(dst.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		store_error(&dst, err, "schema");
+		goto out;
+	}
+	if (insert_all(&dst, inc_insert, incs, INC_COLS, err) < 0 ||
+	    insert_all(&dst, item_insert, items, ITEM_COLS, err) < 0)
+		goto out;
+	if (sqlite3_exec(dst.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		store_error(&dst, err, "commit");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_close(dst.db);
+	if (rc == 0)
+		printf("sqlite: %zu incidents, %zu items, 0 events, %.3f s, cpu %.3f s\n", incs->n, items->n,
+		       now_s() - t0, cpu_s() - c0);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	bool is_plain = argc == 4 && !strcmp(argv[1], "--plain");
+	if (is_plain) {
+		argv++;
+		argc--;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: bench_sqlite SOURCE.db TARGET.db\n");
+		fprintf(stderr, "usage: bench_sqlite [--plain] SOURCE.db TARGET.db\n");
 		return 2;
 	}
 	if (access(argv[2], F_OK) == 0) {
@@ -147,8 +207,12 @@ int main(int argc, char **argv)
 	    load(&src, item_select, ITEM_COLS, &items, &err) < 0)
 		goto out;
 	store_close(&src);
+	if (is_plain) {
+		rc = plain(argv[2], &incs, &items, &err) < 0;
+		goto out;
+	}
 
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	if (store_open(&dst, argv[2], STORE_CREATE, 5000, &err) < 0 || store_begin(&dst, &err) < 0)
 		goto out;
 	if (insert_all(&dst, inc_insert, &incs, INC_COLS, &err) < 0 ||
@@ -160,8 +224,8 @@ int main(int argc, char **argv)
 	if (store_commit(&dst, &err) < 0)
 		goto out;
 	store_close(&dst);
-	printf("sqlite: %zu incidents, %zu items, %zu events, %.3f s\n", incs.n, items.n, items.n,
-	       now_s() - t0);
+	printf("sqlite: %zu incidents, %zu items, %zu events, %.3f s, cpu %.3f s\n", incs.n, items.n, items.n,
+	       now_s() - t0, cpu_s() - c0);
 	rc = 0;
 out:
 	if (rc)

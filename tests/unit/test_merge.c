@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "import.h"
 #include "merge.h"
@@ -359,6 +361,147 @@ static void test_append_only_history(void **state)
 			     SQLITE_OK);
 }
 
+/* merge_doc with a file stat and import options, as the importer passes them. */
+static struct merge_summary import_with(struct fx *f, const char *md, const char *source,
+					const struct import_stat *st, enum date_order order)
+{
+	struct import_doc d;
+	struct import_opts o = {.date_order = order};
+	struct error err;
+	struct merge_summary sum;
+	error_init(&err);
+	import_doc_init(&d);
+	assert_int_equal(import_parse_buffer(source, md, strlen(md), &o, &d), 0);
+	if (st)
+		d.src = *st;
+	f->now += 60;
+	assert_int_equal(merge_doc(f->m, &d, source, "tester", f->now, &sum, &err), 0);
+	import_doc_release(&d);
+	return sum;
+}
+
+static void test_source_skip(void **state)
+{
+	struct fx *f = *state;
+	const char *md = DOC("| 1 | a | | | | |\n| 2 | b | | | | |\n");
+	struct import_stat st = {.size = 1234, .mtime_ns = 1700000000123456789, .ino = 42, .known = true};
+	import_with(f, md, "/tmp/a.md", &st, DATE_ORDER_AUTO);
+	expect(f, "SELECT source_size || ' ' || source_mtime_ns || ' ' || source_ino FROM incidents",
+	       "1234 1700000000123456789 42");
+	char rules[64], other[64];
+	struct import_opts o = {0}, dmy = {.date_order = DATE_ORDER_DMY};
+	import_rules_id(&o, rules);
+	import_rules_id(&dmy, other);
+	assert_string_not_equal(rules, other);
+
+	struct merge_source *v;
+	size_t n;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(merger_sources(f->m, "/tmp/a.md", rules, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].id, "INC-2026-03-14-042");
+	/* the same stat matches; any other size, mtime or inode does not; nor an unknown stat */
+	assert_int_equal(merge_source_by_stat(v, n, &st), 0);
+	struct import_stat x = st;
+	x.mtime_ns++;
+	assert_int_equal(merge_source_by_stat(v, n, &x), -1);
+	x = st;
+	x.ino = 43;
+	assert_int_equal(merge_source_by_stat(v, n, &x), -1);
+	x = st;
+	x.size--;
+	assert_int_equal(merge_source_by_stat(v, n, &x), -1);
+	x = st;
+	x.known = false;
+	assert_int_equal(merge_source_by_stat(v, n, &x), -1);
+	/* the hash of the same bytes matches, of other bytes not */
+	unsigned char h[32];
+	import_sha256(md, strlen(md), h);
+	assert_int_equal(merge_source_by_hash(v, n, h), 0);
+	import_sha256("x", 1, h);
+	assert_int_equal(merge_source_by_hash(v, n, h), -1);
+	unsigned items;
+	assert_int_equal(merger_source_items(f->m, v[0].id, &items, &err), 0);
+	assert_int_equal(items, 2);
+	/* a touch: the stat is recorded */
+	x = st;
+	x.mtime_ns += 1000;
+	assert_int_equal(merger_source_touch(f->m, v[0].id, &x, &err), 0);
+	expect(f, "SELECT source_mtime_ns FROM incidents", "1700000000123457789");
+	merge_sources_free(v, n);
+
+	/* under other rules, or from another path, nothing is known */
+	assert_int_equal(merger_sources(f->m, "/tmp/a.md", other, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	merge_sources_free(v, n);
+	assert_int_equal(merger_sources(f->m, "/tmp/b.md", rules, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	merge_sources_free(v, n);
+
+	/* the same bytes under another date order are merged again (not same_file), changing nothing */
+	struct merge_summary s = import_with(f, md, "/tmp/a.md", &st, DATE_ORDER_DMY);
+	assert_false(s.same_file);
+	assert_int_equal(s.unchanged, 2);
+	expect(f, "SELECT source_rules FROM incidents", other);
+	/* and then they are the same file; a stat that is not a key clears the stored one */
+	struct import_stat racy = st;
+	racy.known = false;
+	s = import_with(f, md, "/tmp/a.md", &racy, DATE_ORDER_DMY);
+	assert_true(s.same_file);
+	s = import_with(f, DOC("| 1 | a | | | | |\n"), "/tmp/a.md", &racy, DATE_ORDER_DMY);
+	assert_int_equal(s.removed, 1);
+	expect(f, "SELECT source_size IS NULL FROM incidents", "1");
+	assert_int_equal(merger_source_items(f->m, "INC-2026-03-14-042", &items, &err), 0);
+	assert_int_equal(items, 1);
+}
+
+static void test_rules_id(void **state)
+{
+	(void)state;
+	char a[64], b[64];
+	const char *people1[] = {"ann", "Ann Lee", NULL}, *handles1[] = {"ann", "ann", NULL};
+	const char *people2[] = {"ann", "Ann Li", NULL};
+	struct import_opts o = {0};
+	import_rules_id(&o, a);
+	import_rules_id(NULL, b);
+	assert_string_equal(a, b); /* no options: the defaults */
+	o.action_headings = "Lessons";
+	import_rules_id(&o, b);
+	assert_string_not_equal(a, b); /* another heading vocabulary reads documents differently */
+	o.action_headings = NULL;
+	o.people = people1;
+	o.people_handles = handles1;
+	import_rules_id(&o, a);
+	o.people = people2;
+	import_rules_id(&o, b);
+	assert_string_not_equal(a, b); /* another people table: "(Name)" owners differ */
+	o.people = people1;
+	import_rules_id(&o, b);
+	assert_string_equal(a, b);
+	assert_true(strlen(a) < 48);
+}
+
+static void test_stat_racy(void **state)
+{
+	(void)state;
+	struct stat sb;
+	memset(&sb, 0, sizeof sb);
+	sb.st_size = 10;
+	sb.st_ino = 7;
+	sb.st_mtim.tv_sec = time(NULL);
+	struct import_stat st;
+	import_stat_from(&st, &sb);
+	assert_false(st.known); /* written just now: not a key */
+	sb.st_mtim.tv_sec -= IMPORT_RACY_S + 1;
+	sb.st_mtim.tv_nsec = 5;
+	import_stat_from(&st, &sb);
+	assert_true(st.known);
+	assert_int_equal(st.mtime_ns, (int64_t)sb.st_mtim.tv_sec * 1000000000 + 5);
+	assert_int_equal(st.size, 10);
+	assert_int_equal(st.ino, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +516,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_derived_collision, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rename_derived, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_written_ids_not_rekeyed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_source_skip, setup, teardown),
+	    cmocka_unit_test(test_stat_racy),
+	    cmocka_unit_test(test_rules_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

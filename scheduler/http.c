@@ -297,8 +297,8 @@ static enum MHD_Result healthz(struct http_impl *s, struct MHD_Connection *c, st
 {
 	pthread_mutex_lock(&s->watch_lock);
 	sqlite3_stmt *stmt = NULL;
-	bool ok = sqlite3_prepare_v2(s->watcher.db, "SELECT count(*) FROM incidents", -1, &stmt, NULL) ==
-		      SQLITE_OK &&
+	bool ok = sqlite3_prepare_v2(s->watcher.db, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL",
+				     -1, &stmt, NULL) == SQLITE_OK &&
 		  sqlite3_step(stmt) == SQLITE_ROW;
 	sqlite3_finalize(stmt);
 	pthread_mutex_unlock(&s->watch_lock);

@@ -28,7 +28,8 @@ static const char usage[] =
     "before the incident, and template placeholders left in. Prints path:line: error|warning: ...\n"
     "Exits 1 if there are errors (or, with --strict, warnings).\n"
     "\n"
-    "  -s, --strict    warnings fail the check too\n"
+    "  -s, --strict    warnings fail the check too, and a document must carry its own id\n"
+    "                  (INC-YYYY-MM-DD-N, or one matching [import] id_pattern)\n"
     "      --format F  text (default) or json: [{\"path\", \"line\", \"level\", \"message\"}]\n"
     "  -h, --help      show this help\n";
 
@@ -151,14 +152,16 @@ int cmd_check(struct ctx *c, int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage_error(c,
 				       "check: name at least one file or directory (see tracker check -h)");
-	r.io.max_size = (size_t)c->cfg.import_max_size;
-	r.io.action_headings = c->cfg.import_action_headings;
-	if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "dmy"))
-		r.io.date_order = DATE_ORDER_DMY;
-	else if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "mdy"))
-		r.io.date_order = DATE_ORDER_MDY;
+	struct error oerr;
+	error_init(&oerr);
+	if (import_opts_from_config(&r.io, &c->cfg, &oerr) < 0)
+		return cli_fail(c, &oerr);
+	/* --strict restores the template's rule: a document must carry its id */
+	if (strict)
+		r.io.require_id = true;
 	if (r.json && !(r.out = json_array())) {
 		fprintf(c->err, "tracker: out of memory\n");
+		import_opts_release(&r.io);
 		return EXIT_IO;
 	}
 	for (int i = optind; i < argc; i++)
@@ -173,5 +176,6 @@ int cmd_check(struct ctx *c, int argc, char **argv)
 	}
 	if (r.rc == EXIT_OK && (r.errors || (strict && r.warnings)))
 		r.rc = EXIT_DATA;
+	import_opts_release(&r.io);
 	return r.rc;
 }

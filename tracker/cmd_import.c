@@ -457,13 +457,11 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	error_init(&err);
 	struct merger *m = NULL;
 	struct people_names pn = {0};
-	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size,
-				 .date_order = DATE_ORDER_AUTO,
-				 .action_headings = c->cfg.import_action_headings};
-	if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "dmy"))
-		io.date_order = DATE_ORDER_DMY;
-	else if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "mdy"))
-		io.date_order = DATE_ORDER_MDY;
+	struct import_opts io;
+	if (import_opts_from_config(&io, &c->cfg, &err) < 0) {
+		rc = cli_fail(c, &err);
+		goto out_paths;
+	}
 
 	/* A batch checkpoints the WAL at its end instead of every 1000 pages: pages that several commits of
 	 * the batch touch (indexes) are then copied into the database once. */
@@ -480,7 +478,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	size_t rejected = 0, since_commit = 0, imported = 0, no_items = 0, i = 0;
-	char rules[48];
+	char rules[64];
 	import_rules_id(&io, rules);
 	io.rules_id = rules;
 	struct pipeline pipe;
@@ -545,18 +543,25 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			goto out_pipe;
 		} else {
 			size_t warns = count_warnings(doc);
-			int pr;
-			if (sum.same_file)
+			/* say where the id came from when the document did not write one */
+			const char *how = doc->inc.id_derived ? " (id derived from the file name)" : "";
+			int pr = 0;
+			if (sum.rekeyed_from[0])
+				pr =
+				    buf_printf(&pend.text, "%s: was %s: its items moved to the new id (%s)\n",
+					       doc->inc.id, sum.rekeyed_from, path);
+			if (pr >= 0 && sum.same_file)
 				pr = buf_printf(
 				    &pend.text,
-				    "%s: unchanged (%u items, file identical to the last import) (%s)\n",
-				    doc->inc.id, sum.unchanged, path);
-			else
+				    "%s%s: unchanged (%u items, file identical to the last import) (%s)\n",
+				    doc->inc.id, how, sum.unchanged, path);
+			else if (pr >= 0)
 				pr = buf_printf(
 				    &pend.text,
-				    "%s: %u new, %u updated, %u unchanged, %u removed%s%s, %zu placeholder%s "
+				    "%s%s: %u new, %u updated, %u unchanged, %u removed%s%s, %zu "
+				    "placeholder%s "
 				    "skipped, %zu warning%s (%s)\n",
-				    doc->inc.id, sum.created, sum.updated + sum.restored, sum.unchanged,
+				    doc->inc.id, how, sum.created, sum.updated + sum.restored, sum.unchanged,
 				    sum.removed, sum.conflicts ? ", conflicts: " : "",
 				    sum.conflicts ? "see tracker show" : "", doc->placeholders,
 				    doc->placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
@@ -620,6 +625,7 @@ out:
 	buf_release(&pend.text);
 	store_rollback(&c->st);
 	merger_free(m);
+	import_opts_release(&io);
 	people_names_release(&pn);
 out_paths:
 	for (size_t k = 0; k < paths.n; k++)

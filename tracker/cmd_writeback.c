@@ -56,13 +56,11 @@ int cmd_writeback(struct ctx *c, int argc, char **argv)
 		return cli_usage_error(
 		    c, "writeback: name a document or an incident (see tracker writeback -h)");
 
-	struct import_opts io = {.max_size = (size_t)c->cfg.import_max_size,
-				 .date_order = DATE_ORDER_AUTO,
-				 .action_headings = c->cfg.import_action_headings};
-	if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "dmy"))
-		io.date_order = DATE_ORDER_DMY;
-	else if (c->cfg.import_date_order && !strcmp(c->cfg.import_date_order, "mdy"))
-		io.date_order = DATE_ORDER_MDY;
+	struct import_opts io;
+	struct error oerr;
+	error_init(&oerr);
+	if (import_opts_from_config(&io, &c->cfg, &oerr) < 0)
+		return cli_fail(c, &oerr);
 	wo.io = &io;
 
 	int rc = EXIT_OK;
@@ -116,5 +114,6 @@ int cmd_writeback(struct ctx *c, int argc, char **argv)
 	}
 	if (wo.dry_run)
 		fprintf(c->err, "dry run: nothing was written\n");
+	import_opts_release(&io);
 	return rc;
 }

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@ static const struct key keys[] = {
     K("store", "busy_timeout_ms", C_LONG, busy_timeout_ms),
     K("import", "max_size", C_LONG, import_max_size),
     K("import", "date_order", C_STR, import_date_order),
+    K("import", "id_pattern", C_STR, import_id_pattern),
+    K("import", "require_id", C_BOOL, import_require_id),
     K("import", "action_headings", C_STR, import_action_headings),
     K("user", "handle", C_STR, user_handle),
     K("smtp", "url", C_STR, smtp_url),
@@ -91,6 +94,8 @@ const char *const config_known_keys[] = {"store.path",
 					 "store.busy_timeout_ms",
 					 "import.max_size",
 					 "import.date_order",
+					 "import.id_pattern",
+					 "import.require_id",
 					 "import.action_headings",
 					 "user.handle",
 					 "smtp.url",
@@ -227,6 +232,25 @@ static int set_value(void *base, const struct key *k, const char *value, char *p
 	return -1;
 }
 
+/* A regular expression key is compiled once here, so a bad one is reported with its line. */
+static int check_pattern(const struct key *k, const char *value, char *problem, size_t plen)
+{
+	if (strcmp(k->section, "import") || strcmp(k->name, "id_pattern") || !*value)
+		return 0;
+	regex_t re;
+	int rc = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
+	if (rc == 0) {
+		regfree(&re);
+		return 0;
+	}
+	char msg[200];
+	regerror(rc, &re, msg, sizeof msg);
+	snprintf(problem, plen,
+		 "[import] id_pattern \"%s\" is not a valid POSIX extended regular expression: %s", value,
+		 msg);
+	return -1;
+}
+
 static struct webhook_config *webhook_get(struct config *c, const char *name)
 {
 	for (size_t i = 0; i < c->nwebhooks; i++)
@@ -301,8 +325,11 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
-			return set_value(st->c, &keys[i], value, st->problem, sizeof st->problem) == 0;
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name)) {
+			if (set_value(st->c, &keys[i], value, st->problem, sizeof st->problem) < 0)
+				return 0;
+			return check_pattern(&keys[i], value, st->problem, sizeof st->problem) == 0;
+		}
 	}
 	bool known_section = false;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)

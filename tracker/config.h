@@ -42,6 +42,8 @@ struct config {
 	/* [import] */
 	long import_max_size;
 	char *import_date_order;      /* auto | dmy | mdy */
+	char *import_id_pattern;      /* POSIX ERE an incident id must match; checked when loaded */
+	bool import_require_id;       /* a document without a written id is rejected */
 	char *import_action_headings; /* more action-section headings, comma-separated (sections.h) */
 
 	/* [user] */

@@ -21,6 +21,9 @@
 #include <utf8proc.h>
 
 #include "buf.h"
+#include "config.h"
+#include "frontmatter.h"
+#include "ident.h"
 #include "import_raw.h"
 #include "mdguard.h"
 #include "readfile.h"
@@ -54,6 +57,8 @@ void import_doc_release(struct import_doc *d)
 	free(d->inc.duration);
 	free(d->inc.reporter);
 	free(d->inc.approved_by);
+	free(d->inc.status);
+	free(d->inc.id_placeholder);
 	for (size_t i = 0; i < d->nitems; i++)
 		item_release(&d->items[i]);
 	free(d->items);
@@ -129,7 +134,7 @@ void import_prepare_threads(void)
 	cmark_gfm_core_extensions_ensure_registered();
 }
 
-#define IMPORT_RULES_VERSION 1
+#define IMPORT_RULES_VERSION 2 /* 2: issue 9 ids, front matter, incident dates */
 
 /* First 8 hex digits of the SHA-256 of the NUL-separated strings (a NULL list is the empty one). */
 static void digest8(const char *const *v, const char *one, char out[9])
@@ -149,7 +154,7 @@ static void digest8(const char *const *v, const char *one, char out[9])
 	snprintf(out, 9, "%02x%02x%02x%02x", md[0], md[1], md[2], md[3]);
 }
 
-void import_rules_id(const struct import_opts *o, char out[48])
+void import_rules_id(const struct import_opts *o, char out[64])
 {
 	enum date_order d = o ? o->date_order : DATE_ORDER_AUTO;
 	char headings[9], people[9];
@@ -162,11 +167,14 @@ void import_rules_id(const struct import_opts *o, char out[48])
 		digest8(o->people_handles, people, h);
 		memcpy(people, h, sizeof h);
 	}
-	snprintf(out, 48, "r%d;dates=%s;h=%s;p=%s", IMPORT_RULES_VERSION,
+	/* and the id rules: [import] id_pattern and require_id */
+	char ids[9];
+	digest8(NULL, o && o->id_pattern ? o->id_pattern : "", ids);
+	snprintf(out, 64, "r%d;dates=%s;h=%s;p=%s;i=%s%s", IMPORT_RULES_VERSION,
 		 d == DATE_ORDER_DMY   ? "dmy"
 		 : d == DATE_ORDER_MDY ? "mdy"
 				       : "auto",
-		 headings, people);
+		 headings, people, ids, o && o->require_id ? "!" : "");
 }
 
 void import_sha256(const char *data, size_t len, unsigned char out[32])
@@ -230,7 +238,27 @@ int import_parse_hashed(const char *path, const char *data, size_t len, const st
 		return -1;
 	}
 	struct raw_doc raw;
-	if (parse_markdown(data, len, o, &raw, doc) < 0) {
+	struct frontmatter fm;
+	struct raw_field fmf[IF_COUNT];
+	memset(fmf, 0, sizeof fmf);
+	int prc = frontmatter_read(data, len, &fm, fmf, IF_COUNT, doc);
+	if (prc == 0)
+		prc = parse_markdown(data, len, fm.skip, fm.skip_lines, o, &raw, doc);
+	else
+		memset(&raw, 0, sizeof raw);
+	/* Front matter is the document's own metadata: its fields win over labels in the text. */
+	for (size_t f = 0; f < IF_COUNT; f++) {
+		if (!fmf[f].value || !*fmf[f].value) {
+			free(fmf[f].value); /* "id:" with nothing after it says nothing */
+			continue;
+		}
+		free(raw.fields[f].value);
+		raw.fields[f] = fmf[f];
+		raw.fm_fields[f] = true;
+		if (f == IF_ID)
+			raw.id_strong = true;
+	}
+	if (prc < 0) {
 		raw_doc_release(&raw);
 		import_diag(doc, DIAG_ERROR, 0, "out of memory while parsing");
 		return -1;
@@ -321,4 +349,42 @@ int import_read_file(const char *path, const struct import_opts *o, struct impor
 	int rc = import_parse_buffer(path, data, len, o, doc);
 	free(data);
 	return rc;
+}
+
+int import_opts_from_config(struct import_opts *o, const struct config *cfg, struct error *err)
+{
+	memset(o, 0, sizeof *o);
+	o->max_size = (size_t)cfg->import_max_size;
+	o->date_order = DATE_ORDER_AUTO;
+	if (cfg->import_date_order && !strcmp(cfg->import_date_order, "dmy"))
+		o->date_order = DATE_ORDER_DMY;
+	else if (cfg->import_date_order && !strcmp(cfg->import_date_order, "mdy"))
+		o->date_order = DATE_ORDER_MDY;
+	o->require_id = cfg->import_require_id;
+	o->id_pattern = cfg->import_id_pattern;
+	o->action_headings = cfg->import_action_headings;
+	if (cfg->import_id_pattern && *cfg->import_id_pattern) {
+		char msg[256];
+		regex_t *re = malloc(sizeof *re);
+		if (!re)
+			return error_set(err, ERR_IO, "out of memory");
+		if (ident_compile(cfg->import_id_pattern, re, msg, sizeof msg) < 0) {
+			free(re);
+			return error_set(err, ERR_CONFIG,
+					 "%s: [import] id_pattern \"%s\" is not a valid POSIX "
+					 "extended regular expression: %s",
+					 cfg->path ? cfg->path : "config", cfg->import_id_pattern, msg);
+		}
+		o->id_re = re;
+	}
+	return 0;
+}
+
+void import_opts_release(struct import_opts *o)
+{
+	if (o->id_re) {
+		regfree(o->id_re);
+		free(o->id_re);
+	}
+	o->id_re = NULL;
 }

@@ -14,6 +14,7 @@
 #ifndef TRACKER_IMPORT_H
 #define TRACKER_IMPORT_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +67,10 @@ struct import_incident {
 	char *reporter;
 	char *approved_by;
 	int32_t review_date; /* DATE_NONE if none */
+	char *status;        /* the document's own status ("Complete, action items in progress"), or NULL */
+	bool id_derived;     /* no usable id in the document: `id` was derived from the file name */
+	char *
+	    id_placeholder; /* the placeholder written where the id belongs ("INC-YYYY-MM-DD-XXX"), or NULL */
 };
 
 /* What fstat() said of a file when it was read: the key of the re-import skip (merge.h). `known` is
@@ -90,12 +95,19 @@ struct import_doc {
 	size_t nerrors;
 	unsigned char sha256[32]; /* of the whole file as read */
 	struct import_stat src;   /* import_load_file(): the file's stat when it was read */
-	char rules[48];           /* import_rules_id() of the rules and options it was read with */
+	char rules[64];           /* import_rules_id() of the rules and options it was read with */
 };
 
 struct import_opts {
 	size_t max_size; /* bytes; 0 means 4 MiB */
 	enum date_order date_order;
+	/* [import] id_pattern, compiled (POSIX ERE), or NULL: a written value is an id only when it
+	 * matches as a whole. */
+	regex_t *id_re;
+	const char *id_pattern; /* its text (borrowed), for import_rules_id() */
+	/* [import] require_id (or check --strict): a document without a written id is rejected — with
+	 * id_re, one that matches it; without, one of the template's form INC-YYYY-MM-DD-N. */
+	bool require_id;
 	/* [import] action_headings: more heading phrases, separated by ',' or ';' (sections.h); NULL */
 	const char *action_headings;
 	/* handles and names of the people table, NULL-terminated, for "(Name)" owners in list items;
@@ -106,6 +118,14 @@ struct import_opts {
 	 * computed per document (it hashes the people table). */
 	const char *rules_id;
 };
+
+struct config;
+/* Fills `o` from the [import] section (max_size, date_order, action_headings, id_pattern,
+ * require_id); people and people_handles are left NULL for the caller. The pattern was
+ * checked when the config was loaded; if it still does not compile, err names it. Release with
+ * import_opts_release(). */
+int import_opts_from_config(struct import_opts *o, const struct config *cfg, struct error *err);
+void import_opts_release(struct import_opts *o);
 
 void import_doc_init(struct import_doc *d);
 void import_doc_release(struct import_doc *d);
@@ -138,7 +158,7 @@ void import_prepare_threads(void);
  * reads as (date order, [import] action_headings, the people table): a document stored under another
  * name is read again even if the file did not change. Bump IMPORT_RULES_VERSION in import.c when a
  * rule changes what an existing document imports as; add an option that changes results here. */
-void import_rules_id(const struct import_opts *o, char out[48]);
+void import_rules_id(const struct import_opts *o, char out[64]);
 
 /* The stat of a file as the skip compares it (`known` per IMPORT_RACY_S against the clock now). */
 struct stat;

@@ -52,8 +52,10 @@ struct raw_litem {
 struct raw_doc {
 	char *h1;
 	unsigned h1_line;
-	struct raw_field fields[8]; /* indexed by enum incident_field */
-	struct raw_table *tables;   /* tables inside action sections (or with action columns), in order */
+	struct raw_field fields[IF_COUNT]; /* indexed by enum incident_field */
+	bool id_strong;                    /* the id's label was "Incident ID", "ID" or front matter */
+	bool fm_fields[IF_COUNT];          /* which fields came from the YAML front matter */
+	struct raw_table *tables; /* tables inside action sections (or with action columns), in order */
 	size_t ntables;
 	struct raw_litem *litems; /* list items inside action sections, in order */
 	size_t nlitems;
@@ -63,10 +65,11 @@ struct raw_doc {
 };
 
 void raw_doc_release(struct raw_doc *r);
-/* Walks the Markdown (without BOM) and fills `raw`; problems go to `doc` as diagnostics.
- * `line_offset` is added to every line (0 normally). Returns 0, or -1 if out of memory. */
-int parse_markdown(const char *data, size_t len, const struct import_opts *o, struct raw_doc *raw,
-		   struct import_doc *doc);
+/* Walks the Markdown (without BOM) and fills `raw`; problems go to `doc` as diagnostics. The first
+ * `skip` bytes (YAML front matter, `skip_lines` lines) are not Markdown: the parser sees that many
+ * empty lines instead, so line numbers stay the file's. Returns 0, or -1 if out of memory. */
+int parse_markdown(const char *data, size_t len, size_t skip, unsigned skip_lines,
+		   const struct import_opts *o, struct raw_doc *raw, struct import_doc *doc);
 
 /* lists.c: reads the list `list` (a CMARK_NODE_LIST inside an action section) into raw->litems. A
  * top-level item is one item; its nested items and further paragraphs are its details — unless its

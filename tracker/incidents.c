@@ -11,7 +11,7 @@
 	"SELECT n.id, n.title, n.date, n.severity, n.reporter, n.approved_by, n.review_date, n.duration, "   \
 	"n.source, (SELECT count(*) FROM items i WHERE i.incident_id = n.id AND i.removed_at IS NULL), "     \
 	"(SELECT count(*) FROM items i WHERE i.incident_id = n.id AND i.removed_at IS NULL AND "             \
-	"i.status NOT IN ('done','wont_do')) FROM incidents n "
+	"i.status NOT IN ('done','wont_do')), n.status FROM incidents n "
 
 static const char *col(sqlite3_stmt *s, int i)
 {
@@ -31,6 +31,7 @@ static void row(sqlite3_stmt *s, struct incident_row *r)
 	r->source = col(s, 8);
 	r->items = sqlite3_column_int(s, 9);
 	r->open_items = sqlite3_column_int(s, 10);
+	r->status = col(s, 11);
 }
 
 static int run(struct store *st, sqlite3_stmt *s, incident_cb cb, void *ud, int *n, struct error *err)
@@ -54,7 +55,9 @@ int incidents_list(struct store *st, long limit, incident_cb cb, void *ud, struc
 {
 	sqlite3_stmt *s;
 	int n;
-	if (store_prepare(st, &s, INCIDENT_SELECT "ORDER BY n.date DESC, n.id LIMIT ?1", err) < 0)
+	if (store_prepare(st, &s,
+			  INCIDENT_SELECT "WHERE n.rekeyed_to IS NULL ORDER BY n.date DESC, n.id LIMIT ?1",
+			  err) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, limit > 0 ? limit : -1);
 	return run(st, s, cb, ud, &n, err);
@@ -64,7 +67,7 @@ int incidents_get(struct store *st, const char *id, incident_cb cb, void *ud, st
 {
 	sqlite3_stmt *s;
 	int n;
-	if (store_prepare(st, &s, INCIDENT_SELECT "WHERE n.id = ?1", err) < 0)
+	if (store_prepare(st, &s, INCIDENT_SELECT "WHERE n.id = ?1 AND n.rekeyed_to IS NULL", err) < 0)
 		return -1;
 	store_bind_text(s, 1, id);
 	if (run(st, s, cb, ud, &n, err) < 0)
@@ -96,5 +99,8 @@ json_t *incident_to_json(const struct incident_row *r, bool full_path)
 	json_object_set_new(o, "source", str_or_null(src));
 	json_object_set_new(o, "items", json_integer(r->items));
 	json_object_set_new(o, "open_items", json_integer(r->open_items));
+	/* the document's own status line, when it has one (issue 9) */
+	if (r->status)
+		json_object_set_new(o, "status", json_string(r->status));
 	return o;
 }

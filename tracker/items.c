@@ -188,6 +188,27 @@ json_t *item_to_json(const struct item *it)
 	return o;
 }
 
+/* The id an incident's document took when it changed its id (issue 9), following the chain. */
+static bool rekeyed_to(struct store *st, const char *inc, char *out, size_t outsz)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT rekeyed_to FROM incidents WHERE id = ?1", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return false;
+	snprintf(out, outsz, "%s", inc);
+	bool found = false;
+	for (int hops = 0; hops < 16; hops++) {
+		sqlite3_reset(s);
+		store_bind_text(s, 1, out);
+		if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_type(s, 0) == SQLITE_NULL)
+			break;
+		snprintf(out, outsz, "%s", (const char *)sqlite3_column_text(s, 0));
+		found = true;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
 int items_find_exact(struct store *st, const char *ref, int64_t *id, struct error *err)
 {
 	const char *hash = strrchr(ref, '#');
@@ -243,7 +264,13 @@ int items_resolve(struct store *st, const char *ref, int64_t *id, struct error *
 		n++;
 	}
 	sqlite3_finalize(s);
-	if (n == 0)
+	char now_id[256] = "";
+	if (n == 0 && rekeyed_to(st, prefix, now_id, sizeof now_id))
+		error_set(err, ERR_DATA,
+			  "no item %s: the document of incident %s now has the id %s; its items moved "
+			  "there (try %s#%s)",
+			  ref, prefix, now_id, now_id, hash + 1);
+	else if (n == 0)
 		error_set(err, ERR_DATA, "no item %s (see tracker list --all)", ref);
 	else if (n > 1 && !exact)
 		error_set(err, ERR_DATA, "\"%s\" is ambiguous: %s#%s, %s#%s%s; give more of the incident id",

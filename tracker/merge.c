@@ -27,6 +27,10 @@ enum {
 	S_EVENT,
 	S_SAVEPOINT,
 	S_RELEASE,
+	S_INC_BY_SOURCE,
+	S_INC_BY_HASH,
+	S_INC_REKEY,
+	S_ITEMS_REKEY,
 	S_ROLLBACK_TO,
 	S_SRC_GET,
 	S_SRC_COUNT,
@@ -35,14 +39,16 @@ enum {
 };
 
 static const char *const sql[S_COUNT] = {
-    [S_INC_GET] = "SELECT source, source_hash, source_rules FROM incidents WHERE id = ?1",
+    [S_INC_GET] = "SELECT source, source_hash, source_rules, rekeyed_to FROM incidents WHERE id = ?1",
     [S_INC_UPSERT] =
 	"INSERT INTO incidents (id, title, date, duration, severity, reporter, approved_by, "
 	"review_date, source, source_hash, imported_at, source_size, source_mtime_ns, source_ino, "
-	"source_rules) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) "
+	"source_rules, status, id_derived) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+	"?16,?17) "
 	"ON CONFLICT (id) DO UPDATE SET title=?2, date=?3, duration=?4, severity=?5, reporter=?6, "
 	"approved_by=?7, review_date=?8, source=?9, source_hash=?10, imported_at=?11, "
-	"source_size=?12, source_mtime_ns=?13, source_ino=?14, source_rules=?15",
+	"source_size=?12, source_mtime_ns=?13, source_ino=?14, source_rules=?15, status=?16, "
+	"id_derived=?17, rekeyed_to=NULL",
     [S_ITEMS_GET] = "SELECT id, key, action, owners, due, priority, status, base_action, base_owners, "
 		    "base_due, base_priority, base_status, removed_at, position, line, status_raw, extra "
 		    "FROM items WHERE incident_id = ?1",
@@ -64,8 +70,17 @@ static const char *const sql[S_COUNT] = {
     [S_SAVEPOINT] = "SAVEPOINT merge_doc",
     [S_RELEASE] = "RELEASE merge_doc",
     [S_ROLLBACK_TO] = "ROLLBACK TO merge_doc",
+    /* the incident this document was imported as before, under another id */
+    [S_INC_BY_SOURCE] = "SELECT id, id_derived FROM incidents WHERE source = ?1 AND id <> ?2 AND "
+			"rekeyed_to IS NULL LIMIT 1",
+    /* the same bytes imported before from a path that may be gone (a renamed file) */
+    [S_INC_BY_HASH] = "SELECT id, source FROM incidents WHERE source_hash = ?1 AND id <> ?2 AND "
+		      "rekeyed_to IS NULL AND id_derived = 1",
+    [S_INC_REKEY] = "UPDATE incidents SET rekeyed_to = ?2 WHERE id = ?1",
+    [S_ITEMS_REKEY] = "UPDATE items SET incident_id = ?2, updated_at = ?3, sequence = sequence + 1 "
+		      "WHERE incident_id = ?1 RETURNING id, key",
     [S_SRC_GET] = "SELECT id, source_hash, source_size, source_mtime_ns, source_ino FROM incidents "
-		  "WHERE source = ?1 AND source_rules = ?2",
+		  "WHERE source = ?1 AND source_rules = ?2 AND rekeyed_to IS NULL",
     [S_SRC_COUNT] = "SELECT count(*) FROM items WHERE incident_id = ?1 AND removed_at IS NULL",
     [S_SRC_STAT] = "UPDATE incidents SET source_size = ?2, source_mtime_ns = ?3, source_ino = ?4 "
 		   "WHERE id = ?1",
@@ -503,9 +518,72 @@ static int upsert_incident(struct merger *m, const struct import_doc *doc, const
 	store_bind_text(s, 11, now);
 	bind_stat(s, 12, &doc->src);
 	store_bind_text(s, 15, doc->rules[0] ? doc->rules : NULL);
+	store_bind_text(s, 16, i->status);
+	sqlite3_bind_int(s, 17, i->id_derived);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return store_error(m->st, err, "saving the incident");
 	return 0;
+}
+
+/* The document at `source` was imported before as incident `old`: its items (history, status,
+ * tracker changes and all) move to the document's new id, each with a `rekeyed` event, and the old
+ * row is marked rekeyed_to (it stays: the events name it). */
+static int rekey(struct merger *m, const char *old, const char *nw, const char *now, const char *actor,
+		 struct error *err)
+{
+	sqlite3_stmt *s = m->s[S_ITEMS_REKEY];
+	sqlite3_reset(s);
+	store_bind_text(s, 1, old);
+	store_bind_text(s, 2, nw);
+	store_bind_text(s, 3, now);
+	struct moved {
+		int64_t id;
+		char *key;
+	} *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc, ret = -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct moved *nv = realloc(v, cap * sizeof *nv);
+			if (!nv) {
+				error_set(err, ERR_IO, "out of memory");
+				goto out;
+			}
+			v = nv;
+		}
+		v[n].id = sqlite3_column_int64(s, 0);
+		v[n].key = store_col_strdup(s, 1);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(m->st, err, "moving items to the new incident id");
+		goto out;
+	}
+	sqlite3_reset(s);
+	for (size_t i = 0; i < n; i++)
+		if (event(m, v[i].id, nw, now, actor, "rekeyed", "incident", old, nw,
+			  "the document's incident id changed; the item moved with it", err) < 0)
+			goto out;
+	if (event(m, 0, nw, now, actor, "rekeyed", "incident", old, nw, "the document's incident id changed",
+		  err) < 0)
+		goto out;
+	s = m->s[S_INC_REKEY];
+	sqlite3_reset(s);
+	store_bind_text(s, 1, old);
+	store_bind_text(s, 2, nw);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_error(m->st, err, "marking the old incident id");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_reset(m->s[S_ITEMS_REKEY]);
+	sqlite3_reset(m->s[S_INC_REKEY]);
+	for (size_t i = 0; i < n; i++)
+		free(v[i].key);
+	free(v);
+	return ret;
 }
 
 static int cmp_stored(const void *a, const void *b)
@@ -531,22 +609,33 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	sqlite3_reset(s);
 	store_bind_text(s, 1, doc->inc.id);
 	int step = sqlite3_step(s);
+	char *rekey_from = NULL;
+	bool was_rekeyed = false;
 	if (step == SQLITE_ROW) {
 		const char *old_src = (const char *)sqlite3_column_text(s, 0);
 		const char *old_hash = (const char *)sqlite3_column_text(s, 1);
 		const char *old_rules = (const char *)sqlite3_column_text(s, 2);
+		was_rekeyed = sqlite3_column_type(s, 3) != SQLITE_NULL;
 		if (old_src && strcmp(old_src, source)) {
-			if (access(old_src, F_OK) == 0) {
-				error_set(
-				    err, ERR_DATA,
-				    "incident %s is already imported from %s: one incident, one document "
-				    "(remove the other file or fix the id)",
-				    doc->inc.id, old_src);
+			if (!was_rekeyed && access(old_src, F_OK) == 0) {
+				if (doc->inc.id_derived)
+					error_set(
+					    err, ERR_DATA,
+					    "%s and %s both derive the incident id \"%s\" from their file "
+					    "names: give one of them its own id (**Incident ID:** …) or "
+					    "rename it",
+					    source, old_src, doc->inc.id);
+				else
+					error_set(
+					    err, ERR_DATA,
+					    "incident %s is already imported from %s: one incident, one "
+					    "document (remove the other file or fix the id)",
+					    doc->inc.id, old_src);
 				sqlite3_reset(s);
 				return -1;
 			}
-			sum->moved = true;
-		} else if (old_hash && !strcmp(old_hash, hash) &&
+			sum->moved = !was_rekeyed;
+		} else if (old_hash && !strcmp(old_hash, hash) && !was_rekeyed &&
 			   same(old_rules, doc->rules[0] ? doc->rules : NULL)) {
 			sum->same_file = true;
 		}
@@ -554,13 +643,58 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 		return store_error(m->st, err, "reading the incident");
 	}
 	sqlite3_reset(s);
+	if (step == SQLITE_DONE || was_rekeyed) {
+		/* A new id (or one this document had before): was this document imported before under another
+		 * one? */
+		s = m->s[S_INC_BY_SOURCE];
+		sqlite3_reset(s);
+		store_bind_text(s, 1, source);
+		store_bind_text(s, 2, doc->inc.id);
+		step = sqlite3_step(s);
+		/* Both ids written and different: another document took this path (or the team
+		 * renumbered); only an id derived from the file name is the same document's. */
+		if (step == SQLITE_ROW && (doc->inc.id_derived || sqlite3_column_int(s, 1)))
+			rekey_from = store_col_strdup(s, 0);
+		sqlite3_reset(s);
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			return store_error(m->st, err, "reading the incident");
+	}
+	if (step == SQLITE_DONE && !rekey_from && doc->inc.id_derived) {
+		/* A renamed file whose id came from its name: the same bytes, the old path gone. (A
+		 * written id survives a rename: the "moved" rule above handles that.) */
+		s = m->s[S_INC_BY_HASH];
+		sqlite3_reset(s);
+		store_bind_text(s, 1, hash);
+		store_bind_text(s, 2, doc->inc.id);
+		while ((step = sqlite3_step(s)) == SQLITE_ROW && !rekey_from) {
+			const char *src = (const char *)sqlite3_column_text(s, 1);
+			if (src && strcmp(src, source) && access(src, F_OK) != 0) {
+				rekey_from = store_col_strdup(s, 0);
+				sum->moved = true;
+			}
+		}
+		sqlite3_reset(s);
+		if (step != SQLITE_ROW && step != SQLITE_DONE) {
+			free(rekey_from);
+			return store_error(m->st, err, "reading the incident");
+		}
+	}
 	if (sum->same_file) {
 		sum->unchanged = (unsigned)doc->nitems;
 		/* The hash proved the file unchanged: its stat is the key of the next re-import. */
 		return doc->src.known ? store_stat(m, doc->inc.id, &doc->src, err) : 0;
 	}
-	if (upsert_incident(m, doc, source, hash, now, err) < 0)
+	if (upsert_incident(m, doc, source, hash, now, err) < 0) {
+		free(rekey_from);
 		return -1;
+	}
+	if (rekey_from) {
+		int r = rekey(m, rekey_from, doc->inc.id, now, actor, err);
+		snprintf(sum->rekeyed_from, sizeof sum->rekeyed_from, "%s", rekey_from);
+		free(rekey_from);
+		if (r < 0)
+			return -1;
+	}
 	if (sum->moved && event(m, 0, doc->inc.id, now, actor, "moved", "source", NULL, source,
 				"the document was renamed or moved", err) < 0)
 		return -1;

@@ -23,8 +23,9 @@
 
 struct merge_summary {
 	unsigned created, updated, unchanged, removed, restored, conflicts;
-	bool same_file; /* the file's hash equals the last import: nothing to do */
-	bool moved;     /* the incident's source path changed (the old file is gone) */
+	bool same_file;        /* the file's hash equals the last import: nothing to do */
+	bool moved;            /* the incident's source path changed (the old file is gone) */
+	char rekeyed_from[72]; /* the id this document had before (its items moved), or "" */
 };
 
 struct merger;

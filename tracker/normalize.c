@@ -367,15 +367,21 @@ enum incident_field norm_label(const char *label)
 {
 	static const struct {
 		enum incident_field f;
-		const char *const names[6];
+		const char *const names[10];
 	} tab[] = {
-	    {IF_ID, {"incidentid", "incident", "incident#", "incidentnumber", "incidentno.", NULL}},
-	    {IF_DATE, {"date", "incidentdate", "startdate", NULL}},
+	    {IF_ID,
+	     {"incidentid", "incident", "incident#", "incidentnumber", "incidentno.", "incidentno", "id",
+	      "postmortemid", "incidentref", NULL}},
+	    {IF_DATE,
+	     {"date", "incidentdate", "startdate", "dateofincident", "incidentdate(s)", "date(s)",
+	      "incidentdates", "dateofoutage", NULL}},
 	    {IF_DURATION, {"duration", NULL}},
 	    {IF_SEVERITY, {"severity", "sev", NULL}},
 	    {IF_REPORTER, {"reporter", "reportedby", NULL}},
 	    {IF_APPROVED_BY, {"approvedby", "approver", NULL}},
 	    {IF_REVIEW_DATE, {"postmortemreviewdate", "reviewdate", NULL}},
+	    {IF_STATUS, {"status", "documentstatus", "postmortemstatus", "reportstatus", NULL}},
+	    {IF_AUTHORS, {"authors", "author", "author(s)", "writtenby", "incidentowner", NULL}},
 	};
 	char key[64];
 	if (!label_key(label, key, sizeof key))

@@ -26,13 +26,17 @@ char *norm_text(const char *s, size_t n);
 
 enum incident_field {
 	IF_NONE = 0,
-	IF_ID,          /* Incident ID, Incident, Incident #, Incident Id */
-	IF_DATE,        /* Date, Incident Date, Start date */
+	IF_ID,          /* Incident ID, ID, Incident, Incident #, Incident number, Post-mortem ID */
+	IF_DATE,        /* Date, Incident Date, Start date, Date of incident, Incident date(s), Dates */
 	IF_DURATION,    /* Duration */
 	IF_SEVERITY,    /* Severity, Sev */
 	IF_REPORTER,    /* Reporter, Reported by */
 	IF_APPROVED_BY, /* Approved by, Approver */
 	IF_REVIEW_DATE, /* Post-Mortem Review Date (any spelling of post-mortem/postmortem), Review Date */
+	IF_STATUS,      /* Status, Document status, Post-mortem status (the document's, not an item's) */
+	IF_AUTHORS,     /* Authors, Author, Written by, Incident owner */
+	IF_TITLE,       /* only from front matter ("title:"); no Markdown label maps to it */
+	IF_COUNT
 };
 /* The field a label names (the label without its trailing ':'), IF_NONE if none. */
 enum incident_field norm_label(const char *label);

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "ident.h"
 #include "import_raw.h"
 #include "normalize.h"
 #include "sections.h"
@@ -39,6 +40,8 @@ struct walker {
 	int action_level;
 	unsigned action_line;
 	bool action_has_table, action_has_list;
+	/* incident fields: a heading that is a label ("## Date") gives its value to the next paragraph */
+	enum incident_field pending_field;
 	bool oom;
 };
 
@@ -151,11 +154,28 @@ static char *clean_inlines(struct walker *w, cmark_node *node, bool *struck)
 	return t;
 }
 
-static void set_field(struct walker *w, const char *label, const char *value, unsigned line)
+/* "ID", "Incident ID", "Post-mortem ID": a label that says the value is an id. */
+static bool label_is_strong_id(const char *label)
 {
-	enum incident_field f = norm_label(label);
-	if (f == IF_NONE || w->raw->fields[f].value)
+	char k[24];
+	size_t o = 0;
+	for (const char *p = label; *p && o + 1 < sizeof k; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+			k[o++] = (char)(*p | 0x20);
+	k[o] = '\0';
+	return !strcmp(k, "id") || !strcmp(k, "incidentid") || !strcmp(k, "postmortemid");
+}
+
+static void set_field_f(struct walker *w, enum incident_field f, bool strong, const char *value,
+			unsigned line)
+{
+	if (f == IF_NONE || f == IF_TITLE || w->raw->fields[f].value)
 		return; /* the first occurrence wins */
+	/* Labels that items also use are read outside action sections only. */
+	if (w->in_action && (f == IF_STATUS || f == IF_AUTHORS || (f == IF_ID && strong)))
+		return;
+	if (f == IF_ID)
+		w->raw->id_strong = strong;
 	char *v = strdup(value);
 	if (!v) {
 		w->oom = true;
@@ -165,11 +185,34 @@ static void set_field(struct walker *w, const char *label, const char *value, un
 	w->raw->fields[f].line = line;
 }
 
+static void set_field(struct walker *w, const char *label, const char *value, unsigned line)
+{
+	enum incident_field f = norm_label(label);
+	if (f != IF_NONE)
+		set_field_f(w, f, f == IF_ID && label_is_strong_id(label), value, line);
+}
+
+/* "Incident #465" (or "Incident 465") alone on a line: the label and the id without a colon. */
+static void incident_number_line(struct walker *w, const char *text, unsigned line)
+{
+	if (strncasecmp(text, "incident", 8) || (text[8] != ' ' && text[8] != '#'))
+		return;
+	const char *v = text + 8;
+	while (*v == ' ')
+		v++;
+	if (*v == '#' && v[1] >= '0' && v[1] <= '9' && !strchr(v, ' '))
+		set_field_f(w, IF_ID, false, v, line);
+}
+
 /* "Label: value" on one cleaned line. */
 static void field_from_line(struct walker *w, const char *text, unsigned line)
 {
 	const char *colon = strchr(text, ':');
-	if (!colon || colon == text || colon - text > 64)
+	if (!colon) {
+		incident_number_line(w, text, line);
+		return;
+	}
+	if (colon == text || colon - text > 64)
 		return;
 	char label[80];
 	size_t n = (size_t)(colon - text);
@@ -187,7 +230,7 @@ static void field_from_line(struct walker *w, const char *text, unsigned line)
 static void flush_line(struct walker *w, unsigned line)
 {
 	const char *colon = w->b.len ? memchr(w->b.data, ':', w->b.len < 96 ? w->b.len : 96) : NULL;
-	if (colon) {
+	if (colon || (w->b.len < 96 && w->b.len > 9 && !strncasecmp(w->b.data, "incident", 8))) {
 		char *clean = norm_text(buf_cstr(&w->b), w->b.len);
 		if (clean)
 			field_from_line(w, clean, line);
@@ -196,8 +239,40 @@ static void flush_line(struct walker *w, unsigned line)
 	buf_reset(&w->b);
 }
 
+/* "<id>", "<incident-id>": a template placeholder the parser takes for an HTML tag. Kept as text in
+ * field values so the warning can name it; real tags (<b>, <span …>) are still dropped. */
+static bool is_placeholder_tag(const char *s)
+{
+	static const char *const html[] = {"a",    "b",   "i",   "u",   "s",   "em",   "strong", "span",
+					   "code", "sub", "sup", "del", "ins", "mark", "small",  "kbd",
+					   "img",  "p",   "div", "br",  "q",   "abbr", "time",   NULL};
+	if (!s || s[0] != '<')
+		return false;
+	size_t n = strcspn(s + 1, ">");
+	if (n == 0 || n > 30 || s[1 + n] != '>' || s[2 + n] != '\0')
+		return false;
+	for (size_t i = 1; i <= n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-' ||
+		      s[i] == '_'))
+			return false;
+	for (const char *const *h = html; *h; h++)
+		if (strlen(*h) == n && !strncasecmp(s + 1, *h, n))
+			return false;
+	return true;
+}
+
 static void paragraph_fields(struct walker *w, cmark_node *para)
 {
+	if (w->pending_field != IF_NONE) {
+		/* "## Date" then "2015-10-21": the paragraph is the value (its first line) */
+		enum incident_field f = w->pending_field;
+		w->pending_field = IF_NONE;
+		char *text = clean_inlines(w, para, NULL);
+		if (text) {
+			set_field_f(w, f, false, text, (unsigned)cmark_node_get_start_line(para));
+			free(text);
+		}
+	}
 	buf_reset(&w->b);
 	unsigned line = 0;
 	cmark_iter *it = cmark_iter_new(para);
@@ -214,7 +289,12 @@ static void paragraph_fields(struct walker *w, cmark_node *para)
 		}
 		if (!line)
 			line = (unsigned)cmark_node_get_start_line(n);
-		add_inline(w, n);
+		if (t == CMARK_NODE_HTML_INLINE && is_placeholder_tag(cmark_node_get_literal(n))) {
+			if (buf_adds(&w->b, cmark_node_get_literal(n)) < 0)
+				w->oom = true;
+		} else {
+			add_inline(w, n);
+		}
 	}
 	cmark_iter_free(it);
 	flush_line(w, line);
@@ -298,7 +378,15 @@ static void table_fields(struct walker *w, const struct raw_table *t)
 {
 	if (t->ncols != 2)
 		return;
-	set_field(w, t->header[0].text, t->header[1].text, t->line);
+	/* A header row names columns: "| ID | Description |" or "| Status | Owner |" hold no value. */
+	enum incident_field hf = norm_label(t->header[0].text);
+	int32_t day;
+	bool column_names = hf == IF_STATUS || hf == IF_AUTHORS ||
+			    (hf == IF_ID && !strcasecmp(t->header[0].text, "id")) ||
+			    ((hf == IF_DATE || hf == IF_REVIEW_DATE) &&
+			     ident_date(t->header[1].text, DATE_ORDER_AUTO, &day) != DUE_OK);
+	if (!column_names)
+		set_field(w, t->header[0].text, t->header[1].text, t->line);
 	for (size_t r = 0; r < t->nrows; r++) {
 		char label[128];
 		const char *l = t->rows[r].cells[0].text;
@@ -370,6 +458,29 @@ static void on_table(struct walker *w, cmark_node *node)
 	nt[w->raw->ntables++] = t;
 }
 
+/* A cheap test before norm_label(): heading labels are short and name a date, a status, a severity
+ * or authors. */
+static bool may_be_label(const char *text)
+{
+	static const char *const words[] = {"date", "status", "sev", "author", "written", NULL};
+	size_t n = 0;
+	for (const char *p = text; *p; p++, n++) {
+		if (n >= 32)
+			return false;
+		char c = (char)(*p | 0x20);
+		if (c != 'd' && c != 's' && c != 'a' && c != 'w')
+			continue;
+		for (const char *const *w = words; *w; w++) {
+			size_t k = 0;
+			while ((*w)[k] && (p[k] | 0x20) == (*w)[k])
+				k++;
+			if (!(*w)[k])
+				return true;
+		}
+	}
+	return false;
+}
+
 static bool ci_contains(const char *s, const char *w)
 {
 	size_t n = strlen(w);
@@ -390,6 +501,13 @@ static void on_heading(struct walker *w, cmark_node *node)
 	char *text = clean_inlines(w, node, NULL);
 	if (!text)
 		return;
+	w->pending_field = IF_NONE;
+	if (level >= 2 && !w->in_action && may_be_label(text)) {
+		enum incident_field f = norm_label(text);
+		if (f == IF_DATE || f == IF_STATUS || f == IF_AUTHORS || f == IF_SEVERITY ||
+		    f == IF_REVIEW_DATE)
+			w->pending_field = f;
+	}
 	if (!w->timeline_level && (ci_contains(text, "timeline") || ci_contains(text, "chronology")))
 		w->timeline_level = level;
 	if (level == 1 && !w->raw->h1) {
@@ -440,8 +558,8 @@ static char **split_headings(const char *s, char **store)
 	return v;
 }
 
-int parse_markdown(const char *data, size_t len, const struct import_opts *o, struct raw_doc *raw,
-		   struct import_doc *doc)
+int parse_markdown(const char *data, size_t len, size_t skip, unsigned skip_lines,
+		   const struct import_opts *o, struct raw_doc *raw, struct import_doc *doc)
 {
 	struct walker w = {.raw = raw, .doc = doc, .t_table = CMARK_NODE_NONE};
 	w.t_row = w.t_cell = w.t_strike = CMARK_NODE_NONE;
@@ -457,6 +575,18 @@ int parse_markdown(const char *data, size_t len, const struct import_opts *o, st
 		return -1;
 	cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("table"));
 	cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("strikethrough"));
+	if (skip && skip <= len) {
+		/* front matter: as many empty lines in its place, so the body keeps its line numbers */
+		static const char nl[64] = "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
+					   "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n";
+		for (unsigned left = skip_lines; left > 0;) {
+			unsigned k = left < sizeof nl - 1 ? left : (unsigned)(sizeof nl - 1);
+			cmark_parser_feed(p, nl, k);
+			left -= k;
+		}
+		data += skip;
+		len -= skip;
+	}
 	cmark_parser_feed(p, data, len);
 	cmark_node *root = cmark_parser_finish(p);
 	if (!root) {

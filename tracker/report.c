@@ -30,8 +30,8 @@ int report_find_incident(struct store *st, const char *ref, char **id, struct er
 {
 	sqlite3_stmt *s;
 	if (store_prepare(st, &s,
-			  "SELECT id FROM incidents WHERE id = ?1 OR substr(id, 1, length(?1)) = ?1 "
-			  "ORDER BY id = ?1 DESC, id LIMIT 3",
+			  "SELECT id FROM incidents WHERE rekeyed_to IS NULL AND (id = ?1 OR "
+			  "substr(id, 1, length(?1)) = ?1) ORDER BY id = ?1 DESC, id LIMIT 3",
 			  err) < 0)
 		return -1;
 	store_bind_text(s, 1, ref);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "ident.h"
 #include "import_raw.h"
 #include "normalize.h"
 #include "tdate.h"
@@ -40,7 +42,7 @@ static int32_t field_date(struct import_doc *doc, const struct raw_field *f, enu
 	int32_t d;
 	if (!f->value || !*f->value || is_bracketed(f->value) || norm_is_template_token(f->value))
 		return DATE_NONE;
-	enum due_result r = norm_date(f->value, 0, order, &d);
+	enum due_result r = ident_date(f->value, order, &d);
 	if (r == DUE_OK)
 		return d;
 	if (r != DUE_NONE)
@@ -58,6 +60,27 @@ static char *person(const struct raw_field *f)
 	char *first = n > 0 ? strdup(owners[0]) : NULL;
 	norm_owners_free(owners, n);
 	return first;
+}
+
+/* The first of "Anmol, Puneet.", "@hana and @lior", "jo; sam": the incident's reporter. */
+static char *first_author(const struct raw_field *f)
+{
+	if (!f->value || !*f->value)
+		return NULL;
+	char *v = strdup(f->value);
+	if (!v)
+		return NULL;
+	size_t n = strcspn(v, ",;&");
+	char *conj = strstr(v, " and ");
+	if (conj && (size_t)(conj - v) < n)
+		n = (size_t)(conj - v);
+	while (n > 0 && (v[n - 1] == '.' || v[n - 1] == ' '))
+		n--;
+	v[n] = '\0';
+	struct raw_field one = {.value = v, .line = f->line};
+	char *p = n ? person(&one) : NULL;
+	free(v);
+	return p;
 }
 
 /* Removes the id (and brackets or parentheses around it) from a title, and tidies separators. */
@@ -104,50 +127,109 @@ static char *title_without_id(const char *title, long at, size_t idlen)
 	return clean;
 }
 
-static void incident_fields(const struct raw_doc *raw, enum date_order order, struct import_doc *doc)
+/* Why a written id was not taken, for the warning or the error. */
+static void describe_bad_id(struct buf *b, const struct raw_doc *raw, const struct import_opts *o)
 {
 	const struct raw_field *idf = &raw->fields[IF_ID];
-	bool id_from_title = false;
-	long at = -1;
-	size_t idlen = 0;
-	if (idf->value && norm_is_incident_id(idf->value)) {
-		doc->inc.id = strdup(idf->value);
-	} else if (raw->h1 && (at = norm_find_incident_id(raw->h1, &idlen)) >= 0) {
-		doc->inc.id = strndup(raw->h1 + at, idlen);
-		id_from_title = true;
-	} else if (idf->value && *idf->value) {
-		import_diag(
-		    doc, DIAG_ERROR, idf->line,
-		    "incident id \"%s\" is not a real id (a template placeholder?): write the incident's "
-		    "id, e.g. **Incident ID:** INC-2026-03-14-042",
-		    idf->value);
-	} else {
-		import_diag(doc, DIAG_ERROR, idf->value ? idf->line : 1,
-			    "no incident id: add a line like **Incident ID:** INC-2026-03-14-042 "
-			    "(or put the id in the title)");
-	}
+	if (!idf->value || !*idf->value)
+		return;
+	if (ident_classify(idf->value, raw->id_strong, o ? o->id_re : NULL) == ID_PLACEHOLDER)
+		buf_printf(b, " (\"%s\" on line %u is a template placeholder)", idf->value, idf->line);
+	else if (o && o->id_re && raw->id_strong)
+		buf_printf(b, " (\"%s\" on line %u does not match [import] id_pattern)", idf->value,
+			   idf->line);
+	else if (raw->id_strong)
+		buf_printf(b,
+			   " (\"%s\" on line %u is not an id: 1-64 letters, digits and ._#- without spaces)",
+			   idf->value, idf->line);
+}
 
-	if (raw->h1) {
-		const char *t = norm_strip_postmortem_prefix(raw->h1);
-		if (id_from_title) {
-			long tat = norm_find_incident_id(t, &idlen);
-			doc->inc.title = tat >= 0 ? title_without_id(t, tat, idlen) : strdup(t);
-		} else {
-			doc->inc.title = strdup(t);
+static void incident_fields(const struct raw_doc *raw, const struct import_opts *o, struct import_doc *doc)
+{
+	enum date_order order = o ? o->date_order : DATE_ORDER_AUTO;
+	const regex_t *re = o ? o->id_re : NULL;
+	const struct raw_field *idf = &raw->fields[IF_ID];
+	const char *t = raw->h1 ? norm_strip_postmortem_prefix(raw->h1) : NULL;
+	size_t id_at = 0, id_len = 0, cut_at = 0, cut_len = 0;
+
+	/* 1. a labelled id (front matter, "Incident ID:", a metadata row); 2. the id leading the H1 */
+	enum id_class c = idf->value ? ident_classify(idf->value, raw->id_strong, re) : ID_NOT;
+	/* the title is searched when it may give the id, or hold the labelled one (to cut it out) */
+	bool in_title = t && (c != ID_OK || strstr(t, ident_trim_hash(idf->value))) &&
+			ident_find_in_title(t, re, &id_at, &id_len, &cut_at, &cut_len);
+	if (c == ID_OK)
+		doc->inc.id = strdup(ident_trim_hash(idf->value));
+	else if (in_title)
+		doc->inc.id = strndup(t + id_at, id_len);
+	if (c == ID_PLACEHOLDER)
+		doc->inc.id_placeholder = strdup(idf->value);
+
+	struct buf why;
+	buf_init(&why, 4096);
+	describe_bad_id(&why, raw, o);
+	if (o && o->require_id) {
+		/* the strict rule: a written id, of the template's form unless the team declared its own */
+		if (doc->inc.id && !re && !ident_is_template_form(doc->inc.id)) {
+			import_diag(
+			    doc, DIAG_ERROR, c == ID_OK ? idf->line : raw->h1_line,
+			    "incident id \"%s\" is not of the form INC-YYYY-MM-DD-N, and [import] "
+			    "require_id is on: write such an id, or declare your scheme with [import] "
+			    "id_pattern",
+			    doc->inc.id);
+		} else if (!doc->inc.id) {
+			import_diag(doc, DIAG_ERROR, idf->value ? idf->line : 1,
+				    "no incident id%s, and [import] require_id is on: add a line like "
+				    "**Incident ID:** %s (or put the id in the title)",
+				    buf_cstr(&why),
+				    re ? "<an id matching id_pattern>" : "INC-2026-03-14-042");
 		}
+	} else if (!doc->inc.id) {
+		doc->inc.id = ident_derive(doc->path ? doc->path : "document", re);
+		doc->inc.id_derived = true;
+		import_diag(doc, DIAG_WARNING, idf->value ? idf->line : (raw->h1_line ? raw->h1_line : 1),
+			    "no incident id in the document%s: using \"%s\", derived from the file name; "
+			    "write one (e.g. **Incident ID:** PM-2026-014) and re-import: the items move to "
+			    "it with their history",
+			    buf_cstr(&why), doc->inc.id ? doc->inc.id : "?");
+	}
+	buf_release(&why);
+
+	/* Title: front matter "title:", else the H1 without "Post-Mortem:" and without the id */
+	const struct raw_field *tf = &raw->fields[IF_TITLE];
+	if (tf->value && *tf->value) {
+		doc->inc.title = strdup(tf->value);
+	} else if (t) {
+		bool cut = in_title && doc->inc.id && id_len == strlen(doc->inc.id) &&
+			   !strncmp(t + id_at, doc->inc.id, id_len);
+		doc->inc.title = cut ? title_without_id(t, (long)cut_at, cut_len) : strdup(t);
 	}
 	if (!doc->inc.title)
 		doc->inc.title = strdup("");
 
+	/* Date: the labelled or front-matter date, else a date in the H1, else in the file name */
 	doc->inc.date = field_date(doc, &raw->fields[IF_DATE], IF_DATE, order);
+	if (doc->inc.date == DATE_NONE && raw->h1)
+		doc->inc.date = ident_date_in_text(raw->h1, order);
+	if (doc->inc.date == DATE_NONE && doc->path)
+		doc->inc.date = ident_date_in_name(doc->path, order);
 	doc->inc.review_date = field_date(doc, &raw->fields[IF_REVIEW_DATE], IF_REVIEW_DATE, order);
 	const struct raw_field *dur = &raw->fields[IF_DURATION];
 	if (dur->value && *dur->value && !is_bracketed(dur->value))
 		doc->inc.duration = strdup(dur->value);
-	if (raw->fields[IF_SEVERITY].value)
-		doc->inc.severity = norm_severity(raw->fields[IF_SEVERITY].value);
+	const char *sev = raw->fields[IF_SEVERITY].value;
+	if (sev)
+		doc->inc.severity = norm_severity(sev);
+	/* front matter "severity: 2": the key says what the bare number is */
+	if (sev && doc->inc.severity < 0 && raw->fm_fields[IF_SEVERITY] && sev[0] >= '0' && sev[0] <= '9' &&
+	    !sev[1])
+		doc->inc.severity = sev[0] - '0';
 	doc->inc.reporter = person(&raw->fields[IF_REPORTER]);
+	if (!doc->inc.reporter)
+		doc->inc.reporter = first_author(&raw->fields[IF_AUTHORS]);
 	doc->inc.approved_by = person(&raw->fields[IF_APPROVED_BY]);
+	const struct raw_field *sf = &raw->fields[IF_STATUS];
+	if (sf->value && *sf->value && !is_bracketed(sf->value) && !norm_is_template_token(sf->value))
+		doc->inc.status = strdup(sf->value);
 }
 
 /* The year a due date without one takes: the incident's date, else the id's. */
@@ -688,8 +770,7 @@ static void no_items_warning(const struct raw_doc *raw, struct import_doc *doc)
 
 void rules_apply(const struct raw_doc *raw, const struct import_opts *o, struct import_doc *doc)
 {
-	enum date_order order = o ? o->date_order : DATE_ORDER_AUTO;
-	incident_fields(raw, order, doc);
+	incident_fields(raw, o, doc);
 	int year = default_year(doc);
 	unsigned autokey = 0;
 	/* tables and list items in document order */

@@ -921,9 +921,11 @@ static int resolve_target(struct store *st, const char *target, char **inc, char
 	sqlite3_stmt *s;
 	int rc = -1;
 	if (store_prepare(st, &s,
-			  is_file ? "SELECT id, source, source_hash FROM incidents WHERE source = ?1"
-				  : "SELECT id, source, source_hash FROM incidents WHERE id = ?1 OR "
-				    "substr(id, 1, length(?1)) = ?1 ORDER BY id = ?1 DESC LIMIT 2",
+			  is_file
+			      ? "SELECT id, source, source_hash FROM incidents WHERE source = ?1 AND "
+				"rekeyed_to IS NULL"
+			      : "SELECT id, source, source_hash FROM incidents WHERE rekeyed_to IS NULL AND "
+				"(id = ?1 OR substr(id, 1, length(?1)) = ?1) ORDER BY id = ?1 DESC LIMIT 2",
 			  err) < 0)
 		return -1;
 	store_bind_text(s, 1, is_file ? real : target);

@@ -1,7 +1,8 @@
 /*
  * fuzz_import — libFuzzer target for the post-mortem reader (input checks, cmark-gfm walk, import rules):
- * any bytes must give either an accepted document or a rejection with errors, never a crash, a leak
- * or a read out of bounds, and what is returned must hold the invariants import.h promises.
+ * any bytes (YAML front matter included) must give either an accepted document or a rejection with errors,
+ * never a crash, a leak or a read out of bounds, and what is returned must hold the invariants import.h
+ * promises.
  *
  * Build: CC=clang cmake -DTRACKER_FUZZ=ON …; run: build/tests/fuzz_import tests/fuzz/corpus/import
  * -dict=tests/fuzz/import.dict (contrib/test.sh does this for a bounded time).
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
 #include "import.h"
 #include "banned.h"
 
@@ -52,7 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned nlines = count_lines(data, size);
 	if (rc == 0) {
 		check(doc.nerrors == 0);
-		check(doc.inc.id != NULL && norm_is_incident_id(doc.inc.id));
+		/* an id as issue 9 defines it: written (a token of 1..64 letters, digits, ._#-, never a
+		 * placeholder) or derived from the file name */
+		check(doc.inc.id != NULL && ident_classify(doc.inc.id, true, NULL) == ID_OK);
+		check(!doc.inc.id_derived || !strcmp(doc.inc.id, "fuzz"));
+		check(doc.inc.title != NULL);
 		for (size_t i = 0; i < doc.nitems; i++) {
 			const struct import_item *it = &doc.items[i];
 			check(it->key != NULL && it->action != NULL);

@@ -219,6 +219,27 @@ static void test_unknown_key(void **state)
 	config_release(&c);
 }
 
+/* Issue 9: a bad id pattern is a config error naming file and line; a good one loads. */
+static void test_id_pattern(void **state)
+{
+	(void)state;
+	const char *const n[] = {"t.ini:3:", "id_pattern", "PM[0-9", "regular expression", NULL};
+	expect_error("[import]\nrequire_id = true\nid_pattern = PM[0-9\n", n);
+	const char *const n2[] = {"t.ini:2:", "require_id", NULL};
+	expect_error("[import]\nrequire_id = sometimes\n", n2);
+	struct config c;
+	struct error err;
+	config_init(&c);
+	error_init(&err);
+	assert_int_equal(config_load_string(&c,
+					    "[import]\nid_pattern = PM[0-9]{4}-[0-9]{3}\nrequire_id = yes\n",
+					    "t.ini", &err),
+			 0);
+	assert_string_equal(c.import_id_pattern, "PM[0-9]{4}-[0-9]{3}");
+	assert_true(c.import_require_id);
+	config_release(&c);
+}
+
 static void test_bad_bool(void **state)
 {
 	(void)state;
@@ -281,6 +302,7 @@ int main(void)
 	    cmocka_unit_test(test_example_parses_uncommented),
 	    cmocka_unit_test(test_unknown_key),
 	    cmocka_unit_test(test_bad_bool),
+	    cmocka_unit_test(test_id_pattern),
 	    cmocka_unit_test(test_bad_number),
 	    cmocka_unit_test(test_bad_enum),
 	    cmocka_unit_test(test_missing_config_file),

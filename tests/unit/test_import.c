@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
 #include "import.h"
 #include "import_raw.h"
 #include "itemkeys.h"
@@ -117,22 +118,301 @@ static void test_id_rules(void **state)
 {
 	(void)state;
 	struct import_doc d;
-	/* template placeholder: rejected, naming the line */
-	assert_int_equal(parse("# Post-Mortem: X\n\n**Incident ID:** INC-YYYY-MM-DD-XXX\n", &d), -1);
-	assert_true(has_diag(&d, DIAG_ERROR, 3, "INC-YYYY-MM-DD-XXX"));
+	/* issue 9 changed this rule on purpose: a template placeholder no longer rejects the file; the
+	 * id is derived from the file name and a warning names the placeholder */
+	assert_int_equal(parse("# Post-Mortem: X\n\n**Incident ID:** INC-YYYY-MM-DD-XXX\n", &d), 0);
+	assert_string_equal(d.inc.id, "t");
+	assert_true(d.inc.id_derived);
+	assert_true(has_diag(&d, DIAG_WARNING, 3, "INC-YYYY-MM-DD-XXX"));
+	assert_true(has_diag(&d, DIAG_WARNING, 3, "derived from the file name"));
 	import_doc_release(&d);
 	/* TBD is no id either */
-	assert_int_equal(parse("# X\n\n**Incident ID:** TBD\n", &d), -1);
+	assert_int_equal(parse("# X\n\n**Incident ID:** TBD\n", &d), 0);
+	assert_true(d.inc.id_derived);
+	assert_true(has_diag(&d, DIAG_WARNING, 3, "\"TBD\""));
 	import_doc_release(&d);
-	/* the id from the H1 is the only fallback, and is removed from the title */
+	/* the id from the H1 is the fallback, and is removed from the title */
 	assert_int_equal(
 	    parse("# Post-Mortem: [INC-2026-05-01-3] Login failures\n\n**Incident ID:** TBD\n", &d), 0);
 	assert_string_equal(d.inc.id, "INC-2026-05-01-3");
 	assert_string_equal(d.inc.title, "Login failures");
 	import_doc_release(&d);
 	/* never an id found elsewhere in the text */
-	assert_int_equal(parse("# Outage\n\nSee also INC-2026-01-01-1 for context.\n", &d), -1);
+	assert_int_equal(parse("# Outage\n\nSee also INC-2026-01-01-1 for context.\n", &d), 0);
+	assert_true(d.inc.id_derived);
+	assert_string_equal(d.inc.id, "t");
+	import_doc_release(&d);
+}
+
+static int parse_o(const char *path, const char *md, const struct import_opts *o, struct import_doc *d)
+{
+	import_doc_init(d);
+	return import_parse_buffer(path, md, strlen(md), o, d);
+}
+
+static const char *date_s(int32_t v, char b[11])
+{
+	if (v == DATE_NONE)
+		return "none";
+	date_format(v, b);
+	return b;
+}
+
+#define ACTIONS "\n## Action Items\n\n| ID | Action | Owner |\n|---|---|---|\n| 1 | Fix it | @a |\n"
+
+/* Issue 9 §1: ids the team writes, where they write them; the derived id otherwise. */
+static void test_written_ids(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	char b[11];
+	/* labels: ID, Incident, Incident #, a metadata row */
+	assert_int_equal(parse("# Outage\n\nID: PM-77\n" ACTIONS, &d), 0);
+	assert_string_equal(d.inc.id, "PM-77");
+	assert_false(d.inc.id_derived);
+	import_doc_release(&d);
+	assert_int_equal(parse("# Outage\n\n**Incident:** 2024-017\n" ACTIONS, &d), 0);
+	assert_string_equal(d.inc.id, "2024-017");
+	import_doc_release(&d);
+	assert_int_equal(parse("# Outage\n\nIncident #465\n" ACTIONS, &d), 0);
+	assert_string_equal(d.inc.id, "465");
+	import_doc_release(&d);
+	assert_int_equal(parse("# Outage\n\n| Key | Value |\n|---|---|\n| ID | SEC-4 |\n" ACTIONS, &d), 0);
+	assert_string_equal(d.inc.id, "SEC-4");
+	import_doc_release(&d);
+	/* a two-column table's header names columns: "| ID | Description |" gives no id */
+	assert_int_equal(parse("# Outage\n\n| ID | Description |\n|---|---|\n| 1 | x |\n\n"
+			       "| Status | Owner |\n|---|---|\n| done | @a |\n" ACTIONS,
+			       &d),
+			 0);
+	assert_true(d.inc.id_derived);
+	assert_null(d.inc.status);
+	import_doc_release(&d);
+	/* a timeline "| Date | Event |" names columns too: no warning, the real date label still wins */
+	assert_int_equal(parse("# Outage\n\n| Date | Event |\n|---|---|\n| 2026-01-01 | x |\n\n"
+			       "Date: 2026-01-02\n" ACTIONS,
+			       &d),
+			 0);
+	assert_int_equal(d.ndiags, 1); /* only the derived id */
+	char db[11];
+	date_format(d.inc.date, db);
+	assert_string_equal(db, "2026-01-02");
+	import_doc_release(&d);
+	/* "Incident:" followed by prose is a description, not an id */
+	assert_int_equal(parse("# Outage\n\nIncident: the database fell over\n" ACTIONS, &d), 0);
+	assert_true(d.inc.id_derived);
+	import_doc_release(&d);
+	/* a word is an id under "ID:", not under "Incident:" */
+	assert_int_equal(parse("# Outage\n\nIncident: outage\n" ACTIONS, &d), 0);
+	assert_true(d.inc.id_derived);
+	import_doc_release(&d);
+	/* the id leading the H1; the title loses it */
+	assert_int_equal(parse("# PM2021-011 - Log4Shell investigations\n" ACTIONS, &d), 0);
+	assert_string_equal(d.inc.id, "PM2021-011");
+	assert_string_equal(d.inc.title, "Log4Shell investigations");
+	import_doc_release(&d);
+	assert_int_equal(parse("# Shakespeare Sonnet++ Postmortem (incident #465)\n" ACTIONS, &d), 0);
+	assert_string_equal(d.inc.id, "465");
+	assert_string_equal(d.inc.title, "Shakespeare Sonnet++ Postmortem");
+	import_doc_release(&d);
+	/* an id mentioned in the body is never taken, even one shaped like ours */
+	assert_int_equal(
+	    parse("# Outage\n\nThis repeats PM2021-011 and incident #465; see ID PM-3.\n" ACTIONS, &d), 0);
+	assert_true(d.inc.id_derived);
+	import_doc_release(&d);
+	/* "<id>" is a placeholder: it is named in the warning (not dropped as HTML) */
+	assert_int_equal(parse_o("pm/2025-09-29-flags-is-down.md",
+				 "# Flags down\n\nIncident ID: <id>\n" ACTIONS, NULL, &d),
+			 0);
+	assert_string_equal(d.inc.id, "2025-09-29-flags-is-down");
+	assert_true(has_diag(&d, DIAG_WARNING, 3, "\"<id>\" on line 3 is a template placeholder"));
+	assert_string_equal(date_s(d.inc.date, b), "2025-09-29"); /* the file name's date, last resort */
+	import_doc_release(&d);
+	/* an id label that is not an id says so */
+	assert_int_equal(parse("# Outage\n\nIncident ID: the big one\n" ACTIONS, &d), 0);
+	assert_true(has_diag(&d, DIAG_WARNING, 3, "is not an id"));
+	import_doc_release(&d);
+}
+
+static void test_id_options(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	regex_t re;
+	char msg[128];
+	assert_int_equal(ident_compile("OPS-[0-9]+", &re, msg, sizeof msg), 0);
+	struct import_opts o = {.id_re = &re};
+	/* the pattern decides: a labelled value that does not match is not the id */
+	assert_int_equal(parse_o("t.md", "# Outage\n\nIncident ID: PM-4\n" ACTIONS, &o, &d), 0);
+	assert_true(d.inc.id_derived);
+	assert_true(has_diag(&d, DIAG_WARNING, 3, "does not match [import] id_pattern"));
+	import_doc_release(&d);
+	/* and it is looked for anywhere in the title */
+	assert_int_equal(parse_o("t.md", "# Queue stuck again, OPS-1234 follow-up\n" ACTIONS, &o, &d), 0);
+	assert_string_equal(d.inc.id, "OPS-1234");
+	import_doc_release(&d);
+	/* require_id with a pattern: a document without a matching id is rejected */
+	o.require_id = true;
+	assert_int_equal(parse_o("t.md", "# Outage\n\nIncident ID: TBD\n" ACTIONS, &o, &d), -1);
+	assert_true(has_diag(&d, DIAG_ERROR, 3, "require_id"));
+	import_doc_release(&d);
+	assert_int_equal(parse_o("t.md", "# Outage\n\nIncident ID: OPS-5\n" ACTIONS, &o, &d), 0);
+	import_doc_release(&d);
+	regfree(&re);
+	/* require_id without a pattern: the template's own form */
+	struct import_opts strict = {.require_id = true};
+	assert_int_equal(parse_o("t.md", "# Outage\n\nIncident ID: PM-4\n" ACTIONS, &strict, &d), -1);
+	assert_true(has_diag(&d, DIAG_ERROR, 3, "INC-YYYY-MM-DD-N"));
+	import_doc_release(&d);
+	assert_int_equal(parse_o("t.md", "# Outage\n" ACTIONS, &strict, &d), -1);
 	assert_true(has_diag(&d, DIAG_ERROR, 0, "no incident id"));
+	import_doc_release(&d);
+	assert_int_equal(parse_o("t.md", "# Outage\n\nIncident ID: INC-2026-01-02-3\n" ACTIONS, &strict, &d),
+			 0);
+	import_doc_release(&d);
+}
+
+/* Issue 9 §5: YAML front matter. */
+static void test_front_matter(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	char b[11];
+	const char *md = "---\n"
+			 "title: \"Consumers behind: the broker upgrade\"\n"
+			 "date: 2026-02-11\n"
+			 "incident_id: OPS-311\n"
+			 "severity: SEV-1\n"
+			 "authors: [\"@hana\", lior]\n"
+			 "status: In review\n"
+			 "tags: {a: 1}\n"
+			 "notes: |\n"
+			 "  ## Action Items\n"
+			 "  | ID | Action |\n"
+			 "  |---|---|\n"
+			 "  | 9 | never an item |\n"
+			 "---\n"
+			 "# Another title\n\n**Date:** 2020-01-01\n" ACTIONS;
+	assert_int_equal(parse(md, &d), 0);
+	assert_string_equal(d.inc.id, "OPS-311");
+	assert_string_equal(d.inc.title, "Consumers behind: the broker upgrade");
+	assert_string_equal(date_s(d.inc.date, b), "2026-02-11");
+	assert_int_equal(d.inc.severity, 1);
+	assert_string_equal(d.inc.reporter, "hana");
+	assert_string_equal(d.inc.status, "In review");
+	assert_int_equal(d.nitems, 1); /* the table inside the YAML is not Markdown */
+	assert_string_equal(d.items[0].key, "1");
+	assert_int_equal(d.items[0].line, 23); /* lines stay the file's */
+	assert_int_equal(d.ndiags, 0);
+	import_doc_release(&d);
+
+	/* an empty front matter value says nothing: the text's label counts */
+	assert_int_equal(
+	    parse("---\nid:\ndate: \"\"\n---\n# T\n\nIncident ID: OPS-8\nDate: 2026-01-09\n" ACTIONS, &d), 0);
+	assert_string_equal(d.inc.id, "OPS-8");
+	assert_string_equal(date_s(d.inc.date, b), "2026-01-09");
+	import_doc_release(&d);
+	/* a bare severity number in front matter */
+	assert_int_equal(parse("---\nseverity: 2\n---\n# T\n" ACTIONS, &d), 0);
+	assert_int_equal(d.inc.severity, 2);
+	import_doc_release(&d);
+	/* CRLF front matter, "..." closing */
+	assert_int_equal(parse("---\r\nid: OPS-1\r\n...\r\n# T\r\n" ACTIONS, &d), 0);
+	assert_string_equal(d.inc.id, "OPS-1");
+	import_doc_release(&d);
+
+	/* not YAML: a warning with the line, the document still imports */
+	assert_int_equal(parse("---\nid: OPS-2\ntitle: [oops\nx: 1\n---\n# T\n" ACTIONS, &d), 0);
+	assert_true(has_diag(&d, DIAG_WARNING, 4, "not valid YAML"));
+	assert_true(d.inc.id_derived);
+	assert_int_equal(d.nitems, 1);
+	import_doc_release(&d);
+	/* a tab where YAML forbids one */
+	assert_int_equal(parse("---\nid: OPS-2\n\tx: 1\n---\n# T\n" ACTIONS, &d), 0);
+	assert_true(has_diag(&d, DIAG_WARNING, 0, "not valid YAML"));
+	import_doc_release(&d);
+	/* not a mapping */
+	assert_int_equal(parse("---\n- a\n- b\n---\n# T\n" ACTIONS, &d), 0);
+	assert_true(has_diag(&d, DIAG_WARNING, 2, "not a list of \"key: value\""));
+	assert_int_equal(d.nitems, 1);
+	import_doc_release(&d);
+	/* never closed: read as Markdown, with a warning */
+	assert_int_equal(parse("---\nid: OPS-3\n# T\n" ACTIONS, &d), 0);
+	assert_true(has_diag(&d, DIAG_WARNING, 1, "never closed"));
+	assert_int_equal(d.nitems, 1);
+	import_doc_release(&d);
+	/* an alias bomb costs nothing: aliases are shared, never expanded */
+	const char *bomb = "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+			   "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+			   "authors: *d\nid: OPS-9\n---\n# T\n" ACTIONS;
+	assert_int_equal(parse(bomb, &d), 0);
+	assert_string_equal(d.inc.id, "OPS-9");
+	import_doc_release(&d);
+
+	/* 1 MiB of front matter: over the limit, not read, the document still imports */
+	size_t big = (size_t)1 << 20;
+	char *huge = malloc(big + 256);
+	assert_non_null(huge);
+	size_t o = (size_t)sprintf(huge, "---\nid: OPS-7\n");
+	while (o < big)
+		o += (size_t)sprintf(huge + o, "k%zu: some value\n", o);
+	o += (size_t)sprintf(huge + o, "---\n# T\n" ACTIONS);
+	struct import_opts opts = {.max_size = 4u << 20};
+	import_doc_init(&d);
+	assert_int_equal(import_parse_buffer("t.md", huge, o, &opts, &d), 0);
+	assert_true(has_diag(&d, DIAG_WARNING, 1, "over the 65536-byte limit"));
+	assert_true(d.inc.id_derived);
+	assert_int_equal(d.nitems, 1);
+	import_doc_release(&d);
+	free(huge);
+}
+
+/* Issue 9 §5: incident dates as written, and where they come from. */
+static void test_incident_dates(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	char b[11];
+	static const struct {
+		const char *md, *want;
+	} cases[] = {
+	    {"# T\n\n## Date\n\n2015-10-21\n\n## Summary\n\nx\n", "2015-10-21"},
+	    {"# T\n\n### Incident date(s)\n\n2021-01-20 - 2021-05-11\n", "2021-01-20"},
+	    {"# T\n\n**Date of incident**: 7th September, 2022.\n", "2022-09-07"},
+	    {"# T\n\nDate: Mar 3, 2026\n", "2026-03-03"},
+	    {"# T\n\n**Date:** January 14-19, 2026\n", "2026-01-14"},
+	    {"# T\n\nDate: 2026-03-03 14:20 UTC\n", "2026-03-03"},
+	    {"# 2020-07-09, Simultaneous launches\n", "2020-07-09"},
+	    {"# Incident report August 12 2025 - hub outage\n", "2025-08-12"},
+	    /* the label wins over the title */
+	    {"# 2020-07-09, Launches\n\nDate: 2020-07-10\n", "2020-07-10"},
+	    /* a "## Date" section with no paragraph gives nothing */
+	    {"# T\n\n## Date\n\n## Summary\n\nDate unknown\n", "none"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(parse(cases[i].md, &d), 0);
+		assert_string_equal(date_s(d.inc.date, b), cases[i].want);
+		import_doc_release(&d);
+	}
+	/* status and authors from sections; the first author reports */
+	assert_int_equal(parse("# T\n\n## Authors\n\n* jennifer\n* martym\n\n## Status\n\nComplete, action "
+			       "items in progress\n",
+			       &d),
+			 0);
+	assert_string_equal(d.inc.reporter, "jennifer");
+	assert_string_equal(d.inc.status, "Complete, action items in progress");
+	import_doc_release(&d);
+	assert_int_equal(parse("# T\n\n**Authors**: Anmol, Puneet.\n", &d), 0);
+	assert_string_equal(d.inc.reporter, "Anmol");
+	import_doc_release(&d);
+	assert_int_equal(parse("# T\n\nAuthors: @hana and @lior\n", &d), 0);
+	assert_string_equal(d.inc.reporter, "hana");
+	import_doc_release(&d);
+	/* a "Status:" inside an action section belongs to an item, not to the document */
+	assert_int_equal(
+	    parse("# T\n\n## Action Items\n\nStatus: done\n\n| ID | Action |\n|---|---|\n| 1 | a |\n", &d),
+	    0);
+	assert_null(d.inc.status);
 	import_doc_release(&d);
 }
 
@@ -460,6 +740,10 @@ int main(void)
 	    cmocka_unit_test(test_list_items),
 	    cmocka_unit_test(test_keys_match),
 	    cmocka_unit_test(test_done_question_column),
+	    cmocka_unit_test(test_written_ids),
+	    cmocka_unit_test(test_id_options),
+	    cmocka_unit_test(test_front_matter),
+	    cmocka_unit_test(test_incident_dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -247,6 +247,111 @@ static void test_second_path_refused(void **state)
 	expect(f, "SELECT source FROM incidents", "/tmp/b.md");
 }
 
+/* Issue 9: a document imported under a derived id that later writes its own id keeps its items,
+ * their history, status and tracker changes: a rekeyed event, not a new incident plus removed rows. */
+static void test_rekey(void **state)
+{
+	struct fx *f = *state;
+	const char *rows = "\n## Action Items\n\n| Action | Owner | Status |\n|---|---|---|\n"
+			   "| Rotate the key | @x | open |\n| Add a canary | @y | open |\n";
+	char md[512];
+	snprintf(md, sizeof md, "# Flags are down\n%s", rows);
+	struct merge_summary s = import_text(f, md, "/srv/pm/2025-09-29-flags-is-down.md");
+	assert_int_equal(s.created, 2);
+	expect(f, "SELECT id FROM incidents", "2025-09-29-flags-is-down");
+	/* someone works an item in the tracker */
+	assert_int_equal(sqlite3_exec(f->st.db,
+				      "UPDATE items SET status='in_progress', owner='z', owners='[\"z\"]' "
+				      "WHERE key='1'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	/* the document gains its id */
+	snprintf(md, sizeof md, "# Flags are down\n\n**Incident ID:** FL-12\n%s", rows);
+	s = import_text(f, md, "/srv/pm/2025-09-29-flags-is-down.md");
+	assert_string_equal(s.rekeyed_from, "2025-09-29-flags-is-down");
+	assert_int_equal(s.created, 0);
+	assert_int_equal(s.removed, 0);
+	assert_int_equal(s.unchanged, 2);
+	expect(f, "SELECT count(*) FROM items", "2");
+	expect(f, "SELECT group_concat(DISTINCT incident_id) FROM items", "FL-12");
+	expect(f, "SELECT status || ' ' || owner FROM items WHERE key='1'", "in_progress z");
+	expect(f, "SELECT group_concat(kind) FROM events WHERE item_id=(SELECT id FROM items WHERE key='1')",
+	       "created,rekeyed");
+	expect(f, "SELECT old || ' -> ' || new FROM events WHERE kind='rekeyed' AND item_id IS NULL",
+	       "2025-09-29-flags-is-down -> FL-12");
+	expect(f, "SELECT rekeyed_to FROM incidents WHERE id='2025-09-29-flags-is-down'", "FL-12");
+	expect(f, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL", "1");
+	/* the same file again: nothing moves */
+	s = import_text(f, md, "/srv/pm/2025-09-29-flags-is-down.md");
+	assert_true(s.same_file);
+	/* and back to the old id: the items follow again */
+	snprintf(md, sizeof md, "# Flags are down\n%s\n", rows);
+	s = import_text(f, md, "/srv/pm/2025-09-29-flags-is-down.md");
+	assert_string_equal(s.rekeyed_from, "FL-12");
+	expect(f, "SELECT group_concat(DISTINCT incident_id) FROM items", "2025-09-29-flags-is-down");
+	expect(f, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL", "1");
+	expect(f, "SELECT status FROM items WHERE key='1'", "in_progress");
+}
+
+/* Two written ids at one path: another document (the old incident keeps its items). */
+static void test_written_ids_not_rekeyed(void **state)
+{
+	struct fx *f = *state;
+	import_text(f, "# A\n\nIncident ID: PM-1\n\n## Action Items\n\n| Action |\n|---|\n| a |\n",
+		    "/tmp/x.md");
+	struct merge_summary s = import_text(
+	    f, "# B\n\nIncident ID: PM-2\n\n## Action Items\n\n| Action |\n|---|\n| b |\n", "/tmp/x.md");
+	assert_string_equal(s.rekeyed_from, "");
+	assert_int_equal(s.created, 1);
+	expect(f, "SELECT group_concat(incident_id, ' ') FROM (SELECT incident_id FROM items ORDER BY id)",
+	       "PM-1 PM-2");
+	expect(f, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL", "2");
+}
+
+/* A file renamed (same bytes, old path gone) whose id came from its name: the items follow. */
+static void test_rename_derived(void **state)
+{
+	struct fx *f = *state;
+	const char *md = "# Outage\n\n## Action Items\n\n| Action | Status |\n|---|---|\n| a | open |\n";
+	import_text(f, md, "/nonexistent/draft.md");
+	expect(f, "SELECT id FROM incidents", "draft");
+	assert_int_equal(sqlite3_exec(f->st.db, "UPDATE items SET status='blocked'", NULL, NULL, NULL),
+			 SQLITE_OK);
+	struct merge_summary s = import_text(f, md, "/nonexistent/2025-10-01-outage.md");
+	assert_string_equal(s.rekeyed_from, "draft");
+	assert_true(s.moved);
+	assert_int_equal(s.created, 0);
+	expect(f, "SELECT incident_id || ' ' || status FROM items", "2025-10-01-outage blocked");
+	expect(f, "SELECT source FROM incidents WHERE rekeyed_to IS NULL",
+	       "/nonexistent/2025-10-01-outage.md");
+	/* a copy whose original still exists is another document */
+	const char *md2 = "# Other\n\n## Action Items\n\n| Action |\n|---|\n| b |\n";
+	import_text(f, md2, TEST_SRCDIR "/CMakeLists.txt");
+	import_text(f, md2, "/nonexistent/copy.md");
+	expect(f, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL", "3");
+}
+
+/* Two different files that derive the same id: an error naming both paths. */
+static void test_derived_collision(void **state)
+{
+	struct fx *f = *state;
+	const char *md = "# Outage\n\n## Action Items\n\n| Action |\n|---|\n| a |\n";
+	import_text(f, md, TEST_SRCDIR "/CMakeLists.txt");
+	struct import_doc d;
+	struct import_opts o = {0};
+	struct error err;
+	struct merge_summary sum;
+	error_init(&err);
+	import_doc_init(&d);
+	assert_int_equal(import_parse_buffer("other/CMakeLists.txt", md, strlen(md), &o, &d), 0);
+	assert_true(d.inc.id_derived);
+	assert_int_equal(merge_doc(f->m, &d, "/elsewhere/CMakeLists.txt", "t", f->now, &sum, &err), -1);
+	assert_non_null(strstr(err.msg, "/elsewhere/CMakeLists.txt"));
+	assert_non_null(strstr(err.msg, TEST_SRCDIR "/CMakeLists.txt"));
+	assert_non_null(strstr(err.msg, "both derive the incident id \"CMakeLists.txt\""));
+	import_doc_release(&d);
+}
+
 static void test_append_only_history(void **state)
 {
 	struct fx *f = *state;
@@ -283,7 +388,7 @@ static void test_source_skip(void **state)
 	import_with(f, md, "/tmp/a.md", &st, DATE_ORDER_AUTO);
 	expect(f, "SELECT source_size || ' ' || source_mtime_ns || ' ' || source_ino FROM incidents",
 	       "1234 1700000000123456789 42");
-	char rules[48], other[48];
+	char rules[64], other[64];
 	struct import_opts o = {0}, dmy = {.date_order = DATE_ORDER_DMY};
 	import_rules_id(&o, rules);
 	import_rules_id(&dmy, other);
@@ -354,7 +459,7 @@ static void test_source_skip(void **state)
 static void test_rules_id(void **state)
 {
 	(void)state;
-	char a[48], b[48];
+	char a[64], b[64];
 	const char *people1[] = {"ann", "Ann Lee", NULL}, *handles1[] = {"ann", "ann", NULL};
 	const char *people2[] = {"ann", "Ann Li", NULL};
 	struct import_opts o = {0};
@@ -407,6 +512,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_removed_and_restored, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_second_path_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_append_only_history, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rekey, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_derived_collision, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rename_derived, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_written_ids_not_rekeyed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_source_skip, setup, teardown),
 	    cmocka_unit_test(test_stat_racy),
 	    cmocka_unit_test(test_rules_id),

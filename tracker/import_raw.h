@@ -24,7 +24,8 @@ struct raw_row {
 
 struct raw_table {
 	unsigned line;
-	bool anywhere; /* outside an action section: read because of its columns */
+	bool anywhere;    /* outside an action section: read because of its columns */
+	unsigned section; /* the action section it is in (1, 2, … in document order), 0 if none */
 	unsigned ncols;
 	struct raw_cell *header;
 	struct raw_row *rows;
@@ -47,6 +48,7 @@ struct raw_litem {
 	size_t ndetails;
 	char **links; /* every URL of the item and its details, in order, once each */
 	size_t nlinks;
+	unsigned section; /* the action section it is in (1, 2, … in document order) */
 };
 
 struct raw_doc {

@@ -448,6 +448,7 @@ static void on_table(struct walker *w, cmark_node *node)
 		return;
 	}
 	w->action_has_table = true;
+	t.section = t.anywhere ? 0 : w->raw->action_sections;
 	struct raw_table *nt = realloc(w->raw->tables, (w->raw->ntables + 1) * sizeof *nt);
 	if (!nt) {
 		raw_table_release(&t, t.ncols);
@@ -612,8 +613,11 @@ int parse_markdown(const char *data, size_t len, size_t skip, unsigned skip_line
 			if (w.in_action && !w.quote_depth) {
 				/* the action section's list: its items are action items (lists.c) */
 				w.action_has_list = true;
+				size_t before = raw->nlitems;
 				if (lists_read(n, (int)w.t_strike, raw) < 0)
 					w.oom = true;
+				for (size_t i = before; i < raw->nlitems; i++)
+					raw->litems[i].section = raw->action_sections;
 			} else {
 				skip_children = false;
 			}

@@ -768,8 +768,30 @@ static void no_items_warning(const struct raw_doc *raw, struct import_doc *doc)
 		    "imported without items");
 }
 
+/* A list in an action section that also holds a table of items is the team's notes around the table
+ * ("stuck transactions were accelerated", "see the board"), not more items: the table is the list
+ * of promises. Says so once per section, at the first such list item. */
+static bool litem_is_note(const struct raw_doc *raw, const struct raw_litem *li, unsigned *warned,
+			  struct import_doc *doc)
+{
+	bool table = false;
+	for (size_t i = 0; i < raw->ntables && !table; i++)
+		table = raw->tables[i].section == li->section && raw->tables[i].nrows > 0;
+	if (!table)
+		return false;
+	if (*warned != li->section) {
+		*warned = li->section;
+		import_diag(doc, DIAG_WARNING, li->line,
+			    "this list is in an action section that also has a table of items: it is read "
+			    "as notes, not as action items (put the items in the table, or the list under "
+			    "a heading of its own)");
+	}
+	return true;
+}
+
 void rules_apply(const struct raw_doc *raw, const struct import_opts *o, struct import_doc *doc)
 {
+	unsigned noted = 0;
 	incident_fields(raw, o, doc);
 	int year = default_year(doc);
 	unsigned autokey = 0;
@@ -780,6 +802,8 @@ void rules_apply(const struct raw_doc *raw, const struct import_opts *o, struct 
 		    li >= raw->nlitems || (ti < raw->ntables && raw->tables[ti].line <= raw->litems[li].line);
 		if (table)
 			read_table(doc, &raw->tables[ti++], o, year, &autokey);
+		else if (litem_is_note(raw, &raw->litems[li], &noted, doc))
+			li++;
 		else
 			read_litem(doc, &raw->litems[li++], o, year, &autokey);
 	}

@@ -701,6 +701,31 @@ static void test_done_question_column(void **state)
 	import_doc_release(&d);
 }
 
+/* A list beside a table in the same action section is notes (a summary of what was done), not
+ * items; a list in another action section still is items. */
+static void test_list_beside_table_is_notes(void **state)
+{
+	(void)state;
+	struct import_doc d;
+	assert_int_equal(
+	    parse(HEAD "## Action Items\n\n- the cache was flushed by hand\n- users were told\n\n"
+		       "| Action | Owner | State |\n|---|---|---|\n| Add a cache alert | @x | TODO |\n"
+		       "\n## Follow-ups\n\n- Write the runbook\n",
+		  &d),
+	    0);
+	assert_int_equal(d.nitems, 2);
+	assert_string_equal(d.items[0].action, "Add a cache alert");
+	assert_string_equal(d.items[1].action, "Write the runbook");
+	bool noted = false;
+	for (size_t i = 0; i < d.ndiags; i++)
+		if (strstr(d.diags[i].msg, "read as notes, not as action items")) {
+			noted = true;
+			assert_int_equal(d.diags[i].line, 7);
+		}
+	assert_true(noted);
+	import_doc_release(&d);
+}
+
 static void test_keys_match(void **state)
 {
 	(void)state;
@@ -740,6 +765,7 @@ int main(void)
 	    cmocka_unit_test(test_list_items),
 	    cmocka_unit_test(test_keys_match),
 	    cmocka_unit_test(test_done_question_column),
+	    cmocka_unit_test(test_list_beside_table_is_notes),
 	    cmocka_unit_test(test_written_ids),
 	    cmocka_unit_test(test_id_options),
 	    cmocka_unit_test(test_front_matter),

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "http.h"
+#include "http/http.h"
 #include "notify.h"
 #include "outbox.h"
 #include "plan.h"

@@ -1,5 +1,5 @@
 /*
- * cli — what every command receives, and helpers shared by the commands (tracker/cmd_*.c).
+ * cli — what every command receives, and helpers shared by the commands (tracker/cli/cmd_*.c).
  *
  * main.c parses the global options, loads the config, opens the database when the command table says
  * the command needs it (NEED_DB; NEED_WRITE opens it writable and applies migrations), and then calls

@@ -1,5 +1,5 @@
 /*
- * http_internal — what the parts of the HTTP endpoint share (scheduler/http*.c); not a public API.
+ * http_internal — what the parts of the HTTP endpoint share (scheduler/http/http*.c); not a public API.
  */
 #ifndef SCHEDULER_HTTP_INTERNAL_H
 #define SCHEDULER_HTTP_INTERNAL_H

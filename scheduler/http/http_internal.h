@@ -215,6 +215,7 @@ enum MHD_Result http_dashboard(struct http_impl *s, struct MHD_Connection *c, st
 			       const char *method, const char *path);
 enum MHD_Result http_pages(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *method,
 			   const char *path);
+/* The action-link pages (http_act.c). */
 enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *method,
 			 const char *rest);
 

@@ -169,63 +169,29 @@ int import_parse_buffer(const char *path, const char *data, size_t len, const st
 int import_read_file(const char *path, const struct import_opts *o, struct import_doc *doc, struct error *err)
 {
 	size_t max = o && o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block the open */
-	if (fd < 0)
-		return error_set(err, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	struct buf b;
 	struct stat sb;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return error_set(err, ERR_IO, "%s: is %s, not a regular file", path,
-				 file_type_name(sb.st_mode));
+	buf_init(&b, max);
+	if (read_file_capped(path, max, &b, &sb, err) < 0) { /* a regular file only; a FIFO never blocks */
+		buf_release(&b);
+		if (err->kind != ERR_DATA)
+			return -1;
+		/* Over the limit: the document is rejected (a diagnostic), it was not a failure to read. */
+		error_init(err);
+		if (!doc->path)
+			doc->path = strdup(path);
+		if ((unsigned long long)sb.st_size > (unsigned long long)max)
+			import_diag(
+			    doc, DIAG_ERROR, 0,
+			    "file is %lld bytes, over the %zu-byte limit ([import] max_size in the config)",
+			    (long long)sb.st_size, max);
+		else /* it grew while we read it */
+			import_diag(doc, DIAG_ERROR, 0, "file is over the %zu-byte limit", max);
+		return -1;
 	}
 	if (!doc->path)
 		doc->path = strdup(path);
-	if ((size_t)sb.st_size > max) {
-		close(fd);
-		import_diag(doc, DIAG_ERROR, 0,
-			    "file is %lld bytes, over the %zu-byte limit ([import] max_size in the config)",
-			    (long long)sb.st_size, max);
-		return -1;
-	}
-	size_t cap = (size_t)sb.st_size + 1, len = 0;
-	char *data = malloc(cap);
-	if (!data) {
-		close(fd);
-		return error_set(err, ERR_IO, "%s: out of memory", path);
-	}
-	for (;;) {
-		if (len == cap) {
-			/* The file grew while we read it; read on up to the limit. */
-			if (cap > max) {
-				free(data);
-				close(fd);
-				import_diag(doc, DIAG_ERROR, 0, "file is over the %zu-byte limit", max);
-				return -1;
-			}
-			char *nd = realloc(data, cap * 2);
-			if (!nd) {
-				free(data);
-				close(fd);
-				return error_set(err, ERR_IO, "%s: out of memory", path);
-			}
-			data = nd;
-			cap *= 2;
-		}
-		ssize_t n = read(fd, data + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(data);
-			close(fd);
-			return error_set(err, ERR_IO, "%s: read error: %s", path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	int rc = import_parse_buffer(path, data, len, o, doc);
-	free(data);
+	int rc = import_parse_buffer(path, buf_cstr(&b), b.len, o, doc);
+	buf_release(&b);
 	return rc;
 }

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "import_raw.h"
 #include "mdguard.h"
 #include "readfile.h"
+#include "sha256.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -128,8 +128,7 @@ int import_parse_buffer(const char *path, const char *data, size_t len, const st
 	size_t max = o && o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
 	if (!doc->path)
 		doc->path = strdup(path);
-	unsigned int mdlen = 0;
-	EVP_Digest(data, len, doc->sha256, &mdlen, EVP_sha256(), NULL);
+	sha256_bytes(data, len, doc->sha256);
 	if (len > max) {
 		import_diag(doc, DIAG_ERROR, 0,
 			    "file is %zu bytes, over the %zu-byte limit ([import] max_size in the config)",

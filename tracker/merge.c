@@ -14,6 +14,7 @@
 
 #include "events.h"
 #include "itemkeys.h"
+#include "sha256.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -356,16 +357,6 @@ fail:
 	return -1;
 }
 
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int upsert_incident(struct merger *m, const struct import_doc *doc, const char *source,
 			   const char *hash, const char *now, struct error *err)
 {
@@ -411,7 +402,7 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	char **keys = NULL;
 	size_t n = 0;
 	time_format(now_t, now);
-	hex(doc->sha256, sizeof doc->sha256, hash);
+	hex_lower(doc->sha256, sizeof doc->sha256, hash);
 	memset(sum, 0, sizeof *sum);
 
 	/* Where was this incident imported from before? */

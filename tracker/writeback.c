@@ -27,6 +27,7 @@
 #include "itemkeys.h"
 #include "readfile.h"
 #include "report.h"
+#include "sha256.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -901,16 +902,6 @@ void writeback_report_release(struct writeback_report *r)
 	wb_result_init(&r->res);
 }
 
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* Finds the incident of a path (by its absolute path) or of an id (a unique prefix is enough). */
 static int resolve_target(struct store *st, const char *target, char **inc, char **source, char **hash,
 			  struct error *err)
@@ -1275,7 +1266,7 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 		goto out;
 	}
 	char old_hash[65];
-	hex(doc.sha256, sizeof doc.sha256, old_hash);
+	hex_lower(doc.sha256, sizeof doc.sha256, old_hash);
 	rep->stale = strcmp(old_hash, hash) != 0;
 	if (rep->stale && !o->force) {
 		error_set(err, ERR_DATA,
@@ -1312,7 +1303,7 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 		goto out;
 	}
 	char new_hash[65];
-	hex(rep->res.doc.sha256, sizeof rep->res.doc.sha256, new_hash);
+	hex_lower(rep->res.doc.sha256, sizeof rep->res.doc.sha256, new_hash);
 	if (!(tmp = write_temp(rep->path, rep->res.data, rep->res.len, &orig, err)))
 		goto out;
 	if (update_store(st, rep, new_hash, o, err) < 0)

@@ -11,8 +11,8 @@
  *
  * The name-based helpers tz_local(), tz_utc() and tz_valid() are at the end.
  */
-#ifndef SCHEDULER_TZ_H
-#define SCHEDULER_TZ_H
+#ifndef TRACKER_TZ_H
+#define TRACKER_TZ_H
 
 #include <stdbool.h>
 #include <stdint.h>

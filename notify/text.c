@@ -5,6 +5,7 @@
  */
 #include "notify.h"
 #include "readfile.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +13,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <utf8proc.h>
 
 #include "banned.h"
@@ -163,14 +163,11 @@ int notify_item_url(struct buf *out, const char *base_url, const struct notify_i
 
 void notify_sha256_hex(const char *s, size_t len, char *out, size_t nhex)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-	EVP_Digest(s, len, md, &mdlen, EVP_sha256(), NULL);
-	if (nhex > 64)
-		nhex = 64;
-	for (size_t i = 0; i < nhex; i++)
-		out[i] = hex[(md[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	char full[SHA256_HEX_CHARS + 1];
+	sha256_hex(s, len, full);
+	if (nhex > SHA256_HEX_CHARS)
+		nhex = SHA256_HEX_CHARS;
+	memcpy(out, full, nhex);
 	out[nhex] = '\0';
 }
 

@@ -164,12 +164,4 @@ int policy_plan(const struct policy_config *pc, const struct policy_input *in, s
 		struct error *err);
 void policy_output_release(struct policy_output *out);
 
-/* Time zones (libical's built-in database). Local date and minutes after midnight of `t` in `tz`
- * (NULL or "" = UTC). Returns -1 for an unknown zone name. */
-int tz_local(const char *tz, int64_t t, int32_t *date, int *minutes);
-/* The UTC instant of local date `date` at `minutes` after midnight in `tz` (the first one, across a
- * DST change). Returns -1 for an unknown zone. */
-int tz_utc(const char *tz, int32_t date, int minutes, int64_t *t);
-bool tz_valid(const char *tz);
-
 #endif

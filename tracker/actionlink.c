@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "readfile.h"
+#include "sha256.h"
 #include "tdate.h"
 #include "tokens.h"
 #include "banned.h"
@@ -39,15 +40,11 @@ char *action_secret_path(const char *configured, const char *db_path)
 
 static int create_secret(const char *path, struct error *err)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[32];
 	char text[66];
 	if (RAND_bytes(raw, sizeof raw) != 1)
 		return error_set(err, ERR_IO, "cannot get random bytes for the server secret");
-	for (size_t i = 0; i < sizeof raw; i++) {
-		text[2 * i] = hex[raw[i] >> 4];
-		text[2 * i + 1] = hex[raw[i] & 15];
-	}
+	hex_lower(raw, sizeof raw, text);
 	text[64] = '\n';
 	text[65] = '\0';
 	OPENSSL_cleanse(raw, sizeof raw);

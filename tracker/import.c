@@ -10,7 +10,6 @@
 #include <cmark-gfm-core-extensions.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include "import_raw.h"
 #include "mdguard.h"
 #include "readfile.h"
+#include "sha256.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -141,19 +141,16 @@ void import_prepare_threads(void)
 /* First 8 hex digits of the SHA-256 of the NUL-separated strings (a NULL list is the empty one). */
 static void digest8(const char *const *v, const char *one, char out[9])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[32];
-	unsigned int n = 0;
-	memset(md, 0, sizeof md);
-	if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		if (one)
-			EVP_DigestUpdate(ctx, one, strlen(one) + 1);
-		for (size_t i = 0; v && v[i]; i++)
-			EVP_DigestUpdate(ctx, v[i], strlen(v[i]) + 1);
-		EVP_DigestFinal_ex(ctx, md, &n);
-	}
-	EVP_MD_CTX_free(ctx);
-	snprintf(out, 9, "%02x%02x%02x%02x", md[0], md[1], md[2], md[3]);
+	struct buf b;
+	unsigned char md[SHA256_BYTES];
+	buf_init(&b, BUF_MAX_DEFAULT);
+	if (one)
+		buf_add(&b, one, strlen(one) + 1);
+	for (size_t i = 0; v && v[i]; i++)
+		buf_add(&b, v[i], strlen(v[i]) + 1);
+	sha256_bytes(b.data ? b.data : "", b.len, md);
+	buf_release(&b);
+	hex_lower(md, 4, out);
 }
 
 void import_rules_id(const struct import_opts *o, char out[64])
@@ -179,12 +176,6 @@ void import_rules_id(const struct import_opts *o, char out[64])
 		 headings, people, ids, o && o->require_id ? "!" : "");
 }
 
-void import_sha256(const char *data, size_t len, unsigned char out[32])
-{
-	unsigned int mdlen = 0;
-	EVP_Digest(data, len, out, &mdlen, EVP_sha256(), NULL);
-}
-
 void import_stat_from(struct import_stat *out, const struct stat *sb)
 {
 	struct timespec now;
@@ -200,7 +191,7 @@ void import_stat_from(struct import_stat *out, const struct stat *sb)
 int import_parse_buffer(const char *path, const char *data, size_t len, const struct import_opts *o,
 			struct import_doc *doc)
 {
-	import_sha256(data, len, doc->sha256);
+	sha256_bytes(data, len, doc->sha256);
 	return import_parse_hashed(path, data, len, o, doc);
 }
 
@@ -276,69 +267,37 @@ int import_load_file(const char *path, const struct import_opts *o, struct impor
 	*out = NULL;
 	*out_len = 0;
 	size_t max = o && o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block the open */
-	if (fd < 0)
-		return error_set(err, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	struct buf b;
 	struct stat sb;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return error_set(err, ERR_IO, "%s: is %s, not a regular file", path,
-				 file_type_name(sb.st_mode));
+	buf_init(&b, max);
+	if (read_file_capped(path, max, &b, &sb, err) < 0) { /* a regular file only; a FIFO never blocks */
+		buf_release(&b);
+		if (err->kind != ERR_DATA)
+			return -1;
+		/* Over the limit: the document is rejected (a diagnostic), it was not a failure to read. */
+		error_init(err);
+		if (!doc->path)
+			doc->path = strdup(path);
+		if ((unsigned long long)sb.st_size > (unsigned long long)max)
+			import_diag(
+			    doc, DIAG_ERROR, 0,
+			    "file is %lld bytes, over the %zu-byte limit ([import] max_size in the config)",
+			    (long long)sb.st_size, max);
+		else /* it grew while we read it */
+			import_diag(doc, DIAG_ERROR, 0, "file is over the %zu-byte limit", max);
+		return -1;
 	}
 	if (!doc->path)
 		doc->path = strdup(path);
 	import_stat_from(&doc->src, &sb);
-	if ((size_t)sb.st_size > max) {
-		close(fd);
-		import_diag(doc, DIAG_ERROR, 0,
-			    "file is %lld bytes, over the %zu-byte limit ([import] max_size in the config)",
-			    (long long)sb.st_size, max);
-		return -1;
-	}
-	size_t cap = (size_t)sb.st_size + 1, len = 0;
-	char *data = malloc(cap);
-	if (!data) {
-		close(fd);
-		return error_set(err, ERR_IO, "%s: out of memory", path);
-	}
-	for (;;) {
-		if (len == cap) {
-			/* The file grew while we read it; read on up to the limit. */
-			if (cap > max) {
-				free(data);
-				close(fd);
-				import_diag(doc, DIAG_ERROR, 0, "file is over the %zu-byte limit", max);
-				return -1;
-			}
-			char *nd = realloc(data, cap * 2);
-			if (!nd) {
-				free(data);
-				close(fd);
-				return error_set(err, ERR_IO, "%s: out of memory", path);
-			}
-			data = nd;
-			cap *= 2;
-		}
-		ssize_t n = read(fd, data + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(data);
-			close(fd);
-			return error_set(err, ERR_IO, "%s: read error: %s", path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
 	/* The stat is the key only if the file is what was read: same size (a file that grew or shrank
 	 * while it was read has another stat now). */
-	if ((int64_t)len != doc->src.size)
+	if ((int64_t)b.len != doc->src.size)
 		doc->src.known = false;
-	*out = data;
-	*out_len = len;
+	*out_len = b.len;
+	*out = buf_detach(&b);
+	if (!*out)
+		return error_set(err, ERR_IO, "%s: out of memory", path);
 	return 0;
 }
 

@@ -142,11 +142,10 @@ int import_parse_buffer(const char *path, const char *data, size_t len, const st
  * import_load_file() checks the file (regular, size limit) and reads it whole into *data (malloc'd,
  * caller frees) and doc->src; same returns as import_read_file() (a file over the limit is a
  * diagnostic). import_parse_hashed() is import_parse_buffer() for a caller that has already put the
- * SHA-256 of the bytes into doc->sha256 (import_sha256()). Neither touches global state: the parse
+ * SHA-256 of the bytes into doc->sha256 (sha256_bytes()). Neither touches global state: the parse
  * may run in a worker thread while the previous document is written. */
 int import_load_file(const char *path, const struct import_opts *o, struct import_doc *doc, char **data,
 		     size_t *len, struct error *err);
-void import_sha256(const char *data, size_t len, unsigned char out[32]);
 int import_parse_hashed(const char *path, const char *data, size_t len, const struct import_opts *o,
 			struct import_doc *doc);
 

@@ -14,6 +14,7 @@
 
 #include "events.h"
 #include "itemkeys.h"
+#include "sha256.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -107,16 +108,6 @@ struct merger *merger_new(struct store *st, struct error *err)
 		}
 	}
 	return m;
-}
-
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static int step_once(struct merger *m, int which, struct error *err)
@@ -473,7 +464,7 @@ int merge_source_by_stat(const struct merge_source *v, size_t n, const struct im
 int merge_source_by_hash(const struct merge_source *v, size_t n, const unsigned char sha256[32])
 {
 	char hash[65];
-	hex(sha256, 32, hash);
+	hex_lower(sha256, 32, hash);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(v[i].hash, hash))
 			return (int)i;
@@ -601,7 +592,7 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	char **keys = NULL;
 	size_t n = 0;
 	time_format(now_t, now);
-	hex(doc->sha256, sizeof doc->sha256, hash);
+	hex_lower(doc->sha256, sizeof doc->sha256, hash);
 	memset(sum, 0, sizeof *sum);
 
 	/* Where was this incident imported from before? */

@@ -8,7 +8,6 @@
  */
 #include "people.h"
 
-#include <libical/ical.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +17,12 @@
 #include "buf.h"
 #include "mailaddr.h"
 #include "tdate.h"
+#include "tz.h"
 #include "banned.h"
 
 const char *people_handle(const char *h)
 {
 	return h && h[0] == '@' ? h + 1 : h;
-}
-
-int people_tz_valid(const char *tz)
-{
-	return tz && *tz && icaltimezone_get_builtin_timezone(tz) != NULL;
 }
 
 static bool has_ctl(const char *s)
@@ -73,7 +68,7 @@ int people_check(const struct person *p, unsigned set, struct error *err)
 		error_prefix(err, "email of %s", p->handle);
 		return -1;
 	}
-	if ((set & PERSON_TZ) && p->tz && *p->tz && !people_tz_valid(p->tz))
+	if ((set & PERSON_TZ) && p->tz && *p->tz && !tz_valid(p->tz))
 		return error_set(err, ERR_DATA,
 				 "time zone \"%s\" of %s is unknown: use an IANA name like Europe/Berlin or "
 				 "America/New_York",

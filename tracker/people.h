@@ -43,8 +43,6 @@ enum person_field {
 const char *people_handle(const char *h);
 /* Validates the handle and the fields in `set`. Returns 0 or -1 (ERR_DATA, naming the field). */
 int people_check(const struct person *p, unsigned set, struct error *err);
-/* True if `tz` names a zone in libical's database. */
-int people_tz_valid(const char *tz);
 
 /* Creates or updates a person (validated first). `now` Unix seconds. */
 int people_upsert(struct store *st, const struct person *p, unsigned set, int64_t now, struct error *err);

@@ -5,11 +5,11 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scope.h"
+#include "sha256.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -49,14 +49,7 @@ int token_generate(char out[static TOKEN_CHARS + 1], struct error *err)
 
 void token_hash_hex(const char *s, size_t len, char out[static 65])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256((const unsigned char *)s, len, md);
-	for (size_t i = 0; i < sizeof md; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	sha256_hex(s, len, out);
 }
 
 bool token_well_formed(const char *s, size_t len)

@@ -22,11 +22,13 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
+#include "atomicfile.h"
 #include "buf.h"
 #include "events.h"
 #include "itemkeys.h"
 #include "readfile.h"
 #include "report.h"
+#include "sha256.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -901,16 +903,6 @@ void writeback_report_release(struct writeback_report *r)
 	wb_result_init(&r->res);
 }
 
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* Finds the incident of a path (by its absolute path) or of an id (a unique prefix is enough). */
 static int resolve_target(struct store *st, const char *target, char **inc, char **source, char **hash,
 			  struct error *err)
@@ -1041,84 +1033,6 @@ static void stored_free(struct stored_item *v, size_t n)
 	free(v);
 }
 
-/* Writes `data` to a temporary file next to `path` with the owner, group and mode of `orig` (the
- * document's fstat), fsync'd; returns its name. When the owner and group cannot be kept (not root,
- * and the document is someone else's), nothing is written: the replace would give the document away. */
-static char *write_temp(const char *path, const char *data, size_t len, const struct stat *orig,
-			struct error *err)
-{
-	char *dup = strdup(path), *dup2 = strdup(path);
-	struct buf name;
-	buf_init(&name, PATH_MAX);
-	char *tmp = NULL;
-	if (!dup || !dup2 || buf_printf(&name, "%s/.%s.wb-XXXXXX", dirname(dup), basename(dup2)) < 0) {
-		error_set(err, ERR_IO, "%s: out of memory", path);
-		goto out;
-	}
-	tmp = buf_detach(&name);
-	int fd = tmp ? mkstemp(tmp) : -1;
-	if (fd < 0) {
-		error_set(err, ERR_IO, "%s: cannot create a temporary file: %s", path, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if ((orig->st_uid != geteuid() || orig->st_gid != getegid()) &&
-	    fchown(fd, orig->st_uid, orig->st_gid) < 0) {
-		error_set(
-		    err, ERR_IO,
-		    "%s: cannot keep its owner and group (%ld:%ld) on the rewritten copy: %s; write back "
-		    "as its owner (or root)",
-		    path, (long)orig->st_uid, (long)orig->st_gid, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		done += (size_t)n;
-	}
-	if (done < len || fchmod(fd, orig->st_mode & 07777) < 0 || fsync(fd) < 0) {
-		error_set(err, ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (close(fd) < 0) {
-		error_set(err, ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		tmp = NULL;
-	}
-out:
-	buf_release(&name);
-	free(dup);
-	free(dup2);
-	return tmp;
-}
-
-static void sync_dir(const char *path)
-{
-	char *dup = strdup(path);
-	if (!dup)
-		return;
-	int fd = open(dirname(dup), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dup);
-}
-
 /* Stores the written fields as the new base, and records one event per edit. */
 static int update_store(struct store *st, const struct writeback_report *rep, const char *new_hash,
 			const struct writeback_opts *o, struct error *err)
@@ -1246,7 +1160,8 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 		       struct writeback_report *rep, struct error *err)
 {
 	int rc = -1;
-	char *hash = NULL, *tmp = NULL;
+	char *hash = NULL;
+	struct atomic_file af = {0};
 	bool in_tx = false;
 	struct import_doc doc;
 	struct stored_item *stored = NULL;
@@ -1277,7 +1192,7 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 		goto out;
 	}
 	char old_hash[65];
-	hex(doc.sha256, sizeof doc.sha256, old_hash);
+	hex_lower(doc.sha256, sizeof doc.sha256, old_hash);
 	rep->stale = strcmp(old_hash, hash) != 0;
 	if (rep->stale && !o->force) {
 		error_set(err, ERR_DATA,
@@ -1314,18 +1229,14 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 		goto out;
 	}
 	char new_hash[65];
-	hex(rep->res.doc.sha256, sizeof rep->res.doc.sha256, new_hash);
-	if (!(tmp = write_temp(rep->path, rep->res.data, rep->res.len, &orig, err)))
+	hex_lower(rep->res.doc.sha256, sizeof rep->res.doc.sha256, new_hash);
+	/* The copy keeps the document's owner, group and mode, or nothing is written. */
+	if (atomic_file_write(&af, rep->path, "wb", rep->res.data, rep->res.len, &orig, err) < 0)
 		goto out;
 	if (update_store(st, rep, new_hash, o, err) < 0)
 		goto out;
-	if (rename(tmp, rep->path) < 0) {
-		error_set(err, ERR_IO, "%s: cannot replace the file: %s", rep->path, strerror(errno));
+	if (atomic_file_commit(&af, err) < 0)
 		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	sync_dir(rep->path);
 	rep->written = true;
 	if (store_commit(st, err) < 0) {
 		error_prefix(err,
@@ -1338,10 +1249,7 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 	in_tx = false;
 	rc = 0;
 out:
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
+	atomic_file_release(&af);
 	if (in_tx)
 		store_rollback(st);
 	stored_free(stored, nstored);

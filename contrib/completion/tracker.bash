@@ -1,5 +1,5 @@
 # bash completion for tracker(1). Install: copy to /usr/share/bash-completion/completions/tracker
-# (or source it from ~/.bashrc). Keep the lists in step with tracker/commands.def and each
+# (or source it from ~/.bashrc). Keep the lists in step with tracker/cli/commands.def and each
 # command's -h; tests/e2e/t0500-help.sh checks that every command is here.
 
 _tracker_commands="import list show incidents set done reopen snooze people stats report ical notify writeback check remind outbox serve feed token http db help version"

@@ -14,6 +14,7 @@
 
 #include "import.h"
 #include "merge.h"
+#include "sha256.h"
 #include "store.h"
 
 struct fx {
@@ -417,9 +418,9 @@ static void test_source_skip(void **state)
 	assert_int_equal(merge_source_by_stat(v, n, &x), -1);
 	/* the hash of the same bytes matches, of other bytes not */
 	unsigned char h[32];
-	import_sha256(md, strlen(md), h);
+	sha256_bytes(md, strlen(md), h);
 	assert_int_equal(merge_source_by_hash(v, n, h), 0);
-	import_sha256("x", 1, h);
+	sha256_bytes("x", 1, h);
 	assert_int_equal(merge_source_by_hash(v, n, h), -1);
 	unsigned items;
 	assert_int_equal(merger_source_items(f->m, v[0].id, &items, &err), 0);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "people.h"
+#include "tz.h"
 #include "store.h"
 
 static int setup(void **state)
@@ -75,6 +76,13 @@ static void test_validation(void **state)
 	p.tz = "Europe/Atlantis";
 	assert_int_equal(people_check(&p, all, &err), -1);
 	assert_non_null(strstr(err.msg, "Europe/Atlantis"));
+	/* The one validator (tz_valid): what the policy accepts, people accept, and the reverse. */
+	const char *zones[] = {"UTC", "Europe/Berlin", "America/New_York", "europe/berlin",
+			       "Mars/Olympus_Mons"};
+	for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+		p.tz = zones[i];
+		assert_int_equal(people_check(&p, all, &err) == 0, tz_valid(zones[i]));
+	}
 	p.tz = NULL;
 	const char *bad[] = {"alice", "a@b@c", "@b", "a@", "a b@c", "a@b\r\nBcc: x@y", "a@b,c@d", "<a@b>"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -16,6 +16,7 @@
 #include "error.h"
 #include "policy.h"
 #include "tdate.h"
+#include "tz.h"
 #include "banned.h"
 
 static int32_t D(int y, int m, int d)

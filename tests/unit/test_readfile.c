@@ -1,6 +1,7 @@
 /*
  * test_readfile.c — read_file_capped() on regular files, FIFOs, devices and directories and at its
- * cap; md_walk() through symbolic link loops; file_perm_warning().
+ * cap; md_walk() through symbolic link loops; file_perm_warning(); import_read_file(), which reads
+ * through read_file_capped().
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "import.h"
 #include "readfile.h"
 
 static char dir[64];
@@ -137,6 +139,62 @@ static void test_perm_warning(void **state)
 	assert_int_equal(file_perm_warning(NULL, "x", 077, msg, sizeof msg), 0);
 }
 
+static bool has_error(const struct import_doc *d, const char *needle)
+{
+	for (size_t i = 0; i < d->ndiags; i++)
+		if (d->diags[i].level == DIAG_ERROR && strstr(d->diags[i].msg, needle))
+			return true;
+	return false;
+}
+
+/* The importer reads through read_file_capped(): a file over [import] max_size is a rejected
+ * document (a diagnostic naming the setting, no read error), a FIFO a read error naming it. */
+static void test_import_read_file(void **state)
+{
+	(void)state;
+	char path[256];
+	struct import_doc d;
+	struct error err;
+	put("ok.md",
+	    "# T\n\n**Incident ID:** INC-2026-01-01-1\n\n## Action Items\n\n| ID | Action |\n|---|---|\n"
+	    "| 1 | a |\n",
+	    path, sizeof path);
+	import_doc_init(&d);
+	error_init(&err);
+	assert_int_equal(import_read_file(path, NULL, &d, &err), 0);
+	assert_string_equal(d.inc.id, "INC-2026-01-01-1");
+	assert_int_equal(d.nitems, 1);
+	import_doc_release(&d);
+
+	struct import_opts small = {.max_size = 10};
+	put("big.md", "0123456789AB", path, sizeof path);
+	import_doc_init(&d);
+	error_init(&err);
+	assert_int_equal(import_read_file(path, &small, &d, &err), -1);
+	assert_int_equal(err.kind, ERR_NONE);
+	assert_true(
+	    has_error(&d, "file is 12 bytes, over the 10-byte limit ([import] max_size in the config)"));
+	assert_string_equal(d.path, path);
+	import_doc_release(&d);
+
+	snprintf(path, sizeof path, "%s/fifo.md", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	import_doc_init(&d);
+	error_init(&err);
+	assert_int_equal(import_read_file(path, NULL, &d, &err), -1);
+	assert_int_equal(err.kind, ERR_IO);
+	assert_non_null(strstr(err.msg, "is a FIFO (named pipe), not a regular file"));
+	import_doc_release(&d);
+
+	snprintf(path, sizeof path, "%s/missing.md", dir);
+	import_doc_init(&d);
+	error_init(&err);
+	assert_int_equal(import_read_file(path, NULL, &d, &err), -1);
+	assert_int_equal(err.kind, ERR_IO);
+	assert_non_null(strstr(err.msg, "missing.md: cannot open"));
+	import_doc_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +202,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_walk_loops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_perm_warning, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_import_read_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

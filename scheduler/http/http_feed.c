@@ -11,7 +11,6 @@
  * miss asks the database by hash (an index lookup). Unknown tokens get the same 404 as unknown paths.
  */
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "model.h"
 #include "notify.h"
 #include "scope.h"
+#include "sha256.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -313,15 +313,10 @@ enum MHD_Result http_feed(struct http_impl *s, struct MHD_Connection *c, struct 
 				       !strcmp(after + strlen(after) - 4, ".ics") && !strchr(after + 1, '/'));
 	if (!shape || !token_well_formed(rest, tlen))
 		return http_not_found(s, c, q);
-	unsigned char hash[32];
-	char hex[65];
-	static const char digits[] = "0123456789abcdef";
-	SHA256((const unsigned char *)rest, tlen, hash);
-	for (size_t i = 0; i < 32; i++) {
-		hex[2 * i] = digits[hash[i] >> 4];
-		hex[2 * i + 1] = digits[hash[i] & 15];
-	}
-	hex[64] = '\0';
+	unsigned char hash[SHA256_BYTES];
+	char hex[SHA256_HEX_CHARS + 1];
+	sha256_bytes(rest, tlen, hash);
+	hex_lower(hash, sizeof hash, hex);
 	struct feed_entry *e = find_entry(&s->feeds, hash);
 	if (!e) {
 		struct store *st = http_pool_get(s);

@@ -16,6 +16,7 @@
 #include "model.h"
 #include "policy.h"
 #include "tdate.h"
+#include "tz.h"
 #include "banned.h"
 
 static const char set_usage[] =

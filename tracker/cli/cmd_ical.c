@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "buf.h"
 #include "commands.h"
 #include "feeditems.h"
@@ -30,40 +31,6 @@ static const char usage[] =
     "      --name NAME    the calendar's name (default: \"Action items (SCOPE)\")\n"
     "  -o, --output FILE  write to FILE (atomically) instead of standard output\n"
     "  -h, --help         show this help\n";
-
-/* Writes `b` to `path` through a temporary file in the same directory and a rename. */
-static int write_atomic(const char *path, const struct buf *b, struct error *err)
-{
-	struct buf tmp;
-	buf_init(&tmp, 8192);
-	if (buf_printf(&tmp, "%s.tmp.XXXXXX", path) < 0)
-		return error_set(err, ERR_IO, "%s: path too long", path);
-	int fd = mkstemp(tmp.data);
-	if (fd < 0) {
-		error_set(err, ERR_IO, "%s: cannot create a temporary file: %s", path, strerror(errno));
-		buf_release(&tmp);
-		return -1;
-	}
-	size_t off = 0;
-	while (off < b->len) {
-		ssize_t n = write(fd, b->data + off, b->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	int ok = off == b->len && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp.data, path) < 0) { /* mkstemp made it 0600: feeds are private */
-		error_set(err, ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-		unlink(tmp.data);
-		buf_release(&tmp);
-		return -1;
-	}
-	buf_release(&tmp);
-	return 0;
-}
 
 int cmd_ical(struct ctx *c, int argc, char **argv)
 {
@@ -143,7 +110,8 @@ int cmd_ical(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	if (output) {
-		if (write_atomic(output, &out, &err) < 0)
+		/* mkstemp makes the copy 0600: feeds are private */
+		if (atomic_replace(output, "tmp", out.data ? out.data : "", out.len, NULL, &err) < 0)
 			rc = cli_fail(c, &err);
 	} else {
 		fwrite(out.data ? out.data : "", 1, out.len, c->out);

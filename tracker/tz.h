@@ -9,10 +9,10 @@
  * first occurrence, and a local time that does not exist (02:30 on a spring-forward day in Berlin) to
  * the first instant after the gap (03:00 CEST), so "at or after 09:00 local" always has an instant.
  *
- * The name-based helpers tz_local(), tz_utc() and tz_valid() are declared in policy.h.
+ * The name-based helpers tz_local(), tz_utc() and tz_valid() are at the end.
  */
-#ifndef SCHEDULER_TZ_H
-#define SCHEDULER_TZ_H
+#ifndef TRACKER_TZ_H
+#define TRACKER_TZ_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,5 +31,13 @@ int tz_offset(const struct tz *z, int64_t t);
 void tz_to_local(const struct tz *z, int64_t t, int32_t *date, int *minutes);
 /* The first instant at or after local `date` `minutes` (see DST above). */
 int64_t tz_to_utc(const struct tz *z, int32_t date, int minutes);
+
+/* Time zones (libical's built-in database). Local date and minutes after midnight of `t` in `tz`
+ * (NULL or "" = UTC). Returns -1 for an unknown zone name. */
+int tz_local(const char *tz, int64_t t, int32_t *date, int *minutes);
+/* The UTC instant of local date `date` at `minutes` after midnight in `tz` (the first one, across a
+ * DST change). Returns -1 for an unknown zone. */
+int tz_utc(const char *tz, int32_t date, int minutes, int64_t *t);
+bool tz_valid(const char *tz);
 
 #endif

@@ -1,20 +1,20 @@
 /*
  * cmd_remind.c — `tracker remind`: one scheduler pass for cron or a systemd timer: plan (policy),
  * enqueue the digests with what they remind (one transaction), then dispatch whatever is due in the
- * outbox. --now pins the clock for the whole pass, retry and lease times included.
+ * outbox. --now pins the clock for the whole pass, retry and lease times included. The pass is
+ * serve_pass() (scheduler/serve.h), the same as each of `tracker serve`'s; this command prints it.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "commands.h"
 #include "notify.h"
 #include "outbox.h"
 #include "plan.h"
 #include "policy.h"
-#include "tdate.h"
+#include "serve.h"
 #include "banned.h"
 
 static const char usage[] =
@@ -86,6 +86,38 @@ static void print_digests(struct ctx *c, const struct plan *p, bool dry_run)
 	}
 }
 
+struct remind_print {
+	struct ctx *c;
+	bool dry_run, explain, timings;
+};
+
+/* What remind prints of the plan, before anything is sent. */
+static void print_plan(void *ctx, const struct plan *p)
+{
+	const struct remind_print *rp = ctx;
+	struct ctx *c = rp->c;
+	if (p->warning[0])
+		fprintf(c->err, "tracker: remind: %s\n", p->warning);
+	if (rp->explain)
+		print_explanations(c, p);
+	print_digests(c, p, rp->dry_run);
+	if (rp->timings)
+		fprintf(
+		    c->err,
+		    "tracker: remind: %zu open items, %zu people, %zu sent rows: load %.1f ms, plan %.1f ms, "
+		    "write %.1f ms\n",
+		    p->nitems, p->npeople, p->nsent, p->ms_load, p->ms_policy, p->ms_write);
+	if (rp->dry_run) {
+		size_t q = p->ndigests - p->nskipped;
+		fprintf(c->out, "dry run: %zu digest%s (%zu reminder%s) would be queued", q,
+			q == 1 ? "" : "s", p->out.nreminders, p->out.nreminders == 1 ? "" : "s");
+		if (p->nskipped)
+			fprintf(c->out, ", %zu e-mail digest%s not (no [smtp] url)", p->nskipped,
+				p->nskipped == 1 ? "" : "s");
+		fputs("; nothing written or sent\n", c->out);
+	}
+}
+
 int cmd_remind(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -130,64 +162,26 @@ int cmd_remind(struct ctx *c, int argc, char **argv)
 		return cli_fail(c, &err);
 	cli_warn_permissions(c, false, true);
 
-	struct plan p;
-	struct plan_options po = {.cfg = &c->cfg,
-				  .pc = &pc,
-				  .now = c->now,
-				  .dry_run = dry_run,
-				  .email_enabled = c->cfg.smtp_url && *c->cfg.smtp_url};
-	if (plan_pass(&c->st, &po, &p, &err) < 0) {
-		plan_release(&p);
+	struct remind_print rp = {.c = c, .dry_run = dry_run, .explain = explain, .timings = timings};
+	struct serve_pass sp = {.st = &c->st,
+				.cfg = &c->cfg,
+				.pc = &pc,
+				.oc = &oc,
+				.now = c->now,
+				.dry_run = dry_run,
+				.log = log_line,
+				.log_ctx = c->err,
+				.planned = print_plan,
+				.planned_ctx = &rp};
+	if (serve_pass(&sp, &err) < 0)
 		return cli_fail(c, &err);
-	}
-	if (p.warning[0])
-		fprintf(c->err, "tracker: remind: %s\n", p.warning);
-	if (explain)
-		print_explanations(c, &p);
-	print_digests(c, &p, dry_run);
+	if (dry_run)
+		return EXIT_OK;
+	const struct outbox_stats *s = &sp.stats;
+	fprintf(c->out, "%zu new digest%s queued; sent %lu, retrying %lu, dead %lu\n", sp.added,
+		sp.added == 1 ? "" : "s", s->sent, s->retried, s->dead);
 	if (timings)
-		fprintf(
-		    c->err,
-		    "tracker: remind: %zu open items, %zu people, %zu sent rows: load %.1f ms, plan %.1f ms, "
-		    "write %.1f ms\n",
-		    p.nitems, p.npeople, p.nsent, p.ms_load, p.ms_policy, p.ms_write);
-	int rc = EXIT_OK;
-	if (dry_run) {
-		size_t q = p.ndigests - p.nskipped;
-		fprintf(c->out, "dry run: %zu digest%s (%zu reminder%s) would be queued", q,
-			q == 1 ? "" : "s", p.out.nreminders, p.out.nreminders == 1 ? "" : "s");
-		if (p.nskipped)
-			fprintf(c->out, ", %zu e-mail digest%s not (no [smtp] url)", p.nskipped,
-				p.nskipped == 1 ? "" : "s");
-		fputs("; nothing written or sent\n", c->out);
-		plan_release(&p);
-		return rc;
-	}
-	size_t added = p.nadded;
-	plan_release(&p);
-
-	char owner[128];
-	outbox_owner_id(owner);
-	struct outbox_dispatcher d = {.st = &c->st,
-				      .cfg = &c->cfg,
-				      .oc = &oc,
-				      .owner = owner,
-				      .now = c->now,
-				      .log = log_line,
-				      .log_ctx = c->err};
-	struct outbox_stats s;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (outbox_dispatch(&d, &s, &err) < 0)
-		return cli_fail(c, &err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(c->out, "%zu new digest%s queued; sent %lu, retrying %lu, dead %lu\n", added,
-		added == 1 ? "" : "s", s.sent, s.retried, s.dead);
-	if (timings)
-		fprintf(c->err, "tracker: remind: dispatch %.1f ms for %lu notifications\n",
-			(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-			s.claimed);
-	if (s.dead)
-		rc = EXIT_IO;
-	return rc;
+		fprintf(c->err, "tracker: remind: dispatch %.1f ms for %lu notifications\n", sp.ms_dispatch,
+			s->claimed);
+	return s->dead ? EXIT_IO : EXIT_OK;
 }

@@ -1,10 +1,11 @@
 /*
- * cli — what every command receives, and helpers shared by the commands (tracker/cmd_*.c).
+ * cli — what every command receives, and helpers shared by the commands (tracker/cli/cmd_*.c),
+ * implemented in cli.c.
  *
  * main.c parses the global options, loads the config, opens the database when the command table says
  * the command needs it (NEED_DB; NEED_WRITE opens it writable and applies migrations), and then calls
  * the command with its own argv (argv[0] is the command name). A command returns an exit code
- * (enum exit_code); it prints its own output and its errors (with cli_error()).
+ * (enum exit_code); it prints its own output and its errors (with cli_fail()).
  */
 #ifndef TRACKER_CLI_H
 #define TRACKER_CLI_H

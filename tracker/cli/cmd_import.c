@@ -32,6 +32,7 @@
 #include "merge.h"
 #include "people.h"
 #include "readfile.h"
+#include "sha256.h"
 #include "banned.h"
 
 #define COMMIT_EVERY 500
@@ -235,7 +236,7 @@ static void job_run(struct job *j, const struct import_opts *io)
 	if (j->r < 0)
 		return;
 	j->bytes = len;
-	import_sha256(data, len, j->doc.sha256);
+	sha256_bytes(data, len, j->doc.sha256);
 	j->match = merge_source_by_hash(j->known, j->nknown, j->doc.sha256);
 	if (j->match < 0)
 		j->r = import_parse_hashed(j->path, data, len, io, &j->doc);

@@ -1,5 +1,5 @@
 /*
- * http_internal — what the parts of the HTTP endpoint share (scheduler/http*.c); not a public API.
+ * http_internal — what the parts of the HTTP endpoint share (scheduler/http/http*.c); not a public API.
  */
 #ifndef SCHEDULER_HTTP_INTERNAL_H
 #define SCHEDULER_HTTP_INTERNAL_H
@@ -215,6 +215,7 @@ enum MHD_Result http_dashboard(struct http_impl *s, struct MHD_Connection *c, st
 			       const char *method, const char *path);
 enum MHD_Result http_pages(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *method,
 			   const char *path);
+/* The action-link pages (http_act.c). */
 enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *method,
 			 const char *rest);
 

@@ -12,7 +12,6 @@
 #include <libical/ical.h>
 #include <string.h>
 
-#include "policy.h"
 #include "tdate.h"
 #include "banned.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "http.h"
+#include "http/http.h"
 #include "banned.h"
 
 static const char usage[] =

@@ -1,8 +1,9 @@
 /*
  * http.c — the HTTP endpoint's core: starting and stopping libmicrohttpd, the database connection pool,
  * data-change detection, request dispatch, response helpers, authentication and request counters.
- * The routes live in http_feed.c (feeds), http_api.c (JSON API), http_dash.c (dashboard, login, action
- * links) and http_metrics.c (/metrics). See http.h for the contract.
+ * The routes live in http_feed.c (feeds), http_api.c (JSON API), http_dash.c (dashboard, login),
+ * http_pages.c (item and incident pages), http_act.c (action links) and http_metrics.c (/metrics).
+ * See http.h for the contract.
  */
 #include "http.h"
 

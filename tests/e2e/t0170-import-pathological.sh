@@ -30,7 +30,8 @@ PY
 # The parse holds at most 256 MB (tracker/mdguard.h); the process's peak adds the program itself. Under
 # AddressSanitizer, redzones, quarantine and shadow memory come on top of what the parser holds.
 MEM_MB=300
-if ldd "$TRACKER_BIN" 2>/dev/null | grep -q libasan; then
+# (ldd's output is read whole: `ldd | grep -q` under pipefail fails when grep exits first.)
+if [[ $(ldd "$TRACKER_BIN" 2>/dev/null) == *libasan* ]]; then
 	MEM_MB=700
 	note "ASan build: peak memory bound ${MEM_MB} MB (the sanitizer's own memory on top of the 256 MB parse cap)"
 fi

@@ -86,9 +86,9 @@ enum id_class ident_classify(const char *s, bool strong, const regex_t *re)
 {
 	if (!s || !*s)
 		return ID_NOT;
-	if (is_placeholder(s))
-		return ID_PLACEHOLDER;
 	const char *t = ident_trim_hash(s);
+	if (is_placeholder(s) || is_placeholder(t)) /* "#000" is "000" */
+		return ID_PLACEHOLDER;
 	size_t n = strlen(t);
 	if (n == 0 || n > IDENT_MAX)
 		return ID_NOT;

@@ -37,6 +37,8 @@ static void test_classify(void **state)
 	assert_int_equal(ident_classify(long_id, true, NULL), ID_OK);
 	assert_int_equal(ident_classify("PM/2021/011", true, NULL), ID_NOT);
 	assert_int_equal(ident_classify("---", true, NULL), ID_PLACEHOLDER);
+	/* a placeholder behind the "#" that is dropped from ids is still one (found by fuzz_import) */
+	assert_int_equal(ident_classify("#000", true, NULL), ID_PLACEHOLDER);
 	assert_int_equal(ident_classify("", true, NULL), ID_NOT);
 	/* placeholders, named as such */
 	static const char *const ph[] = {"INC-YYYY-MM-DD-XXX",

@@ -181,6 +181,8 @@ bool ident_find_in_title(const char *title, const regex_t *re, size_t *id_at, si
 	char tok[IDENT_MAX + 2];
 	/* 1. the template id anywhere */
 	long at = norm_find_incident_id(title, &len);
+	if (at >= 0 && len > IDENT_MAX)
+		at = -1; /* too long to be an id (found by fuzz_import) */
 	if (at >= 0 && re && (!copy_tok(title + at, len, tok, sizeof tok) || !whole_match(re, tok)))
 		at = -1; /* the team declared another scheme */
 	if (at >= 0) {

@@ -135,8 +135,8 @@ void import_prepare_threads(void)
 }
 
 #define IMPORT_RULES_VERSION                                                                                 \
-	4 /* 2: issue 9 ids, front matter, incident dates; 3: lists beside a table are notes; 4: "#000"      \
-	   * is a placeholder */
+	5 /* 2: issue 9 ids, front matter, incident dates; 3: lists beside a table are notes; 4: "#000"      \
+	   * is a placeholder; 5: no id over 64 characters from a title */
 
 /* First 8 hex digits of the SHA-256 of the NUL-separated strings (a NULL list is the empty one). */
 static void digest8(const char *const *v, const char *one, char out[9])

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 DEPS=(cmake make pkg-config gcc libc6-dev libsqlite3-dev sqlite3 libcmark-gfm-dev libcmark-gfm-extensions-dev libical-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libssl-dev libutf8proc-dev libcmocka-dev
-	libmicrohttpd-dev zlib1g-dev libyaml-dev)
+	libmicrohttpd-dev zlib1g-dev libyaml-dev libpq-dev)
 BUILD=build-release
 BIN=$BUILD/tracker/tracker
 DB=./tracker-demo.db

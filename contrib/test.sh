@@ -23,9 +23,9 @@ export DEBIAN_FRONTEND=noninteractive TZ=UTC LC_ALL=C.UTF-8
 
 BUILD_DEPS=(cmake make pkg-config gcc libc6-dev libsqlite3-dev sqlite3 libcmark-gfm-dev libcmark-gfm-extensions-dev libical-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libssl-dev libutf8proc-dev libcmocka-dev
-	libmicrohttpd-dev zlib1g-dev libyaml-dev)
+	libmicrohttpd-dev zlib1g-dev libyaml-dev libpq-dev)
 TEST_DEPS=(clang clang-format libclang-rt-14-dev python3 python3-aiosmtpd python3-icalendar chromium
-	wrk nginx hyperfine time jq shellcheck git ca-certificates openssl curl strace)
+	wrk nginx hyperfine time jq shellcheck git ca-certificates openssl curl strace postgresql-15)
 
 passed=0 failed=0 skipped=0
 declare -a report=()

@@ -34,6 +34,8 @@ struct key {
 	}
 static const struct key keys[] = {
     K("store", "path", C_STR, store_path),
+    K("store", "url", C_STR, store_url),
+    K("store", "password_file", C_STR, store_password_file),
     K("store", "busy_timeout_ms", C_LONG, busy_timeout_ms),
     K("import", "max_size", C_LONG, import_max_size),
     K("import", "date_order", C_STR, import_date_order),

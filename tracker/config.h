@@ -37,6 +37,8 @@ struct config {
 
 	/* [store] */
 	char *store_path;
+	char *store_url;           /* a PostgreSQL URL or libpq key=value string (wins over path) */
+	char *store_password_file; /* a libpq password file (PGPASSFILE) for the PostgreSQL store */
 	long busy_timeout_ms;
 
 	/* [import] */

@@ -93,7 +93,7 @@ static void test_upgrade_from_first_version(void **state)
 	snprintf(path, sizeof path, "%s/old.db", dir);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, store_migrations[0].sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, migrations_sqlite[0].sql, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "PRAGMA user_version = 1; INSERT INTO incidents (id, source, "
 				      "source_hash, imported_at) VALUES ('INC-2026-01-01-1', '/x', 'h', 't')",

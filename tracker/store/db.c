@@ -1,0 +1,183 @@
+/*
+ * db.c — the engine-independent half of the engine interface: choosing the engine from the target and
+ * dispatching to it (see db.h).
+ */
+#include "db_impl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "banned.h"
+
+bool db_is_postgresql(const char *target)
+{
+	if (!target)
+		return false;
+	if (!strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11))
+		return true;
+	/* A libpq key=value string: "host=... dbname=...". A file path has no '=' before its first '/'. */
+	const char *eq = strchr(target, '='), *slash = strchr(target, '/');
+	if (!eq || (slash && slash < eq))
+		return false;
+	for (const char *p = target; p < eq; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_' || *p == ' '))
+			return false;
+	return true;
+}
+
+int db_set_error(struct db *db, enum db_errclass cls, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+	va_end(ap);
+	db->errclass = cls;
+	return DB_ERR;
+}
+
+struct db *db_open(const char *target, int flags, long busy_ms, char *msg, size_t msgsz)
+{
+	if (msgsz)
+		msg[0] = '\0';
+	return db_is_postgresql(target) ? db_pg_open(target, flags, busy_ms, msg, msgsz)
+					: db_sqlite_open(target, flags, busy_ms, msg, msgsz);
+}
+
+void db_close(struct db *db)
+{
+	if (db)
+		db->ops->close(db);
+}
+
+enum db_engine db_engine(const struct db *db)
+{
+	return db->engine;
+}
+const char *db_errmsg(struct db *db)
+{
+	return db ? db->errmsg : "no database";
+}
+enum db_errclass db_errclass(struct db *db)
+{
+	return db ? db->errclass : DBE_CONNECTION;
+}
+const char *db_describe(const struct db *db)
+{
+	return db->desc;
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	return db->ops->exec(db, sql);
+}
+int db_prepare(struct db *db, const char *sql, struct db_stmt **out)
+{
+	*out = NULL;
+	return db->ops->prepare(db, sql, out);
+}
+
+int db_bind_int64(struct db_stmt *s, int idx, int64_t v)
+{
+	return s->db->ops->bind(s, idx, 'i', v, 0, NULL, 0);
+}
+int db_bind_int(struct db_stmt *s, int idx, int v)
+{
+	return s->db->ops->bind(s, idx, 'i', v, 0, NULL, 0);
+}
+int db_bind_double(struct db_stmt *s, int idx, double v)
+{
+	return s->db->ops->bind(s, idx, 'd', 0, v, NULL, 0);
+}
+int db_bind_null(struct db_stmt *s, int idx)
+{
+	return s->db->ops->bind(s, idx, 'n', 0, 0, NULL, 0);
+}
+int db_bind_text(struct db_stmt *s, int idx, const char *v)
+{
+	return s->db->ops->bind(s, idx, v ? 't' : 'n', 0, 0, v, -1);
+}
+int db_bind_textn(struct db_stmt *s, int idx, const char *v, int n)
+{
+	return s->db->ops->bind(s, idx, v ? 't' : 'n', 0, 0, v, n);
+}
+
+int db_step(struct db_stmt *s)
+{
+	return s->db->ops->step(s);
+}
+int db_reset(struct db_stmt *s)
+{
+	return s->db->ops->reset(s);
+}
+int db_clear_bindings(struct db_stmt *s)
+{
+	return s->db->ops->clear_bindings(s);
+}
+void db_finalize(struct db_stmt *s)
+{
+	if (s)
+		s->db->ops->finalize(s);
+}
+int64_t db_changes(struct db_stmt *s)
+{
+	return s->changes;
+}
+
+int db_column_count(struct db_stmt *s)
+{
+	return s->db->ops->column_count(s);
+}
+bool db_column_is_null(struct db_stmt *s, int col)
+{
+	return s->db->ops->column_is_null(s, col);
+}
+int64_t db_column_int64(struct db_stmt *s, int col)
+{
+	return s->db->ops->column_int64(s, col);
+}
+int db_column_int(struct db_stmt *s, int col)
+{
+	return (int)s->db->ops->column_int64(s, col);
+}
+double db_column_double(struct db_stmt *s, int col)
+{
+	return s->db->ops->column_double(s, col);
+}
+const char *db_column_text(struct db_stmt *s, int col)
+{
+	return s->db->ops->column_text(s, col);
+}
+int db_column_bytes(struct db_stmt *s, int col)
+{
+	return s->db->ops->column_bytes(s, col);
+}
+
+int db_begin(struct db *db)
+{
+	return db->ops->begin(db);
+}
+int db_commit(struct db *db)
+{
+	return db->ops->commit(db);
+}
+void db_rollback(struct db *db)
+{
+	db->ops->rollback(db);
+}
+bool db_in_transaction(struct db *db)
+{
+	return db->ops->in_transaction(db);
+}
+int db_schema_version(struct db *db, int *v)
+{
+	return db->ops->schema_version(db, v);
+}
+int db_set_schema_version(struct db *db, int v)
+{
+	return db->ops->set_schema_version(db, v);
+}
+int db_data_version(struct db *db, int64_t *v)
+{
+	return db->ops->data_version(db, v);
+}

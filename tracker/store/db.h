@@ -1,0 +1,111 @@
+/*
+ * db — the engine interface under the store modules: one small API, two implementations (SQLite in
+ * db_sqlite.c, PostgreSQL through libpq in db_pg.c). Only the store modules (tracker/store/) use it;
+ * nothing outside tracker/store/ includes sqlite3.h or libpq-fe.h (contrib/check-layout.sh).
+ *
+ * SQL text is a literal, never built from values. Parameters are written `?` (or `?NNN`) in both
+ * engines; the PostgreSQL engine renumbers them to $N. Where the engines disagree the store module
+ * picks the text with db_pick(). Every value is bound: db_bind_* numbers parameters from 1, columns
+ * from 0. A parameter whose type the statement does not fix (`? IS NULL`) is written CAST(? AS TEXT).
+ *
+ * Steps: db_step() returns DB_ROW while rows come, then DB_DONE; DB_ERR on error (db_errmsg(),
+ * db_errclass()). db_reset() rewinds a statement keeping its bindings; db_changes() is the number of
+ * rows the last completed step of that statement inserted, updated or deleted.
+ *
+ * Transactions: db_begin() takes the database's single write lock up front (SQLite BEGIN IMMEDIATE;
+ * PostgreSQL BEGIN plus a transaction-scoped advisory lock), so writers are serialised the same way on
+ * both engines and a read-modify-write inside one transaction is never interleaved with another.
+ */
+#ifndef TRACKER_STORE_DB_H
+#define TRACKER_STORE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum db_engine { DB_SQLITE = 1, DB_POSTGRESQL = 2 };
+
+enum { DB_OK = 0, DB_ROW = 100, DB_DONE = 101, DB_ERR = -1 };
+
+/* What went wrong, as far as a caller can act on it. */
+enum db_errclass {
+	DBE_NONE = 0,
+	DBE_BUSY,          /* the lock wait timed out */
+	DBE_SERIALIZATION, /* the transaction must be retried */
+	DBE_CONNECTION,    /* the server went away, refused us, or the file is unreadable */
+	DBE_CONSTRAINT,    /* a UNIQUE, CHECK, NOT NULL or foreign key was violated */
+	DBE_READONLY,      /* the database is read-only */
+	DBE_FULL,          /* disk full */
+	DBE_OTHER,
+};
+
+struct db;
+struct db_stmt;
+
+enum { DB_OPEN_READONLY = 1, DB_OPEN_CREATE = 2 };
+
+/* True when `target` names a PostgreSQL database (postgresql://, postgres://, or a libpq key=value
+ * string such as "host=/run/pg dbname=tracker"); anything else is a SQLite file path. */
+bool db_is_postgresql(const char *target);
+
+/* Opens `target` (a path or a PostgreSQL URL). On failure returns NULL and writes a message (without
+ * any password) to msg. busy_ms bounds lock waits. */
+struct db *db_open(const char *target, int flags, long busy_ms, char *msg, size_t msgsz);
+void db_close(struct db *db);
+enum db_engine db_engine(const struct db *db);
+/* Either text, by engine. */
+static inline const char *db_pick(const struct db *db, const char *sqlite_sql, const char *pg_sql)
+{
+	return db_engine(db) == DB_SQLITE ? sqlite_sql : pg_sql;
+}
+
+/* The last error on the connection: message and class. */
+const char *db_errmsg(struct db *db);
+enum db_errclass db_errclass(struct db *db);
+
+/* Runs one or more statements without parameters or results (DDL, migrations). */
+int db_exec(struct db *db, const char *sql);
+
+int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
+int db_bind_int64(struct db_stmt *s, int idx, int64_t v);
+int db_bind_int(struct db_stmt *s, int idx, int v);
+int db_bind_double(struct db_stmt *s, int idx, double v);
+/* Copies the text; NULL binds SQL NULL. */
+int db_bind_text(struct db_stmt *s, int idx, const char *v);
+int db_bind_textn(struct db_stmt *s, int idx, const char *v, int n);
+int db_bind_null(struct db_stmt *s, int idx);
+int db_step(struct db_stmt *s);
+int db_reset(struct db_stmt *s);
+int db_clear_bindings(struct db_stmt *s);
+void db_finalize(struct db_stmt *s);
+int64_t db_changes(struct db_stmt *s);
+
+int db_column_count(struct db_stmt *s);
+bool db_column_is_null(struct db_stmt *s, int col);
+int64_t db_column_int64(struct db_stmt *s, int col);
+int db_column_int(struct db_stmt *s, int col);
+double db_column_double(struct db_stmt *s, int col);
+/* Borrowed until the next step, reset or finalize; NULL for SQL NULL. */
+const char *db_column_text(struct db_stmt *s, int col);
+int db_column_bytes(struct db_stmt *s, int col);
+
+/* Transactions (see above). db_rollback() is a no-op outside a transaction. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+bool db_in_transaction(struct db *db);
+
+/* The schema version recorded in the database (0 for a new one) and setting it (inside the
+ * migration transaction). */
+int db_schema_version(struct db *db, int *version);
+int db_set_schema_version(struct db *db, int version);
+
+/* A number that changes whenever any connection commits a change to the database (SQLite PRAGMA
+ * data_version; PostgreSQL the server's WAL position, which may change more often, never less):
+ * caches compare it to know when to rebuild. */
+int db_data_version(struct db *db, int64_t *version);
+
+/* A short human description of the target without secrets ("tracker.db", "postgresql db@host"). */
+const char *db_describe(const struct db *db);
+
+#endif

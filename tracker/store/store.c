@@ -1,0 +1,266 @@
+/*
+ * store.c — opening the database on its engine, applying migrations, transactions.
+ *
+ * Migrations: schema/ENGINE/NNNN_*.sql are embedded (see cmake/embed_schema.cmake). Opening reads the
+ * recorded schema version; if it is behind, the missing migrations run in one write transaction that
+ * also records the new version, so an upgrade is all or nothing. A version above ours is refused: an
+ * older binary must not write a schema it does not know.
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "migrate.h"
+#include "banned.h"
+
+int store_schema_version(void)
+{
+	return migrations_sqlite_count;
+}
+
+static char *xstrdup_printf(const char *a, const char *b)
+{
+	struct buf bf;
+	buf_init(&bf, 8192);
+	if (buf_adds(&bf, a) < 0 || buf_adds(&bf, b) < 0) {
+		buf_release(&bf);
+		return NULL;
+	}
+	return buf_detach(&bf);
+}
+
+char *store_resolve_path(const char *cli, const struct config *cfg)
+{
+	if (cli && *cli)
+		return strdup(cli);
+	const char *env = getenv("TRACKER_DB");
+	if (env && *env)
+		return strdup(env);
+	if (cfg && cfg->store_url && *cfg->store_url)
+		return strdup(cfg->store_url);
+	if (cfg && cfg->store_path && *cfg->store_path)
+		return strdup(cfg->store_path);
+	const char *xdg = getenv("XDG_DATA_HOME");
+	if (xdg && *xdg)
+		return xstrdup_printf(xdg, "/tracker/tracker.db");
+	const char *home = getenv("HOME");
+	if (!home || !*home)
+		home = ".";
+	return xstrdup_printf(home, "/.local/share/tracker/tracker.db");
+}
+
+/* The transitional SQLite handle (db_sqlite.c). */
+void *db_sqlite_handle(struct db *db);
+
+static const struct migration *engine_migrations(const struct store *st, int *count)
+{
+	if (db_engine(st->conn) == DB_POSTGRESQL) {
+		*count = migrations_postgresql_count;
+		return migrations_postgresql;
+	}
+	*count = migrations_sqlite_count;
+	return migrations_sqlite;
+}
+
+enum db_engine store_engine(const struct store *st)
+{
+	return db_engine(st->conn);
+}
+
+const char *store_describe(const struct store *st)
+{
+	return st->conn ? db_describe(st->conn) : (st->path ? st->path : "(no database)");
+}
+
+int store_fail(struct store *st, struct error *err, const char *what)
+{
+	return error_set(err, ERR_STORE, "%s: %s", what,
+			 st && st->conn ? db_errmsg(st->conn) : "no database");
+}
+
+int store_exec(struct store *st, const char *sql, struct error *err)
+{
+	if (db_exec(st->conn, sql) < 0)
+		return store_fail(st, err, "database");
+	return 0;
+}
+
+int store_sql(struct store *st, struct db_stmt **stmt, const char *sql, struct error *err)
+{
+	if (db_prepare(st->conn, sql, stmt) < 0)
+		return store_fail(st, err, "database");
+	return 0;
+}
+
+int store_run(struct store *st, struct db_stmt *s, struct error *err, const char *what)
+{
+	int rc;
+	while ((rc = db_step(s)) == DB_ROW)
+		;
+	return rc == DB_DONE ? 0 : store_fail(st, err, what);
+}
+
+int store_bind_opt_int(struct db_stmt *s, int idx, int v)
+{
+	return v < 0 ? db_bind_null(s, idx) : db_bind_int(s, idx, v);
+}
+
+char *store_col_dup(struct db_stmt *s, int col)
+{
+	const char *t = db_column_text(s, col);
+	return t ? strdup(t) : NULL;
+}
+
+int store_begin(struct store *st, struct error *err)
+{
+	if (db_begin(st->conn) < 0)
+		return store_fail(st, err, "database");
+	return 0;
+}
+
+int store_commit(struct store *st, struct error *err)
+{
+	if (db_commit(st->conn) < 0)
+		return store_fail(st, err, "database");
+	return 0;
+}
+
+void store_rollback(struct store *st)
+{
+	if (st->conn)
+		db_rollback(st->conn);
+}
+
+static int migrate(struct store *st, bool readonly, struct error *err)
+{
+	int v, n;
+	const struct migration *m = engine_migrations(st, &n);
+	const char *where = store_describe(st);
+	if (n < store_schema_version())
+		return error_set(
+		    err, ERR_STORE,
+		    "%s: this tracker has no %s schema beyond version %d (it knows %d for SQLite)", where,
+		    db_engine(st->conn) == DB_POSTGRESQL ? "PostgreSQL" : "SQLite", n,
+		    store_schema_version());
+	if (db_schema_version(st->conn, &v) < 0)
+		return store_fail(st, err, "reading schema version");
+	if (v > n)
+		return error_set(err, ERR_STORE,
+				 "%s: database schema version %d is newer than this tracker knows (%d); "
+				 "use a newer tracker",
+				 where, v, n);
+	if (v == n)
+		return 0;
+	if (readonly)
+		return error_set(
+		    err, ERR_STORE,
+		    "%s: database schema version %d needs upgrading to %d; run a command that writes "
+		    "(e.g. tracker import) first",
+		    where, v, n);
+	if (store_begin(st, err) < 0)
+		return -1;
+	/* Re-read under the write lock: another process may have migrated meanwhile. */
+	if (db_schema_version(st->conn, &v) < 0) {
+		store_fail(st, err, "reading schema version");
+		goto fail;
+	}
+	for (int i = v; i < n; i++) {
+		if (store_exec(st, m[i].sql, err) < 0) {
+			error_prefix(err, "%s: applying migration %s", where, m[i].name);
+			goto fail;
+		}
+	}
+	if (db_set_schema_version(st->conn, n) < 0) {
+		store_fail(st, err, "recording schema version");
+		goto fail;
+	}
+	if (store_commit(st, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int store_open(struct store *st, const char *path, int flags, long busy_timeout_ms, struct error *err)
+{
+	bool readonly = flags & STORE_READONLY;
+	st->conn = NULL;
+	st->db = NULL;
+	st->path = strdup(path);
+	if (!st->path)
+		return error_set(err, ERR_IO, "out of memory");
+	char msg[768];
+	int dflags = (readonly ? DB_OPEN_READONLY : 0) | (flags & STORE_CREATE ? DB_OPEN_CREATE : 0);
+	st->conn = db_open(path, dflags, busy_timeout_ms, msg, sizeof msg);
+	if (!st->conn) {
+		error_set(err, ERR_STORE, "%s", msg);
+		goto fail;
+	}
+	st->db = db_sqlite_handle(st->conn);
+	if (migrate(st, readonly, err) < 0) {
+		const char *where = store_describe(st);
+		if (!strstr(err->msg, where))
+			error_prefix(err, "%s", where);
+		goto fail;
+	}
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+int store_open_memory(struct store *st, struct error *err)
+{
+	return store_open(st, ":memory:", STORE_CREATE, 1000, err);
+}
+
+void store_close(struct store *st)
+{
+	db_close(st->conn);
+	st->conn = NULL;
+	st->db = NULL;
+	free(st->path);
+	st->path = NULL;
+}
+
+/* ---- transitional legacy API ---- */
+
+int store_error(struct store *st, struct error *err, const char *what)
+{
+	return store_fail(st, err, what);
+}
+
+int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct error *err)
+{
+	if (!st->db)
+		return error_set(err, ERR_STORE,
+				 "database: this operation is not yet available on PostgreSQL");
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return error_set(err, ERR_STORE, "database: %s", sqlite3_errmsg(st->db));
+	return 0;
+}
+
+int store_bind_text(sqlite3_stmt *s, int idx, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(s, idx);
+	return sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT);
+}
+
+int store_bind_int_or_null(sqlite3_stmt *s, int idx, int v)
+{
+	if (v < 0)
+		return sqlite3_bind_null(s, idx);
+	return sqlite3_bind_int(s, idx, v);
+}
+
+char *store_col_strdup(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	return t ? strdup((const char *)t) : NULL;
+}

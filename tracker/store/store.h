@@ -1,0 +1,75 @@
+/*
+ * store — the database: resolving which one, opening it on its engine, migrations, transactions, and
+ * the helpers the store modules share. The store modules (tracker/store/: incidents, items, events,
+ * people, outbox, reminders, feeds, tokens, stats) are the only code that holds SQL; they reach the
+ * engine through db.h. Commands, the scheduler and the HTTP endpoint call the modules' functions.
+ *
+ * The target is a SQLite file path or a PostgreSQL URL / libpq key=value string (db_is_postgresql).
+ * Opening applies the engine's embedded migrations (schema/sqlite/, schema/postgresql/) in one
+ * transaction and records the version; a database from a newer tracker is refused. With STORE_CREATE a
+ * missing SQLite file (and its parent directory) is made, mode 0600; without it a missing file is an
+ * error, so a typo in a path never leaves an empty database behind.
+ */
+#ifndef TRACKER_STORE_H
+#define TRACKER_STORE_H
+
+#include <sqlite3.h> /* transitional: removed with the legacy API below */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "error.h"
+
+struct config;
+
+struct store {
+	struct db *conn;
+	sqlite3 *db; /* transitional: the SQLite handle for modules not yet on db.h (NULL on PostgreSQL) */
+	char *path;  /* the target as given (a PostgreSQL URL may hold a password: never print it) */
+};
+
+/* STORE_READONLY opens read-only. STORE_CREATE makes a missing database (and its parent directory);
+ * without it a missing file is an ERR_STORE "no database at PATH" error (only import, people
+ * add/import and db init pass it). */
+enum { STORE_READONLY = 1, STORE_CREATE = 2 };
+
+/* Resolves the database: `cli` (--db), else $TRACKER_DB, else [store] url, else [store] path, else
+ * $XDG_DATA_HOME/tracker/tracker.db (default ~/.local/share/tracker/tracker.db). Caller frees. */
+char *store_resolve_path(const char *cli, const struct config *cfg);
+
+int store_open(struct store *st, const char *path, int flags, long busy_timeout_ms, struct error *err);
+/* An in-memory SQLite database with every migration applied (tests). */
+int store_open_memory(struct store *st, struct error *err);
+void store_close(struct store *st);
+enum db_engine store_engine(const struct store *st);
+/* Where the store is, safe to print (no password). */
+const char *store_describe(const struct store *st);
+
+/* The schema version this binary knows (the highest embedded migration). */
+int store_schema_version(void);
+
+/* Transactions. store_begin() takes the write lock up front (see db.h). */
+int store_begin(struct store *st, struct error *err);
+int store_commit(struct store *st, struct error *err);
+void store_rollback(struct store *st);
+int store_exec(struct store *st, const char *sql, struct error *err);
+
+/* Prepares a literal statement; on failure fills err ("database: message"). */
+int store_sql(struct store *st, struct db_stmt **stmt, const char *sql, struct error *err);
+/* Fills err from the connection's last error: "what: message", kind ERR_STORE. Returns -1. */
+int store_fail(struct store *st, struct error *err, const char *what);
+/* Steps a statement that returns no row (INSERT/UPDATE/DELETE); -1 with err filled on failure. */
+int store_run(struct store *st, struct db_stmt *s, struct error *err, const char *what);
+/* Binds an int, or NULL when negative. */
+int store_bind_opt_int(struct db_stmt *s, int idx, int v);
+/* Copies a column as a malloc'd string (NULL for SQL NULL). */
+char *store_col_dup(struct db_stmt *s, int col);
+
+/* ---- transitional legacy API (SQLite handle), removed when every module is on db.h ---- */
+int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct error *err);
+int store_error(struct store *st, struct error *err, const char *what);
+int store_bind_text(sqlite3_stmt *s, int idx, const char *v);
+int store_bind_int_or_null(sqlite3_stmt *s, int idx, int v);
+char *store_col_strdup(sqlite3_stmt *s, int col);
+
+#endif

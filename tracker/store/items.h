@@ -44,6 +44,16 @@ struct item {
  * excludes too. Such items count in no on-time rate and no time to close, and items_query() reports
  * their closed_at as NULL (so feeds carry no COMPLETED time and JSON says null).
  */
+/*
+ * The domain rules over `items i`, each written once (every query that needs one uses the macro):
+ *
+ * ITEM_OPEN_SQL — an open item: not closed (done, wont_do) and still in its document.
+ * ITEM_OVERDUE_SQL(p) — open, with a due date before the date ("YYYY-MM-DD") bound at parameter p
+ * (e.g. ITEM_OVERDUE_SQL("?1")): a date-only due date lasts to the end of its day.
+ */
+#define ITEM_OPEN_SQL "(i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL)"
+#define ITEM_OVERDUE_SQL(p) "(" ITEM_OPEN_SQL " AND i.due IS NOT NULL AND i.due < " p ")"
+
 #define ITEM_START_SQL                                                                                       \
 	"min(coalesce((SELECT date FROM incidents WHERE id = i.incident_id), "                               \
 	"CASE WHEN i.due < substr(i.created_at, 1, 10) THEN i.due END, substr(i.created_at, 1, 10)), "       \

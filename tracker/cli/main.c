@@ -171,6 +171,10 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		c.actor = resolve_actor(&c.cfg);
+		/* libpq reads the PostgreSQL store's password from PGPASSFILE: [store] password_file
+		 * sets it, unless the environment already does (as $TRACKER_DB beats [store] url). */
+		if (c.cfg.store_password_file && *c.cfg.store_password_file)
+			setenv("PGPASSFILE", c.cfg.store_password_file, 0);
 		c.db_path = store_resolve_path(db_opt, &c.cfg);
 		c.flags = cmd->flags;
 		if (cmd->flags & NEED_DB) {

@@ -106,7 +106,8 @@ int db_schema_version(struct db *db, int *version);
 int db_set_schema_version(struct db *db, int version);
 
 /* A number that changes whenever any connection commits a change to the database (SQLite PRAGMA
- * data_version; PostgreSQL the server's WAL position, which may change more often, never less):
+ * data_version; PostgreSQL a digest of the server's current snapshot, which may change more often,
+ * never less — see db_pg.c):
  * caches compare it to know when to rebuild. */
 int db_data_version(struct db *db, int64_t *version);
 

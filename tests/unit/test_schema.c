@@ -200,7 +200,7 @@ static void describe_pg_table(struct store *st, const char *table, FILE *out)
 			!strcmp(col(s, 4), "YES") ? " identity" : "");
 		/* Text ordering must be SQLite's byte order whatever the database's locale. */
 		if (!strcmp(type, "text") && strcmp(col(s, 5), "C"))
-			fprintf(out, " collation '%s'", col(s, 5));
+			fprintf(out, " collation %s", *col(s, 5) ? col(s, 5) : "(the database's default)");
 		if (!db_column_is_null(s, 3)) {
 			char d[256];
 			snprintf(d, sizeof d, "%s", col(s, 3));

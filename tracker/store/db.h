@@ -48,6 +48,11 @@ enum { DB_OPEN_READONLY = 1, DB_OPEN_CREATE = 2 };
  * string such as "host=/run/pg dbname=tracker"); anything else is a SQLite file path. */
 bool db_is_postgresql(const char *target);
 
+/* True when the target carries a password (postgresql://user:PASSWORD@…, or a password= key). */
+bool db_target_has_password(const char *target);
+/* The target with any password replaced by "***", for logs and messages. Caller frees. */
+char *db_redact(const char *target);
+
 /* Opens `target` (a path or a PostgreSQL URL). On failure returns NULL and writes a message (without
  * any password) to msg. busy_ms bounds lock waits. */
 struct db *db_open(const char *target, int flags, long busy_ms, char *msg, size_t msgsz);

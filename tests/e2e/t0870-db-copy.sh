@@ -2,10 +2,10 @@
 # t0870-db-copy: `tracker db copy` round-trips a store SQLite → PostgreSQL → SQLite with identical
 # row counts and checksums per table, and `tracker list --all --format json` is the same on all
 # three. The store comes from importing the bench corpus generator's post-mortems, plus people, a
-# token, a feed, changes and an outbox row so every table has rows. Also: a password in the URL or in
-# [store] password_file is never printed; a non-empty target is refused (and left alone) unless
-# --force; a missing PostgreSQL database, a wrong password, a missing source, a copy onto itself and a
-# bad command line each get their message and exit code. Needs PostgreSQL ($TRACKER_TEST_PG, which CI
+# token, a feed, changes and an outbox row so every table has rows. Also: the password comes from
+# $PGPASSFILE or [store] password_file and is never printed, a URL holding one is refused; a non-empty
+# target is refused (and left alone) unless --force; a missing PostgreSQL database, a wrong password,
+# a missing source, a copy onto itself and a bad command line each get their message and exit code. Needs PostgreSQL ($TRACKER_TEST_PG, which CI
 # sets): skipped without it. Makes its own databases and drops them on exit.
 source "$(dirname "$0")/lib.sh"
 
@@ -68,9 +68,17 @@ sqlite3 "$A" "INSERT INTO outbox (channel, recipient, kind, idempotency_key, pay
 # The table lines of a copy's output: "table rows sha256".
 sums() { awk 'NR > 2 && $1 != "total" {print $1, $2, $3}' "$1"; }
 
-# ---- SQLite → PostgreSQL, the password in the URL ----
+# ---- SQLite → PostgreSQL, the password from $PGPASSFILE ----
+printf '*:*:*:tracker_pw:%s\n' "$SECRET" >"$TMP/pgpass"
+printf '*:*:*:tracker_pw:not-the-%s\n' "$SECRET" >"$TMP/bad-pgpass"
+chmod 600 "$TMP/pgpass" "$TMP/bad-pgpass"
+export PGPASSFILE=$TMP/pgpass
 B=$(new_pg_db b)
-assert_rc 0 "$TRACKER_BIN" db copy "$A" "$(url "$B" "tracker_pw:$SECRET")"
+# Not in the URL: other users can read the command line.
+assert_rc 2 "$TRACKER_BIN" db copy "$A" "$(url "$B" "tracker_pw:$SECRET")"
+assert_file_match "$TMP/err" "db copy: the TO URL holds a password"
+assert_file_no_match "$TMP/err" "$SECRET"
+assert_rc 0 "$TRACKER_BIN" db copy "$A" "$(url "$B")"
 cp "$TMP/out" "$TMP/ab.out"
 assert_file_match "$TMP/ab.out" "^copied $A to postgresql $B on .* \\(schema [0-9]+\\)$"
 assert_file_match "$TMP/ab.out" "^total +[0-9]+ +row counts and checksums of the copy match the source$"
@@ -86,8 +94,6 @@ assert_eq "$(sqlite3 "$A" "SELECT group_concat(id || ':' || action || ':' || sta
 	"$(pgq "$B" "SELECT string_agg(id || ':' || action || ':' || status, '|' ORDER BY id) FROM items")" "items' text in B"
 
 # ---- PostgreSQL → SQLite, the password from [store] password_file ----
-printf '*:*:*:tracker_pw:%s\n' "$SECRET" >"$TMP/pgpass"
-chmod 600 "$TMP/pgpass"
 printf '[store]\npassword_file = %s\n' "$TMP/pgpass" >"$TMP/config.ini"
 C=$TMP/c.db
 unset PGPASSFILE
@@ -118,11 +124,11 @@ if sqlite3 "$C" "DELETE FROM events" 2>/dev/null; then fail "events of the copy 
 # ---- a non-empty target: refused and untouched, replaced with --force ----
 before=$(pgq "$B" "SELECT count(*) FROM events")
 ta set "$i2" status=open >/dev/null
-assert_rc 1 "$TRACKER_BIN" db copy "$A" "$(url "$B" "tracker_pw:$SECRET")"
+export PGPASSFILE=$TMP/pgpass
+assert_rc 1 "$TRACKER_BIN" db copy "$A" "$(url "$B")"
 assert_file_match "$TMP/err" "postgresql $B on .* is not empty \\(.*items [0-9]+.*\\); add --force"
-assert_file_no_match "$TMP/err" "$SECRET"
 assert_eq "$before" "$(pgq "$B" "SELECT count(*) FROM events")" "events in B after the refusal"
-assert_rc 0 "$TRACKER_BIN" db copy --force "$A" "$(url "$B" "tracker_pw:$SECRET")"
+assert_rc 0 "$TRACKER_BIN" db copy --force "$A" "$(url "$B")"
 assert_file_match "$TMP/out" "^replaced the [0-9]+ rows postgresql $B on .* held \\(--force\\)$"
 assert_eq "$((before + 1))" "$(pgq "$B" "SELECT count(*) FROM events")" "events in B after --force"
 assert_eq "" "$(pgq "$B" "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'O'")" \
@@ -135,10 +141,9 @@ assert_rc 0 "$TRACKER_BIN" db copy -f "$A" "$C"
 assert_file_match "$TMP/out" "^replaced the "
 
 # ---- errors ----
-assert_rc 4 "$TRACKER_BIN" db copy "$A" "$(url "t0870_$$_missing" "tracker_pw:$SECRET")"
+assert_rc 4 "$TRACKER_BIN" db copy "$A" "$(url "t0870_$$_missing")"
 assert_file_match "$TMP/err" "database \"t0870_$$_missing\" does not exist on .*createdb"
-assert_file_no_match "$TMP/err" "$SECRET"
-assert_rc 4 "$TRACKER_BIN" db copy "$A" "$(url "$B" "tracker_pw:not-the-$SECRET")"
+PGPASSFILE=$TMP/bad-pgpass assert_rc 4 "$TRACKER_BIN" db copy "$A" "$(url "$B")"
 assert_file_match "$TMP/err" "refused the password for user \"tracker_pw\""
 assert_file_no_match "$TMP/err" "$SECRET"
 assert_rc 4 "$TRACKER_BIN" db copy "$TMP/nothing.db" "$TMP/e.db"

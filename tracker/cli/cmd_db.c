@@ -108,6 +108,14 @@ static int copy(struct ctx *c, int argc, char **argv)
 				       "db copy: expected FROM and TO (a SQLite path or a PostgreSQL "
 				       "URL each), got %d argument%s",
 				       argc - optind, argc - optind == 1 ? "" : "s");
+	for (int i = optind; i < argc; i++)
+		if (db_target_has_password(argv[i]))
+			return cli_usage_error(
+			    c,
+			    "db copy: the %s URL holds a password, which other users can read in the "
+			    "process list; put it in a password file ([store] password_file or "
+			    "$PGPASSFILE, docs/postgresql.md)",
+			    i == optind ? "FROM" : "TO");
 	struct store from = {0}, to = {0};
 	struct error err;
 	error_init(&err);

@@ -462,6 +462,7 @@ static void test_reset_rerun(void **state)
 	assert_int_equal(db_step(s), DB_ROW);
 	assert_int_equal(db_column_int(s, 0), 3);
 	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_changes(s), 0); /* a SELECT changes nothing */
 	assert_int_equal(db_step(s), DB_ROW);
 	assert_int_equal(db_column_int(s, 0), 2);
 	db_finalize(s);

@@ -636,8 +636,11 @@ static void variant_drop(struct pg_entry *e, struct pg_variant *gone)
 		}
 }
 
+/* Rows inserted, updated or deleted (db.h: not the rows a SELECT returned, which libpq also counts). */
 static int64_t cmd_tuples(PGresult *res)
 {
+	if (!strncmp(PQcmdStatus(res), "SELECT", 6))
+		return 0;
 	const char *t = PQcmdTuples(res);
 	return t && *t ? strtoll(t, NULL, 10) : 0;
 }

@@ -128,7 +128,8 @@ static int sq_step(struct db_stmt *st)
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
 	if (rc == SQLITE_DONE) {
-		st->changes = sqlite3_changes64(H(st->db));
+		/* sqlite3_changes64() is the connection's last change: a SELECT changed nothing. */
+		st->changes = sqlite3_stmt_readonly(S(st)) ? 0 : sqlite3_changes64(H(st->db));
 		return DB_DONE;
 	}
 	/* The statement's own error code; the connection's message. */

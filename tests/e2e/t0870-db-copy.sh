@@ -22,13 +22,12 @@ copy_cleanup() {
 }
 trap 'rc=$?; copy_cleanup; (exit $rc); e2e_cleanup' EXIT
 
-# A fresh database owned by the password role tracker_pw (contrib/pg-cluster.sh makes it).
+# A fresh database NAME owned by the password role tracker_pw (contrib/pg-cluster.sh makes it);
+# not in a subshell, so that the cleanup knows it.
 new_pg_db() {
-	local name="t0870_$$_$1"
-	admin "DROP DATABASE IF EXISTS $name"
-	admin "CREATE DATABASE $name OWNER tracker_pw"
-	PGDBS+=("$name")
-	echo "$name"
+	PGDBS+=("$1")
+	admin "DROP DATABASE IF EXISTS $1"
+	admin "CREATE DATABASE $1 OWNER tracker_pw"
 }
 [[ $(pgq postgres "SELECT count(*) FROM pg_roles WHERE rolname = 'tracker_pw'") == 1 ]] ||
 	fail "the cluster has no role tracker_pw (start it with contrib/pg-cluster.sh)"
@@ -73,7 +72,8 @@ printf '*:*:*:tracker_pw:%s\n' "$SECRET" >"$TMP/pgpass"
 printf '*:*:*:tracker_pw:not-the-%s\n' "$SECRET" >"$TMP/bad-pgpass"
 chmod 600 "$TMP/pgpass" "$TMP/bad-pgpass"
 export PGPASSFILE=$TMP/pgpass
-B=$(new_pg_db b)
+B=t0870_$$_b
+new_pg_db "$B"
 # Not in the URL: other users can read the command line.
 assert_rc 2 "$TRACKER_BIN" db copy "$A" "$(url "$B" "tracker_pw:$SECRET")"
 assert_file_match "$TMP/err" "db copy: the TO URL holds a password"

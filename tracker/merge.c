@@ -383,11 +383,18 @@ static int add_source(const struct incident_source *s, void *ud)
 	return 0;
 }
 
+static int cmp_source(const void *a, const void *b)
+{
+	return strcmp(((const struct merge_source *)a)->id, ((const struct merge_source *)b)->id);
+}
+
 int merger_sources(struct merger *m, const char *source, const char *rules, struct merge_source **out,
 		   size_t *n, struct error *err)
 {
 	struct sources l = {0};
 	int rc = incidents_batch_sources(m->incidents, source, rules, add_source, &l, err);
+	if (rc == 0 && l.n > 1) /* by id: the same first match on both engines */
+		qsort(l.v, l.n, sizeof *l.v, cmp_source);
 	*out = l.v;
 	*n = l.n;
 	if (rc < 0 && l.oom)
@@ -521,7 +528,8 @@ static int cmp_stored(const void *a, const void *b)
 	return strcmp(((const struct stored *)a)->key, ((const struct stored *)b)->key);
 }
 
-/* incidents_batch_by_hash(): the first incident whose old path is gone is this document renamed. */
+/* incidents_batch_by_hash(): an incident whose old path is gone is this document renamed (the smallest
+ * id when several are). */
 struct renamed {
 	const char *source;
 	char *id;
@@ -531,11 +539,14 @@ struct renamed {
 static int find_renamed(const char *id, const char *src, void *ud)
 {
 	struct renamed *r = ud;
-	if (!src || !strcmp(src, r->source) || access(src, F_OK) == 0)
+	if (!src || !strcmp(src, r->source) || (r->id && strcmp(id, r->id) >= 0) || access(src, F_OK) == 0)
 		return 0;
-	if (!(r->id = strdup(id)))
+	free(r->id);
+	if (!(r->id = strdup(id))) {
 		r->oom = true;
-	return 1;
+		return -1;
+	}
+	return 0;
 }
 
 int merge_doc(struct merger *m, const struct import_doc *doc, const char *source, const char *actor,

@@ -912,14 +912,18 @@ struct target {
 	bool oom;
 };
 
+/* Keeps the smallest id: the exact one when a prefix names several (a prefix sorts first). */
 static int target_cb(const struct incident_ref *r, void *ud)
 {
 	struct target *t = ud;
-	if (t->n++ == 0) {
+	if (t->n++ == 0 || (t->inc && strcmp(r->id, t->inc) < 0)) {
+		free(t->inc);
+		free(t->source);
+		free(t->hash);
 		t->inc = strdup(r->id);
 		t->source = strdup(r->source);
 		t->hash = strdup(r->source_hash);
-		t->oom = !t->inc || !t->source || !t->hash;
+		t->oom |= !t->inc || !t->source || !t->hash;
 	}
 	return 0;
 }

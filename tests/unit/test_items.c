@@ -19,6 +19,8 @@
 #include "scope.h"
 #include "store.h"
 #include "tdate.h"
+#include "testdb.h"
+#include "testsql.h"
 
 static struct store st;
 
@@ -54,23 +56,18 @@ static void load(const char *md, const char *src)
 static int setup(void **state)
 {
 	(void)state;
-	struct error err;
-	error_init(&err);
-	if (store_open_memory(&st, &err) < 0)
+	if (testdb_open(&st) < 0)
 		return -1;
 	load(DOC_A, "/nonexistent/a.md");
 	load(DOC_B, "/nonexistent/b.md");
 	/* item A#5 is removed from its document */
-	return sqlite3_exec(st.db, "UPDATE items SET removed_at='2026-04-02T00:00:00Z' WHERE key='5'", NULL,
-			    NULL, NULL) == SQLITE_OK
-		   ? 0
-		   : -1;
+	return testsql_exec(&st, "UPDATE items SET removed_at='2026-04-02T00:00:00Z' WHERE key='5'");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	store_close(&st);
+	testdb_close(&st);
 	return 0;
 }
 

@@ -49,7 +49,8 @@ typedef int (*incident_ref_cb)(const struct incident_ref *r, void *ud);
  * (> 0). Callers tell "none", "one" and "ambiguous" apart by the count. */
 int incidents_find_prefix(struct store *st, const char *ref, long max, incident_ref_cb cb, void *ud,
 			  struct error *err);
-/* The incident imported from the document at `source` (an absolute path), if any. */
+/* The incidents (usually one) imported from the document at `source` (an absolute path), in no
+ * particular order. */
 int incidents_find_source(struct store *st, const char *source, incident_ref_cb cb, void *ud,
 			  struct error *err);
 /* The id the document of `id` now has when it changed its id (following the chain), into out: true
@@ -96,12 +97,12 @@ void incidents_batch_free(struct incidents_batch *b);
 /* The incident `id`, rekeyed or not: 0 found (*out filled), 1 none, -1 error. */
 int incidents_batch_get(struct incidents_batch *b, const char *id, struct incident_prev *out,
 			struct error *err);
-/* Another incident (not `not_id`, not rekeyed) imported from `source`: 0 found (*id, caller frees, and
- * whether its id was derived), 1 none, -1 error. */
+/* Another incident (not `not_id`, not rekeyed) imported from `source`, the smallest id when several:
+ * 0 found (*id, caller frees, and whether its id was derived), 1 none, -1 error. */
 int incidents_batch_by_source(struct incidents_batch *b, const char *source, const char *not_id, char **id,
 			      bool *derived, struct error *err);
 /* The incidents (not `not_id`, not rekeyed, id derived from a file name) last imported from exactly the
- * bytes `hash`: cb(id, source) until it returns nonzero. */
+ * bytes `hash`, in no particular order: cb(id, source) until it returns nonzero. */
 int incidents_batch_by_hash(struct incidents_batch *b, const char *hash, const char *not_id,
 			    int (*cb)(const char *id, const char *source, void *ud), void *ud,
 			    struct error *err);
@@ -110,7 +111,8 @@ int incidents_batch_by_hash(struct incidents_batch *b, const char *hash, const c
 int incidents_batch_upsert(struct incidents_batch *b, const struct incident_record *r, struct error *err);
 /* Marks `from` as the old id of the document now imported as `to`. */
 int incidents_batch_rekey(struct incidents_batch *b, const char *from, const char *to, struct error *err);
-/* The incidents (not rekeyed) imported from `source` under `rules`: usually one. */
+/* The incidents (not rekeyed) imported from `source` under `rules`, in no particular order: usually
+ * one. */
 int incidents_batch_sources(struct incidents_batch *b, const char *source, const char *rules,
 			    int (*cb)(const struct incident_source *s, void *ud), void *ud,
 			    struct error *err);

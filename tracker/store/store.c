@@ -115,6 +115,54 @@ char *store_col_dup(struct db_stmt *s, int col)
 	return t ? strdup(t) : NULL;
 }
 
+int store_savepoint_prepare(struct store *st, struct store_savepoint *sp, struct error *err)
+{
+	memset(sp, 0, sizeof *sp);
+	/* the same words on both engines (SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT) */
+	if (store_sql(st, &sp->set, "SAVEPOINT store_sp", err) < 0 ||
+	    store_sql(st, &sp->release, "RELEASE SAVEPOINT store_sp", err) < 0 ||
+	    store_sql(st, &sp->rollback_to, "ROLLBACK TO SAVEPOINT store_sp", err) < 0) {
+		store_savepoint_free(sp);
+		return -1;
+	}
+	return 0;
+}
+
+static int step_once(struct store *st, struct db_stmt *s, struct error *err)
+{
+	db_reset(s);
+	int rc = store_run(st, s, err, "database");
+	db_reset(s);
+	return rc;
+}
+
+int store_savepoint_set(struct store *st, struct store_savepoint *sp, struct error *err)
+{
+	return step_once(st, sp->set, err);
+}
+
+int store_savepoint_end(struct store *st, struct store_savepoint *sp, bool keep, struct error *err)
+{
+	if (!keep && step_once(st, sp->rollback_to, err) < 0)
+		return -1;
+	return step_once(st, sp->release, err);
+}
+
+void store_savepoint_free(struct store_savepoint *sp)
+{
+	db_finalize(sp->set);
+	db_finalize(sp->release);
+	db_finalize(sp->rollback_to);
+	memset(sp, 0, sizeof *sp);
+}
+
+int store_batch_mode(struct store *st, struct error *err)
+{
+	if (db_engine(st->conn) != DB_SQLITE)
+		return 0;
+	return store_exec(st, "PRAGMA wal_autocheckpoint = 16384", err);
+}
+
 int store_begin(struct store *st, struct error *err)
 {
 	if (db_begin(st->conn) < 0)

@@ -66,6 +66,9 @@ struct pg_db {
 	struct pg_entry **slots; /* open addressing, power-of-two size */
 	size_t nslots, nentries;
 	unsigned long next_name;
+	bool tx;       /* a transaction was open at the last command (kept when the connection breaks) */
+	bool readonly; /* session settings, applied again after a reconnect */
+	long busy_ms;
 };
 
 struct pg_param {
@@ -372,6 +375,60 @@ static void entry_free(struct pg_entry *e)
 
 /* ---- connection ---- */
 
+/* Forgets every server-side statement (they went with a lost session). */
+static void cache_forget_variants(struct pg_db *d)
+{
+	for (size_t i = 0; i < d->nslots; i++)
+		if (d->slots[i]) {
+			variants_free(d->slots[i]->variants);
+			d->slots[i]->variants = NULL;
+		}
+}
+
+/* Records whether a transaction is open after a command; a broken connection keeps the last state,
+ * so a transaction lost with its connection stays "open" until the caller rolls it back. */
+static void note_tx(struct db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	if (PQstatus(d->c) == CONNECTION_OK)
+		d->tx = PQtransactionStatus(d->c) != PQTRANS_IDLE;
+}
+
+static int pg_exec_params(struct db *db, const char *sql, int n, const char *const *values);
+static int session_setup(struct pg_db *d);
+static void connect_error(PGconn *c, const char *where, const char *dbname, const char *user, char *msg,
+			  size_t msgsz);
+
+/*
+ * Before a command: a connection that broke (server restarted, backend terminated, network) is
+ * opened again — but only between transactions. A transaction that was open when it broke is gone on
+ * the server; until the caller rolls it back every command fails, so nothing meant to be part of it
+ * runs on its own in autocommit. This is what lets `tracker serve` outlive a database restart.
+ */
+static int ensure_connected(struct db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	if (PQstatus(d->c) == CONNECTION_OK)
+		return DB_OK;
+	if (d->tx)
+		return db_set_error(db, DBE_CONNECTION,
+				    "the connection to PostgreSQL was lost in the middle of a transaction, "
+				    "which was rolled back");
+	PQreset(d->c);
+	if (PQstatus(d->c) != CONNECTION_OK) {
+		char msg[512];
+		const char *host = PQhost(d->c), *port = PQport(d->c), *dbn = PQdb(d->c);
+		char where[200];
+		snprintf(where, sizeof where, "%s:%s", host && *host ? host : "localhost",
+			 port && *port ? port : "5432");
+		connect_error(d->c, where, dbn ? dbn : "?", PQuser(d->c) ? PQuser(d->c) : "?", msg,
+			      sizeof msg);
+		return db_set_error(db, DBE_CONNECTION, "the connection to PostgreSQL was lost: %s", msg);
+	}
+	cache_forget_variants(d);
+	return session_setup(d);
+}
+
 static void pg_close(struct db *db)
 {
 	struct pg_db *d = (struct pg_db *)db;
@@ -385,7 +442,10 @@ static void pg_close(struct db *db)
 
 static int pg_exec(struct db *db, const char *sql)
 {
+	if (ensure_connected(db) < 0)
+		return DB_ERR;
 	PGresult *res = PQexec(C(db), sql);
+	note_tx(db);
 	ExecStatusType st = PQresultStatus(res);
 	int rc = DB_OK;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
@@ -398,6 +458,7 @@ static int pg_exec(struct db *db, const char *sql)
 static int pg_exec_params(struct db *db, const char *sql, int n, const char *const *values)
 {
 	PGresult *res = PQexecParams(C(db), sql, n, NULL, values, NULL, NULL, 0);
+	note_tx(db);
 	ExecStatusType st = PQresultStatus(res);
 	int rc = DB_OK;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
@@ -549,6 +610,7 @@ static struct pg_variant *variant(struct pg_stmt *s)
 	snprintf(v->name, sizeof v->name, "tracker_%lu", ++d->next_name);
 	PGresult *res = PQprepare(d->c, v->name, e->pgsql, s->nparams, types);
 	free(types);
+	note_tx(s->base.db);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fail_res(s->base.db, res);
 		PQclear(res);
@@ -583,6 +645,8 @@ static int64_t cmd_tuples(PGresult *res)
 static int execute(struct pg_stmt *s)
 {
 	struct db *db = s->base.db;
+	if (ensure_connected(db) < 0)
+		return DB_ERR;
 	PGconn *c = C(db);
 	marshal(s);
 	PGresult *res;
@@ -605,6 +669,7 @@ static int execute(struct pg_stmt *s)
 		res = PQexecParams(c, s->pgsql, s->nparams, types, s->values, NULL, NULL, 0);
 		free(types);
 	}
+	note_tx(db);
 	ExecStatusType st = PQresultStatus(res);
 	if (st == PGRES_TUPLES_OK) {
 		s->res = res;
@@ -747,16 +812,20 @@ static int pg_rollback_quiet(struct db *db)
 	PGconn *c = C(db);
 	if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
 		PQclear(PQexec(c, "ROLLBACK"));
+	((struct pg_db *)db)->tx = false; /* also one that went with a broken connection */
 	return DB_ERR;
 }
 
 static int pg_begin(struct db *db)
 {
+	if (ensure_connected(db) < 0)
+		return DB_ERR;
 	PGconn *c = C(db);
-	if (PQtransactionStatus(c) != PQTRANS_IDLE && PQstatus(c) == CONNECTION_OK)
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
 		return db_set_error(db, DBE_OTHER, "a transaction is already open");
 	/* One round trip: both statements in one simple query. */
 	PGresult *res = PQexec(c, "BEGIN; SELECT pg_advisory_xact_lock(" TRACKER_PG_WRITE_LOCK ")");
+	note_tx(db);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fail_res(db, res);
 		PQclear(res);
@@ -773,12 +842,19 @@ static int pg_begin(struct db *db)
 static int pg_commit(struct db *db)
 {
 	PGconn *c = C(db);
+	if (PQstatus(c) != CONNECTION_OK) {
+		pg_rollback_quiet(db);
+		return db_set_error(db, DBE_CONNECTION,
+				    "the connection to PostgreSQL was lost in the middle of a transaction, "
+				    "which was rolled back");
+	}
 	if (PQtransactionStatus(c) == PQTRANS_INERROR) {
 		pg_rollback_quiet(db);
 		return db_set_error(db, DBE_OTHER,
 				    "the transaction was rolled back: an earlier statement in it failed");
 	}
 	PGresult *res = PQexec(c, "COMMIT");
+	((struct pg_db *)db)->tx = false;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fail_res(db, res);
 		PQclear(res);
@@ -800,6 +876,8 @@ static void pg_rollback(struct db *db)
 
 static bool pg_in_tx(struct db *db)
 {
+	if (PQstatus(C(db)) != CONNECTION_OK)
+		return ((struct pg_db *)db)->tx;
 	PGTransactionStatusType t = PQtransactionStatus(C(db));
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
@@ -810,7 +888,10 @@ static bool pg_in_tx(struct db *db)
 static int query_one(struct db *db, const char *sql, int n, const char *const *values, char **out)
 {
 	*out = NULL;
+	if (ensure_connected(db) < 0)
+		return DB_ERR;
 	PGresult *res = PQexecParams(C(db), sql, n, NULL, values, NULL, NULL, 0);
+	note_tx(db);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fail_res(db, res);
 		PQclear(res);
@@ -972,6 +1053,23 @@ static void connect_error(PGconn *c, const char *where, const char *dbname, cons
 		snprintf(msg, msgsz, "cannot connect to PostgreSQL on %s: %s", where, line);
 }
 
+/* The session's settings, every value bound: UTF-8, the lock timeout, read-only if asked. */
+static int session_setup(struct pg_db *d)
+{
+	char lock[32];
+	snprintf(lock, sizeof lock, "%ldms", d->busy_ms > 0 ? d->busy_ms : 5000);
+	const char *v1[] = {lock};
+	PQsetNoticeReceiver(d->c, ignore_notice, NULL);
+	if (PQsetClientEncoding(d->c, "UTF8") != 0)
+		return db_set_error(&d->base, DBE_CONNECTION, "cannot set the client encoding to UTF8");
+	/* Read-only only when asked: a role the DBA made read-only stays so. */
+	return pg_exec_params(&d->base,
+			      d->readonly ? "SELECT set_config('lock_timeout', $1, false), "
+					    "set_config('default_transaction_read_only', 'on', false)"
+					  : "SELECT set_config('lock_timeout', $1, false)",
+			      1, v1);
+}
+
 struct db *db_pg_open(const char *conninfo, int flags, long busy_ms, char *msg, size_t msgsz)
 {
 	char *perr = NULL;
@@ -1021,17 +1119,10 @@ struct db *db_pg_open(const char *conninfo, int flags, long busy_ms, char *msg, 
 		free(d);
 		return NULL;
 	}
-	PQsetNoticeReceiver(d->c, ignore_notice, NULL);
-
-	/* Session settings, every value bound. */
-	char lock[32];
-	snprintf(lock, sizeof lock, "%ldms", busy_ms > 0 ? busy_ms : 5000);
-	const char *v1[] = {lock};
-	if (PQsetClientEncoding(d->c, "UTF8") != 0 ||
-	    pg_exec_params(&d->base, "SELECT set_config('lock_timeout', $1, false)", 1, v1) < 0 ||
-	    ((flags & DB_OPEN_READONLY) && pg_exec(&d->base, "SET default_transaction_read_only = on") < 0)) {
-		snprintf(msg, msgsz, "%s: %s", d->base.desc,
-			 d->base.errmsg[0] ? d->base.errmsg : "cannot set the client encoding to UTF8");
+	d->readonly = flags & DB_OPEN_READONLY;
+	d->busy_ms = busy_ms;
+	if (session_setup(d) < 0) {
+		snprintf(msg, msgsz, "%s: %s", d->base.desc, d->base.errmsg);
 		PQfinish(d->c);
 		free(d);
 		return NULL;

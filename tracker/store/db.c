@@ -4,6 +4,8 @@
  */
 #include "db_impl.h"
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -180,4 +182,15 @@ int db_set_schema_version(struct db *db, int v)
 int db_data_version(struct db *db, int64_t *v)
 {
 	return db->ops->data_version(db, v);
+}
+int db_set_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx)
+{
+	return db->ops->busy_handler ? db->ops->busy_handler(db, wait, ctx) : -1;
+}
+
+/* Both libraries are linked whatever the engine of the moment, so both are named. */
+void db_library_versions(char *out, size_t n)
+{
+	int pq = PQlibVersion(); /* e.g. 150010 for 15.10 */
+	snprintf(out, n, "SQLite %s, libpq %d.%d", sqlite3_libversion(), pq / 10000, pq % 10000);
 }

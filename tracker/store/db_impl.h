@@ -35,6 +35,8 @@ struct db_ops {
 	int (*schema_version)(struct db *db, int *version);
 	int (*set_schema_version)(struct db *db, int version);
 	int (*data_version)(struct db *db, int64_t *version);
+	/* optional (NULL: db_set_busy_handler() returns -1) */
+	int (*busy_handler)(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx);
 };
 
 struct db {

@@ -63,7 +63,7 @@ int cli_usage_error(struct ctx *c, const char *fmt, ...)
 
 int cli_open_store(struct ctx *c, bool write, struct error *err)
 {
-	if (c->st.db)
+	if (c->st.conn)
 		return 0;
 	if (!c->db_path)
 		c->db_path = store_resolve_path(NULL, &c->cfg);

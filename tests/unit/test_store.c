@@ -154,6 +154,53 @@ static void test_resolve_path(void **state)
 	free(p);
 }
 
+static int gave_up_after_3(void *ctx, int attempt)
+{
+	int *calls = ctx;
+	(*calls)++;
+	return attempt < 3;
+}
+
+/* What the HTTP server asks of the store: the data version moves when another connection commits, a
+ * ping reads, the busy handler decides how long a writer waits, and the library versions are named. */
+static void test_server_hooks(void **state)
+{
+	(void)state;
+	struct store a, b;
+	struct error err;
+	char path[128], libs[128];
+	int64_t v1, v2, v3;
+	error_init(&err);
+	snprintf(path, sizeof path, "%s/hooks.db", dir);
+	assert_int_equal(store_open(&a, path, STORE_CREATE, 1000, &err), 0);
+	assert_int_equal(store_open(&b, path, 0, 1000, &err), 0);
+	assert_int_equal(store_ping(&b, &err), 0);
+	assert_int_equal(store_data_version(&b, &v1, &err), 0);
+	assert_int_equal(store_data_version(&b, &v2, &err), 0);
+	assert_true(v1 == v2);
+	assert_int_equal(store_begin(&a, &err), 0);
+	assert_int_equal(store_exec(&a,
+				    "INSERT INTO incidents (id, source, source_hash, imported_at) "
+				    "VALUES ('INC-1','/a','h','t')",
+				    &err),
+			 0);
+	/* b's handler is asked while a holds the write lock, and its "give up" fails b's writer */
+	int calls = 0;
+	assert_int_equal(store_set_busy_handler(&b, gave_up_after_3, &calls), 0);
+	assert_int_equal(store_begin(&b, &err), -1);
+	assert_int_equal(calls, 4);
+	assert_int_equal(store_commit(&a, &err), 0);
+	assert_int_equal(store_data_version(&b, &v3, &err), 0);
+	assert_true(v3 != v2);
+	assert_int_equal(store_begin(&b, &err), 0);
+	store_rollback(&b);
+	store_close(&a);
+	store_close(&b);
+	store_library_versions(libs, sizeof libs);
+	assert_true(!strncmp(libs, "SQLite 3.", 9));
+	assert_non_null(strstr(libs, ", libpq 1"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +209,7 @@ int main(void)
 	    cmocka_unit_test(test_upgrade_from_first_version),
 	    cmocka_unit_test(test_newer_schema_refused),
 	    cmocka_unit_test(test_resolve_path),
+	    cmocka_unit_test(test_server_hooks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,15 +2,21 @@
 # Quick start, command 2 of 2 (README.md), and what CI runs (.ci/run): installs what building and
 # testing need (only what is missing), then
 #   1. clang-format --dry-run -Werror on every tracked *.c / *.h, shellcheck (warnings) on every *.sh
-#   2. a normal build with -Werror and the whole ctest suite
-#   3. an AddressSanitizer + UBSan build (-DTRACKER_SANITIZE=ON) and the whole suite again under it
+#   2. a normal build with -Werror and the whole ctest suite; then the whole suite again on PostgreSQL:
+#      a throwaway cluster (contrib/pg-cluster.sh: initdb in a temporary directory, a Unix socket, no
+#      TCP) whose connection string goes to the tests in $TRACKER_TEST_PG; stopped and removed at the
+#      end, also when a test fails or the run is interrupted
+#   3. an AddressSanitizer + UBSan build (-DTRACKER_SANITIZE=ON) and the whole suite again under it,
+#      then its unit tests on PostgreSQL (the engine code under the sanitizers; see docs/testing.md)
 #   4. the libFuzzer targets (clang, -DTRACKER_FUZZ=ON), each run for a bounded time on its seed corpus
 # and ends with "N passed, N failed" (tests passed; failed tests plus failed stages — format, build,
 # fuzzing). Exit status 0 only if everything passed.
 #
 #   contrib/test.sh                    (as root, or with sudo; from anywhere in the clone)
 # Environment: FUZZ_SECONDS (total fuzzing time, default 120), JOBS (default nproc),
-#   SKIP_INSTALL=1 (do not touch packages), SKIP_SANITIZE=1, SKIP_FUZZ=1 (for quick local runs).
+#   SKIP_INSTALL=1 (do not touch packages), SKIP_SANITIZE=1, SKIP_FUZZ=1, SKIP_PG=1 (for quick local
+#   runs). A PostgreSQL already running on the machine is never used ($TRACKER_TEST_PG is cleared).
+# ctest runs with -j CTEST_JOBS (default 1).
 # Builds go to build-ci/{normal,sanitize,fuzz}; logs to build-ci/*.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +26,8 @@ mkdir -p "$OUT"
 JOBS=${JOBS:-$(nproc)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-120}
 export DEBIAN_FRONTEND=noninteractive TZ=UTC LC_ALL=C.UTF-8
+unset TRACKER_TEST_PG
+CTEST_JOBS=${CTEST_JOBS:-1}
 
 BUILD_DEPS=(cmake make pkg-config gcc libc6-dev libsqlite3-dev sqlite3 libcmark-gfm-dev libcmark-gfm-extensions-dev libical-dev
 	libcurl4-openssl-dev libjansson-dev libinih-dev libssl-dev libutf8proc-dev libcmocka-dev
@@ -58,23 +66,32 @@ install_missing() {
 	as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# ctest_stage NAME BUILDDIR: runs the suite, adds its counts to the totals.
+# ctest_stage NAME BUILDDIR [LABEL [CTEST-ARGS...]]: runs the suite, adds its counts to the totals. With
+# $STAGE_PG set (a cluster's connection string) the tests get it as $TRACKER_TEST_PG.
+STAGE_PG=
 ctest_stage() {
-	local name=$1 dir=$2 log=$OUT/$1.ctest.log rc=0
-	(cd "$dir" && ctest --output-on-failure --timeout 900) 2>&1 | tee "$log" || rc=$?
+	local name=$1 dir=$2 label=${3:-ctest} log rc=0
+	shift 2
+	[[ $# -eq 0 ]] || shift
+	log=$OUT/$name.${label//[^A-Za-z0-9]/_}.log
+	(
+		cd "$dir"
+		if [[ -n $STAGE_PG ]]; then export TRACKER_TEST_PG=$STAGE_PG; fi
+		ctest --output-on-failure --timeout 900 -j "$CTEST_JOBS" "$@"
+	) 2>&1 | tee "$log" || rc=$?
 	local total fail skip
 	total=$(sed -nE 's/.*tests passed, [0-9]+ tests? failed out of ([0-9]+).*/\1/p' "$log" | tail -1)
 	fail=$(sed -nE 's/.*tests passed, ([0-9]+) tests? failed out of [0-9]+.*/\1/p' "$log" | tail -1)
 	skip=$(grep -c '(Skipped)$' "$log" || true)
 	if [[ -z $total ]]; then
-		record "$name: ctest" FAILED
+		record "$name: $label" FAILED
 		return
 	fi
 	passed=$((passed + total - fail - skip))
 	failed=$((failed + fail))
 	skipped=$((skipped + skip))
-	report+=("$(printf '%-34s %s passed, %s failed, %s skipped' "$name: ctest" $((total - fail - skip)) "$fail" "$skip")")
-	if [[ $rc -ne 0 && $fail -eq 0 ]]; then record "$name: ctest (exit $rc)" FAILED; fi
+	report+=("$(printf '%-34s %s passed, %s failed, %s skipped' "$name: $label" $((total - fail - skip)) "$fail" "$skip")")
+	if [[ $rc -ne 0 && $fail -eq 0 ]]; then record "$name: $label (exit $rc)" FAILED; fi
 }
 
 # build NAME [cmake options...]: configures and builds build-ci/NAME; records a failure.
@@ -93,6 +110,34 @@ build() {
 		return 1
 	fi
 	record "$name: build" ok
+}
+
+# The throwaway PostgreSQL cluster of the PostgreSQL passes: started once, stopped and removed on any
+# exit (a failed test, a failed stage, Ctrl-C, SIGTERM).
+PG_DIR=
+pg_stop() {
+	if [[ -n $PG_DIR ]]; then
+		contrib/pg-cluster.sh stop "$PG_DIR" || echo "test.sh: could not stop the cluster in $PG_DIR" >&2
+		PG_DIR=
+	fi
+}
+trap pg_stop EXIT
+trap 'pg_stop; exit 130' INT
+trap 'pg_stop; exit 143' TERM
+# pg_start: starts it (once); sets PG_CONN. Records a failure and returns 1 if it cannot.
+PG_CONN=
+pg_start() {
+	[[ -z $PG_CONN ]] || return 0
+	step "PostgreSQL: a throwaway cluster"
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tracker-ci-pg.XXXXXX")
+	if PG_CONN=$(contrib/pg-cluster.sh start "$PG_DIR"); then
+		echo "cluster: $PG_CONN"
+		record "PostgreSQL cluster" ok
+	else
+		PG_CONN=
+		record "PostgreSQL cluster" FAILED
+		return 1
+	fi
 }
 
 # --- dependencies -------------------------------------------------------------------------------
@@ -130,6 +175,10 @@ if shellcheck -x -S warning "${shfiles[@]}"; then record "shellcheck" ok; else r
 if build normal -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRACKER_WERROR=ON; then
 	step "tests: normal build"
 	ctest_stage normal "$OUT/normal"
+	if [[ ${SKIP_PG:-0} != 1 ]] && pg_start; then
+		step "tests: normal build on PostgreSQL"
+		STAGE_PG=$PG_CONN ctest_stage normal "$OUT/normal" "ctest (PostgreSQL)"
+	fi
 fi
 
 # --- AddressSanitizer + UBSan -------------------------------------------------------------------
@@ -139,9 +188,17 @@ if [[ ${SKIP_SANITIZE:-0} != 1 ]]; then
 	if build sanitize -DCMAKE_BUILD_TYPE=Debug -DTRACKER_WERROR=ON -DTRACKER_SANITIZE=ON; then
 		step "tests: sanitizer build"
 		ctest_stage sanitize "$OUT/sanitize"
+		# On PostgreSQL only the unit tests: the engine and store code under the sanitizers, in a
+		# fraction of the time of the whole suite (docs/testing.md).
+		if [[ ${SKIP_PG:-0} != 1 ]] && pg_start; then
+			step "tests: sanitizer build, unit tests on PostgreSQL"
+			STAGE_PG=$PG_CONN ctest_stage sanitize "$OUT/sanitize" "unit (PostgreSQL)" -R '^unit/'
+		fi
 	fi
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
+
+pg_stop
 
 # --- fuzzing ------------------------------------------------------------------------------------
 shopt -s nullglob

@@ -4,7 +4,7 @@
 # start_server NAME CMD...   starts a loopback server that prints its port; sets PORT; stopped on exit
 # stop_server NAME           kills it (and waits)
 # write_postmortem FILE ID ROWS   a post-mortem whose action-items table holds ROWS (Markdown rows)
-# add_person HANDLE EMAIL [TZ] [MANAGER]   a people row (sqlite3; `tracker people add` is not merged yet)
+# add_person HANDLE EMAIL [TZ] [MANAGER]   a people row, written directly (dbq)
 # mail_ids DIR...            "recipient message-id" per stored message, sorted
 # hook_ids DIR...            "status webhook-id" per stored request, sorted
 
@@ -52,7 +52,7 @@ EOF
 }
 
 add_person() { # HANDLE EMAIL [TZ] [MANAGER]
-	sqlite3 "$DB" "INSERT INTO people (handle, name, email, tz, manager, created_at, updated_at)
+	dbq "INSERT INTO people (handle, name, email, tz, manager, created_at, updated_at)
 		VALUES ('$1', '$1 Person', '$2', NULLIF('${3:-}', ''), NULLIF('${4:-}', ''),
 		'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
 }

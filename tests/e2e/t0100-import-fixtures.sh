@@ -63,8 +63,7 @@ PY
 
 check_fixture() {
 	local f=$1 name=${1%.md}
-	DB=$TMP/db/$name.db
-	mkdir -p "$TMP/db"
+	DB=$(new_db "fx_$name")
 	case $name in
 	reject-*)
 		assert_rc 0 t import ok-template.md
@@ -135,7 +134,7 @@ if [[ -s $TMP/no-expected ]]; then
 fi
 
 # All at once: the rejected files do not stop the others.
-DB=$TMP/all.db
+DB=$(new_db all)
 run t import "$FIX"
 if [[ $RC -ne 1 ]]; then
 	_show_output

@@ -52,7 +52,7 @@ assert_file_match "$TMP/out" '^PM2024-031 \(id derived from the file name\): 2 n
 # 3. A different file deriving the same id: refused, naming both paths; the database unchanged.
 cp "$doc" "$TMP/elsewhere/2025-09-29-flags-is-down.md"
 # (the content, not the files: an empty WAL left by an earlier reader may come and go)
-dump() { sqlite3 "$DB" .dump | sha256sum; }
+dump() { db_dump "$DB" | sha256sum; }
 before=$(dump)
 assert_rc 1 t import "$TMP/elsewhere/2025-09-29-flags-is-down.md"
 assert_file_match "$TMP/err" "elsewhere/2025-09-29-flags-is-down\.md and .*/pm/2025/2025-09-29-flags-is-down\.md both derive the incident id \"2025-09-29-flags-is-down\"" "collision message"

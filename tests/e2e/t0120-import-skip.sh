@@ -12,7 +12,6 @@
 #     the first rejected file and says nothing of any file after it.
 . "$(dirname "$0")/lib.sh"
 require_command import
-command -v sqlite3 >/dev/null || skip "needs the sqlite3 command-line tool"
 GEN=$BUILDDIR/tests/bench_gen
 [[ -x $GEN ]] || fail "no $GEN (built with the tests)"
 
@@ -34,8 +33,8 @@ strace -f -qq -e trace=openat -o "$TMP/trace" true 2>/dev/null || skip "strace c
 
 assert_rc 0 t import "$TMP/pm"
 assert_eq 40 "$(grep -c ' new, ' "$TMP/out")" "first import: every file new"
-first_items=$(sqlite3 "$DB" 'SELECT count(*) FROM items')
-assert_eq 40 "$(sqlite3 "$DB" 'SELECT count(*) FROM incidents WHERE source_size IS NOT NULL AND source_mtime_ns IS NOT NULL AND source_ino IS NOT NULL')" "stats stored"
+first_items=$(dbq 'SELECT count(*) FROM items')
+assert_eq 40 "$(dbq 'SELECT count(*) FROM incidents WHERE source_size IS NOT NULL AND source_mtime_ns IS NOT NULL AND source_ino IS NOT NULL')" "stats stored"
 
 # 1. Unchanged tree: nothing opened, every file unchanged with its item count.
 traced import "$TMP/pm"
@@ -55,7 +54,7 @@ assert_eq 0 "$RC" "exit after a touch"
 assert_eq "$f" "$(opened_md "$TMP/trace")" "only the touched file is read"
 assert_eq 40 "$(grep -c ': unchanged (' "$TMP/out")" "a touched file is unchanged"
 want=$(($(date -d '2025-01-01 00:00:00' +%s) * 1000000000))
-got=$(sqlite3 "$DB" "SELECT source_mtime_ns FROM incidents WHERE source = '$(realpath "$f")'")
+got=$(dbq "SELECT source_mtime_ns FROM incidents WHERE source = '$(realpath "$f")'")
 assert_eq "$want" "$got" "stored mtime after a touch"
 traced import "$TMP/pm"
 assert_eq "" "$(opened_md "$TMP/trace")" "nothing read after the new stat was stored"
@@ -81,7 +80,7 @@ fresh_id=${id%-*}-99${id##*-}
 sed "s/$id/$fresh_id/g" "$TMP/pm/$name" >"$TMP/fresh.md"
 grep -q -- "$fresh_id" "$TMP/fresh.md" || fail "fresh.md: no id to change"
 assert_rc 0 t import "$TMP/fresh.md"
-assert_eq "" "$(sqlite3 "$DB" "SELECT source_size FROM incidents WHERE source = '$(realpath "$TMP/fresh.md")'")" "no stat for a fresh file"
+assert_eq "" "$(dbq "SELECT source_size FROM incidents WHERE source = '$(realpath "$TMP/fresh.md")'")" "no stat for a fresh file"
 traced import "$TMP/fresh.md"
 assert_eq "$TMP/fresh.md" "$(opened_md "$TMP/trace")" "a fresh file is read again"
 assert_file_match "$TMP/out" 'unchanged \([0-9]+ items, file identical' "fresh file unchanged by its hash"
@@ -104,7 +103,8 @@ for x in "$SRCDIR"/tests/fixtures/import/*.md "$TMP"/pm/*.md; do
 	cp "$x" "$TMP/mix/$(basename "$x")"
 done
 mapfile -t files < <(find "$TMP/mix" -name '*.md' | LC_ALL=C sort)
-DB1=$TMP/one.db DB2=$TMP/batch.db
+DB1=$(new_db one)
+DB2=$(new_db batch)
 : >"$TMP/one.out"
 : >"$TMP/one.err"
 for x in "${files[@]}"; do
@@ -136,7 +136,7 @@ assert_same_file "$TMP/one.out" "$TMP/batch.out" "re-import stdout"
 assert_same_file "$TMP/one.err" "$TMP/batch.err" "re-import stderr"
 
 # 7. --atomic: the first rejected file stops the batch; no file after it is reported; nothing lands.
-rm -f "$DB2"*
+reset_db "$DB2"
 bad=$(printf '%s\n' "${files[@]}" | grep -n '/reject-' | head -1)
 badn=${bad%%:*}
 assert_rc 1 "$TRACKER_BIN" --db "$DB2" import --atomic "${files[@]}"
@@ -146,11 +146,11 @@ assert_file_match "$TMP/err" 'atomic: 1 file rejected, nothing imported' "atomic
 assert_eq 0 "$(grep -c '(.*\.md)$' "$TMP/out" || true)" "result lines of an --atomic batch that was rolled back"
 assert_file_match "$TMP/err" "$(basename "${files[badn - 1]}"):[0-9]+: error: " "the rejected file's error"
 assert_file_no_match "$TMP/err" '/mix/warn-' "messages of files after the rejected one"
-assert_eq 0 "$(sqlite3 "$DB2" 'SELECT count(*) FROM incidents')" "incidents after --atomic"
+assert_eq 0 "$(dbq --db "$DB2" 'SELECT count(*) FROM incidents')" "incidents after --atomic"
 
 # 8. Sources are real paths however the file was reached: a relative path, a link to a file, a
 #    link to a directory (the walk derives them from the directory's real path when it can).
-rm -f "$DB"*
+reset_db "$DB"
 mkdir -p "$TMP/tree/sub" "$TMP/elsewhere/dir"
 cp "$TMP/pm/pm-00001.md" "$TMP/tree/sub/plain.md"
 cp "$TMP/pm/pm-00002.md" "$TMP/elsewhere/target.md"
@@ -161,13 +161,14 @@ ln -s ../elsewhere/dir "$TMP/tree/linkdir"
 real=$(cd "$TMP" && pwd -P)
 assert_eq "$real/elsewhere/dir/in-linked-dir.md
 $real/elsewhere/target.md
-$real/tree/sub/plain.md" "$(sqlite3 "$DB" 'SELECT source FROM incidents ORDER BY source')" "sources of a tree with links"
+$real/tree/sub/plain.md" "$(dbq 'SELECT source FROM incidents ORDER BY source')" "sources of a tree with links"
 (cd "$TMP/tree" && "$TRACKER_BIN" --db "$DB" import . ../tree/sub/plain.md >"$TMP/out" 2>"$TMP/err") || fail "re-import through other paths"
 assert_eq 4 "$(grep -c ': unchanged (' "$TMP/out")" "the same files through other paths are unchanged"
 
 # 9. Large files: the worker stops reading ahead at its byte budget (8 MiB) and the batch still goes
 #    through in order (a wait for half a queue that the budget cuts short must not hang).
 mkdir -p "$TMP/big"
+BIGONE=$(new_db big_one)
 line=$(printf 'padding words for a long summary paragraph %.0s' $(seq 1 40))
 for n in $(seq 1 14); do
 	src=$(sed -n "${n}p" "$TMP/pm/manifest.tsv" | cut -f1)
@@ -180,10 +181,10 @@ for n in $(seq 1 14); do
 	} >"$TMP/big/$src"
 done
 [[ $(du -sm "$TMP/big" | cut -f1) -ge 16 ]] || fail "the large files add up to less than twice the budget"
-rm -f "$DB"*
+reset_db "$DB"
 : >"$TMP/one.out"
 for x in "$TMP"/big/*.md; do
-	"$TRACKER_BIN" --db "$TMP/big-one.db" import "$x" >>"$TMP/one.out"
+	"$TRACKER_BIN" --db "$BIGONE" import "$x" >>"$TMP/one.out"
 done
 assert_rc 0 timeout 120 "$TRACKER_BIN" --db "$DB" import "$TMP/big"
 head -n -1 "$TMP/out" >"$TMP/big.out"

@@ -68,7 +68,7 @@ timed import "$TRACKER_BIN" --db "$DB" import "$TMP/docs"
 within "import of 3 good and 3 pathological documents"
 assert_file_match "$TMP/import.out" 'wide-table\.md:6: error: tables of about' "import names the refused table"
 assert_file_match "$TMP/import.out" 'emphasis\.md: error: the Markdown parser needed over (256 MB|0\.75 s)' "import names the refused emphasis"
-assert_eq 3 "$(sqlite3 "$DB" 'SELECT count(*) FROM incidents')" "the three good documents imported"
+assert_eq 3 "$(dbq 'SELECT count(*) FROM incidents')" "the three good documents imported"
 
 # a large but ordinary document (2.4 MB of prose and lists) still imports
 big=$TMP/big/2026-10-02-big.md

@@ -9,6 +9,7 @@
 #     otherwise; CI runs as root in a container that allows tmpfs mounts).
 # On main the summary printed "N new" for all 40 (1) and 700 (2) files, and the database held 0 / 500.
 source "$(dirname "$0")/lib.sh"
+require_sqlite "a file-size limit and a full tmpfs under the database file"
 GEN=$BUILDDIR/tests/bench_gen
 [[ -x $GEN ]] || skip "bench_gen is not built"
 
@@ -16,7 +17,7 @@ GEN=$BUILDDIR/tests/bench_gen
 consistent() {
 	local out=$1 errf=$2 db=$3 total=$4
 	grep -o '^INC-[0-9-]*' "$out" | sort >"$TMP/said" || true
-	sqlite3 "$db" 'SELECT id FROM incidents ORDER BY id' 2>/dev/null | sort >"$TMP/have" || true
+	dbq --db "$db" 'SELECT id FROM incidents ORDER BY id' 2>/dev/null | sort >"$TMP/have" || true
 	assert_same_file "$TMP/have" "$TMP/said" "incidents reported imported vs in the database"
 	local said rolled
 	said=$(wc -l <"$TMP/said")

@@ -3,9 +3,13 @@
 # and a re-import keeps the CLI's value.
 set -euo pipefail
 : "${TRACKER_BIN:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export TRACKER_DB="$tmp/t.db" TRACKER_USER=tester XDG_CONFIG_HOME="$tmp/cfg"
+. "$(dirname "$0")/lib.sh"
+# (lib.sh: the temporary directory and $DB, on SQLite or PostgreSQL; this script reports its own
+# failures, without lib.sh's ERR trap)
+trap - ERR
+set +o errtrace
+tmp=$TMP
+export TRACKER_DB="$DB" TRACKER_USER=tester XDG_CONFIG_HOME="$tmp/cfg"
 t() { "$TRACKER_BIN" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 py() { /usr/bin/python3 -c "$@"; }
@@ -13,9 +17,9 @@ py() { /usr/bin/python3 -c "$@"; }
 expect_fail() {
 	local want=$1 before after rc=0
 	shift
-	before=$(sha256sum "$TRACKER_DB")
+	before=$(db_dump "$TRACKER_DB" | sha256sum)
 	t "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	after=$(sha256sum "$TRACKER_DB")
+	after=$(db_dump "$TRACKER_DB" | sha256sum)
 	[ "$rc" = "$want" ] || fail "$* exited $rc, want $want: $(cat "$tmp/err")"
 	[ "$before" = "$after" ] || fail "$* changed the database"
 }

@@ -2,9 +2,13 @@
 # t0320 — stats and report on an imported post-mortem after CLI changes.
 set -euo pipefail
 : "${TRACKER_BIN:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export TRACKER_DB="$tmp/t.db" TRACKER_USER=tester XDG_CONFIG_HOME="$tmp/cfg"
+. "$(dirname "$0")/lib.sh"
+# (lib.sh: the temporary directory and $DB, on SQLite or PostgreSQL; this script reports its own
+# failures, without lib.sh's ERR trap)
+trap - ERR
+set +o errtrace
+tmp=$TMP
+export TRACKER_DB="$DB" TRACKER_USER=tester XDG_CONFIG_HOME="$tmp/cfg"
 t() { "$TRACKER_BIN" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 py() { /usr/bin/python3 -c "$@"; }

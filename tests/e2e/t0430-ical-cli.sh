@@ -5,10 +5,14 @@
 set -eu
 : "${SRCDIR:?}" "${TRACKER_BIN:?}"
 PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
+# (lib.sh: the temporary directory and $DB, on SQLite or PostgreSQL; this script reports its own
+# failures, without lib.sh's ERR trap and pipefail)
+trap - ERR
+set +o errtrace +o pipefail
+T=$TMP
 fail() { echo "FAIL: $*" >&2; exit 1; }
-t() { "$TRACKER_BIN" --db "$T/db" "$@"; }
+t() { "$TRACKER_BIN" --db "$DB" "$@"; }
 
 cat >"$T/pm.md" <<'EOM'
 # Post-Mortem: Queue backlog — "ünïcode" & <html>

@@ -2,13 +2,13 @@
 # t0510-writeback: the real binary writes the tracker's values back into a post-mortem. Only the
 # intended bytes change, --dry-run prints a diff and changes nothing, the next import changes
 # nothing, and a document edited since its import is refused until --force.
-set -euo pipefail
-: "${TRACKER_BIN:?}" "${SRCDIR:?}"
-command -v sqlite3 >/dev/null || { echo "skip: no sqlite3 CLI"; exit 0; }
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export TRACKER_DB="$tmp/t.db" TRACKER_USER=tester XDG_CONFIG_HOME="$tmp/cfg"
+# lib.sh for the database ($DB on SQLite or PostgreSQL, dbq) and the temporary directory; this script
+# checks exit statuses itself, so without lib.sh's ERR trap.
+. "$(dirname "$0")/lib.sh"
+trap - ERR
+set +o errtrace
+tmp=$TMP
+export TRACKER_DB="$DB" TRACKER_USER=tester XDG_CONFIG_HOME="$tmp/cfg"
 t() { "$TRACKER_BIN" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -18,7 +18,7 @@ chmod 0640 "$doc"
 cp "$doc" "$tmp/orig.md"
 
 t import "$doc" >/dev/null
-sqlite3 "$TRACKER_DB" "UPDATE items SET status='done' WHERE key='4';
+dbq "UPDATE items SET status='done' WHERE key='4';
   UPDATE items SET status='blocked', due='2026-09-09' WHERE key='2';"
 
 # --dry-run: a unified diff, the file untouched
@@ -49,17 +49,17 @@ for f in "$tmp"/.*.wb-* "$tmp"/*.wb-*; do if [ -e "$f" ]; then fail "temporary f
 
 # the next import changes nothing: same file, and a real merge with the hash forgotten
 t import "$doc" | grep -c 'unchanged' >/dev/null || fail "re-import: not unchanged"
-sqlite3 "$TRACKER_DB" "UPDATE incidents SET source_hash='x'"
+dbq "UPDATE incidents SET source_hash='x'"
 out=$(t import "$doc")
 echo "$out" | grep -c ' 0 new, 0 updated, 4 unchanged' >/dev/null || fail "re-import after forgetting the hash: $out"
-[ "$(sqlite3 "$TRACKER_DB" "SELECT status||'/'||due FROM items WHERE key='2'")" = "blocked/2026-09-09" ] ||
+[ "$(dbq "SELECT status||'/'||due FROM items WHERE key='2'")" = "blocked/2026-09-09" ] ||
 	fail "tracker values lost"
-[ "$(sqlite3 "$TRACKER_DB" "SELECT count(*) FROM events WHERE kind='writeback' AND actor='tester'")" = 3 ] ||
+[ "$(dbq "SELECT count(*) FROM events WHERE kind='writeback' AND actor='tester'")" = 3 ] ||
 	fail "write-back events missing"
 
 # an edited document is refused until it is re-imported, or with --force
 printf 'edited\r\n' >>"$doc"
-sqlite3 "$TRACKER_DB" "UPDATE items SET status='in_progress' WHERE key='3'"
+dbq "UPDATE items SET status='in_progress' WHERE key='3'"
 set +e
 t writeback INC-2026-01-20-003 2>"$tmp/err"
 rc=$?

@@ -28,9 +28,9 @@ assert_file_match "$TMP/err" 'base_url is not set'
 assert_rc 0 t feed list
 assert_file_match "$TMP/out" "Amara's tasks"
 # Only the hash is stored.
-[[ $(sqlite3 "$DB" "SELECT count(*) FROM feeds WHERE token_hash = '$(printf %s "$TOK" | sha256sum | cut -c1-64)'") == 1 ]] ||
+[[ $(dbq "SELECT count(*) FROM feeds WHERE token_hash = '$(printf %s "$TOK" | sha256sum | cut -c1-64)'") == 1 ]] ||
 	fail "feed token not stored as its SHA-256"
-if sqlite3 "$DB" .dump | grep -c -- "$TOK" >/dev/null; then fail "the token itself is in the database"; fi
+if db_dump "$DB" | grep -c -- "$TOK" >/dev/null; then fail "the token itself is in the database"; fi
 
 start_http --access-log
 

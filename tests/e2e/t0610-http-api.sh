@@ -15,7 +15,7 @@ RW=$(t token create --name ana-bot 2>/dev/null)
 RO=$(t token create --name viewer --read-only 2>/dev/null)
 OLD=$(t token create --name gone 2>/dev/null)
 t token revoke 3 >/dev/null
-[[ $(sqlite3 "$DB" "SELECT count(*) FROM api_tokens WHERE token_hash = '$(printf %s "$RW" | sha256sum | cut -c1-64)'") == 1 ]] ||
+[[ $(dbq "SELECT count(*) FROM api_tokens WHERE token_hash = '$(printf %s "$RW" | sha256sum | cut -c1-64)'") == 1 ]] ||
 	fail "API token not stored as its SHA-256"
 start_http
 A=(-H "Authorization: Bearer $RW")
@@ -71,12 +71,12 @@ assert_eq 200 "$CODE" "POST status"
 assert_eq blocked "$(json_py 'd["status"]' <"$TMP/p1.b")" "new status"
 t show "$ID" >"$TMP/show"
 assert_file_match "$TMP/show" 'api +changed +ana-bot +status: .* -> blocked'
-[[ $(sqlite3 "$DB" "SELECT source || '|' || actor || '|' || note FROM events WHERE field = 'status' ORDER BY id DESC LIMIT 1") == "api|ana-bot|waiting on vendor" ]] ||
+[[ $(dbq "SELECT source || '|' || actor || '|' || note FROM events WHERE field = 'status' ORDER BY id DESC LIMIT 1") == "api|ana-bot|waiting on vendor" ]] ||
 	fail "event not recorded with source api and the token's name"
 post p2 '{"due":"2031-02-03","owner":"@zoe"}'
 assert_eq 200 "$CODE" "POST due and owner"
 assert_eq "2031-02-03 zoe" "$(json_py 'd["due"] + " " + d["owner"]' <"$TMP/p2.b")" "due and owner"
-[[ $(sqlite3 "$DB" "SELECT base_due IS NOT '2031-02-03' FROM items WHERE incident_id || '#' || key = '$ID'") == 1 ]] ||
+[[ $(dbq "SELECT CASE WHEN base_due IS DISTINCT FROM '2031-02-03' THEN 1 ELSE 0 END FROM items WHERE incident_id || '#' || key = '$ID'") == 1 ]] ||
 	fail "base_due was changed"
 post p3 '{"status":"wont_do"}'
 assert_eq 400 "$CODE" "wont_do without reason"
@@ -107,7 +107,7 @@ assert_eq 405 "$CODE" "DELETE"
 fetch health "$U/healthz"
 assert_eq 200 "$CODE" "healthz"
 assert_eq ok "$(cat "$TMP/health.b")" "healthz body"
-sqlite3 "$DB" "INSERT INTO outbox (channel, recipient, kind, idempotency_key, payload, state, next_attempt_at, created_at, updated_at)
+dbq "INSERT INTO outbox (channel, recipient, kind, idempotency_key, payload, state, next_attempt_at, created_at, updated_at)
   VALUES ('email','a@example.com','overdue','k1','{}','sent','2026-01-01T00:00:00Z','2026-01-01T00:00:00Z','2026-01-01T00:00:00Z'),
          ('email','b@example.com','overdue','k2','{}','dead','2026-01-01T00:00:00Z','2026-01-01T00:00:00Z','2026-01-01T00:00:00Z'),
          ('webhook:sre \"x\"','sre','overdue','k3','{}','pending','2026-01-01T00:00:00Z','2026-01-01T00:00:00Z','2026-01-01T00:00:00Z')"

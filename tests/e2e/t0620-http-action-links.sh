@@ -61,14 +61,14 @@ assert_eq "$S1" "$(status_of "$ID1")" "status after an expired link"
 fetch post -X POST "$L"
 assert_eq 200 "$CODE" "POST link"
 assert_eq "done" "$(status_of "$ID1")" "status after POST"
-[[ $(sqlite3 "$DB" "SELECT source || '|' || actor FROM events WHERE field = 'status' ORDER BY id DESC LIMIT 1") == "api|action-link" ]] ||
+[[ $(dbq "SELECT source || '|' || actor FROM events WHERE field = 'status' ORDER BY id DESC LIMIT 1") == "api|action-link" ]] ||
 	fail "link change not recorded with source api"
-N=$(sqlite3 "$DB" "SELECT count(*) FROM events")
+N=$(dbq "SELECT count(*) FROM events")
 fetch replay -X POST "$L"
 assert_eq 410 "$CODE" "replayed link"
 fetch replayget "$L"
 assert_eq 410 "$CODE" "GET of a used link"
-assert_eq "$N" "$(sqlite3 "$DB" "SELECT count(*) FROM events")" "events after replay"
+assert_eq "$N" "$(dbq "SELECT count(*) FROM events")" "events after replay"
 
 # Snooze a week.
 L2=$("$LINK" "$SECRET" "$U" snooze "$ID2" "$FUTURE")

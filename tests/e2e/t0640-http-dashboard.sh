@@ -67,8 +67,8 @@ assert_match '^tracker_session=[A-Za-z0-9_-]{43}; Path=/; Max-Age=604800; HttpOn
 # The database keeps only the session id's hash.
 SID=${COOKIE%%;*}
 SID=${SID#tracker_session=}
-assert_eq 1 "$(sqlite3 "$DB" "SELECT count(*) FROM sessions WHERE sid_hash = '$(printf %s "$SID" | sha256sum | cut -c1-64)'")" "hashed session row"
-assert_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM sessions WHERE sid_hash = '$SID'")" "raw session id stored"
+assert_eq 1 "$(dbq "SELECT count(*) FROM sessions WHERE sid_hash = '$(printf %s "$SID" | sha256sum | cut -c1-64)'")" "hashed session row"
+assert_eq 0 "$(dbq "SELECT count(*) FROM sessions WHERE sid_hash = '$SID'")" "raw session id stored"
 fetch dash -b "$JAR" "$U/"
 assert_eq 200 "$CODE" "dashboard with the session"
 assert_eq "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'" \
@@ -96,7 +96,7 @@ fetch logout -b "$JAR" --data "csrf=$CSRF" "$U/logout"
 assert_eq 303 "$CODE" "sign-out"
 fetch after -H "Cookie: tracker_session=$SID" "$U/"
 assert_eq 303 "$CODE" "the dashboard after sign-out"
-assert_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM sessions")" "sessions after sign-out"
+assert_eq 0 "$(dbq "SELECT count(*) FROM sessions")" "sessions after sign-out"
 stop_http
 
 # --- the page in a real browser (dashboard = open) ---

@@ -101,7 +101,7 @@ assert_file_match "$TMP/feeds" 'ana \(token 1\)'
 FEED=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["feed"])' "$TMP/browser.json")
 fetch feed "$FEED"
 assert_eq 200 "$CODE" "the feed made in the browser"
-assert_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM sessions s JOIN api_tokens t ON t.id = s.token_id WHERE t.name = 'rita'")" \
+assert_eq 0 "$(dbq "SELECT count(*) FROM sessions s JOIN api_tokens t ON t.id = s.token_id WHERE t.name = 'rita'")" \
 	"the read-only session ended at sign-out"
 N=$(find "$SHOTS" -name '*.png' | wc -l)
 [[ $N -ge 10 ]] || fail "expected at least 10 screenshots, found $N"

@@ -46,7 +46,7 @@ assert_file_no_match "$TMP/dash.b" 'action="/subscribe"' "read-only dashboard of
 fetch rosub -b "$TMP/ro.jar" --data "csrf=$CSRF&scope=all" "$U/subscribe"
 assert_eq 403 "$CODE" "read-only token creating a feed"
 assert_file_match "$TMP/rosub.b" 'read-only'
-assert_eq 0 "$(sqlite3 "$DB" 'SELECT count(*) FROM feeds')" "feeds after the read-only attempt"
+assert_eq 0 "$(dbq 'SELECT count(*) FROM feeds')" "feeds after the read-only attempt"
 fetch roitem -b "$TMP/ro.jar" --data "csrf=$CSRF&action=done" "$U/items/INC-2026-02-01-001%231"
 assert_eq 403 "$CODE" "read-only token marking an item done"
 

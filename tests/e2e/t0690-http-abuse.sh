@@ -37,13 +37,7 @@ done
 # --- 2. another process holds the write lock ---
 ID=$(curl -sS -H "Authorization: Bearer $RW" "$U/api/v1/items" | json_py 'd[0]["id"]')
 EID=${ID/\#/%23}
-"$PY" -c '
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-time.sleep(6)
-c.execute("ROLLBACK")' "$DB" "$TMP/locked" &
+db_hold_write_lock "$DB" 6 "$TMP/locked" &
 LOCKER=$!
 for _ in $(seq 100); do [[ -f $TMP/locked ]] && break; sleep 0.05; done
 [[ -f $TMP/locked ]] || fail "the lock holder did not start"

@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remind_lib.sh"
 require_command remind outbox
-command -v sqlite3 >/dev/null || skip "no sqlite3 CLI"
 "$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
 
 start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
@@ -54,12 +53,12 @@ add_person dave dave@example.org UTC
 NOW=2026-04-20T14:00:00Z # Monday: 16:00 in Berlin, 10:00 in New York
 
 # --dry-run: prints the digests, writes nothing.
-before=$(sqlite3 "$DB" .dump | sha256sum)
+before=$(db_dump "$DB" | sha256sum)
 assert_rc 0 tc remind --dry-run --explain --now $NOW
 assert_file_match "$TMP/out" '^would queue: email alice@example.org .*2 items' "dry run"
 assert_file_match "$TMP/out" '^INC-2026-04-01-001#5 P2 dave: .*not in \[reminders\] priorities' "explain"
 assert_file_match "$TMP/out" '^INC-2026-04-01-001#1 P0 alice: reminded' "explain"
-assert_eq "$before" "$(sqlite3 "$DB" .dump | sha256sum)" "database content after --dry-run"
+assert_eq "$before" "$(db_dump "$DB" | sha256sum)" "database content after --dry-run"
 [[ ! -e $TMP/mail/msg-0001.eml ]] || fail "--dry-run sent mail"
 
 # First pass: three e-mail digests (alice with 2 items), webhooks: team gets 500, gone gets 410.

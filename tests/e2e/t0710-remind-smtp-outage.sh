@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remind_lib.sh"
 require_command remind outbox
-command -v sqlite3 >/dev/null || skip "no sqlite3 CLI"
 "$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
 
 # A port that nothing listens on: start a server to learn a free port, then stop it.

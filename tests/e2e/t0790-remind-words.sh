@@ -9,7 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remind_lib.sh"
 require_command remind people
-command -v sqlite3 >/dev/null || skip "no sqlite3 CLI"
 "$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
 
 start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
@@ -62,7 +61,7 @@ assert_rc 0 tc people add dave --email dave@example.org --name "Dave D"
 assert_rc 0 tc people add carol --email carol@example.org --name "Carol C"
 assert_rc 0 tc people add alice --email alice@example.org --name "Alice A" --manager dave --slack U0ALICE1
 # bob is known but has no e-mail (people add insists on one for a new person)
-sqlite3 "$DB" "INSERT INTO people (handle, name, created_at, updated_at)
+dbq "INSERT INTO people (handle, name, created_at, updated_at)
 	VALUES ('bob', 'Bob B', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
 
 NOW=2026-04-20T14:00:00Z # a Monday

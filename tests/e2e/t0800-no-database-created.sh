@@ -4,6 +4,7 @@
 # "no database at PATH", exits 4 and makes neither the file nor its directory — whether the path comes
 # from --db, $TRACKER_DB or [store] path. The creators create it (and its directory, mode 0600).
 . "$(dirname "$0")/lib.sh"
+require_sqlite "a typo in a database file path; a missing PostgreSQL database is its own message"
 
 bad=$TMP/typo/dir/tracker.db
 expect_missing() { # LABEL CMD...

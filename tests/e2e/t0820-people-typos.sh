@@ -64,7 +64,7 @@ run t people import "$TMP/good.csv"
 ok
 
 # people unmapped: a stored address the mailer refuses (an older tracker let it in) and max's boss.
-sqlite3 "$DB" "UPDATE people SET email = 'zed@exämple.org' WHERE handle = 'zed'"
+dbq "UPDATE people SET email = 'zed@exämple.org' WHERE handle = 'zed'"
 run t people unmapped
 [[ $RC == 0 ]] || fail "unmapped: exit $RC"
 assert_file_match "$TMP/out" '^zed +unusable email: "zed@exämple.org" has non-ASCII characters' "unusable address"

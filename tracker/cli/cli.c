@@ -81,7 +81,8 @@ int cli_open_store(struct ctx *c, bool write, struct error *err)
 void cli_warn_permissions(struct ctx *c, bool db, bool secrets)
 {
 	char msg[8192];
-	if (db && c->db_path && file_perm_warning(c->db_path, "the database", 007, msg, sizeof msg))
+	if (db && c->db_path && !db_is_postgresql(c->db_path) &&
+	    file_perm_warning(c->db_path, "the database", 007, msg, sizeof msg))
 		fprintf(c->err, "tracker: %s\n", msg);
 	if (!secrets)
 		return;

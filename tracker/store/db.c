@@ -4,8 +4,6 @@
  */
 #include "db_impl.h"
 
-#include <libpq-fe.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +261,6 @@ int db_set_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), void
 /* Both libraries are linked whatever the engine of the moment, so both are named. */
 void db_library_versions(char *out, size_t n)
 {
-	int pq = PQlibVersion(); /* e.g. 150010 for 15.10 */
-	snprintf(out, n, "SQLite %s, libpq %d.%d", sqlite3_libversion(), pq / 10000, pq % 10000);
+	int pq = db_pg_libversion(); /* e.g. 150010 for 15.10 */
+	snprintf(out, n, "SQLite %s, libpq %d.%d", db_sqlite_libversion(), pq / 10000, pq % 10000);
 }

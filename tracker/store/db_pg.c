@@ -1038,3 +1038,8 @@ struct db *db_pg_open(const char *conninfo, int flags, long busy_ms, char *msg, 
 	}
 	return &d->base;
 }
+
+int db_pg_libversion(void)
+{
+	return PQlibVersion();
+}

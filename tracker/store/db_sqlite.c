@@ -357,3 +357,8 @@ void *db_sqlite_handle(struct db *db)
 {
 	return db && db->engine == DB_SQLITE ? H(db) : NULL;
 }
+
+const char *db_sqlite_libversion(void)
+{
+	return sqlite3_libversion();
+}

@@ -735,20 +735,18 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 		error_set(err, ERR_IO, "out of memory");
 		goto fail;
 	}
+	/* A first connection applies any migrations, waiting the [store] timeout for the write lock;
+	 * the pool's connections then wait for it the server's way (busy_wait). */
+	struct store first;
+	if (store_open(&first, o->db_path, 0, busy, err) < 0)
+		goto fail;
+	store_close(&first);
 	for (size_t i = 0; i < s->pool.n; i++) {
-		/* The first connection may migrate the schema: it waits the [store] timeout; the schema
-		 * is current for the others. An engine without a busy handler keeps the short timeout. */
-		if (store_open(&s->pool.all[i], o->db_path, 0, i == 0 ? busy : s->busy_ms, err) < 0) {
+		if (store_open(&s->pool.all[i], o->db_path, 0, s->busy_ms, err) < 0) {
 			s->pool.n = i;
 			goto fail;
 		}
-		if (store_set_busy_handler(&s->pool.all[i], busy_wait, s) < 0 && i == 0) {
-			store_close(&s->pool.all[0]);
-			if (store_open(&s->pool.all[0], o->db_path, 0, s->busy_ms, err) < 0) {
-				s->pool.n = 0;
-				goto fail;
-			}
-		}
+		store_set_busy_handler(&s->pool.all[i], busy_wait, s);
 		s->pool.free[s->pool.nfree++] = &s->pool.all[i];
 	}
 	if (store_open(&s->watcher, o->db_path, STORE_READONLY, s->busy_ms, err) < 0)

@@ -76,6 +76,33 @@ const char *store_describe(const struct store *st)
 	return st->conn ? db_describe(st->conn) : (st->path ? st->path : "(no database)");
 }
 
+void store_library_versions(char *out, size_t n)
+{
+	db_library_versions(out, n);
+}
+
+int store_data_version(struct store *st, int64_t *version, struct error *err)
+{
+	if (db_data_version(st->conn, version) < 0)
+		return store_fail(st, err, "reading the data version");
+	return 0;
+}
+
+int store_ping(struct store *st, struct error *err)
+{
+	struct db_stmt *s;
+	if (store_sql(st, &s, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL", err) < 0)
+		return -1;
+	int rc = db_step(s) == DB_ROW ? 0 : store_fail(st, err, "reading incidents");
+	db_finalize(s);
+	return rc;
+}
+
+int store_set_busy_handler(struct store *st, int (*wait)(void *ctx, int attempt), void *ctx)
+{
+	return db_set_busy_handler(st->conn, wait, ctx);
+}
+
 int store_fail(struct store *st, struct error *err, const char *what)
 {
 	return error_set(err, ERR_STORE, "%s: %s", what,

@@ -47,6 +47,16 @@ const char *store_describe(const struct store *st);
 
 /* The schema version this binary knows (the highest embedded migration). */
 int store_schema_version(void);
+/* The database libraries this binary runs with ("SQLite 3.40.1, libpq 15.10"), for --version. */
+void store_library_versions(char *out, size_t n);
+
+/* A number that changes whenever any connection commits a change (db_data_version): caches compare it
+ * to know when to rebuild. */
+int store_data_version(struct store *st, int64_t *version, struct error *err);
+/* Whether the database answers a read of the schema (the incidents table): /healthz. */
+int store_ping(struct store *st, struct error *err);
+/* How a connection waits for the write lock (db_set_busy_handler); -1 when the engine cannot. */
+int store_set_busy_handler(struct store *st, int (*wait)(void *ctx, int attempt), void *ctx);
 
 /* Transactions. store_begin() takes the write lock up front (see db.h). */
 int store_begin(struct store *st, struct error *err);

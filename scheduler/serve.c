@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "store.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -232,8 +233,10 @@ int serve_run(struct serve_options *o, struct error *err)
 
 	char owner[128];
 	outbox_owner_id(owner);
-	slog(o, "started: pid %ld, database %s, configuration %s", (long)getpid(), o->db_path,
+	char *shown = db_redact(o->db_path);
+	slog(o, "started: pid %ld, database %s, configuration %s", (long)getpid(), shown ? shown : "?",
 	     o->cfg->path ? o->cfg->path : "(defaults)");
+	free(shown);
 
 	/* The HTTP endpoint runs on its own threads with its own database connections, so a slow client
 	 * never stalls a pass. http_start() copies the settings it needs, so a SIGHUP reload that

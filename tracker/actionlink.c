@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "readfile.h"
+#include "db.h"
 #include "sha256.h"
 #include "tdate.h"
 #include "tokens.h"
@@ -28,6 +29,22 @@ char *action_secret_path(const char *configured, const char *db_path)
 		return strdup(configured);
 	struct buf b;
 	buf_init(&b, 8192);
+	if (db_is_postgresql(db_path)) {
+		/* No file beside a PostgreSQL database: the user's config directory. Several instances
+		 * sharing one database must share one secret: [server] secret_file (docs/postgresql.md). */
+		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+		if (xdg && *xdg)
+			buf_adds(&b, xdg);
+		else {
+			buf_adds(&b, home && *home ? home : ".");
+			buf_adds(&b, "/.config");
+		}
+		if (buf_adds(&b, "/tracker/server.secret") < 0) {
+			buf_release(&b);
+			return NULL;
+		}
+		return buf_detach(&b);
+	}
 	const char *slash = db_path ? strrchr(db_path, '/') : NULL;
 	if (slash)
 		buf_add(&b, db_path, (size_t)(slash - db_path + 1));
@@ -48,6 +65,21 @@ static int create_secret(const char *path, struct error *err)
 	text[64] = '\n';
 	text[65] = '\0';
 	OPENSSL_cleanse(raw, sizeof raw);
+	/* Its directory (0700) when missing: the default beside a PostgreSQL store is ~/.config/tracker. */
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) < 0 && errno == ENOENT) {
+			char *up = strrchr(dir, '/');
+			if (up && up != dir) {
+				*up = '\0';
+				mkdir(dir, 0700);
+				*up = '/';
+			}
+			mkdir(dir, 0700);
+		}
+	}
+	free(dir);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		OPENSSL_cleanse(text, sizeof text);

@@ -63,7 +63,7 @@ int cli_usage_error(struct ctx *c, const char *fmt, ...)
 
 int cli_open_store(struct ctx *c, bool write, struct error *err)
 {
-	if (c->st.db)
+	if (c->st.conn)
 		return 0;
 	if (!c->db_path)
 		c->db_path = store_resolve_path(NULL, &c->cfg);
@@ -81,7 +81,8 @@ int cli_open_store(struct ctx *c, bool write, struct error *err)
 void cli_warn_permissions(struct ctx *c, bool db, bool secrets)
 {
 	char msg[8192];
-	if (db && c->db_path && file_perm_warning(c->db_path, "the database", 007, msg, sizeof msg))
+	if (db && c->db_path && !db_is_postgresql(c->db_path) &&
+	    file_perm_warning(c->db_path, "the database", 007, msg, sizeof msg))
 		fprintf(c->err, "tracker: %s\n", msg);
 	if (!secrets)
 		return;

@@ -171,6 +171,16 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		c.actor = resolve_actor(&c.cfg);
+		if (db_target_has_password(db_opt)) {
+			rc = cli_usage_error(
+			    &c, "%s",
+			    "--db: the database URL holds a password, which other users can read "
+			    "in the process list; put it in a password file ([store] password_file "
+			    "or $PGPASSFILE, docs/postgresql.md)");
+			goto out;
+		}
+		if (c.cfg.store_password_file && *c.cfg.store_password_file)
+			setenv("PGPASSFILE", c.cfg.store_password_file, 1);
 		c.db_path = store_resolve_path(db_opt, &c.cfg);
 		c.flags = cmd->flags;
 		if (cmd->flags & NEED_DB) {

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "banned.h"
@@ -24,6 +25,77 @@ bool db_is_postgresql(const char *target)
 		if (!((*p >= 'a' && *p <= 'z') || *p == '_' || *p == ' '))
 			return false;
 	return true;
+}
+
+/* In a URL, the span of the password: after "scheme://user:" up to the '@' of the authority. */
+static bool url_password(const char *t, const char **from, const char **to)
+{
+	const char *p = strstr(t, "://");
+	if (!p || !db_is_postgresql(t))
+		return false;
+	p += 3;
+	size_t auth = strcspn(p, "/?#");
+	const char *at = memchr(p, '@', auth), *colon = memchr(p, ':', auth);
+	if (!at || !colon || colon > at)
+		return false;
+	*from = colon + 1;
+	*to = at;
+	return true;
+}
+
+/* In a key=value string, the span of the value of `password`. */
+static bool kv_password(const char *t, const char **from, const char **to)
+{
+	if (!db_is_postgresql(t) || strstr(t, "://"))
+		return false;
+	for (const char *p = t; (p = strstr(p, "password")); p += 8) {
+		if (p != t && p[-1] != ' ')
+			continue;
+		const char *q = p + 8;
+		while (*q == ' ')
+			q++;
+		if (*q != '=')
+			continue;
+		q++;
+		while (*q == ' ')
+			q++;
+		const char *e = q;
+		if (*e == '\'') {
+			for (e++; *e && *e != '\''; e++)
+				if (*e == '\\' && e[1])
+					e++;
+			if (*e)
+				e++;
+		} else
+			e += strcspn(e, " ");
+		*from = q;
+		*to = e;
+		return true;
+	}
+	return false;
+}
+
+bool db_target_has_password(const char *target)
+{
+	const char *a, *b;
+	return target && (url_password(target, &a, &b) || kv_password(target, &a, &b));
+}
+
+char *db_redact(const char *target)
+{
+	const char *a, *b;
+	if (!target)
+		return NULL;
+	if (!url_password(target, &a, &b) && !kv_password(target, &a, &b))
+		return strdup(target);
+	size_t n = (size_t)(a - target), m = strlen(b);
+	char *r = malloc(n + 3 + m + 1);
+	if (!r)
+		return NULL;
+	memcpy(r, target, n);
+	memcpy(r + n, "***", 3);
+	memcpy(r + n + 3, b, m + 1);
+	return r;
 }
 
 int db_set_error(struct db *db, enum db_errclass cls, const char *fmt, ...)

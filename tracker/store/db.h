@@ -48,6 +48,11 @@ enum { DB_OPEN_READONLY = 1, DB_OPEN_CREATE = 2 };
  * string such as "host=/run/pg dbname=tracker"); anything else is a SQLite file path. */
 bool db_is_postgresql(const char *target);
 
+/* True when the target carries a password (postgresql://user:PASSWORD@…, or a password= key). */
+bool db_target_has_password(const char *target);
+/* The target with any password replaced by "***", for logs and messages. Caller frees. */
+char *db_redact(const char *target);
+
 /* Opens `target` (a path or a PostgreSQL URL). On failure returns NULL and writes a message (without
  * any password) to msg. busy_ms bounds lock waits. */
 struct db *db_open(const char *target, int flags, long busy_ms, char *msg, size_t msgsz);
@@ -101,7 +106,8 @@ int db_schema_version(struct db *db, int *version);
 int db_set_schema_version(struct db *db, int version);
 
 /* A number that changes whenever any connection commits a change to the database (SQLite PRAGMA
- * data_version; PostgreSQL the server's WAL position, which may change more often, never less):
+ * data_version; PostgreSQL a digest of the server's current snapshot, which may change more often,
+ * never less — see db_pg.c):
  * caches compare it to know when to rebuild. */
 int db_data_version(struct db *db, int64_t *version);
 

@@ -962,7 +962,13 @@ static int pg_schema_version(struct db *db, int *version)
 {
 	char *t;
 	*version = 0;
-	if (query_one(db, "SELECT to_regclass('tracker_schema') IS NOT NULL", 0, NULL, &t) < 0)
+	/* pg_tables, read under the statement's snapshot, not to_regclass(): that looks in the catalog
+	 * cache, which may still hold "no such table" from before another instance's migration committed
+	 * (invalidations are taken at the next lock, and the re-read under the write lock takes none). */
+	if (query_one(db,
+		      "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+		      "AND tablename = 'tracker_schema')",
+		      0, NULL, &t) < 0)
 		return DB_ERR;
 	bool exists = t && !strcmp(t, "t");
 	free(t);

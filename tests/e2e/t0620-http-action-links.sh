@@ -2,7 +2,7 @@
 # t0620 — signed action links (/act/…) with curl: a GET only shows a confirmation page (nothing
 # changes), the POST marks the item done / snoozes it a week (history: source api); a replayed,
 # tampered (signature, item, action, expiry) or expired link changes nothing. The server secret file is
-# created 0600 on first use.
+# created 0600 on first use (beside a SQLite database; in the config directory for PostgreSQL).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/httplib.sh"
 command -v curl >/dev/null || skip "curl is not installed"
@@ -11,8 +11,9 @@ LINK=$BUILDDIR/tests/action_link
 
 t import "$SRCDIR/contrib/examples" >/dev/null
 start_http
-SECRET=$TMP/server.secret
-[[ -f $SECRET ]] || fail "server secret not created next to the database"
+# Beside a SQLite database; beside a PostgreSQL one there is no file: the config directory.
+if [[ $E2E_ENGINE == sqlite ]]; then SECRET=$TMP/server.secret; else SECRET=$XDG_CONFIG_HOME/tracker/server.secret; fi
+[[ -f $SECRET ]] || fail "server secret not created at $SECRET"
 assert_eq 600 "$(stat -c %a "$SECRET")" "secret file mode"
 ITEMS=$(t list --format json)
 ID1=$(echo "$ITEMS" | json_py 'd[0]["id"]')

@@ -20,7 +20,9 @@
  * Transactions: db_begin() is BEGIN plus pg_advisory_xact_lock(TRACKER_PG_WRITE_LOCK), one
  * database-wide lock held to the end of the transaction, so writers serialise as with SQLite's BEGIN
  * IMMEDIATE, and in READ COMMITTED every statement after the lock sees what earlier writers committed.
- * busy_ms becomes lock_timeout: a writer that waits longer gets DBE_BUSY.
+ * busy_ms becomes lock_timeout: a writer that waits longer gets DBE_BUSY. With a busy handler
+ * (db_set_busy_handler, the HTTP server's pool) db_begin() instead tries the lock without waiting
+ * (pg_try_advisory_xact_lock) and asks the handler after each failed try.
  *
  * The schema version lives in the table tracker_schema (one row); db_data_version() is a digest of the
  * server's current snapshot (see pg_data_version()).
@@ -69,6 +71,8 @@ struct pg_db {
 	bool tx;       /* a transaction was open at the last command (kept when the connection breaks) */
 	bool readonly; /* session settings, applied again after a reconnect */
 	long busy_ms;
+	int (*busy)(void *ctx, int attempt); /* db_set_busy_handler(): how db_begin() waits, or NULL */
+	void *busy_ctx;
 };
 
 struct pg_param {
@@ -819,6 +823,49 @@ static int pg_rollback_quiet(struct db *db)
 	return DB_ERR;
 }
 
+/* db_begin() with a busy handler (db_set_busy_handler): try the write lock without waiting, and ask the
+ * handler after each failed try whether to try again — the same policy as SQLite's busy handler. */
+static int pg_begin_polling(struct db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	const char *try_lock = "SELECT pg_try_advisory_xact_lock(" TRACKER_PG_WRITE_LOCK ")";
+	PGresult *res = PQexec(d->c, "BEGIN");
+	note_tx(db);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fail_res(db, res);
+		PQclear(res);
+		return pg_rollback_quiet(db);
+	}
+	PQclear(res);
+	for (int attempt = 0;; attempt++) {
+		res = PQexec(d->c, try_lock);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+			fail_res(db, res);
+			PQclear(res);
+			return pg_rollback_quiet(db);
+		}
+		bool got = !strcmp(PQgetvalue(res, 0, 0), "t");
+		PQclear(res);
+		if (got)
+			return DB_OK;
+		if (!d->busy(d->busy_ctx, attempt)) {
+			pg_rollback_quiet(db);
+			return db_set_error(
+			    db, DBE_BUSY,
+			    "database is locked: another writer holds PostgreSQL's tracker write "
+			    "lock");
+		}
+	}
+}
+
+static int pg_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	d->busy = wait;
+	d->busy_ctx = ctx;
+	return 0;
+}
+
 static int pg_begin(struct db *db)
 {
 	if (ensure_connected(db) < 0)
@@ -826,6 +873,9 @@ static int pg_begin(struct db *db)
 	PGconn *c = C(db);
 	if (PQtransactionStatus(c) != PQTRANS_IDLE)
 		return db_set_error(db, DBE_OTHER, "a transaction is already open");
+	struct pg_db *d = (struct pg_db *)db;
+	if (d->busy)
+		return pg_begin_polling(db);
 	/* One round trip: both statements in one simple query. */
 	PGresult *res = PQexec(c, "BEGIN; SELECT pg_advisory_xact_lock(" TRACKER_PG_WRITE_LOCK ")");
 	note_tx(db);
@@ -915,7 +965,13 @@ static int pg_schema_version(struct db *db, int *version)
 {
 	char *t;
 	*version = 0;
-	if (query_one(db, "SELECT to_regclass('tracker_schema') IS NOT NULL", 0, NULL, &t) < 0)
+	/* pg_tables, read under the statement's snapshot, not to_regclass(): that looks in the catalog
+	 * cache, which may still hold "no such table" from before another instance's migration committed
+	 * (invalidations are taken at the next lock, and the re-read under the write lock takes none). */
+	if (query_one(db,
+		      "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+		      "AND tablename = 'tracker_schema')",
+		      0, NULL, &t) < 0)
 		return DB_ERR;
 	bool exists = t && !strcmp(t, "t");
 	free(t);
@@ -982,6 +1038,7 @@ static const struct db_ops pg_ops = {
     .schema_version = pg_schema_version,
     .set_schema_version = pg_set_schema_version,
     .data_version = pg_data_version,
+    .busy_handler = pg_busy_handler,
 };
 
 /* ---- opening ---- */
@@ -1131,4 +1188,9 @@ struct db *db_pg_open(const char *conninfo, int flags, long busy_ms, char *msg, 
 		return NULL;
 	}
 	return &d->base;
+}
+
+int db_pg_libversion(void)
+{
+	return PQlibVersion();
 }

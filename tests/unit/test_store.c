@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "migrate.h"
+#include "store.h"
 #include "testdb.h"
 
 static char dir[64];
@@ -311,6 +312,63 @@ static void test_resolve_path(void **state)
 	free(p);
 }
 
+static int gave_up_after_3(void *ctx, int attempt)
+{
+	int *calls = ctx;
+	(*calls)++;
+	return attempt < 3;
+}
+
+/* What the HTTP server asks of the store: the data version moves when another connection commits, a
+ * ping reads, the busy handler decides how long a writer waits, and the library versions are named.
+ * On SQLite, or with $TRACKER_TEST_PG on PostgreSQL. */
+static void test_server_hooks(void **state)
+{
+	(void)state;
+	struct store a, b;
+	struct error err;
+	char path[1200], libs[128];
+	int64_t v1, v2, v3;
+	error_init(&err);
+	if (testdb_is_pg()) {
+		/* the same, on a fresh PostgreSQL database */
+		assert_int_equal(testdb_open(&a), 0);
+		snprintf(path, sizeof path, "%s dbname=%s", getenv("TRACKER_TEST_PG"), testdb_name);
+	} else {
+		snprintf(path, sizeof path, "%s/hooks.db", dir);
+		assert_int_equal(store_open(&a, path, STORE_CREATE, 1000, &err), 0);
+	}
+	assert_int_equal(store_open(&b, path, 0, 1000, &err), 0);
+	assert_int_equal(store_ping(&b, &err), 0);
+	assert_int_equal(store_data_version(&b, &v1, &err), 0);
+	assert_int_equal(store_data_version(&b, &v2, &err), 0);
+	assert_true(v1 == v2);
+	assert_int_equal(store_begin(&a, &err), 0);
+	assert_int_equal(store_exec(&a,
+				    "INSERT INTO incidents (id, source, source_hash, imported_at) "
+				    "VALUES ('INC-1','/a','h','t')",
+				    &err),
+			 0);
+	/* b's handler is asked while a holds the write lock, and its "give up" fails b's writer */
+	int calls = 0;
+	assert_int_equal(store_set_busy_handler(&b, gave_up_after_3, &calls), 0);
+	assert_int_equal(store_begin(&b, &err), -1);
+	assert_int_equal(calls, 4);
+	assert_int_equal(store_commit(&a, &err), 0);
+	assert_int_equal(store_data_version(&b, &v3, &err), 0);
+	assert_true(v3 != v2);
+	assert_int_equal(store_begin(&b, &err), 0);
+	store_rollback(&b);
+	store_close(&b);
+	if (testdb_is_pg())
+		testdb_close(&a);
+	else
+		store_close(&a);
+	store_library_versions(libs, sizeof libs);
+	assert_true(!strncmp(libs, "SQLite 3.", 9));
+	assert_non_null(strstr(libs, ", libpq 1"));
+}
+
 #define BOTH(fn) cmocka_unit_test_prestate(fn, &on_sqlite), cmocka_unit_test_prestate(fn, &on_pg)
 
 int main(void)
@@ -320,6 +378,7 @@ int main(void)
 	    BOTH(test_missing_not_created),      BOTH(test_upgrade_from_first_version),
 	    BOTH(test_newer_schema_refused),     BOTH(test_concurrent_first_open),
 	    cmocka_unit_test(test_resolve_path),
+	    cmocka_unit_test(test_server_hooks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,7 +2,7 @@
 # t0620 — signed action links (/act/…) with curl: a GET only shows a confirmation page (nothing
 # changes), the POST marks the item done / snoozes it a week (history: source api); a replayed,
 # tampered (signature, item, action, expiry) or expired link changes nothing. The server secret file is
-# created 0600 on first use (beside a SQLite database; in the config directory for PostgreSQL).
+# created 0600 on first use.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/httplib.sh"
 command -v curl >/dev/null || skip "curl is not installed"
@@ -11,7 +11,7 @@ LINK=$BUILDDIR/tests/action_link
 
 t import "$SRCDIR/contrib/examples" >/dev/null
 start_http
-# Beside a SQLite database; beside a PostgreSQL one there is no file: the config directory.
+# Beside a SQLite database; for a PostgreSQL one, in the user's config directory (actionlink.c).
 if [[ $E2E_ENGINE == sqlite ]]; then SECRET=$TMP/server.secret; else SECRET=$XDG_CONFIG_HOME/tracker/server.secret; fi
 [[ -f $SECRET ]] || fail "server secret not created at $SECRET"
 assert_eq 600 "$(stat -c %a "$SECRET")" "secret file mode"

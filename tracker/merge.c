@@ -263,11 +263,10 @@ static int insert_item(struct merger *m, const char *inc, const struct import_it
 	    /* An item already closed when first imported was closed at a time the tracker cannot know (a
 	     * back-filled post-mortem): closed_at stays NULL, never the import time (docs/metrics.md). */
 	    .closed_at = NULL,
+	    .actor = actor, /* the created event */
 	};
 	int64_t id;
-	if (items_batch_insert(m->items, &x, &id, err) < 0)
-		return -1;
-	return event(m, id, inc, now, actor, "created", NULL, NULL, it->action, NULL, err);
+	return items_batch_insert(m->items, &x, &id, err);
 }
 
 /* Merges one stored item with its document row. */

@@ -1,7 +1,7 @@
 /*
  * events — the append-only history: one row per change to an item (or to an incident), written by
  * the importer (source "import"), the CLI ("cli"), the API and action links ("api") and the scheduler.
- * The schema refuses UPDATE and DELETE on the table (SQLite triggers, PostgreSQL rules/triggers).
+ * The schema refuses UPDATE and DELETE on the table (a trigger on each engine).
  *
  * Writers prepare the statement once (events_prepare) and add rows inside their own transaction
  * (events_add), then release it with events_finish.

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "events.h"
 #include "incidents.h"
 #include "tdate.h"
 #include "banned.h"
@@ -436,18 +437,25 @@ static const char *const batch_sql[B_N] = {
 	"status_raw, extra, base_action, base_owners, base_due, base_priority, base_status, created_at, "    \
 	"updated_at, closed_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?5,?6,?8,?9,?10,?13,?13,?14)"
 
-/* The new row's id. PostgreSQL returns it (RETURNING id: no second round trip). SQLite runs RETURNING
- * as a trigger program per row, which cost about 33,000 instructions per insert, a tenth of a whole
- * first import (callgrind, 1,000 files, docs/performance.md); there the id is read back by the
- * row's unique key (B_ID) for about 6,000. Both texts are portable; the choice is speed alone. */
+/* A new item and its `created` event. PostgreSQL does both in one statement (a data-modifying WITH:
+ * one round trip per item instead of two, and the id comes back by RETURNING). SQLite has no
+ * data-modifying WITH, and runs RETURNING as a trigger program per row (about 33,000 instructions per
+ * insert, a tenth of a whole first import: callgrind, 1,000 files, docs/performance.md), so there the
+ * INSERT is plain, the id is read back by the row's unique key (B_ID, about 6,000) and the event is
+ * added through events_add(). The event is the same on both: source import, kind created, the action
+ * as its new value. */
 static const char *insert_sql(struct store *st)
 {
-	return db_pick(st->conn, ITEM_INSERT_SQL, ITEM_INSERT_SQL " RETURNING id");
+	return db_pick(st->conn, ITEM_INSERT_SQL,
+		       "WITH ins AS (" ITEM_INSERT_SQL " RETURNING id) "
+		       "INSERT INTO events (item_id, incident_id, at, actor, source, kind, new) "
+		       "SELECT id, ?1, ?13, ?15, 'import', 'created', ?5 FROM ins RETURNING item_id");
 }
 
 struct items_batch {
 	struct store *st;
 	struct db_stmt *s[B_N];
+	struct db_stmt *events; /* SQLite: the created events (events_add) */
 };
 
 struct items_batch *items_batch_new(struct store *st, struct error *err)
@@ -464,6 +472,10 @@ struct items_batch *items_batch_new(struct store *st, struct error *err)
 			return NULL;
 		}
 	}
+	if (store_engine(st) == DB_SQLITE && events_prepare(st, &b->events, err) < 0) {
+		items_batch_free(b);
+		return NULL;
+	}
 	return b;
 }
 
@@ -473,6 +485,7 @@ void items_batch_free(struct items_batch *b)
 		return;
 	for (int i = 0; i < B_N; i++)
 		db_finalize(b->s[i]);
+	events_finish(b->events);
 	free(b);
 }
 
@@ -500,13 +513,17 @@ int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64
 	db_bind_text(s, 12, x->extra);
 	db_bind_text(s, 13, x->now);
 	db_bind_text(s, 14, x->closed_at);
-	int rc = db_step(s);
-	if (rc == DB_ROW) { /* RETURNING id */
-		*id = db_column_int64(s, 0);
-		rc = db_step(s);
+	if (!b->events) { /* PostgreSQL: item and event in one statement */
+		db_bind_text(s, 15, x->actor);
+		int rc = db_step(s);
+		if (rc == DB_ROW) {
+			*id = db_column_int64(s, 0);
+			rc = db_step(s);
+		}
 		db_reset(s);
 		return rc == DB_DONE ? 0 : store_fail(b->st, err, "adding an item");
 	}
+	int rc = db_step(s);
 	db_reset(s);
 	if (rc != DB_DONE)
 		return store_fail(b->st, err, "adding an item");
@@ -518,7 +535,16 @@ int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64
 	if (rc == DB_ROW)
 		*id = db_column_int64(s, 0);
 	db_reset(s);
-	return rc == DB_ROW ? 0 : store_fail(b->st, err, "adding an item");
+	if (rc != DB_ROW)
+		return store_fail(b->st, err, "adding an item");
+	struct history_event e = {.item_id = *id,
+				  .incident = x->incident,
+				  .at = x->now,
+				  .actor = x->actor,
+				  .source = "import",
+				  .kind = "created",
+				  .new_value = x->action};
+	return events_add(b->st, b->events, &e, err);
 }
 
 int items_batch_update(struct items_batch *b, const struct item_update *x, struct error *err)

@@ -137,7 +137,8 @@ int items_of_incident(struct store *st, const char *incident, item_row_cb cb, vo
 
 /* ---- writing item rows (inside the caller's transaction) ---- */
 
-/* A new item from a document: its base values are its current values. */
+/* A new item from a document: its base values are its current values. Inserting it also records its
+ * `created` event (source import, by `actor` at `now`, the action as the new value). */
 struct item_insert {
 	const char *incident, *key;
 	int position, line;
@@ -146,6 +147,7 @@ struct item_insert {
 	const char *status, *status_raw, *extra;
 	const char *now;       /* created_at and updated_at */
 	const char *closed_at; /* NULL: an item imported already closed was closed at an unknown time */
+	const char *actor;     /* who imports (the created event's actor) */
 };
 
 /* An imported item's new row: the merged current values, the document's values as the new base, and
@@ -173,7 +175,7 @@ void items_batch_free(struct items_batch *b);
 /* items_of_incident() on the batch's prepared statement. */
 int items_batch_of_incident(struct items_batch *b, const char *incident, item_row_cb cb, void *ud,
 			    struct error *err);
-/* Inserts and returns the new row id. */
+/* Inserts the item with its created event and returns the new row id. */
 int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64_t *id, struct error *err);
 int items_batch_update(struct items_batch *b, const struct item_update *x, struct error *err);
 /* Flags an item that vanished from its document: removed_at = updated_at = now, sequence + 1. */

@@ -377,8 +377,7 @@ int main(void)
 	    cmocka_unit_test(test_new_file),     BOTH(test_new_database),
 	    BOTH(test_missing_not_created),      BOTH(test_upgrade_from_first_version),
 	    BOTH(test_newer_schema_refused),     BOTH(test_concurrent_first_open),
-	    cmocka_unit_test(test_resolve_path),
-	    cmocka_unit_test(test_server_hooks),
+	    cmocka_unit_test(test_resolve_path), cmocka_unit_test(test_server_hooks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -271,7 +271,7 @@ int people_check_manager(struct store *st, const char *handle, const char *manag
 	"GROUP BY o.value, p.handle ORDER BY o.value" BYTEWISE
 #define OWNED_SQL(OWNERS)                                                                                    \
 	"SELECT count(DISTINCT i.id) FROM items i CROSS JOIN " OWNERS " WHERE o.value = ?1 "                 \
-								      "AND " ITEM_OPEN_SQL
+	"AND " ITEM_OPEN_SQL
 
 int people_unmapped(struct store *st, unmapped_cb cb, void *ud, struct error *err)
 {

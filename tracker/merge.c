@@ -150,7 +150,7 @@ static int event(struct merger *m, int64_t item, const char *inc, const char *at
 				  .old_value = old,
 				  .new_value = nw,
 				  .note = note};
-	return events_add(m->st, m->events, &e, err);
+	return events_add_deferred(m->st, m->events, &e, err);
 }
 
 /* A priority as the text the merge compares ("0".."3"), NULL when none. */
@@ -265,8 +265,7 @@ static int insert_item(struct merger *m, const char *inc, const struct import_it
 	    .closed_at = NULL,
 	    .actor = actor, /* the created event */
 	};
-	int64_t id;
-	return items_batch_insert(m->items, &x, &id, err);
+	return items_batch_insert(m->items, &x, NULL, err);
 }
 
 /* Merges one stored item with its document row. */
@@ -548,8 +547,8 @@ static int find_renamed(const char *id, const char *src, void *ud)
 	return 0;
 }
 
-int merge_doc(struct merger *m, const struct import_doc *doc, const char *source, const char *actor,
-	      int64_t now_t, struct merge_summary *sum, struct error *err)
+static int merge_doc_writes(struct merger *m, const struct import_doc *doc, const char *source,
+			    const char *actor, int64_t now_t, struct merge_summary *sum, struct error *err)
 {
 	int rc = -1;
 	char now[21], hash[65];
@@ -637,6 +636,9 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 		free(rekey_from);
 		return -1;
 	}
+	/* A new incident that took no items from an old id has none yet (items.incident_id references
+	 * incidents.id on both engines, and no incident is ever deleted): nothing to read. */
+	bool has_items = found == 0 || rekey_from;
 	if (rekey_from) {
 		int r = rekey(m, rekey_from, doc->inc.id, now, actor, err);
 		snprintf(sum->rekeyed_from, sizeof sum->rekeyed_from, "%s", rekey_from);
@@ -647,7 +649,7 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	if (sum->moved && event(m, 0, doc->inc.id, now, actor, "moved", "source", NULL, source,
 				"the document was renamed or moved", err) < 0)
 		return -1;
-	if (load_items(m, doc->inc.id, &items, &n, err) < 0)
+	if (has_items && load_items(m, doc->inc.id, &items, &n, err) < 0)
 		goto out;
 	/* items without a written key follow their content (itemkeys.h) */
 	cands = calloc(n ? n : 1, sizeof *cands);
@@ -708,4 +710,14 @@ out:
 		stored_release(&items[i]);
 	free(items);
 	return rc;
+}
+
+/* The writes are deferred (store_defer): they are waited for here, inside the document's savepoint, so
+ * a write that failed is this document's error and rolls back this document alone. */
+int merge_doc(struct merger *m, const struct import_doc *doc, const char *source, const char *actor,
+	      int64_t now_t, struct merge_summary *sum, struct error *err)
+{
+	if (merge_doc_writes(m, doc, source, actor, now_t, sum, err) < 0)
+		return -1;
+	return store_flush(m->st, err);
 }

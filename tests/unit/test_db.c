@@ -609,6 +609,142 @@ static void test_pg_connection_lost(void **state)
 	assert_int_equal(count(a, "SELECT count(*) FROM t"), 1);
 }
 
+/* Defers one insert of (n, s); the statement is reset and may be bound again at once. */
+static int defer_row(struct db_stmt *ins, int64_t n, const char *sv)
+{
+	db_reset(ins);
+	db_bind_int64(ins, 1, n);
+	db_bind_text(ins, 2, sv);
+	int rc = db_step_deferred(ins, "adding a row");
+	db_reset(ins);
+	return rc;
+}
+
+/* The values of n, in id order, as "1,2,3". */
+static void column_n(struct db *db, char *out, size_t outsz)
+{
+	struct db_stmt *s;
+	size_t len = 0;
+	out[0] = '\0';
+	assert_int_equal(db_prepare(db, "SELECT n FROM t ORDER BY id", &s), DB_OK);
+	int rc;
+	while ((rc = db_step(s)) == DB_ROW)
+		len += (size_t)snprintf(out + len, outsz - len, "%s%lld", len ? "," : "",
+					(long long)db_column_int64(s, 0));
+	assert_int_equal(rc, DB_DONE);
+	db_finalize(s);
+}
+
+/* db_step_deferred (db.h): queued on PostgreSQL inside a transaction (libpq's pipeline), a plain step
+ * on SQLite and outside transactions. Either way: order kept, later reads see the writes, the first
+ * error comes back from the next call (or at once), and rolling back undoes the failed work only. */
+static void test_deferred(void **state)
+{
+	struct db *db = *state;
+	char got[8192];
+	make_table(db);
+	struct db_stmt *ins, *sp, *rel, *rbk;
+	assert_int_equal(db_prepare(db, "INSERT INTO t (n, s) VALUES (?, ?)", &ins), DB_OK);
+
+	/* In order, read back in the same transaction, visible to another connection after commit. */
+	assert_int_equal(db_begin(db), DB_OK);
+	assert_int_equal(defer_row(ins, 1, "a"), DB_DONE);
+	assert_int_equal(defer_row(ins, 2, NULL), DB_DONE);
+	assert_int_equal(defer_row(ins, 3, "c"), DB_DONE);
+	column_n(db, got, sizeof got);
+	assert_string_equal(got, "1,2,3");
+	assert_int_equal(defer_row(ins, 4, "d"), DB_DONE);
+	assert_int_equal(db_flush(db), DB_OK);
+	assert_int_equal(db_flush(db), DB_OK); /* nothing pending: a no-op */
+	assert_int_equal(defer_row(ins, 5, "e"), DB_DONE);
+	assert_int_equal(db_commit(db), DB_OK);
+	struct db *other = open_db();
+	column_n(other, got, sizeof got);
+	assert_string_equal(got, "1,2,3,4,5");
+
+	/* A failure (duplicate s) comes back from the next call with the statement's kind; the statement
+	 * queued behind it did not run; rolling back to the savepoint keeps the work before it. */
+	assert_int_equal(db_prepare(db, "SAVEPOINT sp", &sp), DB_OK);
+	assert_int_equal(db_prepare(db, "RELEASE SAVEPOINT sp", &rel), DB_OK);
+	assert_int_equal(db_prepare(db, "ROLLBACK TO SAVEPOINT sp", &rbk), DB_OK);
+	assert_int_equal(db_begin(db), DB_OK);
+	assert_int_equal(defer_row(ins, 6, "f"), DB_DONE);
+	assert_int_equal(db_step_deferred(sp, "setting a savepoint"), DB_DONE);
+	db_reset(sp);
+	assert_int_equal(defer_row(ins, 7, "g"), DB_DONE);
+	int rc = defer_row(ins, 8, "a"); /* the duplicate */
+	if (engine == DB_SQLITE) {
+		assert_int_equal(rc, DB_ERR); /* a plain step: at once */
+		assert_int_equal(db_errclass(db), DBE_CONSTRAINT);
+	} else {
+		assert_int_equal(rc, DB_DONE); /* only queued */
+		assert_int_equal(defer_row(ins, 9, "i"), DB_DONE);
+		assert_int_equal(db_flush(db), DB_ERR);
+		assert_int_equal(db_errclass(db), DBE_CONSTRAINT);
+		assert_non_null(strstr(db_errmsg(db), "adding a row: "));
+		assert_non_null(strstr(db_errmsg(db), "unique"));
+	}
+	assert_true(db_in_transaction(db));
+	assert_int_equal(db_step(rbk), DB_DONE);
+	db_reset(rbk);
+	assert_int_equal(db_step(rel), DB_DONE);
+	db_reset(rel);
+	assert_int_equal(defer_row(ins, 10, "j"), DB_DONE);
+	assert_int_equal(db_commit(db), DB_OK);
+	column_n(other, got, sizeof got);
+	assert_string_equal(got, "1,2,3,4,5,6,10");
+
+	/* A failure surfacing at a read: the read fails with the deferred statement's error. */
+	assert_int_equal(db_begin(db), DB_OK);
+	rc = defer_row(ins, 11, "a");
+	if (engine == DB_POSTGRESQL) {
+		assert_int_equal(rc, DB_DONE);
+		struct db_stmt *q;
+		assert_int_equal(db_prepare(db, "SELECT count(*) FROM t", &q), DB_OK);
+		assert_int_equal(db_step(q), DB_ERR);
+		assert_non_null(strstr(db_errmsg(db), "adding a row: "));
+		db_finalize(q);
+		/* ... and at commit, which rolls back everything */
+		assert_int_equal(db_commit(db), DB_ERR);
+		assert_false(db_in_transaction(db));
+		assert_int_equal(db_begin(db), DB_OK);
+		assert_int_equal(defer_row(ins, 12, "l"), DB_DONE);
+		assert_int_equal(defer_row(ins, 13, "a"), DB_DONE);
+		assert_int_equal(db_commit(db), DB_ERR);
+		assert_non_null(strstr(db_errmsg(db), "adding a row: "));
+		assert_int_equal(db_errclass(db), DBE_CONSTRAINT);
+		assert_false(db_in_transaction(db));
+	} else {
+		assert_int_equal(rc, DB_ERR);
+		db_rollback(db);
+	}
+	column_n(other, got, sizeof got);
+	assert_string_equal(got, "1,2,3,4,5,6,10");
+
+	/* Outside a transaction a deferred statement is a plain step: its error comes at once. */
+	assert_int_equal(defer_row(ins, 14, "a"), DB_ERR);
+	assert_int_equal(db_errclass(db), DBE_CONSTRAINT);
+	assert_int_equal(defer_row(ins, 15, "o"), DB_DONE);
+
+	/* More than the pipeline holds at once (db_pg.c syncs on the way), and a rollback of all. */
+	assert_int_equal(db_begin(db), DB_OK);
+	for (int i = 0; i < 700; i++) {
+		char sv[16];
+		snprintf(sv, sizeof sv, "m%d", i);
+		assert_int_equal(defer_row(ins, 100 + i, sv), DB_DONE);
+	}
+	assert_int_equal(count(db, "SELECT count(*) FROM t WHERE n >= 100"), 700);
+	assert_int_equal(defer_row(ins, 99, "z"), DB_DONE);
+	db_rollback(db);
+	assert_int_equal(count(db, "SELECT count(*) FROM t"), 8);
+	assert_int_equal(count(other, "SELECT count(*) FROM t"), 8);
+	db_finalize(ins);
+	db_finalize(sp);
+	db_finalize(rel);
+	db_finalize(rbk);
+	db_close(other);
+}
+
 #define CASE(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -625,6 +761,7 @@ int main(void)
 	    CASE(test_data_version),
 	    CASE(test_readonly),
 	    CASE(test_reset_rerun),
+	    CASE(test_deferred),
 	};
 	const struct CMUnitTest pg_only[] = {
 	    CASE(test_pg_open_errors),

@@ -178,6 +178,19 @@ int db_step(struct db_stmt *s)
 {
 	return s->db->ops->step(s);
 }
+int db_step_deferred(struct db_stmt *s, const char *what)
+{
+	if (s->db->ops->step_deferred)
+		return s->db->ops->step_deferred(s, what);
+	int rc;
+	while ((rc = s->db->ops->step(s)) == DB_ROW)
+		;
+	return rc == DB_DONE ? DB_DONE : DB_ERR;
+}
+int db_flush(struct db *db)
+{
+	return db->ops->flush ? db->ops->flush(db) : DB_OK;
+}
 int db_reset(struct db_stmt *s)
 {
 	return s->db->ops->reset(s);

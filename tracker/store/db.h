@@ -80,6 +80,29 @@ int db_bind_text(struct db_stmt *s, int idx, const char *v);
 int db_bind_textn(struct db_stmt *s, int idx, const char *v, int n);
 int db_bind_null(struct db_stmt *s, int idx);
 int db_step(struct db_stmt *s);
+/*
+ * Deferred statements: a write whose result the caller never reads — no row, no db_changes().
+ * db_step_deferred() runs the statement to its end (as db_step() until DB_DONE) or, when the engine
+ * can, only queues it: PostgreSQL inside a transaction sends it in libpq's pipeline mode without
+ * waiting for its answer (no round trip per statement). The bindings are taken at the call: the
+ * caller may reset, bind again and defer the same statement at once. Queued statements run in order,
+ * before anything sent after them on the connection, so a later read on the connection sees their
+ * writes.
+ *
+ * Errors: one that can be seen at once (bad binding, broken connection) is returned here; one the
+ * server reports later is returned by the next non-deferred call on the connection — a db_step() of
+ * any statement, db_exec(), db_flush(), db_commit(), and the statements of savepoints — with the
+ * message "WHAT: reason", `what` naming the deferred statement's kind (a static string such as
+ * "adding an item"). The transaction is then failed as after any failed statement: roll back (to a
+ * savepoint or entirely). To keep an error with the work that caused it, call db_flush() before
+ * deciding on that work (the importer flushes at the end of each file, inside its savepoint).
+ * Outside a transaction, and on SQLite, db_step_deferred() is a plain step and reports its error
+ * itself. Returns DB_DONE or DB_ERR.
+ */
+int db_step_deferred(struct db_stmt *s, const char *what);
+/* Waits for every deferred statement on the connection; DB_OK, or DB_ERR with the first failure
+ * (see db_step_deferred). No-op when nothing is pending. */
+int db_flush(struct db *db);
 int db_reset(struct db_stmt *s);
 int db_clear_bindings(struct db_stmt *s);
 void db_finalize(struct db_stmt *s);

@@ -35,6 +35,9 @@ struct db_ops {
 	int (*schema_version)(struct db *db, int *version);
 	int (*set_schema_version)(struct db *db, int version);
 	int (*data_version)(struct db *db, int64_t *version);
+	/* optional (NULL: db_step_deferred() steps to the end, db_flush() does nothing) */
+	int (*step_deferred)(struct db_stmt *s, const char *what);
+	int (*flush)(struct db *db);
 	/* optional (NULL: db_set_busy_handler() returns -1) */
 	int (*busy_handler)(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx);
 };

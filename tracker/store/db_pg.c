@@ -46,6 +46,11 @@
  * connection and the rest run unnamed (PQexecParams, parsed each time). */
 enum { PG_MAX_PARAMS = 65535, PG_CACHE_MAX = 4096 };
 
+/* At most this many queries wait in the pipeline; then it is synced and read. Bounded so that the
+ * server's answers never fill the socket while libpq is still writing (a deadlock libpq's manual warns
+ * about): a few hundred short answers fit the kernel's buffers many times over. */
+enum { PG_PIPE_MAX = 256 };
+
 /* One server-side prepared statement: a SQL text with one set of parameter types. */
 struct pg_variant {
 	char *sig; /* per parameter: 'i' int8, 'd' float8, 'u' unknown */
@@ -62,9 +67,20 @@ struct pg_entry {
 	struct pg_variant *variants;
 };
 
+/* A query sent in pipeline mode whose result is not read yet (db_step_deferred). */
+struct pg_pending {
+	const char *what;       /* the statement's kind, for its error (NULL: the caller's own) */
+	struct pg_entry *entry; /* its cache entry */
+	struct pg_variant *v;   /* the server-side statement it prepares or runs */
+	bool prepare;           /* a PQsendPrepare of v (dropped again when it fails) */
+	bool tail;              /* the non-deferred statement whose result the caller reads */
+};
+
 struct pg_db {
 	struct db base;
 	PGconn *c;
+	struct pg_pending *pend; /* in pipeline mode while npend > 0 */
+	size_t npend;
 	struct pg_entry **slots; /* open addressing, power-of-two size */
 	size_t nslots, nentries;
 	unsigned long next_name;
@@ -399,6 +415,7 @@ static void note_tx(struct db *db)
 }
 
 static int pg_exec_params(struct db *db, const char *sql, int n, const char *const *values);
+static int pipe_settle(struct db *db);
 static int session_setup(struct pg_db *d);
 static void connect_error(PGconn *c, const char *where, const char *dbname, const char *user, char *msg,
 			  size_t msgsz);
@@ -440,13 +457,14 @@ static void pg_close(struct db *db)
 		if (d->slots[i])
 			entry_free(d->slots[i]);
 	free(d->slots);
+	free(d->pend);
 	PQfinish(d->c);
 	free(d);
 }
 
 static int pg_exec(struct db *db, const char *sql)
 {
-	if (ensure_connected(db) < 0)
+	if (ensure_connected(db) < 0 || pipe_settle(db) < 0)
 		return DB_ERR;
 	PGresult *res = PQexec(C(db), sql);
 	note_tx(db);
@@ -461,6 +479,8 @@ static int pg_exec(struct db *db, const char *sql)
 /* Runs one statement with text parameters (no result wanted but its status). */
 static int pg_exec_params(struct db *db, const char *sql, int n, const char *const *values)
 {
+	if (pipe_settle(db) < 0)
+		return DB_ERR;
 	PGresult *res = PQexecParams(C(db), sql, n, NULL, values, NULL, NULL, 0);
 	note_tx(db);
 	ExecStatusType st = PQresultStatus(res);
@@ -591,43 +611,6 @@ static void marshal(struct pg_stmt *s)
 	}
 }
 
-/* Prepares the statement's current variant on the server if it is not yet. */
-static struct pg_variant *variant(struct pg_stmt *s)
-{
-	struct pg_db *d = (struct pg_db *)s->base.db;
-	struct pg_entry *e = s->entry;
-	for (struct pg_variant *v = e->variants; v; v = v->next)
-		if (!strcmp(v->sig, s->sig))
-			return v;
-	struct pg_variant *v = calloc(1, sizeof *v);
-	Oid *types = s->nparams ? calloc((size_t)s->nparams, sizeof *types) : NULL;
-	if (!v || (s->nparams && !types) || !(v->sig = strdup(s->sig))) {
-		free(types);
-		if (v)
-			free(v->sig);
-		free(v);
-		db_set_error(s->base.db, DBE_OTHER, "out of memory");
-		return NULL;
-	}
-	for (int i = 0; i < s->nparams; i++) /* int8 is OID 20, float8 701 (pg_type.dat) */
-		types[i] = s->sig[i] == 'i' ? 20 : s->sig[i] == 'd' ? 701 : 0;
-	snprintf(v->name, sizeof v->name, "tracker_%lu", ++d->next_name);
-	PGresult *res = PQprepare(d->c, v->name, e->pgsql, s->nparams, types);
-	free(types);
-	note_tx(s->base.db);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		fail_res(s->base.db, res);
-		PQclear(res);
-		free(v->sig);
-		free(v);
-		return NULL;
-	}
-	PQclear(res);
-	v->next = e->variants;
-	e->variants = v;
-	return v;
-}
-
 /* Drops a variant whose server-side statement is unusable, so the next step prepares it afresh. */
 static void variant_drop(struct pg_entry *e, struct pg_variant *gone)
 {
@@ -649,6 +632,232 @@ static int64_t cmd_tuples(PGresult *res)
 	return t && *t ? strtoll(t, NULL, 10) : 0;
 }
 
+/* ---- deferred statements: libpq's pipeline mode ----
+ *
+ * db_step_deferred() inside a transaction sends the statement (and, the first time, its PQsendPrepare)
+ * into the pipeline and returns. The next non-deferred call settles the pipeline: a step sends its own
+ * statement behind the queued ones, then PQpipelineSync and the results are read in order — one round
+ * trip for all of them. The first failure becomes that call's error, "WHAT: reason"; the server
+ * answers everything after it in the same pipeline with PGRES_PIPELINE_ABORTED (not run), and the
+ * transaction is failed, as after any failed statement. After a sync the connection leaves pipeline
+ * mode, so everything else here works on a plain connection. */
+
+/* Records the error of a queued statement, prefixed with its kind. */
+static void fail_pending(struct db *db, const PGresult *res, const char *what)
+{
+	fail_res(db, res);
+	if (what) {
+		char m[sizeof db->errmsg];
+		memcpy(m, db->errmsg, sizeof m);
+		db_set_error(db, db->errclass, "%s: %s", what, m);
+	}
+}
+
+static bool is_stale_statement(const PGresult *res)
+{
+	/* 26000: the server forgot the statement (DISCARD ALL); 0A000: "cached plan must not change
+	 * result type" after a schema change. Prepare again next time. */
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return state && (!strcmp(state, "26000") || !strcmp(state, "0A000"));
+}
+
+/*
+ * Syncs the pipeline and reads every queued result in order, then leaves pipeline mode. *tail (when
+ * the last queued query is the caller's own, pend[].tail) receives its result if everything before
+ * it succeeded. Returns DB_OK, or DB_ERR with the first failure recorded.
+ */
+static int pipe_drain(struct pg_db *d, PGresult **tail)
+{
+	PGconn *c = d->c;
+	struct db *db = &d->base;
+	bool failed = false;
+	if (tail)
+		*tail = NULL;
+	if (PQpipelineSync(c) != 1) {
+		fail_res(db, NULL);
+		failed = true;
+	}
+	for (size_t i = 0; i < d->npend && !failed; i++) {
+		struct pg_pending *p = &d->pend[i];
+		PGresult *r = PQgetResult(c);
+		if (!r) {
+			fail_pending(db, NULL, p->what);
+			failed = true;
+			break;
+		}
+		ExecStatusType st = PQresultStatus(r);
+		bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
+		if (!ok) {
+			if (p->prepare)
+				variant_drop(p->entry, p->v);
+			else if (p->entry && is_stale_statement(r))
+				variant_drop(p->entry, p->v);
+			if (st != PGRES_PIPELINE_ABORTED)
+				fail_pending(db, r, p->tail ? NULL : p->what);
+			else
+				db_set_error(db, DBE_OTHER, "%s: not run: an earlier statement failed",
+					     p->what ? p->what : "statement");
+			failed = true;
+		}
+		if (ok && p->tail)
+			*tail = r;
+		else
+			PQclear(r);
+		/* each query's results end with NULL */
+		while ((r = PQgetResult(c)) != NULL)
+			PQclear(r);
+		if (failed) {
+			/* The rest were aborted by the server: the variants they would have prepared are not
+			 * there. */
+			for (size_t j = i + 1; j < d->npend; j++)
+				if (d->pend[j].prepare)
+					variant_drop(d->pend[j].entry, d->pend[j].v);
+		}
+		if (PQstatus(c) != CONNECTION_OK && !failed) {
+			fail_res(db, NULL);
+			failed = true;
+		}
+	}
+	/* The rest of the answers (aborted ones) up to the sync, which ends the pipeline. */
+	size_t nulls = 0; /* one after each aborted query's answer: never more than the queue */
+	while (PQstatus(c) == CONNECTION_OK) {
+		PGresult *r = PQgetResult(c);
+		if (!r) {
+			if (++nulls > d->npend + 1)
+				break;
+			continue;
+		}
+		ExecStatusType st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (PQstatus(c) == CONNECTION_OK && PQexitPipelineMode(c) != 1 && !failed) {
+		fail_res(db, NULL);
+		failed = true;
+	}
+	d->npend = 0;
+	note_tx(db);
+	if (failed && tail && *tail) {
+		PQclear(*tail);
+		*tail = NULL;
+	}
+	return failed ? DB_ERR : DB_OK;
+}
+
+/* Before a command that is not deferred: waits for the queued statements. */
+static int pipe_settle(struct db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	return d->npend ? pipe_drain(d, NULL) : DB_OK;
+}
+
+/* The statement's variant for its current bindings, looked up only. */
+static struct pg_variant *variant_find(struct pg_stmt *s)
+{
+	for (struct pg_variant *v = s->entry->variants; v; v = v->next)
+		if (!strcmp(v->sig, s->sig))
+			return v;
+	return NULL;
+}
+
+/* A new variant for the statement's bindings (not yet on the server) and its parameter types. */
+static struct pg_variant *variant_new(struct pg_stmt *s, Oid **types)
+{
+	struct pg_db *d = (struct pg_db *)s->base.db;
+	struct pg_variant *v = calloc(1, sizeof *v);
+	*types = s->nparams ? calloc((size_t)s->nparams, sizeof **types) : NULL;
+	if (!v || (s->nparams && !*types) || !(v->sig = strdup(s->sig))) {
+		free(*types);
+		*types = NULL;
+		if (v)
+			free(v->sig);
+		free(v);
+		db_set_error(s->base.db, DBE_OTHER, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < s->nparams; i++) /* int8 is OID 20, float8 701 (pg_type.dat) */
+		(*types)[i] = s->sig[i] == 'i' ? 20 : s->sig[i] == 'd' ? 701 : 0;
+	snprintf(v->name, sizeof v->name, "tracker_%lu", ++d->next_name);
+	return v;
+}
+
+/* A send into the pipeline failed (libpq could not write: the connection is gone). */
+static int pipe_send_failed(struct pg_db *d, const char *what)
+{
+	char m[400];
+	one_line(m, sizeof m, PQerrorMessage(d->c));
+	pipe_drain(d, NULL);
+	return db_set_error(&d->base, DBE_CONNECTION, "%s: cannot send the statement to PostgreSQL (%s)",
+			    what ? what : "statement", *m ? m : "no reason given");
+}
+
+/* Sends the statement with its current bindings into the pipeline (entering pipeline mode, and
+ * preparing its variant there the first time). */
+static int pipe_send(struct pg_stmt *s, const char *what, bool tail)
+{
+	struct pg_db *d = (struct pg_db *)s->base.db;
+	PGconn *c = d->c;
+	if (!d->pend && !(d->pend = calloc(PG_PIPE_MAX, sizeof *d->pend)))
+		return db_set_error(&d->base, DBE_OTHER, "out of memory");
+	if (d->npend + 2 > PG_PIPE_MAX && pipe_drain(d, NULL) < 0)
+		return DB_ERR;
+	if (!d->npend && PQenterPipelineMode(c) != 1)
+		return fail_res(&d->base, NULL);
+	struct pg_variant *v = variant_find(s);
+	if (!v) {
+		Oid *types;
+		if (!(v = variant_new(s, &types))) {
+			pipe_settle(&d->base);
+			return db_set_error(&d->base, DBE_OTHER, "out of memory");
+		}
+		int ok = PQsendPrepare(c, v->name, s->entry->pgsql, s->nparams, types);
+		free(types);
+		if (!ok) {
+			variants_free(v);
+			return pipe_send_failed(d, what);
+		}
+		v->next = s->entry->variants;
+		s->entry->variants = v;
+		d->pend[d->npend++] =
+		    (struct pg_pending){.what = what, .entry = s->entry, .v = v, .prepare = true};
+	}
+	if (!PQsendQueryPrepared(c, v->name, s->nparams, s->values, NULL, NULL, 0))
+		return pipe_send_failed(d, what);
+	d->pend[d->npend++] = (struct pg_pending){.what = what, .entry = s->entry, .v = v, .tail = tail};
+	return DB_OK;
+}
+
+static int pg_flush(struct db *db)
+{
+	return pipe_settle(db);
+}
+
+/* Prepares the statement's current variant on the server if it is not yet. */
+static struct pg_variant *variant(struct pg_stmt *s)
+{
+	struct pg_db *d = (struct pg_db *)s->base.db;
+	struct pg_variant *v = variant_find(s);
+	if (v)
+		return v;
+	Oid *types;
+	if (!(v = variant_new(s, &types)))
+		return NULL;
+	PGresult *res = PQprepare(d->c, v->name, s->entry->pgsql, s->nparams, types);
+	free(types);
+	note_tx(s->base.db);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fail_res(s->base.db, res);
+		PQclear(res);
+		variants_free(v);
+		return NULL;
+	}
+	PQclear(res);
+	v->next = s->entry->variants;
+	s->entry->variants = v;
+	return v;
+}
+
 static int execute(struct pg_stmt *s)
 {
 	struct db *db = s->base.db;
@@ -657,15 +866,18 @@ static int execute(struct pg_stmt *s)
 	PGconn *c = C(db);
 	marshal(s);
 	PGresult *res;
-	if (s->entry) {
+	if (((struct pg_db *)db)->npend && s->entry) {
+		/* Deferred statements wait: this one goes behind them, one round trip for all. */
+		if (pipe_send(s, NULL, true) < 0 || pipe_drain((struct pg_db *)db, &res) < 0)
+			return DB_ERR;
+	} else if (pipe_settle(db) < 0) {
+		return DB_ERR;
+	} else if (s->entry) {
 		struct pg_variant *v = variant(s);
 		if (!v)
 			return DB_ERR;
 		res = PQexecPrepared(c, v->name, s->nparams, s->values, NULL, NULL, 0);
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		/* 26000: the server forgot the statement (DISCARD ALL); 0A000: "cached plan must not
-		 * change result type" after a schema change. Prepare again next time. */
-		if (state && (!strcmp(state, "26000") || !strcmp(state, "0A000")))
+		if (is_stale_statement(res))
 			variant_drop(s->entry, v);
 	} else {
 		Oid *types = s->nparams ? calloc((size_t)s->nparams, sizeof *types) : NULL;
@@ -712,6 +924,29 @@ static int pg_step(struct db_stmt *st)
 	if (++s->row < s->nrows)
 		return DB_ROW;
 	s->base.changes = cmd_tuples(s->res);
+	s->state = ST_DONE;
+	return DB_DONE;
+}
+
+/* db_step_deferred(): queued inside a transaction (see "deferred statements" above), else a step. */
+static int pg_step_deferred(struct db_stmt *st, const char *what)
+{
+	struct pg_stmt *s = (struct pg_stmt *)st;
+	struct pg_db *d = (struct pg_db *)st->db;
+	if (s->state != ST_FRESH)
+		clear_result(s);
+	bool queue = s->entry && PQstatus(d->c) == CONNECTION_OK &&
+		     (d->npend || PQtransactionStatus(d->c) == PQTRANS_INTRANS);
+	if (!queue) {
+		int rc;
+		while ((rc = pg_step(st)) == DB_ROW)
+			;
+		return rc == DB_DONE ? DB_DONE : DB_ERR;
+	}
+	marshal(s);
+	if (pipe_send(s, what, false) < 0)
+		return DB_ERR;
+	st->changes = 0;
 	s->state = ST_DONE;
 	return DB_DONE;
 }
@@ -817,6 +1052,13 @@ static int pg_bytes(struct db_stmt *st, int c)
 static int pg_rollback_quiet(struct db *db)
 {
 	PGconn *c = C(db);
+	if (((struct pg_db *)db)->npend) { /* their answers no longer matter, only the error kept */
+		char m[sizeof db->errmsg];
+		enum db_errclass cls = db->errclass;
+		memcpy(m, db->errmsg, sizeof m);
+		pipe_settle(db);
+		db_set_error(db, cls, "%s", m);
+	}
 	if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
 		PQclear(PQexec(c, "ROLLBACK"));
 	((struct pg_db *)db)->tx = false; /* also one that went with a broken connection */
@@ -868,7 +1110,7 @@ static int pg_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), v
 
 static int pg_begin(struct db *db)
 {
-	if (ensure_connected(db) < 0)
+	if (ensure_connected(db) < 0 || pipe_settle(db) < 0)
 		return DB_ERR;
 	PGconn *c = C(db);
 	if (PQtransactionStatus(c) != PQTRANS_IDLE)
@@ -895,6 +1137,10 @@ static int pg_begin(struct db *db)
 static int pg_commit(struct db *db)
 {
 	PGconn *c = C(db);
+	/* The deferred statements first: one that failed fails the commit (the transaction is rolled
+	 * back with its message). */
+	if (pipe_settle(db) < 0)
+		return pg_rollback_quiet(db);
 	if (PQstatus(c) != CONNECTION_OK) {
 		pg_rollback_quiet(db);
 		return db_set_error(db, DBE_CONNECTION,
@@ -941,7 +1187,7 @@ static bool pg_in_tx(struct db *db)
 static int query_one(struct db *db, const char *sql, int n, const char *const *values, char **out)
 {
 	*out = NULL;
-	if (ensure_connected(db) < 0)
+	if (ensure_connected(db) < 0 || pipe_settle(db) < 0)
 		return DB_ERR;
 	PGresult *res = PQexecParams(C(db), sql, n, NULL, values, NULL, NULL, 0);
 	note_tx(db);
@@ -1022,6 +1268,8 @@ static const struct db_ops pg_ops = {
     .prepare = pg_prepare,
     .bind = pg_bind,
     .step = pg_step,
+    .step_deferred = pg_step_deferred,
+    .flush = pg_flush,
     .reset = pg_reset,
     .clear_bindings = pg_clear,
     .finalize = pg_finalize,

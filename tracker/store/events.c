@@ -14,7 +14,7 @@ int events_prepare(struct store *st, struct db_stmt **stmt, struct error *err)
 	    err);
 }
 
-int events_add(struct store *st, struct db_stmt *s, const struct history_event *e, struct error *err)
+static void bind_event(struct db_stmt *s, const struct history_event *e)
 {
 	db_reset(s);
 	if (e->item_id)
@@ -30,7 +30,20 @@ int events_add(struct store *st, struct db_stmt *s, const struct history_event *
 	db_bind_text(s, 8, e->old_value);
 	db_bind_text(s, 9, e->new_value);
 	db_bind_text(s, 10, e->note);
+}
+
+int events_add(struct store *st, struct db_stmt *s, const struct history_event *e, struct error *err)
+{
+	bind_event(s, e);
 	int rc = store_run(st, s, err, "recording history");
+	db_reset(s);
+	return rc;
+}
+
+int events_add_deferred(struct store *st, struct db_stmt *s, const struct history_event *e, struct error *err)
+{
+	bind_event(s, e);
+	int rc = store_defer(st, s, err, "recording history");
 	db_reset(s);
 	return rc;
 }

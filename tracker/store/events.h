@@ -28,6 +28,9 @@ struct history_event {
 /* The prepared INSERT, reused for any number of events (*stmt is NULL after a failure). */
 int events_prepare(struct store *st, struct db_stmt **stmt, struct error *err);
 int events_add(struct store *st, struct db_stmt *stmt, const struct history_event *e, struct error *err);
+/* The same as a deferred write (store_defer): its error may come from a later call or store_flush(). */
+int events_add_deferred(struct store *st, struct db_stmt *stmt, const struct history_event *e,
+			struct error *err);
 /* Finalizes the statement (NULL is fine). */
 void events_finish(struct db_stmt *stmt);
 

@@ -335,7 +335,7 @@ int incidents_batch_upsert(struct incidents_batch *b, const struct incident_reco
 	db_bind_text(s, 15, r->rules);
 	db_bind_text(s, 16, r->status);
 	db_bind_int(s, 17, r->id_derived);
-	int rc = store_run(b->st, s, err, "saving the incident");
+	int rc = store_defer(b->st, s, err, "saving the incident");
 	db_reset(s);
 	return rc;
 }
@@ -346,7 +346,7 @@ int incidents_batch_rekey(struct incidents_batch *b, const char *from, const cha
 	db_reset(s);
 	db_bind_text(s, 1, from);
 	db_bind_text(s, 2, to);
-	int rc = store_run(b->st, s, err, "marking the old incident id");
+	int rc = store_defer(b->st, s, err, "marking the old incident id");
 	db_reset(s);
 	return rc;
 }

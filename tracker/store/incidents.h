@@ -107,7 +107,8 @@ int incidents_batch_by_hash(struct incidents_batch *b, const char *hash, const c
 			    int (*cb)(const char *id, const char *source, void *ud), void *ud,
 			    struct error *err);
 /* Inserts the incident or replaces its fields (rekeyed_to becomes NULL: a document that took its old
- * id back is current again). */
+ * id back is current again). This and incidents_batch_rekey() are deferred writes (store_defer): an
+ * error may come from a later call or store_flush(). */
 int incidents_batch_upsert(struct incidents_batch *b, const struct incident_record *r, struct error *err);
 /* Marks `from` as the old id of the document now imported as `to`. */
 int incidents_batch_rekey(struct incidents_batch *b, const char *from, const char *to, struct error *err);

@@ -513,6 +513,12 @@ int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64
 	db_bind_text(s, 12, x->extra);
 	db_bind_text(s, 13, x->now);
 	db_bind_text(s, 14, x->closed_at);
+	if (!b->events && !id) { /* PostgreSQL, id not wanted: deferred (store_defer) */
+		db_bind_text(s, 15, x->actor);
+		int rc = store_defer(b->st, s, err, "adding an item");
+		db_reset(s);
+		return rc;
+	}
 	if (!b->events) { /* PostgreSQL: item and event in one statement */
 		db_bind_text(s, 15, x->actor);
 		int rc = db_step(s);
@@ -522,6 +528,10 @@ int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64
 		}
 		db_reset(s);
 		return rc == DB_DONE ? 0 : store_fail(b->st, err, "adding an item");
+	}
+	int64_t idv;
+	if (!id) { /* SQLite: the id is still needed, for the created event */
+		id = &idv;
 	}
 	int rc = db_step(s);
 	db_reset(s);
@@ -569,7 +579,7 @@ int items_batch_update(struct items_batch *b, const struct item_update *x, struc
 	db_bind_text(s, 16, x->base_status);
 	db_bind_int(s, 17, x->touched);
 	db_bind_text(s, 18, x->now);
-	int rc = store_run(b->st, s, err, "updating an item");
+	int rc = store_defer(b->st, s, err, "updating an item");
 	db_reset(s);
 	return rc;
 }
@@ -580,7 +590,7 @@ int items_batch_remove(struct items_batch *b, int64_t id, const char *now, struc
 	db_reset(s);
 	db_bind_int64(s, 1, id);
 	db_bind_text(s, 2, now);
-	int rc = store_run(b->st, s, err, "flagging a removed item");
+	int rc = store_defer(b->st, s, err, "flagging a removed item");
 	db_reset(s);
 	return rc;
 }

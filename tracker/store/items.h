@@ -175,7 +175,9 @@ void items_batch_free(struct items_batch *b);
 /* items_of_incident() on the batch's prepared statement. */
 int items_batch_of_incident(struct items_batch *b, const char *incident, item_row_cb cb, void *ud,
 			    struct error *err);
-/* Inserts the item with its created event and returns the new row id. */
+/* Inserts the item with its created event and returns the new row id (id NULL: not wanted, and the
+ * insert is a deferred write, store_defer(): its error may come from a later call or store_flush()).
+ * items_batch_update() and items_batch_remove() are deferred writes too. */
 int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64_t *id, struct error *err);
 int items_batch_update(struct items_batch *b, const struct item_update *x, struct error *err);
 /* Flags an item that vanished from its document: removed_at = updated_at = now, sequence + 1. */

@@ -131,6 +131,18 @@ int store_run(struct store *st, struct db_stmt *s, struct error *err, const char
 	return rc == DB_DONE ? 0 : store_fail(st, err, what);
 }
 
+int store_defer(struct store *st, struct db_stmt *s, struct error *err, const char *what)
+{
+	return db_step_deferred(s, what) == DB_DONE ? 0 : store_fail(st, err, what);
+}
+
+int store_flush(struct store *st, struct error *err)
+{
+	if (db_flush(st->conn) < 0)
+		return error_set(err, ERR_STORE, "%s", db_errmsg(st->conn));
+	return 0;
+}
+
 int store_bind_opt_int(struct db_stmt *s, int idx, int v)
 {
 	return v < 0 ? db_bind_null(s, idx) : db_bind_int(s, idx, v);
@@ -163,16 +175,31 @@ static int step_once(struct store *st, struct db_stmt *s, struct error *err)
 	return rc;
 }
 
+/* SAVEPOINT is deferred (its answer is never read): on PostgreSQL it travels with the document's first
+ * read. A failure shows at that read. */
 int store_savepoint_set(struct store *st, struct store_savepoint *sp, struct error *err)
 {
-	return step_once(st, sp->set, err);
+	db_reset(sp->set);
+	int rc = store_defer(st, sp->set, err, "setting a savepoint");
+	db_reset(sp->set);
+	return rc;
 }
 
 int store_savepoint_end(struct store *st, struct store_savepoint *sp, bool keep, struct error *err)
 {
+	/* Undoing: the queued writes are waited for first and their errors dropped — they are what is
+	 * undone (otherwise a failed one would abort the ROLLBACK TO sent behind it). */
+	if (!keep)
+		db_flush(st->conn);
 	if (!keep && step_once(st, sp->rollback_to, err) < 0)
 		return -1;
-	return step_once(st, sp->release, err);
+	/* RELEASE is deferred as well: the caller decided on the document's work before this (the
+	 * importer flushes inside the savepoint), and it travels with the next document's first read, or
+	 * the commit. */
+	db_reset(sp->release);
+	int rc = store_defer(st, sp->release, err, "releasing a savepoint");
+	db_reset(sp->release);
+	return rc;
 }
 
 void store_savepoint_free(struct store_savepoint *sp)

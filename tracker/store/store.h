@@ -70,6 +70,11 @@ int store_sql(struct store *st, struct db_stmt **stmt, const char *sql, struct e
 int store_fail(struct store *st, struct error *err, const char *what);
 /* Steps a statement that returns no row (INSERT/UPDATE/DELETE); -1 with err filled on failure. */
 int store_run(struct store *st, struct db_stmt *s, struct error *err, const char *what);
+/* A write whose result the caller never reads (no row, no db_changes): db_step_deferred(). It may only
+ * be queued (PostgreSQL, inside a transaction): its error may come from a later call on the store, or
+ * from store_flush(), which waits for every queued write (-1 with err "what: message"). */
+int store_defer(struct store *st, struct db_stmt *s, struct error *err, const char *what);
+int store_flush(struct store *st, struct error *err);
 /* Binds an int, or NULL when negative. */
 int store_bind_opt_int(struct db_stmt *s, int idx, int v);
 /* Copies a column as a malloc'd string (NULL for SQL NULL). */

@@ -562,7 +562,8 @@ static int merge_doc_writes(struct merger *m, const struct import_doc *doc, cons
 
 	/* Where was this incident imported from before? */
 	struct incident_prev prev;
-	int found = incidents_batch_get(m->incidents, doc->inc.id, &prev, err);
+	struct incident_other other;
+	int found = incidents_batch_get_with_source(m->incidents, doc->inc.id, source, &prev, &other, err);
 	if (found < 0)
 		return -1;
 	char *rekey_from = NULL;
@@ -586,6 +587,7 @@ static int merge_doc_writes(struct merger *m, const struct import_doc *doc, cons
 					    "document (remove the other file or fix the id)",
 					    doc->inc.id, old_src);
 				incident_prev_release(&prev);
+				free(other.id);
 				return -1;
 			}
 			sum->moved = !was_rekeyed;
@@ -598,9 +600,13 @@ static int merge_doc_writes(struct merger *m, const struct import_doc *doc, cons
 	if (found == 1 || was_rekeyed) {
 		/* A new id (or one this document had before): was this document imported before under another
 		 * one? */
-		bool derived;
-		int r =
-		    incidents_batch_by_source(m->incidents, source, doc->inc.id, &rekey_from, &derived, err);
+		bool derived = other.derived;
+		int r = other.found;
+		if (other.fetched)
+			rekey_from = other.id, other.id = NULL;
+		else
+			r = incidents_batch_by_source(m->incidents, source, doc->inc.id, &rekey_from,
+						      &derived, err);
 		if (r < 0)
 			return -1;
 		other_source = r == 0;
@@ -611,6 +617,8 @@ static int merge_doc_writes(struct merger *m, const struct import_doc *doc, cons
 			rekey_from = NULL;
 		}
 	}
+	free(other.id); /* unused: the incident is known under its id */
+	other.id = NULL;
 	if ((found == 1 || was_rekeyed) && !other_source && doc->inc.id_derived) {
 		/* A renamed file whose id came from its name: the same bytes, the old path gone. (A
 		 * written id survives a rename: the "moved" rule above handles that.) */

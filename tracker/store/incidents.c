@@ -163,7 +163,7 @@ int incidents_set_hash(struct store *st, const char *id, const char *hash, struc
  * execution (about 55,000 instructions, per file of an import); callers choose among the few rows in
  * C, by id, so both engines give the same answer. */
 
-enum { B_GET, B_UPSERT, B_BY_SOURCE, B_BY_HASH, B_REKEY, B_SOURCES, B_STAT, B_N };
+enum { B_GET, B_UPSERT, B_BY_SOURCE, B_BY_HASH, B_REKEY, B_SOURCES, B_STAT, B_GET_SOURCE, B_N };
 
 static const char *const batch_sql[B_N] = {
     [B_GET] = "SELECT source, source_hash, source_rules, rekeyed_to FROM incidents WHERE id = ?1",
@@ -187,6 +187,13 @@ static const char *const batch_sql[B_N] = {
 		  "WHERE source = ?1 AND source_rules = ?2 AND rekeyed_to IS NULL",
     [B_STAT] = "UPDATE incidents SET source_size = ?2, source_mtime_ns = ?3, source_ino = ?4 "
 	       "WHERE id = ?1",
+    /* B_GET (kind 0) and B_BY_SOURCE (kind 1) in one statement: PostgreSQL only
+     * (incidents_batch_get_with_source); the id goes in its own column (it is COLLATE "C") */
+    [B_GET_SOURCE] =
+	"SELECT 0, source, source_hash, source_rules, CASE WHEN rekeyed_to IS NULL THEN 0 ELSE 1 END, "
+	"NULL, 0 FROM incidents WHERE id = ?1 "
+	"UNION ALL SELECT 1, NULL, NULL, NULL, 0, id, id_derived FROM incidents WHERE source = ?2 AND "
+	"id <> ?1 AND rekeyed_to IS NULL",
 };
 
 struct incidents_batch {
@@ -250,6 +257,59 @@ int incidents_batch_get(struct incidents_batch *b, const char *id, struct incide
 		}
 	} else if (rc != DB_DONE) {
 		ret = store_fail(b->st, err, "reading the incident");
+	}
+	db_reset(s);
+	return ret;
+}
+
+int incidents_batch_get_with_source(struct incidents_batch *b, const char *id, const char *source,
+				    struct incident_prev *out, struct incident_other *other,
+				    struct error *err)
+{
+	memset(other, 0, sizeof *other);
+	if (store_engine(b->st) == DB_SQLITE)
+		return incidents_batch_get(b, id, out, err);
+	struct db_stmt *s = b->s[B_GET_SOURCE];
+	memset(out, 0, sizeof *out);
+	db_reset(s);
+	db_bind_text(s, 1, id);
+	db_bind_text(s, 2, source);
+	int rc, ret = 1;
+	bool oom = false;
+	other->fetched = true;
+	other->found = 1;
+	while ((rc = db_step(s)) == DB_ROW) {
+		if (db_column_int(s, 0) == 0) {
+			incident_prev_release(out);
+			out->source = store_col_dup(s, 1);
+			out->source_hash = store_col_dup(s, 2);
+			out->source_rules = store_col_dup(s, 3);
+			out->rekeyed = db_column_int(s, 4) != 0;
+			oom |= (!out->source && !db_column_is_null(s, 1)) ||
+			       (!out->source_hash && !db_column_is_null(s, 2)) ||
+			       (!out->source_rules && !db_column_is_null(s, 3));
+			ret = 0;
+			continue;
+		}
+		/* the smallest id when there are several: as incidents_batch_by_source() */
+		const char *v = col(s, 5);
+		if (!v || (other->id && strcmp(v, other->id) >= 0))
+			continue;
+		free(other->id);
+		other->derived = db_column_int(s, 6) != 0;
+		other->found = 0;
+		if (!(other->id = strdup(v)))
+			oom = true;
+	}
+	if (rc != DB_DONE || oom) {
+		if (rc != DB_DONE)
+			store_fail(b->st, err, "reading the incident");
+		else
+			error_set(err, ERR_IO, "out of memory");
+		incident_prev_release(out);
+		free(other->id);
+		memset(other, 0, sizeof *other);
+		ret = -1;
 	}
 	db_reset(s);
 	return ret;

@@ -97,6 +97,20 @@ void incidents_batch_free(struct incidents_batch *b);
 /* The incident `id`, rekeyed or not: 0 found (*out filled), 1 none, -1 error. */
 int incidents_batch_get(struct incidents_batch *b, const char *id, struct incident_prev *out,
 			struct error *err);
+/* incidents_batch_by_source(source, id) fetched with incidents_batch_get(): `fetched` says whether it
+ * was; then `found`, `id` (caller frees) and `derived` are its results. */
+struct incident_other {
+	bool fetched;
+	int found;
+	char *id;
+	bool derived;
+};
+/* incidents_batch_get() of `id`; on PostgreSQL also incidents_batch_by_source(source, id) in the same
+ * statement (one round trip for both) into *other. On SQLite other->fetched is false (two indexed
+ * look-ups cost less there than one UNION): call incidents_batch_by_source() when needed. */
+int incidents_batch_get_with_source(struct incidents_batch *b, const char *id, const char *source,
+				    struct incident_prev *out, struct incident_other *other,
+				    struct error *err);
 /* Another incident (not `not_id`, not rekeyed) imported from `source`, the smallest id when several:
  * 0 found (*id, caller frees, and whether its id was derived), 1 none, -1 error. */
 int incidents_batch_by_source(struct incidents_batch *b, const char *source, const char *not_id, char **id,

@@ -14,6 +14,7 @@
 
 #include "events.h"
 #include "model.h"
+#include "stats.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -387,6 +388,9 @@ int change_apply(struct store *st, int64_t item, const struct change *ch, const 
 			error_prefix(err, "%s#%s", c.incident, c.key);
 			goto out;
 		}
+		/* issue 11 §5: the item's stored start date and close time (stats.h) */
+		if (stats_refresh_items(st, c.incident, err) < 0)
+			goto out;
 	}
 	if (res)
 		*res = r;

@@ -15,6 +15,7 @@
 #include "events.h"
 #include "itemkeys.h"
 #include "sha256.h"
+#include "stats.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -748,6 +749,9 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 			goto out;
 		sum->removed++;
 	}
+	/* issue 11 §5: the document's items' stored start dates and close times (stats.h) */
+	if (stats_refresh_items(m->st, doc->inc.id, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	keys_free(keys, keys ? doc->nitems : 0);

@@ -91,6 +91,7 @@ static const char *const sql[S_COUNT] = {
 struct merger {
 	struct store *st;
 	sqlite3_stmt *s[S_COUNT];
+	struct stats_refresh *refresh; /* issue 11 §5: stored start dates and close times (stats.h) */
 };
 
 struct merger *merger_new(struct store *st, struct error *err)
@@ -107,6 +108,10 @@ struct merger *merger_new(struct store *st, struct error *err)
 			merger_free(m);
 			return NULL;
 		}
+	}
+	if (!(m->refresh = stats_refresh_new(st, err))) { /* issue 11 §5 */
+		merger_free(m);
+		return NULL;
 	}
 	return m;
 }
@@ -138,6 +143,7 @@ void merger_free(struct merger *m)
 		return;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(m->s[i]);
+	stats_refresh_free(m->refresh); /* issue 11 §5 */
 	free(m);
 }
 
@@ -750,7 +756,7 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 		sum->removed++;
 	}
 	/* issue 11 §5: the document's items' stored start dates and close times (stats.h) */
-	if (stats_refresh_items(m->st, doc->inc.id, err) < 0)
+	if (stats_refresh_run(m->refresh, doc->inc.id, err) < 0)
 		goto out;
 	rc = 0;
 out:

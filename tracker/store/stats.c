@@ -94,14 +94,50 @@ static const char refresh_sqlite[] =
 static const char refresh_pg[] = REFRESH_SQL(
     "CAST(EXTRACT(EPOCH FROM CAST(i.closed_at AS timestamp) - CAST(" START " AS timestamp)) AS BIGINT)");
 
+struct stats_refresh {
+	struct store *st;
+	struct db_stmt *update;
+};
+
+struct stats_refresh *stats_refresh_new(struct store *st, struct error *err)
+{
+	struct stats_refresh *r = calloc(1, sizeof *r);
+	if (!r) {
+		error_set(err, ERR_IO, "out of memory");
+		return NULL;
+	}
+	r->st = st;
+	if (store_sql(st, &r->update, db_pick(st->conn, refresh_sqlite, refresh_pg), err) < 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int stats_refresh_run(struct stats_refresh *r, const char *incident_id, struct error *err)
+{
+	db_reset(r->update);
+	db_bind_text(r->update, 1, incident_id);
+	int rc = store_run(r->st, r->update, err, "storing the items' start dates and close times");
+	db_reset(r->update);
+	return rc;
+}
+
+void stats_refresh_free(struct stats_refresh *r)
+{
+	if (!r)
+		return;
+	db_finalize(r->update);
+	free(r);
+}
+
 int stats_refresh_items(struct store *st, const char *incident_id, struct error *err)
 {
-	struct db_stmt *s = NULL;
-	if (store_sql(st, &s, db_pick(st->conn, refresh_sqlite, refresh_pg), err) < 0)
+	struct stats_refresh *r = stats_refresh_new(st, err);
+	if (!r)
 		return -1;
-	db_bind_text(s, 1, incident_id);
-	int rc = store_run(st, s, err, "storing the items' start dates and close times");
-	db_finalize(s);
+	int rc = stats_refresh_run(r, incident_id, err);
+	stats_refresh_free(r);
 	return rc;
 }
 

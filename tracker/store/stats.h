@@ -91,11 +91,17 @@ double stats_on_time_rate(const struct stats_row *r);
  * incident has a handful of items.
  */
 int stats_refresh_items(struct store *st, const char *incident_id, struct error *err);
+/* The same with the statement prepared once, for a caller that refreshes many incidents (the import:
+ * a prepare costs as much as the update). stats_refresh_new() returns NULL with err filled. */
+struct stats_refresh;
+struct stats_refresh *stats_refresh_new(struct store *st, struct error *err);
+int stats_refresh_run(struct stats_refresh *r, const char *incident_id, struct error *err);
+void stats_refresh_free(struct stats_refresh *r);
 
 /* The statements per grouping, the same text on both engines. Parameters: COUNTS ?1 today
- * (YYYY-MM-DD) and ?2 since (YYYY-MM-DD or NULL); CLOSE_TIMES and SLIPS ?1 since. COUNTS: one or more rows per group (added up); CLOSE_TIMES: (group,
- * close_secs, start_date) of the done items with a known close time, in no particular order; SLIPS:
- * (group, count). */
+ * (YYYY-MM-DD) and ?2 since (YYYY-MM-DD or NULL); CLOSE_TIMES and SLIPS ?1 since. COUNTS: one or more rows
+ * per group (added up); CLOSE_TIMES: (group, close_secs, start_date) of the done items with a known close
+ * time, in no particular order; SLIPS: (group, count). */
 /* `tracker stats --show-sql`: the statements stats_compute(by, since, now) runs, with their
  * parameters, as a sqlite3 shell script (".parameter set" lines, then each statement and ";"), for the
  * benchmark to time the same SQL in the shell. NULL when out of memory; the caller frees. */

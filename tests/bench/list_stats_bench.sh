@@ -38,11 +38,17 @@ if [ -n "$PG" ]; then
 	"$GEN" "$PG dbname=$pgdb" "$ITEMS" "$INCIDENTS" # the same seed: the same data
 fi
 
-# best_of CMD…: the fastest wall time of RUNS runs, and its CPU time, as "WALL CPU"
+# best_of CMD…: the fastest wall time of RUNS runs, and its CPU time, as "WALL CPU"; "failed" (and
+# the command's message on stderr) when it fails
 best_of() {
 	local best="" cpu="" out w c
 	for _ in $(seq "$RUNS"); do
-		out=$(/usr/bin/time -f '%e %U %S' "$@" 2>&1 >/dev/null | tail -1)
+		if ! out=$(/usr/bin/time -f '%e %U %S' "$@" 2>&1 >/dev/null); then
+			echo "$*: $out" | head -2 >&2
+			printf 'failed'
+			return 0
+		fi
+		out=$(echo "$out" | tail -1)
 		w=$(echo "$out" | cut -d' ' -f1)
 		c=$(echo "$out" | awk '{printf "%.2f", $2 + $3}')
 		if [ -z "$best" ] || [ "$(echo "$w < $best" | bc)" = 1 ]; then

@@ -451,7 +451,7 @@ static void generate(struct store *st, uint32_t seed, int incidents, int per)
 		db_bind_text(inc, 3, src);
 		assert_int_equal(store_run(st, inc, &err, "incident"), 0);
 		for (int j = 0; j < per; j++) {
-			char key[8], due[11], created[21], closed[21];
+			char key[16], due[11], created[21], closed[21];
 			snprintf(key, sizeof key, "%d", j + 1);
 			/* imported from 10 days before to 30 days after the incident date */
 			int64_t created_t =

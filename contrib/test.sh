@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, command 2 of 2 (README.md), and what CI runs (.ci/run): installs what building and
 # testing need (only what is missing), then
-#   1. clang-format --dry-run -Werror on every tracked *.c / *.h, shellcheck (warnings) on every *.sh
+#   1. clang-format --dry-run -Werror on every tracked *.c / *.h, shellcheck (warnings) on every *.sh,
+#      contrib/check-layout.sh (engine headers and SQL only in tracker/store/)
 #   2. a normal build with -Werror and the whole ctest suite; then the whole suite again on PostgreSQL:
 #      a throwaway cluster (contrib/pg-cluster.sh: initdb in a temporary directory, a Unix socket, no
 #      TCP) whose connection string goes to the tests in $TRACKER_TEST_PG; stopped and removed at the
@@ -170,6 +171,8 @@ if clang-format --dry-run -Werror "${cfiles[@]}"; then record "clang-format" ok;
 step "shellcheck (${#shfiles[@]} files)"
 # Warnings and errors fail the run; style and info notes are printed but do not.
 if shellcheck -x -S warning "${shfiles[@]}"; then record "shellcheck" ok; else record "shellcheck" FAILED; fi
+step "layout: engine headers and SQL only in tracker/store/ (contrib/check-layout.sh)"
+if contrib/check-layout.sh; then record "layout (store)" ok; else record "layout (store)" FAILED; fi
 
 # --- normal build and tests ---------------------------------------------------------------------
 if build normal -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRACKER_WERROR=ON; then

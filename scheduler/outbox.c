@@ -125,163 +125,8 @@ int64_t outbox_backoff(const struct outbox_config *oc, long attempts, uint64_t r
 	return d < 1 ? 1 : d;
 }
 
-static const char *const state_names[] = {"pending", "sending", "sent", "dead"};
-
-const char *outbox_state_name(enum outbox_state s)
-{
-	return (unsigned)s < 4 ? state_names[s] : "?";
-}
-
-int outbox_state_from_name(const char *s)
-{
-	for (int i = 0; i < 4; i++)
-		if (s && !strcmp(s, state_names[i]))
-			return i;
-	return -1;
-}
-
 /* ---------------------------------------------------------------------------------------------------- */
-/* Rows                                                                                                  */
-
-static int bind_time(sqlite3_stmt *s, int idx, int64_t t)
-{
-	char buf[21];
-	time_format(t, buf);
-	return sqlite3_bind_text(s, idx, buf, -1, SQLITE_TRANSIENT);
-}
-
-static int64_t col_time(sqlite3_stmt *s, int col)
-{
-	const char *v = (const char *)sqlite3_column_text(s, col);
-	int64_t t = 0;
-	if (v && time_parse(v, &t) < 0)
-		t = 0;
-	return t;
-}
-
-#define ROW_COLUMNS                                                                                          \
-	"id, channel, recipient, kind, idempotency_key, payload, state, attempts, next_attempt_at, "         \
-	"lease_owner, lease_until, last_error, last_code, created_at, updated_at, sent_at"
-
-static int read_row(sqlite3_stmt *s, struct outbox_row *r)
-{
-	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(s, 0);
-	r->channel = store_col_strdup(s, 1);
-	r->recipient = store_col_strdup(s, 2);
-	r->kind = store_col_strdup(s, 3);
-	r->idempotency_key = store_col_strdup(s, 4);
-	r->payload = store_col_strdup(s, 5);
-	int st = outbox_state_from_name((const char *)sqlite3_column_text(s, 6));
-	r->state = st < 0 ? OUTBOX_DEAD : (enum outbox_state)st;
-	r->attempts = (long)sqlite3_column_int64(s, 7);
-	r->next_attempt_at = col_time(s, 8);
-	r->lease_owner = store_col_strdup(s, 9);
-	r->lease_until = col_time(s, 10);
-	r->last_error = store_col_strdup(s, 11);
-	r->last_code = (long)sqlite3_column_int64(s, 12);
-	r->created_at = col_time(s, 13);
-	r->updated_at = col_time(s, 14);
-	r->sent_at = col_time(s, 15);
-	if (!r->channel || !r->recipient || !r->kind || !r->idempotency_key || !r->payload)
-		return -1;
-	return 0;
-}
-
-void outbox_row_release(struct outbox_row *r)
-{
-	free(r->channel);
-	free(r->recipient);
-	free(r->kind);
-	free(r->idempotency_key);
-	free(r->payload);
-	free(r->lease_owner);
-	free(r->last_error);
-	memset(r, 0, sizeof *r);
-}
-
-void outbox_rows_release(struct outbox_rows *rows)
-{
-	for (size_t i = 0; i < rows->n; i++)
-		outbox_row_release(&rows->v[i]);
-	free(rows->v);
-	rows->v = NULL;
-	rows->n = 0;
-}
-
-/* Steps `s` to the end, appending each row. */
-static int collect(struct store *st, sqlite3_stmt *s, struct outbox_rows *rows, const char *what,
-		   struct error *err)
-{
-	size_t cap = rows->n;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (rows->n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct outbox_row *nv = realloc(rows->v, nc * sizeof *nv);
-			if (!nv)
-				return error_set(err, ERR_STORE, "%s: out of memory", what);
-			rows->v = nv;
-			cap = nc;
-		}
-		if (read_row(s, &rows->v[rows->n]) < 0) {
-			outbox_row_release(&rows->v[rows->n]);
-			return error_set(err, ERR_STORE, "%s: out of memory", what);
-		}
-		rows->n++;
-	}
-	if (rc != SQLITE_DONE)
-		return store_error(st, err, what);
-	return 0;
-}
-
-int outbox_enqueue(struct store *st, const struct outbox_new *m, int64_t now, int64_t *id, bool *added,
-		   struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = -1;
-	*added = false;
-	*id = 0;
-	if (store_prepare(st, &s,
-			  "INSERT INTO outbox (channel, recipient, kind, idempotency_key, payload, state, "
-			  "attempts, next_attempt_at, created_at, updated_at) "
-			  "VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6, ?6) "
-			  "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-			  err) < 0)
-		return -1;
-	store_bind_text(s, 1, m->channel);
-	store_bind_text(s, 2, m->recipient);
-	store_bind_text(s, 3, m->kind);
-	store_bind_text(s, 4, m->idempotency_key);
-	store_bind_text(s, 5, m->payload);
-	bind_time(s, 6, now);
-	int r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
-		*added = true;
-		r = sqlite3_step(s);
-	}
-	if (r != SQLITE_DONE) {
-		store_error(st, err, "outbox: enqueue");
-		goto out;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	if (!*added) {
-		if (store_prepare(st, &s, "SELECT id FROM outbox WHERE idempotency_key = ?1", err) < 0)
-			goto out;
-		store_bind_text(s, 1, m->idempotency_key);
-		if (sqlite3_step(s) != SQLITE_ROW) {
-			store_error(st, err, "outbox: enqueue");
-			goto out;
-		}
-		*id = sqlite3_column_int64(s, 0);
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(s);
-	return rc;
-}
+/* Claims and outcomes (the rows' statements are tracker/store/outbox.c)                                */
 
 static int cmp_rows(const void *a, const void *b)
 {
@@ -294,279 +139,50 @@ static int cmp_rows(const void *a, const void *b)
 int outbox_claim(struct store *st, const char *owner, int64_t now, const struct outbox_config *oc,
 		 size_t limit, struct outbox_rows *rows, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
 	rows->v = NULL;
 	rows->n = 0;
 	if (store_begin(st, err) < 0)
 		return -1;
 	/* A row whose lease ran out max_attempts times never got an outcome: each dispatcher that took it
-	 * died (or hung) while sending it. Claiming it again could crash the next one too. */
-	if (store_prepare(
-		st, &s,
-		"UPDATE outbox SET state = 'dead', lease_owner = NULL, lease_until = NULL, updated_at = ?1, "
-		"last_error = 'no outcome after ' || attempts || ' attempts: the dispatcher stopped while "
-		"sending (lease expired)' "
-		"WHERE state = 'sending' AND lease_until <= ?1 AND attempts >= ?2",
-		err) < 0)
-		goto fail;
-	bind_time(s, 1, now);
-	sqlite3_bind_int64(s, 2, oc->max_attempts);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		store_error(st, err, "outbox: claim");
-		goto fail;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	if (store_prepare(st, &s,
-			  "UPDATE outbox SET state = 'sending', lease_owner = ?1, lease_until = ?2, "
-			  "attempts = attempts + 1, updated_at = ?3 "
-			  "WHERE id IN (SELECT id FROM outbox "
-			  "  WHERE (state = 'pending' AND next_attempt_at <= ?3) "
-			  "     OR (state = 'sending' AND lease_until <= ?3) "
-			  "  ORDER BY next_attempt_at, id LIMIT ?4) "
-			  "RETURNING " ROW_COLUMNS,
-			  err) < 0)
-		goto fail;
-	store_bind_text(s, 1, owner);
-	bind_time(s, 2, now + oc->lease);
-	bind_time(s, 3, now);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)(limit ? limit : 32));
-	if (collect(st, s, rows, "outbox: claim", err) < 0)
-		goto fail;
-	sqlite3_finalize(s);
-	s = NULL;
-	if (store_commit(st, err) < 0)
+	 * died (or hung) while sending it. Claiming it again could crash the next one too. Both statements
+	 * run in this one transaction, under the writers' lock. */
+	if (outbox_bury_stalled(st, now, oc->max_attempts, NULL, err) < 0 ||
+	    outbox_take_ready(st, owner, now, now + oc->lease, limit ? limit : 32, rows, err) < 0 ||
+	    store_commit(st, err) < 0)
 		goto fail;
 	if (rows->n > 1)
 		qsort(rows->v, rows->n, sizeof rows->v[0], cmp_rows);
 	return 0;
 fail:
-	sqlite3_finalize(s);
 	store_rollback(st);
 	outbox_rows_release(rows);
 	return -1;
-}
-
-/* Runs one UPDATE (bound by `bind`) in its own BEGIN IMMEDIATE transaction; *changes gets the count. */
-static int write_one(struct store *st, sqlite3_stmt *s, const char *what, int *changes, struct error *err)
-{
-	if (store_begin(st, err) < 0)
-		return -1;
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		store_error(st, err, what);
-		store_rollback(st);
-		return -1;
-	}
-	*changes = sqlite3_changes(st->db);
-	if (store_commit(st, err) < 0) {
-		store_rollback(st);
-		return -1;
-	}
-	return 0;
 }
 
 int outbox_mark(struct store *st, const struct outbox_config *oc, const struct outbox_row *r,
 		const char *owner, const struct notify_outcome *out, int64_t now, uint64_t rnd,
 		enum outbox_state *state, int64_t *next_at, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = -1, changes = 0;
-	enum outbox_state ns;
-	int64_t next = 0;
+	struct outbox_outcome o = {.last_code = out->code};
 	if (out->result == NOTIFY_OK) {
-		ns = OUTBOX_SENT;
+		o.state = OUTBOX_SENT;
 	} else if (out->result == NOTIFY_TEMPFAIL && r->attempts < oc->max_attempts) {
-		ns = OUTBOX_PENDING;
+		o.state = OUTBOX_PENDING;
 		int64_t d = outbox_backoff(oc, r->attempts, rnd);
 		if (out->retry_after > d)
 			d = out->retry_after;
-		next = now + d;
+		o.next_attempt_at = now + d;
 	} else {
-		ns = OUTBOX_DEAD;
+		o.state = OUTBOX_DEAD;
 	}
-	if (store_prepare(
-		st, &s,
-		"UPDATE outbox SET state = ?1, "
-		"next_attempt_at = CASE WHEN ?1 = 'pending' THEN ?2 ELSE next_attempt_at END, "
-		"sent_at = CASE WHEN ?1 = 'sent' THEN ?3 ELSE sent_at END, "
-		"lease_owner = NULL, lease_until = NULL, last_error = ?4, last_code = ?5, updated_at = ?3 "
-		"WHERE id = ?6 AND lease_owner = ?7 AND state = 'sending'",
-		err) < 0)
+	if (o.state != OUTBOX_SENT && out->err.msg[0])
+		o.last_error = out->err.msg;
+	int rc = outbox_record(st, r->id, owner, &o, now, err);
+	if (rc < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, outbox_state_name(ns), -1, SQLITE_STATIC);
-	bind_time(s, 2, next);
-	bind_time(s, 3, now);
-	if (ns == OUTBOX_SENT || !out->err.msg[0])
-		sqlite3_bind_null(s, 4);
-	else
-		store_bind_text(s, 4, out->err.msg);
-	if (out->code)
-		sqlite3_bind_int64(s, 5, out->code);
-	else
-		sqlite3_bind_null(s, 5);
-	sqlite3_bind_int64(s, 6, r->id);
-	store_bind_text(s, 7, owner);
-	if (write_one(st, s, "outbox: mark", &changes, err) < 0)
-		goto out;
-	*state = ns;
+	*state = o.state;
 	if (next_at)
-		*next_at = next;
-	rc = changes == 1 ? 0 : 1;
-out:
-	sqlite3_finalize(s);
-	return rc;
-}
-
-int outbox_release(struct store *st, const struct outbox_row *r, const char *owner, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int changes = 0, rc = -1;
-	if (store_prepare(st, &s,
-			  "UPDATE outbox SET state = 'pending', attempts = MAX(attempts - 1, 0), "
-			  "lease_owner = NULL, lease_until = NULL "
-			  "WHERE id = ?1 AND lease_owner = ?2 AND state = 'sending'",
-			  err) < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, r->id);
-	store_bind_text(s, 2, owner);
-	rc = write_one(st, s, "outbox: release", &changes, err);
-	sqlite3_finalize(s);
-	return rc;
-}
-
-int outbox_list(struct store *st, int state, struct outbox_rows *rows, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	rows->v = NULL;
-	rows->n = 0;
-	if (store_prepare(st, &s,
-			  "SELECT " ROW_COLUMNS " FROM outbox WHERE ?1 IS NULL OR state = ?1 ORDER BY id",
-			  err) < 0)
-		return -1;
-	if (state >= 0)
-		sqlite3_bind_text(s, 1, outbox_state_name((enum outbox_state)state), -1, SQLITE_STATIC);
-	int rc = collect(st, s, rows, "outbox: list", err);
-	sqlite3_finalize(s);
-	if (rc < 0)
-		outbox_rows_release(rows);
-	return rc;
-}
-
-int outbox_get(struct store *st, int64_t id, struct outbox_row *r, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	struct outbox_rows rows = {0};
-	memset(r, 0, sizeof *r);
-	if (store_prepare(st, &s, "SELECT " ROW_COLUMNS " FROM outbox WHERE id = ?1", err) < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	int rc = collect(st, s, &rows, "outbox: show", err);
-	sqlite3_finalize(s);
-	if (rc < 0)
-		return -1;
-	if (rows.n == 0) {
-		outbox_rows_release(&rows);
-		return error_set(err, ERR_DATA, "outbox: no notification #%lld (see tracker outbox list)",
-				 (long long)id);
-	}
-	*r = rows.v[0];
-	rows.v[0] = (struct outbox_row){0};
-	outbox_rows_release(&rows);
-	return 0;
-}
-
-int outbox_retry(struct store *st, int64_t id, int64_t now, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int changes = 0;
-	if (store_prepare(st, &s,
-			  "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?1, "
-			  "lease_owner = NULL, lease_until = NULL, updated_at = ?1 "
-			  "WHERE id = ?2 AND state IN ('dead', 'pending')",
-			  err) < 0)
-		return -1;
-	bind_time(s, 1, now);
-	sqlite3_bind_int64(s, 2, id);
-	int rc = write_one(st, s, "outbox: retry", &changes, err);
-	sqlite3_finalize(s);
-	if (rc < 0)
-		return -1;
-	if (changes == 1)
-		return 0;
-	struct outbox_row r;
-	if (outbox_get(st, id, &r, err) < 0)
-		return -1;
-	error_set(err, ERR_DATA, "outbox: notification #%lld is %s; only dead or pending ones can be retried",
-		  (long long)id, outbox_state_name(r.state));
-	outbox_row_release(&r);
-	return -1;
-}
-
-int outbox_retry_dead(struct store *st, int64_t now, long *n, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int changes = 0;
-	if (store_prepare(st, &s,
-			  "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?1, "
-			  "lease_owner = NULL, lease_until = NULL, updated_at = ?1 WHERE state = 'dead'",
-			  err) < 0)
-		return -1;
-	bind_time(s, 1, now);
-	int rc = write_one(st, s, "outbox: retry", &changes, err);
-	sqlite3_finalize(s);
-	*n = changes;
-	return rc;
-}
-
-int outbox_purge_sent(struct store *st, int64_t before, long *n, struct error *err)
-{
-	sqlite3_stmt *unlink_rows = NULL, *del = NULL;
-	int rc = -1;
-	*n = 0;
-	if (store_begin(st, err) < 0)
-		return -1;
-	if (store_prepare(st, &unlink_rows,
-			  "UPDATE reminders_sent SET outbox_id = NULL WHERE outbox_id IN "
-			  "(SELECT id FROM outbox WHERE state = 'sent' AND sent_at < ?1)",
-			  err) < 0 ||
-	    store_prepare(st, &del, "DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?1", err) < 0)
-		goto out;
-	bind_time(unlink_rows, 1, before);
-	bind_time(del, 1, before);
-	if (sqlite3_step(unlink_rows) != SQLITE_DONE || sqlite3_step(del) != SQLITE_DONE) {
-		store_error(st, err, "outbox: purge");
-		goto out;
-	}
-	*n = sqlite3_changes(st->db);
-	if (store_commit(st, err) < 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc < 0)
-		store_rollback(st);
-	sqlite3_finalize(unlink_rows);
-	sqlite3_finalize(del);
-	return rc;
-}
-
-int outbox_next_due(struct store *st, int64_t *t, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	*t = 0;
-	if (store_prepare(st, &s,
-			  "SELECT MIN(t) FROM ("
-			  " SELECT MIN(next_attempt_at) AS t FROM outbox WHERE state = 'pending'"
-			  " UNION ALL SELECT MIN(lease_until) FROM outbox WHERE state = 'sending')",
-			  err) < 0)
-		return -1;
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*t = col_time(s, 0);
-		rc = 0;
-	} else {
-		rc = store_error(st, err, "outbox: next due");
-	}
-	sqlite3_finalize(s);
+		*next_at = o.next_attempt_at;
 	return rc;
 }
 

@@ -8,10 +8,15 @@
  *      |                  |----TEMPFAIL at max, PERMFAIL---> dead
  *      +--- retry --------+<-- lease expired: another claim takes it again (same idempotency key)
  *
+ * The rows themselves — enqueue, list, get, retry, purge, and the statements below — are the store
+ * module tracker/store/outbox.h (included here, so callers see one API); this module holds the delivery
+ * policy on top of them: the lease and its length, what an outcome means (backoff, Retry-After, dead
+ * after max_attempts), the dispatcher, and the payload.
+ *
  * A row is enqueued (outbox_enqueue) in the caller's transaction together with the reminders_sent rows
  * that record it, so a pass either records and queues a digest or does neither. The idempotency key is
  * unique: enqueueing the same digest twice does nothing. The dispatcher claims ready rows with a lease
- * (one BEGIN IMMEDIATE transaction), sends outside any transaction, and marks each row only while it
+ * (one write transaction, store_begin), sends outside any transaction, and marks each row only while it
  * still holds the lease.
  *
  * Times are Unix seconds in the API and "YYYY-MM-DDTHH:MM:SSZ" in the table; every function takes
@@ -30,6 +35,8 @@
 #include "error.h"
 #include "notify.h"
 #include "store.h"
+/* The table's rows: tracker/store/outbox.h (this header's name is taken by the dispatcher's). */
+#include "store/outbox.h"
 
 /* [reminders] max_attempts, backoff_base, backoff_max, lease. */
 struct outbox_config {
@@ -49,45 +56,8 @@ int outbox_parse_duration(const char *s, const char *key, int64_t *out, struct e
  * a uniform draw from [0, min(backoff_max, backoff_base * 2^(attempts-1))] using `rnd`, at least 1 s. */
 int64_t outbox_backoff(const struct outbox_config *oc, long attempts, uint64_t rnd);
 
-enum outbox_state { OUTBOX_PENDING = 0, OUTBOX_SENDING, OUTBOX_SENT, OUTBOX_DEAD };
-const char *outbox_state_name(enum outbox_state s);
-/* -1 if unknown. */
-int outbox_state_from_name(const char *s);
-
-/* A new notification (all strings borrowed). */
-struct outbox_new {
-	const char *channel;   /* "email" or "webhook:NAME" */
-	const char *recipient; /* address or webhook name */
-	const char *kind;      /* overdue | due_soon | escalation | mixed */
-	const char *idempotency_key;
-	const char *payload; /* JSON snapshot of the digest */
-};
-
-/* INSERT … ON CONFLICT(idempotency_key) DO NOTHING, due at `now`, in the caller's transaction.
- * *id receives the row's id (the existing row's when the key was already there); *added tells whether
- * this call inserted it. */
-int outbox_enqueue(struct store *st, const struct outbox_new *m, int64_t now, int64_t *id, bool *added,
-		   struct error *err);
-
-/* One row as read from the table; every string is owned (outbox_row_release). */
-struct outbox_row {
-	int64_t id;
-	char *channel, *recipient, *kind, *idempotency_key, *payload, *lease_owner, *last_error;
-	enum outbox_state state;
-	long attempts;
-	long last_code;
-	int64_t next_attempt_at, lease_until, created_at, updated_at, sent_at; /* 0 when NULL */
-};
-void outbox_row_release(struct outbox_row *r);
-
-struct outbox_rows {
-	struct outbox_row *v;
-	size_t n;
-};
-void outbox_rows_release(struct outbox_rows *rows);
-
 /* Claims up to `limit` ready rows (pending and due, or sending with an expired lease) for `owner`:
- * state sending, lease_until = now + oc->lease, attempts + 1. One BEGIN IMMEDIATE transaction; the rows
+ * state sending, lease_until = now + oc->lease, attempts + 1. One write transaction (store_begin); the rows
  * come back ordered by next_attempt_at, id. In the same transaction, a sending row whose lease expired
  * with attempts >= max_attempts becomes dead: every dispatcher that took it died before an outcome. */
 int outbox_claim(struct store *st, const char *owner, int64_t now, const struct outbox_config *oc,
@@ -100,24 +70,6 @@ int outbox_claim(struct store *st, const char *owner, int64_t now, const struct 
 int outbox_mark(struct store *st, const struct outbox_config *oc, const struct outbox_row *r,
 		const char *owner, const struct notify_outcome *out, int64_t now, uint64_t rnd,
 		enum outbox_state *state, int64_t *next_at, struct error *err);
-
-/* Gives a claimed but unsent row back (pending, attempts - 1, no lease), e.g. on SIGTERM. */
-int outbox_release(struct store *st, const struct outbox_row *r, const char *owner, struct error *err);
-
-/* Listing and operator commands. */
-int outbox_list(struct store *st, int state /* -1 = all */, struct outbox_rows *rows, struct error *err);
-/* ERR_DATA when there is no row `id`. */
-int outbox_get(struct store *st, int64_t id, struct outbox_row *r, struct error *err);
-/* Makes row `id` (dead or pending) due at `now` with its attempts reset; ERR_DATA if it is sent,
- * being sent, or missing. */
-int outbox_retry(struct store *st, int64_t id, int64_t now, struct error *err);
-/* Every dead row; *n receives how many. */
-int outbox_retry_dead(struct store *st, int64_t now, long *n, struct error *err);
-/* Deletes sent rows with sent_at before `before` (reminders_sent keeps its rows, unlinked). */
-int outbox_purge_sent(struct store *st, int64_t before, long *n, struct error *err);
-/* The earliest moment a row becomes ready (a pending row's next_attempt_at, a sending row's
- * lease_until); 0 when nothing is waiting. */
-int outbox_next_due(struct store *st, int64_t *t, struct error *err);
 
 /* A unique lease owner for this process: "host:pid:random". out holds 128 bytes. */
 void outbox_owner_id(char out[static 128]);

@@ -17,6 +17,8 @@
 #include "buf.h"
 #include "notify.h"
 #include "outbox.h"
+#include "people.h"
+#include "reminders.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -106,9 +108,9 @@ int plan_check_webhooks(const struct config *cfg, struct error *err)
 /* ---------------------------------------------------------------------------------------------------- */
 /* Loading                                                                                               */
 
-static int32_t col_date(sqlite3_stmt *s, int col)
+/* A date column: "YYYY-MM-DD", or a time "YYYY-MM-DDTHH:MM:SSZ" taken as its UTC date. */
+static int32_t parse_date(const char *v)
 {
-	const char *v = (const char *)sqlite3_column_text(s, col);
 	int32_t d = DATE_NONE;
 	if (!v)
 		return DATE_NONE;
@@ -120,107 +122,108 @@ static int32_t col_date(sqlite3_stmt *s, int col)
 	return DATE_NONE;
 }
 
-static int load_items(struct store *st, struct plan *p, struct error *err)
+struct load_items {
+	struct plan *p;
+	size_t cap;
+	const char *inc, *reporter, *approved, *title; /* the previous row's incident, in the arena */
+	const char *statuses[3];
+	bool oom;
+};
+
+static int add_item(const struct reminder_item *r, void *ud)
 {
-	sqlite3_stmt *s = NULL;
-	size_t cap = 0;
-	int rc = -1, r;
-	if (store_prepare(
-		st, &s,
-		"SELECT i.id, i.incident_id, i.key, i.owner, i.status, i.due, i.priority, "
-		"i.snoozed_until, i.removed_at IS NOT NULL, inc.reporter, inc.approved_by, i.action, "
-		"inc.title, i.sequence, i.updated_at "
-		"FROM items i JOIN incidents inc ON inc.id = i.incident_id "
-		"WHERE i.status IN ('open', 'in_progress', 'blocked') AND i.removed_at IS NULL "
-		"ORDER BY i.id",
-		err) < 0)
-		return -1;
-	const char *inc = NULL, *reporter = NULL, *approved = NULL, *title = NULL;
-	const char *statuses[3] = {NULL, NULL, NULL};
 	static const char *const status_names[3] = {"open", "in_progress", "blocked"};
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		struct plan_item *nv = grow(p->items, &cap, p->nitems, sizeof *nv);
-		if (!nv)
+	struct load_items *l = ud;
+	struct plan *p = l->p;
+	struct plan_item *nv = grow(p->items, &l->cap, p->nitems, sizeof *nv);
+	if (!nv)
+		goto oom;
+	p->items = nv;
+	struct plan_item *it = &p->items[p->nitems];
+	memset(it, 0, sizeof *it);
+	if (!l->inc || strcmp(l->inc, r->incident)) { /* items of one incident are mostly consecutive */
+		if (!(l->inc = arena_strdup(p, r->incident)))
 			goto oom;
-		p->items = nv;
-		struct plan_item *it = &p->items[p->nitems];
-		memset(it, 0, sizeof *it);
-		const char *incid = (const char *)sqlite3_column_text(s, 1);
-		if (!inc || strcmp(inc, incid)) { /* items of one incident are mostly consecutive */
-			if (!(inc = arena_strdup(p, incid)))
+		l->reporter = arena_strdup(p, r->reporter);
+		l->approved = arena_strdup(p, r->approved_by);
+		l->title = arena_strdup(p, r->title);
+	}
+	it->p.id = r->id;
+	it->p.incident = l->inc;
+	it->p.reporter = l->reporter;
+	it->p.approved_by = l->approved;
+	it->title = l->title;
+	it->p.key = arena_strdup(p, r->key);
+	it->p.owner = arena_strdup(p, r->owner);
+	for (int k = 0; k < 3; k++) {
+		if (!strcmp(r->status, status_names[k])) {
+			if (!l->statuses[k] && !(l->statuses[k] = arena_strdup(p, r->status)))
 				goto oom;
-			reporter = arena_strdup(p, (const char *)sqlite3_column_text(s, 9));
-			approved = arena_strdup(p, (const char *)sqlite3_column_text(s, 10));
-			title = arena_strdup(p, (const char *)sqlite3_column_text(s, 12));
+			it->p.status = l->statuses[k];
 		}
-		it->p.id = sqlite3_column_int64(s, 0);
-		it->p.incident = inc;
-		it->p.reporter = reporter;
-		it->p.approved_by = approved;
-		it->title = title;
-		it->p.key = arena_strdup(p, (const char *)sqlite3_column_text(s, 2));
-		it->p.owner = arena_strdup(p, (const char *)sqlite3_column_text(s, 3));
-		const char *status = (const char *)sqlite3_column_text(s, 4);
-		for (int k = 0; k < 3; k++) {
-			if (!strcmp(status, status_names[k])) {
-				if (!statuses[k] && !(statuses[k] = arena_strdup(p, status)))
-					goto oom;
-				it->p.status = statuses[k];
-			}
-		}
-		it->p.due = col_date(s, 5);
-		it->p.priority = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 6);
-		it->p.snoozed_until = col_date(s, 7);
-		it->p.removed = sqlite3_column_int(s, 8) != 0;
-		it->action = arena_strdup(p, (const char *)sqlite3_column_text(s, 11));
-		it->sequence = sqlite3_column_int(s, 13);
-		const char *up = (const char *)sqlite3_column_text(s, 14);
-		if (up && time_parse(up, &it->updated_at) < 0)
-			it->updated_at = 0;
-		if (!it->p.key || !it->action || !it->p.status)
-			goto oom;
-		p->nitems++;
 	}
-	if (r != SQLITE_DONE) {
-		store_error(st, err, "remind: loading items");
-		goto out;
-	}
-	rc = 0;
-	goto out;
+	it->p.due = parse_date(r->due);
+	it->p.priority = r->priority;
+	it->p.snoozed_until = parse_date(r->snoozed_until);
+	it->p.removed = r->removed;
+	it->action = arena_strdup(p, r->action);
+	it->sequence = r->sequence;
+	if (r->updated_at && time_parse(r->updated_at, &it->updated_at) < 0)
+		it->updated_at = 0;
+	if (!it->p.key || !it->action || !it->p.status)
+		goto oom;
+	p->nitems++;
+	return 0;
 oom:
-	error_set(err, ERR_IO, "remind: out of memory loading items");
-out:
-	sqlite3_finalize(s);
-	return rc;
+	l->oom = true;
+	return 1;
 }
 
+static int load_items(struct store *st, struct plan *p, struct error *err)
+{
+	struct load_items l = {.p = p};
+	int rc = reminders_open_items(st, add_item, &l, err);
+	if (l.oom)
+		return error_set(err, ERR_IO, "remind: out of memory loading items");
+	return rc < 0 ? -1 : 0;
+}
+
+struct load_people {
+	struct plan *p;
+	size_t cap;
+	bool oom;
+};
+
+static int add_person(const struct person *pr, void *ud)
+{
+	struct load_people *l = ud;
+	struct plan *p = l->p;
+	struct policy_person *nv = grow(p->people, &l->cap, p->npeople, sizeof *nv);
+	if (!nv) {
+		l->oom = true;
+		return 1;
+	}
+	p->people = nv;
+	struct policy_person *pp = &p->people[p->npeople++];
+	pp->handle = arena_strdup(p, pr->handle);
+	pp->name = arena_strdup(p, pr->name);
+	pp->email = arena_strdup(p, pr->email);
+	pp->tz = arena_strdup(p, pr->tz);
+	pp->manager = arena_strdup(p, pr->manager);
+	pp->slack = arena_strdup(p, pr->slack);
+	return 0;
+}
+
+/* Everyone in `tracker people`, by handle (the people module's list). */
 static int load_people(struct store *st, struct plan *p, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
-	size_t cap = 0;
-	int r;
-	if (store_prepare(st, &s,
-			  "SELECT handle, name, email, tz, manager, slack FROM people ORDER BY handle",
-			  err) < 0)
-		return -1;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		struct policy_person *nv = grow(p->people, &cap, p->npeople, sizeof *nv);
-		if (!nv) {
-			sqlite3_finalize(s);
-			return error_set(err, ERR_IO, "remind: out of memory loading people");
-		}
-		p->people = nv;
-		struct policy_person *pp = &p->people[p->npeople++];
-		pp->handle = arena_strdup(p, (const char *)sqlite3_column_text(s, 0));
-		pp->name = arena_strdup(p, (const char *)sqlite3_column_text(s, 1));
-		pp->email = arena_strdup(p, (const char *)sqlite3_column_text(s, 2));
-		pp->tz = arena_strdup(p, (const char *)sqlite3_column_text(s, 3));
-		pp->manager = arena_strdup(p, (const char *)sqlite3_column_text(s, 4));
-		pp->slack = arena_strdup(p, (const char *)sqlite3_column_text(s, 5));
-	}
-	sqlite3_finalize(s);
-	if (r != SQLITE_DONE)
-		return store_error(st, err, "remind: loading people");
+	struct load_people l = {.p = p};
+	struct error perr;
+	error_init(&perr);
+	if (people_list(st, add_person, &l, &perr) < 0)
+		return error_set(err, perr.kind, "remind: loading people: %s", perr.msg);
+	if (l.oom)
+		return error_set(err, ERR_IO, "remind: out of memory loading people");
 	return 0;
 }
 
@@ -230,6 +233,35 @@ static int kind_from_name(const char *s)
 		if (s && !strcmp(s, reminder_kind_name((enum reminder_kind)k)))
 			return k;
 	return -1;
+}
+
+struct load_sent {
+	struct plan *p;
+	size_t cap;
+	bool oom;
+};
+
+static int add_sent(const struct reminder_sent *r, void *ud)
+{
+	struct load_sent *l = ud;
+	struct plan *p = l->p;
+	int k = kind_from_name(r->kind);
+	int32_t d = parse_date(r->local_date);
+	if (k < 0 || d == DATE_NONE)
+		return 0;
+	struct policy_sent *nv = grow(p->sent, &l->cap, p->nsent, sizeof *nv);
+	if (!nv) {
+		l->oom = true;
+		return 1;
+	}
+	p->sent = nv;
+	struct policy_sent *ps = &p->sent[p->nsent++];
+	ps->item_id = r->item_id;
+	ps->kind = (enum reminder_kind)k;
+	ps->channel = arena_strdup(p, r->channel);
+	ps->recipient = arena_strdup(p, r->recipient);
+	ps->local_date = d;
+	return 0;
 }
 
 /* The latest reminders_sent row per (item, kind, channel, recipient) within the window the policy
@@ -248,37 +280,11 @@ static int load_sent(struct store *st, const struct policy_config *pc, int64_t n
 	window += 14;
 	char since[11];
 	date_format(time_to_date(now) - window, since);
-	sqlite3_stmt *s = NULL;
-	size_t cap = 0;
-	int r;
-	if (store_prepare(st, &s,
-			  "SELECT item_id, kind, channel, recipient, MAX(local_date) FROM reminders_sent "
-			  "WHERE local_date >= ?1 GROUP BY item_id, kind, channel, recipient",
-			  err) < 0)
-		return -1;
-	sqlite3_bind_text(s, 1, since, -1, SQLITE_TRANSIENT);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		int k = kind_from_name((const char *)sqlite3_column_text(s, 1));
-		int32_t d = col_date(s, 4);
-		if (k < 0 || d == DATE_NONE)
-			continue;
-		struct policy_sent *nv = grow(p->sent, &cap, p->nsent, sizeof *nv);
-		if (!nv) {
-			sqlite3_finalize(s);
-			return error_set(err, ERR_IO, "remind: out of memory loading reminders_sent");
-		}
-		p->sent = nv;
-		struct policy_sent *ps = &p->sent[p->nsent++];
-		ps->item_id = sqlite3_column_int64(s, 0);
-		ps->kind = (enum reminder_kind)k;
-		ps->channel = arena_strdup(p, (const char *)sqlite3_column_text(s, 2));
-		ps->recipient = arena_strdup(p, (const char *)sqlite3_column_text(s, 3));
-		ps->local_date = d;
-	}
-	sqlite3_finalize(s);
-	if (r != SQLITE_DONE)
-		return store_error(st, err, "remind: loading reminders_sent");
-	return 0;
+	struct load_sent l = {.p = p};
+	int rc = reminders_sent_since(st, since, add_sent, &l, err);
+	if (l.oom)
+		return error_set(err, ERR_IO, "remind: out of memory loading reminders_sent");
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -462,10 +468,9 @@ out:
 
 static int write_digests(struct store *st, const struct plan_options *o, struct plan *p, struct error *err)
 {
-	sqlite3_stmt *ins = NULL;
 	int rc = -1;
-	char at[21];
-	time_format(o->now, at);
+	struct reminder_sent *rec = NULL;
+	char(*dates)[11] = NULL;
 	/* With [server] base_url set, every item in a digest carries signed "mark done" and "snooze a
 	 * week" links. A secret that cannot be read costs the links, never the reminder. */
 	struct action_secret sec;
@@ -481,13 +486,14 @@ static int write_digests(struct store *st, const struct plan_options *o, struct 
 				 path ? serr.msg : "out of memory");
 		free(path);
 	}
-	if (store_prepare(
-		st, &ins,
-		"INSERT INTO reminders_sent (item_id, kind, channel, recipient, local_date, at, outbox_id) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-		"ON CONFLICT (item_id, kind, channel, recipient, local_date) DO NOTHING",
-		err) < 0)
-		return -1;
+	size_t most = 0;
+	for (size_t i = 0; i < p->ndigests; i++)
+		if (p->digests[i].n > most)
+			most = p->digests[i].n;
+	if (most && (!(rec = calloc(most, sizeof *rec)) || !(dates = calloc(most, sizeof *dates)))) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < p->ndigests; i++) {
 		struct plan_digest *d = &p->digests[i];
 		if (!strcmp(d->channel, "email") && !o->email_enabled) {
@@ -512,27 +518,22 @@ static int write_digests(struct store *st, const struct plan_options *o, struct 
 			p->nadded++;
 		for (size_t k = 0; k < d->n; k++) {
 			const struct policy_reminder *rm = &p->out.reminders[p->order[d->first + k]];
-			char date[11];
-			date_format(rm->local_date, date);
-			sqlite3_reset(ins);
-			sqlite3_bind_int64(ins, 1, rm->item_id);
-			sqlite3_bind_text(ins, 2, reminder_kind_name(rm->kind), -1, SQLITE_STATIC);
-			store_bind_text(ins, 3, rm->channel);
-			store_bind_text(ins, 4, rm->recipient);
-			sqlite3_bind_text(ins, 5, date, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(ins, 6, at, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(ins, 7, d->outbox_id);
-			if (sqlite3_step(ins) != SQLITE_DONE) {
-				store_error(st, err, "remind: recording a reminder");
-				goto out;
-			}
+			date_format(rm->local_date, dates[k]);
+			rec[k] = (struct reminder_sent){.item_id = rm->item_id,
+							.kind = reminder_kind_name(rm->kind),
+							.channel = rm->channel,
+							.recipient = rm->recipient,
+							.local_date = dates[k]};
 		}
+		if (reminders_record(st, rec, d->n, d->outbox_id, o->now, err) < 0)
+			goto out;
 	}
 	rc = 0;
 out:
 	if (have_secret)
 		action_secret_wipe(&sec);
-	sqlite3_finalize(ins);
+	free(rec);
+	free(dates);
 	return rc;
 }
 
@@ -544,7 +545,7 @@ int plan_pass(struct store *st, const struct plan_options *o, struct plan *p, st
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (policy_webhooks_from_config(o->cfg, &p->webhooks, err) < 0)
 		goto fail;
-	if ((o->dry_run ? store_exec(st, "BEGIN", err) : store_begin(st, err)) < 0)
+	if ((o->dry_run ? reminders_begin_read(st, err) : store_begin(st, err)) < 0)
 		goto fail;
 	in_tx = true;
 	if (load_items(st, p, err) < 0 || load_people(st, p, err) < 0 ||

@@ -19,7 +19,6 @@
 #include "readfile.h"
 #include "db.h"
 #include "sha256.h"
-#include "tdate.h"
 #include "tokens.h"
 #include "banned.h"
 
@@ -227,40 +226,4 @@ int action_link_verify(const struct action_secret *s, const char *action, const 
 		return error_set(err, ERR_DATA, "expired");
 	*expiry = (int64_t)e;
 	return 0;
-}
-
-int action_nonce_used(struct store *st, const char *nonce, struct error *err)
-{
-	sqlite3_stmt *s;
-	if (store_prepare(st, &s, "SELECT 1 FROM action_nonces WHERE nonce = ?1", err) < 0)
-		return -1;
-	store_bind_text(s, 1, nonce);
-	int rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : store_error(st, err, "looking up an action link's use");
-}
-
-int action_nonce_record(struct store *st, const char *nonce, const char *action, int64_t item,
-			int64_t expires, int64_t now, struct error *err)
-{
-	char at[21];
-	sqlite3_stmt *s;
-	time_format(now, at);
-	if (store_prepare(st, &s,
-			  "INSERT INTO action_nonces (nonce, action, item_id, expires, used_at) "
-			  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (nonce) DO NOTHING",
-			  err) < 0)
-		return -1;
-	store_bind_text(s, 1, nonce);
-	store_bind_text(s, 2, action);
-	sqlite3_bind_int64(s, 3, item);
-	sqlite3_bind_int64(s, 4, expires);
-	store_bind_text(s, 5, at);
-	int rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_error(st, err, "recording the link's use");
-	return sqlite3_changes(st->db) == 0 ? 1 : 0;
 }

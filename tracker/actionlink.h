@@ -27,7 +27,6 @@
 
 #include "buf.h"
 #include "error.h"
-#include "store.h"
 
 #define ACTION_SECRET_MAX 512
 #define ACTION_SIG_CHARS 43   /* base64url of 32 bytes */
@@ -64,16 +63,13 @@ int action_link_make(const struct action_secret *s, const char *base_url, const 
 		     const char *item_ref, int64_t expiry, struct buf *out, struct error *err);
 
 /* Checks a link's parts at time `now`: 0 when the signature matches and the link has not expired;
- * -1 with a message ("bad signature", "expired") otherwise. The nonce is the caller's to record. */
+ * -1 with a message ("bad signature", "expired") otherwise. The nonce is the caller's to consume
+ * (action_nonce_consume). */
 int action_link_verify(const struct action_secret *s, const char *action, const char *item_ref,
 		       const char *expiry_text, const char *nonce, const char *sig, int64_t now,
 		       int64_t *expiry, struct error *err);
 
-/* The one-time rule, in the action_nonces table: 1 when `nonce` was used already, 0 not, -1 error. */
-int action_nonce_used(struct store *st, const char *nonce, struct error *err);
-/* Records a link's use inside the caller's transaction: 0 recorded, 1 already used (a replay: the
- * caller rolls back and does nothing), -1 error. */
-int action_nonce_record(struct store *st, const char *nonce, const char *action, int64_t item,
-			int64_t expires, int64_t now, struct error *err);
+/* The one-time rule (a link works once) is the tokens store's: action_nonce_used() and
+ * action_nonce_consume() in tokens.h. */
 
 #endif

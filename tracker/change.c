@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "items.h"
 #include "model.h"
 #include "stats.h"
 #include "tdate.h"
@@ -211,6 +212,7 @@ int change_check(const struct change *ch, struct error *err)
 /* Current values of the item, as text. */
 struct cur {
 	char *incident, *key, *status, *due, *owners, *priority, *snoozed;
+	bool found, oom;
 };
 
 static void cur_release(struct cur *c)
@@ -224,12 +226,37 @@ static void cur_release(struct cur *c)
 	free(c->snoozed);
 }
 
+static char *dup_opt(const char *s, bool *oom)
+{
+	char *d = s ? strdup(s) : NULL;
+	*oom |= s && !d;
+	return d;
+}
+
+static int read_cur(const struct item *it, void *ud)
+{
+	struct cur *c = ud;
+	char prio[16];
+	c->found = true;
+	c->incident = dup_opt(it->incident, &c->oom);
+	c->key = dup_opt(it->key, &c->oom);
+	c->status = dup_opt(it->status, &c->oom);
+	c->due = dup_opt(it->due, &c->oom);
+	c->owners = dup_opt(it->owners_json, &c->oom);
+	if (it->priority >= 0) {
+		snprintf(prio, sizeof prio, "%d", it->priority);
+		c->priority = dup_opt(prio, &c->oom);
+	}
+	c->snoozed = dup_opt(it->snoozed_until, &c->oom);
+	return 0;
+}
+
 static bool same(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
 }
 
-static int add_event(struct store *st, sqlite3_stmt *ev, int64_t item, const struct cur *c, const char *at,
+static int add_event(struct store *st, struct db_stmt *ev, int64_t item, const struct cur *c, const char *at,
 		     const char *actor, const char *source, const char *kind, const char *field,
 		     const char *old, const char *nw, const char *note, struct error *err)
 {
@@ -253,7 +280,7 @@ static int add_event(struct store *st, sqlite3_stmt *ev, int64_t item, const str
 int change_apply(struct store *st, int64_t item, const struct change *ch, const char *actor,
 		 const char *source, int64_t now, struct change_result *res, struct error *err)
 {
-	sqlite3_stmt *get = NULL, *ev = NULL, *upd = NULL;
+	struct db_stmt *ev = NULL;
 	struct cur c = {0};
 	struct change_result r = {0};
 	char at[21], prio[2] = "", *note = NULL, *owner = NULL;
@@ -262,37 +289,13 @@ int change_apply(struct store *st, int64_t item, const struct change *ch, const 
 	if (change_check(ch, err) < 0)
 		return -1;
 	time_format(now, at);
-	if (store_prepare(st, &get,
-			  "SELECT incident_id, key, status, due, owners, priority, snoozed_until FROM items "
-			  "WHERE id = ?1",
-			  err) < 0 ||
-	    events_prepare(st, &ev, err) < 0 ||
-	    store_prepare(st, &upd,
-			  "UPDATE items SET status=?2, due=?3, owners=?4, owner=?5, priority=?6, "
-			  "snoozed_until=?7, updated_at=?8, sequence=sequence+1, "
-			  "closed_at=CASE WHEN ?2 NOT IN ('done','wont_do') THEN NULL "
-			  "WHEN status IN ('done','wont_do') THEN closed_at ELSE ?8 END "
-			  "WHERE id=?1",
-			  err) < 0)
+	if (items_get(st, item, 0, read_cur, &c, err) < 0 || events_prepare(st, &ev, err) < 0)
 		goto out;
-	sqlite3_bind_int64(get, 1, item);
-	int step = sqlite3_step(get);
-	if (step != SQLITE_ROW) {
-		if (step == SQLITE_DONE)
-			error_set(err, ERR_DATA, "no item with row id %lld", (long long)item);
-		else
-			store_error(st, err, "reading an item");
+	if (!c.found) {
+		error_set(err, ERR_DATA, "no item with row id %lld", (long long)item);
 		goto out;
 	}
-	c.incident = store_col_strdup(get, 0);
-	c.key = store_col_strdup(get, 1);
-	c.status = store_col_strdup(get, 2);
-	c.due = store_col_strdup(get, 3);
-	c.owners = store_col_strdup(get, 4);
-	c.priority = store_col_strdup(get, 5);
-	c.snoozed = store_col_strdup(get, 6);
-	sqlite3_reset(get);
-	if (!c.incident || !c.key || !c.status || !c.owners) {
+	if (c.oom || !c.incident || !c.key || !c.status || !c.owners) {
 		error_set(err, ERR_IO, "out of memory");
 		goto out;
 	}
@@ -372,19 +375,15 @@ int change_apply(struct store *st, int64_t item, const struct change *ch, const 
 		const char *o = json_string_value(json_array_get(a, 0));
 		owner = o ? strdup(o) : NULL;
 		json_decref(a);
-		sqlite3_bind_int64(upd, 1, item);
-		store_bind_text(upd, 2, n_status);
-		store_bind_text(upd, 3, n_due);
-		store_bind_text(upd, 4, n_owners);
-		store_bind_text(upd, 5, owner);
-		if (n_prio)
-			sqlite3_bind_int(upd, 6, n_prio[0] - '0');
-		else
-			sqlite3_bind_null(upd, 6);
-		store_bind_text(upd, 7, n_snooze);
-		store_bind_text(upd, 8, at);
-		if (sqlite3_step(upd) != SQLITE_DONE) {
-			store_error(st, err, "updating an item");
+		struct item_change x = {.id = item,
+					.status = n_status,
+					.due = n_due,
+					.owners = n_owners,
+					.owner = owner,
+					.snoozed_until = n_snooze,
+					.priority = n_prio ? n_prio[0] - '0' : -1,
+					.now = at};
+		if (items_change(st, &x, err) < 0) {
 			error_prefix(err, "%s#%s", c.incident, c.key);
 			goto out;
 		}
@@ -396,9 +395,7 @@ int change_apply(struct store *st, int64_t item, const struct change *ch, const 
 		*res = r;
 	rc = 0;
 out:
-	sqlite3_finalize(get);
-	sqlite3_finalize(ev);
-	sqlite3_finalize(upd);
+	events_finish(ev);
 	cur_release(&c);
 	free(note);
 	free(owner);

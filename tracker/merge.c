@@ -13,84 +13,20 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "incidents.h"
 #include "itemkeys.h"
+#include "items.h"
 #include "sha256.h"
 #include "stats.h"
 #include "tdate.h"
 #include "banned.h"
 
-enum {
-	S_INC_GET,
-	S_INC_UPSERT,
-	S_ITEMS_GET,
-	S_ITEM_INSERT,
-	S_ITEM_UPDATE,
-	S_ITEM_REMOVE,
-	S_EVENT,
-	S_SAVEPOINT,
-	S_RELEASE,
-	S_INC_BY_SOURCE,
-	S_INC_BY_HASH,
-	S_INC_REKEY,
-	S_ITEMS_REKEY,
-	S_ROLLBACK_TO,
-	S_SRC_GET,
-	S_SRC_COUNT,
-	S_SRC_STAT,
-	S_COUNT
-};
-
-static const char *const sql[S_COUNT] = {
-    [S_INC_GET] = "SELECT source, source_hash, source_rules, rekeyed_to FROM incidents WHERE id = ?1",
-    [S_INC_UPSERT] =
-	"INSERT INTO incidents (id, title, date, duration, severity, reporter, approved_by, "
-	"review_date, source, source_hash, imported_at, source_size, source_mtime_ns, source_ino, "
-	"source_rules, status, id_derived) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-	"?16,?17) "
-	"ON CONFLICT (id) DO UPDATE SET title=?2, date=?3, duration=?4, severity=?5, reporter=?6, "
-	"approved_by=?7, review_date=?8, source=?9, source_hash=?10, imported_at=?11, "
-	"source_size=?12, source_mtime_ns=?13, source_ino=?14, source_rules=?15, status=?16, "
-	"id_derived=?17, rekeyed_to=NULL",
-    [S_ITEMS_GET] = "SELECT id, key, action, owners, due, priority, status, base_action, base_owners, "
-		    "base_due, base_priority, base_status, removed_at, position, line, status_raw, extra "
-		    "FROM items WHERE incident_id = ?1",
-    [S_ITEM_INSERT] =
-	"INSERT INTO items (incident_id, key, position, line, action, owners, owner, due, "
-	"priority, status, status_raw, extra, base_action, base_owners, base_due, base_priority, "
-	"base_status, created_at, updated_at, closed_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-	"?11,?12,?5,?6,?8,?9,?10,?13,?13,?14)",
-    [S_ITEM_UPDATE] = "UPDATE items SET position=?2, line=?3, action=?4, owners=?5, owner=?6, due=?7, "
-		      "priority=?8, status=?9, status_raw=?10, extra=?11, base_action=?12, base_owners=?13, "
-		      "base_due=?14, base_priority=?15, base_status=?16, removed_at=NULL, "
-		      "updated_at=CASE WHEN ?17 THEN ?18 ELSE updated_at END, "
-		      "sequence=sequence+?17, "
-		      "closed_at=CASE WHEN ?9 NOT IN ('done','wont_do') THEN NULL "
-		      "WHEN status IN ('done','wont_do') THEN closed_at ELSE ?18 END "
-		      "WHERE id=?1",
-    [S_ITEM_REMOVE] = "UPDATE items SET removed_at=?2, updated_at=?2, sequence=sequence+1 WHERE id=?1",
-    [S_EVENT] = NULL, /* events_prepare() */
-    [S_SAVEPOINT] = "SAVEPOINT merge_doc",
-    [S_RELEASE] = "RELEASE merge_doc",
-    [S_ROLLBACK_TO] = "ROLLBACK TO merge_doc",
-    /* the incident this document was imported as before, under another id */
-    [S_INC_BY_SOURCE] = "SELECT id, id_derived FROM incidents WHERE source = ?1 AND id <> ?2 AND "
-			"rekeyed_to IS NULL LIMIT 1",
-    /* the same bytes imported before from a path that may be gone (a renamed file) */
-    [S_INC_BY_HASH] = "SELECT id, source FROM incidents WHERE source_hash = ?1 AND id <> ?2 AND "
-		      "rekeyed_to IS NULL AND id_derived = 1",
-    [S_INC_REKEY] = "UPDATE incidents SET rekeyed_to = ?2 WHERE id = ?1",
-    [S_ITEMS_REKEY] = "UPDATE items SET incident_id = ?2, updated_at = ?3, sequence = sequence + 1 "
-		      "WHERE incident_id = ?1 RETURNING id, key",
-    [S_SRC_GET] = "SELECT id, source_hash, source_size, source_mtime_ns, source_ino FROM incidents "
-		  "WHERE source = ?1 AND source_rules = ?2 AND rekeyed_to IS NULL",
-    [S_SRC_COUNT] = "SELECT count(*) FROM items WHERE incident_id = ?1 AND removed_at IS NULL",
-    [S_SRC_STAT] = "UPDATE incidents SET source_size = ?2, source_mtime_ns = ?3, source_ino = ?4 "
-		   "WHERE id = ?1",
-};
-
 struct merger {
 	struct store *st;
-	sqlite3_stmt *s[S_COUNT];
+	struct items_batch *items;
+	struct incidents_batch *incidents;
+	struct db_stmt *events;
+	struct store_savepoint sp;
 	struct stats_refresh *refresh; /* issue 11 §5: stored start dates and close times (stats.h) */
 };
 
@@ -102,12 +38,10 @@ struct merger *merger_new(struct store *st, struct error *err)
 		return NULL;
 	}
 	m->st = st;
-	for (int i = 0; i < S_COUNT; i++) {
-		if ((sql[i] ? store_prepare(st, &m->s[i], sql[i], err) : events_prepare(st, &m->s[i], err)) <
-		    0) {
-			merger_free(m);
-			return NULL;
-		}
+	if (!(m->items = items_batch_new(st, err)) || !(m->incidents = incidents_batch_new(st, err)) ||
+	    events_prepare(st, &m->events, err) < 0 || store_savepoint_prepare(st, &m->sp, err) < 0) {
+		merger_free(m);
+		return NULL;
 	}
 	if (!(m->refresh = stats_refresh_new(st, err))) { /* issue 11 §5 */
 		merger_free(m);
@@ -116,33 +50,24 @@ struct merger *merger_new(struct store *st, struct error *err)
 	return m;
 }
 
-static int step_once(struct merger *m, int which, struct error *err)
-{
-	sqlite3_stmt *s = m->s[which];
-	sqlite3_reset(s);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_error(m->st, err, "database");
-}
-
 int merger_begin_doc(struct merger *m, struct error *err)
 {
-	return step_once(m, S_SAVEPOINT, err);
+	return store_savepoint_set(m->st, &m->sp, err);
 }
 
 int merger_end_doc(struct merger *m, bool keep, struct error *err)
 {
-	if (!keep && step_once(m, S_ROLLBACK_TO, err) < 0)
-		return -1;
-	return step_once(m, S_RELEASE, err);
+	return store_savepoint_end(m->st, &m->sp, keep, err);
 }
 
 void merger_free(struct merger *m)
 {
 	if (!m)
 		return;
-	for (int i = 0; i < S_COUNT; i++)
-		sqlite3_finalize(m->s[i]);
+	items_batch_free(m->items);
+	incidents_batch_free(m->incidents);
+	events_finish(m->events);
+	store_savepoint_free(&m->sp);
 	stats_refresh_free(m->refresh); /* issue 11 §5 */
 	free(m);
 }
@@ -232,90 +157,123 @@ static int event(struct merger *m, int64_t item, const char *inc, const char *at
 				  .old_value = old,
 				  .new_value = nw,
 				  .note = note};
-	return events_add(m->st, m->s[S_EVENT], &e, err);
+	return events_add(m->st, m->events, &e, err);
+}
+
+/* A priority as the text the merge compares ("0".."3"), NULL when none. */
+static char *priority_text(int p)
+{
+	if (p < 0)
+		return NULL;
+	char b[16];
+	snprintf(b, sizeof b, "%d", p);
+	return strdup(b);
+}
+
+static int int_of_priority(const char *p)
+{
+	return p ? p[0] - '0' : -1;
+}
+
+/* A callback's list; `oom` says why it stopped (the store's error is then unset). */
+struct loaded {
+	struct stored *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+	char *d = s ? strdup(s) : NULL;
+	if (s && !d)
+		*oom = true;
+	return d;
+}
+
+static int load_row(const struct item_row *r, void *ud)
+{
+	struct loaded *l = ud;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct stored *nv = realloc(l->v, cap * sizeof *nv);
+		if (!nv) {
+			l->oom = true;
+			return -1;
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	struct stored *x = &l->v[l->n++];
+	bool oom = false;
+	memset(x, 0, sizeof *x);
+	x->id = r->id;
+	x->key = dup_or_null(r->key, &oom);
+	const char *cur[F_COUNT] = {r->action, r->owners, r->due, NULL, r->status};
+	const char *base[F_COUNT] = {r->base_action, r->base_owners, r->base_due, NULL, r->base_status};
+	for (int f = 0; f < F_COUNT; f++) {
+		x->cur.v[f] = dup_or_null(cur[f], &oom);
+		x->base.v[f] = dup_or_null(base[f], &oom);
+	}
+	x->cur.v[F_PRIORITY] = priority_text(r->priority);
+	x->base.v[F_PRIORITY] = priority_text(r->base_priority);
+	oom |=
+	    (r->priority >= 0 && !x->cur.v[F_PRIORITY]) || (r->base_priority >= 0 && !x->base.v[F_PRIORITY]);
+	x->removed = r->removed_at != NULL;
+	x->position = r->position;
+	x->line = r->line;
+	x->status_raw = dup_or_null(r->status_raw, &oom);
+	x->extra = dup_or_null(r->extra, &oom);
+	l->oom |= oom;
+	return oom ? -1 : 0;
 }
 
 static int load_items(struct merger *m, const char *inc, struct stored **out, size_t *n, struct error *err)
 {
-	sqlite3_stmt *s = m->s[S_ITEMS_GET];
-	sqlite3_reset(s);
-	store_bind_text(s, 1, inc);
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct stored *ns = realloc(*out, cap * sizeof *ns);
-			if (!ns)
-				return error_set(err, ERR_IO, "out of memory");
-			*out = ns;
-		}
-		struct stored *x = &(*out)[(*n)++];
-		memset(x, 0, sizeof *x);
-		x->id = sqlite3_column_int64(s, 0);
-		x->key = store_col_strdup(s, 1);
-		for (int f = 0; f < F_COUNT; f++) {
-			x->cur.v[f] = store_col_strdup(s, 2 + f);
-			x->base.v[f] = store_col_strdup(s, 7 + f);
-		}
-		x->removed = sqlite3_column_type(s, 12) != SQLITE_NULL;
-		x->position = sqlite3_column_int(s, 13);
-		x->line = sqlite3_column_int(s, 14);
-		x->status_raw = store_col_strdup(s, 15);
-		x->extra = store_col_strdup(s, 16);
-	}
-	if (rc != SQLITE_DONE)
-		return store_error(m->st, err, "reading items");
-	return 0;
+	struct loaded l = {0};
+	int rc = items_batch_of_incident(m->items, inc, load_row, &l, err);
+	*out = l.v;
+	*n = l.n;
+	if (rc < 0 && l.oom)
+		error_set(err, ERR_IO, "out of memory");
+	return rc;
 }
 
-/* Binds action, owners, owner, due, priority, status at `first`... `owner` is the first owner when
- * the caller knows it (a document row); otherwise it is read from the owners JSON. */
-static int bind_item_common(sqlite3_stmt *s, const struct vals *v, int first, const char *owner, bool known)
+/* The first owner of a JSON array of owners (NULL for "[]"), copied. */
+static char *first_owner(const char *owners)
 {
-	store_bind_text(s, first, v->v[F_ACTION]);
-	store_bind_text(s, first + 1, v->v[F_OWNERS]);
-	if (known) {
-		store_bind_text(s, first + 2, owner);
-	} else if (!strcmp(v->v[F_OWNERS], "[]")) {
-		sqlite3_bind_null(s, first + 2);
-	} else {
-		json_t *a = json_loads(v->v[F_OWNERS], 0, NULL);
-		store_bind_text(s, first + 2, json_string_value(json_array_get(a, 0)));
-		json_decref(a);
-	}
-	store_bind_text(s, first + 3, v->v[F_DUE]);
-	if (v->v[F_PRIORITY])
-		sqlite3_bind_int(s, first + 4, v->v[F_PRIORITY][0] - '0');
-	else
-		sqlite3_bind_null(s, first + 4);
-	store_bind_text(s, first + 5, v->v[F_STATUS]);
-	return 0;
+	if (!strcmp(owners, "[]"))
+		return NULL;
+	json_t *a = json_loads(owners, 0, NULL);
+	const char *o = json_string_value(json_array_get(a, 0));
+	char *r = o ? strdup(o) : NULL;
+	json_decref(a);
+	return r;
 }
 
 static int insert_item(struct merger *m, const char *inc, const struct import_item *it, const char *key,
 		       int pos, const struct vals *v, const char *now, const char *actor, struct error *err)
 {
-	sqlite3_stmt *s = m->s[S_ITEM_INSERT];
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	store_bind_text(s, 1, inc);
-	store_bind_text(s, 2, key);
-	sqlite3_bind_int(s, 3, pos);
-	sqlite3_bind_int(s, 4, (int)it->line);
-	bind_item_common(s, v, 5, it->nowners > 0 ? it->owners[0] : NULL, true);
-	store_bind_text(s, 11, it->status_raw);
-	store_bind_text(s, 12, it->extra);
-	store_bind_text(s, 13, now);
-	/* An item already closed when first imported was closed at a time the tracker cannot know (a
-	 * back-filled post-mortem): closed_at stays NULL, never the import time (docs/metrics.md). */
-	sqlite3_bind_null(s, 14);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		return store_error(m->st, err, "adding an item");
-	int64_t id = sqlite3_last_insert_rowid(m->st->db);
-	return event(m, id, inc, now, actor, "created", NULL, NULL, it->action, NULL, err);
+	struct item_insert x = {
+	    .incident = inc,
+	    .key = key,
+	    .position = pos,
+	    .line = (int)it->line,
+	    .action = v->v[F_ACTION],
+	    .owners = v->v[F_OWNERS],
+	    .owner = it->nowners > 0 ? it->owners[0] : NULL,
+	    .due = v->v[F_DUE],
+	    .priority = int_of_priority(v->v[F_PRIORITY]),
+	    .status = v->v[F_STATUS],
+	    .status_raw = it->status_raw,
+	    .extra = it->extra,
+	    .now = now,
+	    /* An item already closed when first imported was closed at a time the tracker cannot know (a
+	     * back-filled post-mortem): closed_at stays NULL, never the import time (docs/metrics.md). */
+	    .closed_at = NULL,
+	    .actor = actor, /* the created event */
+	};
+	int64_t id;
+	return items_batch_insert(m->items, &x, &id, err);
 }
 
 /* Merges one stored item with its document row. */
@@ -337,49 +295,51 @@ static int merge_item(struct merger *m, const char *inc, struct stored *x, const
 			val = doc; /* both changed: the document wins, the conflict is recorded */
 			if (event(m, x->id, inc, now, actor, "conflict", field_names[f], cur, doc,
 				  "changed in the tracker and in the document; the document wins", err) < 0)
-				goto fail;
+				return -1;
 			sum->conflicts++;
 		}
 		if (!same(val, cur)) {
 			changed = true;
 			if (event(m, x->id, inc, now, actor, "changed", field_names[f], cur, val, NULL, err) <
 			    0)
-				goto fail;
+				return -1;
 		}
 		next.v[f] = (char *)val;
 	}
 	if (restored && event(m, x->id, inc, now, actor, "restored", NULL, NULL, NULL,
 			      "the row is back in the document", err) < 0)
-		goto fail;
+		return -1;
 	bool base_changed = false;
 	for (int f = 0; f < F_COUNT; f++)
 		base_changed |= !same(x->base.v[f], d->v[f]);
 	bool meta_changed = x->position != pos || x->line != (int)it->line ||
 			    !same(x->status_raw, it->status_raw) || !same(x->extra, it->extra);
 	if (changed || restored || base_changed || meta_changed) {
-		sqlite3_stmt *s = m->s[S_ITEM_UPDATE];
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		sqlite3_bind_int64(s, 1, x->id);
-		sqlite3_bind_int(s, 2, pos);
-		sqlite3_bind_int(s, 3, (int)it->line);
-		bind_item_common(s, &next, 4, NULL, false);
-		store_bind_text(s, 10, it->status_raw);
-		store_bind_text(s, 11, it->extra);
-		store_bind_text(s, 12, d->v[F_ACTION]);
-		store_bind_text(s, 13, d->v[F_OWNERS]);
-		store_bind_text(s, 14, d->v[F_DUE]);
-		if (d->v[F_PRIORITY])
-			sqlite3_bind_int(s, 15, d->v[F_PRIORITY][0] - '0');
-		else
-			sqlite3_bind_null(s, 15);
-		store_bind_text(s, 16, d->v[F_STATUS]);
-		sqlite3_bind_int(s, 17, changed || restored);
-		store_bind_text(s, 18, now);
-		if (sqlite3_step(s) != SQLITE_DONE) {
-			store_error(m->st, err, "updating an item");
-			goto fail;
-		}
+		char *owner = first_owner(next.v[F_OWNERS]);
+		struct item_update u = {
+		    .id = x->id,
+		    .position = pos,
+		    .line = (int)it->line,
+		    .action = next.v[F_ACTION],
+		    .owners = next.v[F_OWNERS],
+		    .owner = owner,
+		    .due = next.v[F_DUE],
+		    .priority = int_of_priority(next.v[F_PRIORITY]),
+		    .status = next.v[F_STATUS],
+		    .status_raw = it->status_raw,
+		    .extra = it->extra,
+		    .base_action = d->v[F_ACTION],
+		    .base_owners = d->v[F_OWNERS],
+		    .base_due = d->v[F_DUE],
+		    .base_priority = int_of_priority(d->v[F_PRIORITY]),
+		    .base_status = d->v[F_STATUS],
+		    .touched = changed || restored,
+		    .now = now,
+		};
+		int r = items_batch_update(m->items, &u, err);
+		free(owner);
+		if (r < 0)
+			return -1;
 	}
 	if (restored)
 		sum->restored++;
@@ -388,68 +348,64 @@ static int merge_item(struct merger *m, const char *inc, struct stored *x, const
 	else
 		sum->unchanged++;
 	return 0;
-fail:
-	return -1;
 }
 
-/* Binds size, mtime and inode at idx..idx+2, or NULLs when the stat is not a key. */
-static void bind_stat(sqlite3_stmt *s, int idx, const struct import_stat *st)
+static struct source_stat source_stat_of(const struct import_stat *st)
 {
-	for (int i = 0; i < 3; i++) {
-		if (st->known)
-			sqlite3_bind_int64(s, idx + i, i == 0 ? st->size : i == 1 ? st->mtime_ns : st->ino);
-		else
-			sqlite3_bind_null(s, idx + i);
-	}
-}
-
-static int store_stat(struct merger *m, const char *id, const struct import_stat *st, struct error *err)
-{
-	sqlite3_stmt *s = m->s[S_SRC_STAT];
-	sqlite3_reset(s);
-	store_bind_text(s, 1, id);
-	bind_stat(s, 2, st);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_error(m->st, err, "recording the file's stat");
+	return (struct source_stat){
+	    .size = st->size, .mtime_ns = st->mtime_ns, .ino = st->ino, .known = st->known};
 }
 
 int merger_source_touch(struct merger *m, const char *id, const struct import_stat *st, struct error *err)
 {
-	return store_stat(m, id, st, err);
+	struct source_stat ss = source_stat_of(st);
+	return incidents_batch_set_stat(m->incidents, id, &ss, err);
+}
+
+struct sources {
+	struct merge_source *v;
+	size_t n;
+	bool oom;
+};
+
+static int add_source(const struct incident_source *s, void *ud)
+{
+	struct sources *l = ud;
+	struct merge_source *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+	if (!nv) {
+		l->oom = true;
+		return -1;
+	}
+	l->v = nv;
+	struct merge_source *x = &nv[l->n];
+	if (!(x->id = strdup(s->id))) {
+		l->oom = true;
+		return -1;
+	}
+	l->n++;
+	snprintf(x->hash, sizeof x->hash, "%s", s->source_hash ? s->source_hash : "");
+	x->st = (struct import_stat){
+	    .known = s->stat.known, .size = s->stat.size, .mtime_ns = s->stat.mtime_ns, .ino = s->stat.ino};
+	return 0;
+}
+
+static int cmp_source(const void *a, const void *b)
+{
+	return strcmp(((const struct merge_source *)a)->id, ((const struct merge_source *)b)->id);
 }
 
 int merger_sources(struct merger *m, const char *source, const char *rules, struct merge_source **out,
 		   size_t *n, struct error *err)
 {
-	*out = NULL;
-	*n = 0;
-	sqlite3_stmt *s = m->s[S_SRC_GET];
-	sqlite3_reset(s);
-	store_bind_text(s, 1, source);
-	store_bind_text(s, 2, rules);
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct merge_source *nv = realloc(*out, (*n + 1) * sizeof *nv);
-		const char *h = (const char *)sqlite3_column_text(s, 1);
-		if (!nv || !(nv[*n].id = store_col_strdup(s, 0))) {
-			sqlite3_reset(s);
-			if (nv)
-				*out = nv;
-			return error_set(err, ERR_IO, "out of memory");
-		}
-		*out = nv;
-		struct merge_source *x = &nv[(*n)++];
-		snprintf(x->hash, sizeof x->hash, "%s", h ? h : "");
-		x->st.known = sqlite3_column_type(s, 2) != SQLITE_NULL;
-		x->st.size = sqlite3_column_int64(s, 2);
-		x->st.mtime_ns = sqlite3_column_int64(s, 3);
-		x->st.ino = sqlite3_column_int64(s, 4);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_error(m->st, err, "looking up the source file");
-	return 0;
+	struct sources l = {0};
+	int rc = incidents_batch_sources(m->incidents, source, rules, add_source, &l, err);
+	if (rc == 0 && l.n > 1) /* by id: the same first match on both engines */
+		qsort(l.v, l.n, sizeof *l.v, cmp_source);
+	*out = l.v;
+	*n = l.n;
+	if (rc < 0 && l.oom)
+		error_set(err, ERR_IO, "out of memory");
+	return rc;
 }
 
 void merge_sources_free(struct merge_source *v, size_t n)
@@ -480,13 +436,7 @@ int merge_source_by_hash(const struct merge_source *v, size_t n, const unsigned 
 
 int merger_source_items(struct merger *m, const char *id, unsigned *nitems, struct error *err)
 {
-	sqlite3_stmt *s = m->s[S_SRC_COUNT];
-	sqlite3_reset(s);
-	store_bind_text(s, 1, id);
-	int rc = sqlite3_step(s);
-	*nitems = rc == SQLITE_ROW ? (unsigned)sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : store_error(m->st, err, "counting items");
+	return items_batch_count(m->items, id, nitems, err);
 }
 
 static int upsert_incident(struct merger *m, const struct import_doc *doc, const char *source,
@@ -494,32 +444,58 @@ static int upsert_incident(struct merger *m, const struct import_doc *doc, const
 {
 	const struct import_incident *i = &doc->inc;
 	char date[11], review[11];
-	sqlite3_stmt *s = m->s[S_INC_UPSERT];
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	store_bind_text(s, 1, i->id);
-	store_bind_text(s, 2, i->title ? i->title : "");
-	if (i->date != DATE_NONE) {
+	if (i->date != DATE_NONE)
 		date_format(i->date, date);
-		store_bind_text(s, 3, date);
-	}
-	store_bind_text(s, 4, i->duration);
-	store_bind_int_or_null(s, 5, i->severity);
-	store_bind_text(s, 6, i->reporter);
-	store_bind_text(s, 7, i->approved_by);
-	if (i->review_date != DATE_NONE) {
+	if (i->review_date != DATE_NONE)
 		date_format(i->review_date, review);
-		store_bind_text(s, 8, review);
+	struct incident_record r = {
+	    .id = i->id,
+	    .title = i->title ? i->title : "",
+	    .date = i->date != DATE_NONE ? date : NULL,
+	    .duration = i->duration,
+	    .severity = i->severity,
+	    .reporter = i->reporter,
+	    .approved_by = i->approved_by,
+	    .review_date = i->review_date != DATE_NONE ? review : NULL,
+	    .status = i->status,
+	    .source = source,
+	    .source_hash = hash,
+	    .imported_at = now,
+	    .stat = source_stat_of(&doc->src),
+	    .rules = doc->rules[0] ? doc->rules : NULL,
+	    .id_derived = i->id_derived,
+	};
+	return incidents_batch_upsert(m->incidents, &r, err);
+}
+
+struct moved {
+	struct {
+		int64_t id;
+		char *key;
+	} * v;
+	size_t n, cap;
+	bool oom;
+};
+
+static int add_moved(int64_t id, const char *key, void *ud)
+{
+	struct moved *l = ud;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		void *nv = realloc(l->v, cap * sizeof *l->v);
+		if (!nv) {
+			l->oom = true;
+			return -1;
+		}
+		l->v = nv;
+		l->cap = cap;
 	}
-	store_bind_text(s, 9, source);
-	store_bind_text(s, 10, hash);
-	store_bind_text(s, 11, now);
-	bind_stat(s, 12, &doc->src);
-	store_bind_text(s, 15, doc->rules[0] ? doc->rules : NULL);
-	store_bind_text(s, 16, i->status);
-	sqlite3_bind_int(s, 17, i->id_derived);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		return store_error(m->st, err, "saving the incident");
+	l->v[l->n].id = id;
+	if (!(l->v[l->n].key = strdup(key))) {
+		l->oom = true;
+		return -1;
+	}
+	l->n++;
 	return 0;
 }
 
@@ -529,64 +505,54 @@ static int upsert_incident(struct merger *m, const struct import_doc *doc, const
 static int rekey(struct merger *m, const char *old, const char *nw, const char *now, const char *actor,
 		 struct error *err)
 {
-	sqlite3_stmt *s = m->s[S_ITEMS_REKEY];
-	sqlite3_reset(s);
-	store_bind_text(s, 1, old);
-	store_bind_text(s, 2, nw);
-	store_bind_text(s, 3, now);
-	struct moved {
-		int64_t id;
-		char *key;
-	} *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc, ret = -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct moved *nv = realloc(v, cap * sizeof *nv);
-			if (!nv) {
-				error_set(err, ERR_IO, "out of memory");
-				goto out;
-			}
-			v = nv;
-		}
-		v[n].id = sqlite3_column_int64(s, 0);
-		v[n].key = store_col_strdup(s, 1);
-		n++;
-	}
-	if (rc != SQLITE_DONE) {
-		store_error(m->st, err, "moving items to the new incident id");
+	struct moved l = {0};
+	int ret = -1;
+	if (items_batch_rekey(m->items, old, nw, now, add_moved, &l, err) < 0) {
+		if (l.oom)
+			error_set(err, ERR_IO, "out of memory");
 		goto out;
 	}
-	sqlite3_reset(s);
-	for (size_t i = 0; i < n; i++)
-		if (event(m, v[i].id, nw, now, actor, "rekeyed", "incident", old, nw,
+	for (size_t i = 0; i < l.n; i++)
+		if (event(m, l.v[i].id, nw, now, actor, "rekeyed", "incident", old, nw,
 			  "the document's incident id changed; the item moved with it", err) < 0)
 			goto out;
 	if (event(m, 0, nw, now, actor, "rekeyed", "incident", old, nw, "the document's incident id changed",
 		  err) < 0)
 		goto out;
-	s = m->s[S_INC_REKEY];
-	sqlite3_reset(s);
-	store_bind_text(s, 1, old);
-	store_bind_text(s, 2, nw);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		store_error(m->st, err, "marking the old incident id");
+	if (incidents_batch_rekey(m->incidents, old, nw, err) < 0)
 		goto out;
-	}
 	ret = 0;
 out:
-	sqlite3_reset(m->s[S_ITEMS_REKEY]);
-	sqlite3_reset(m->s[S_INC_REKEY]);
-	for (size_t i = 0; i < n; i++)
-		free(v[i].key);
-	free(v);
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i].key);
+	free(l.v);
 	return ret;
 }
 
 static int cmp_stored(const void *a, const void *b)
 {
 	return strcmp(((const struct stored *)a)->key, ((const struct stored *)b)->key);
+}
+
+/* incidents_batch_by_hash(): an incident whose old path is gone is this document renamed (the smallest
+ * id when several are). */
+struct renamed {
+	const char *source;
+	char *id;
+	bool oom;
+};
+
+static int find_renamed(const char *id, const char *src, void *ud)
+{
+	struct renamed *r = ud;
+	if (!src || !strcmp(src, r->source) || (r->id && strcmp(id, r->id) >= 0) || access(src, F_OK) == 0)
+		return 0;
+	free(r->id);
+	if (!(r->id = strdup(id))) {
+		r->oom = true;
+		return -1;
+	}
+	return 0;
 }
 
 int merge_doc(struct merger *m, const struct import_doc *doc, const char *source, const char *actor,
@@ -603,17 +569,15 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	memset(sum, 0, sizeof *sum);
 
 	/* Where was this incident imported from before? */
-	sqlite3_stmt *s = m->s[S_INC_GET];
-	sqlite3_reset(s);
-	store_bind_text(s, 1, doc->inc.id);
-	int step = sqlite3_step(s);
+	struct incident_prev prev;
+	int found = incidents_batch_get(m->incidents, doc->inc.id, &prev, err);
+	if (found < 0)
+		return -1;
 	char *rekey_from = NULL;
-	bool was_rekeyed = false;
-	if (step == SQLITE_ROW) {
-		const char *old_src = (const char *)sqlite3_column_text(s, 0);
-		const char *old_hash = (const char *)sqlite3_column_text(s, 1);
-		const char *old_rules = (const char *)sqlite3_column_text(s, 2);
-		was_rekeyed = sqlite3_column_type(s, 3) != SQLITE_NULL;
+	bool was_rekeyed = false, other_source = false;
+	if (found == 0) {
+		const char *old_src = prev.source;
+		was_rekeyed = prev.rekeyed;
 		if (old_src && strcmp(old_src, source)) {
 			if (!was_rekeyed && access(old_src, F_OK) == 0) {
 				if (doc->inc.id_derived)
@@ -629,58 +593,52 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 					    "incident %s is already imported from %s: one incident, one "
 					    "document (remove the other file or fix the id)",
 					    doc->inc.id, old_src);
-				sqlite3_reset(s);
+				incident_prev_release(&prev);
 				return -1;
 			}
 			sum->moved = !was_rekeyed;
-		} else if (old_hash && !strcmp(old_hash, hash) && !was_rekeyed &&
-			   same(old_rules, doc->rules[0] ? doc->rules : NULL)) {
+		} else if (prev.source_hash && !strcmp(prev.source_hash, hash) && !was_rekeyed &&
+			   same(prev.source_rules, doc->rules[0] ? doc->rules : NULL)) {
 			sum->same_file = true;
 		}
-	} else if (step != SQLITE_DONE) {
-		return store_error(m->st, err, "reading the incident");
+		incident_prev_release(&prev);
 	}
-	sqlite3_reset(s);
-	if (step == SQLITE_DONE || was_rekeyed) {
+	if (found == 1 || was_rekeyed) {
 		/* A new id (or one this document had before): was this document imported before under another
 		 * one? */
-		s = m->s[S_INC_BY_SOURCE];
-		sqlite3_reset(s);
-		store_bind_text(s, 1, source);
-		store_bind_text(s, 2, doc->inc.id);
-		step = sqlite3_step(s);
+		bool derived;
+		int r =
+		    incidents_batch_by_source(m->incidents, source, doc->inc.id, &rekey_from, &derived, err);
+		if (r < 0)
+			return -1;
+		other_source = r == 0;
 		/* Both ids written and different: another document took this path (or the team
 		 * renumbered); only an id derived from the file name is the same document's. */
-		if (step == SQLITE_ROW && (doc->inc.id_derived || sqlite3_column_int(s, 1)))
-			rekey_from = store_col_strdup(s, 0);
-		sqlite3_reset(s);
-		if (step != SQLITE_ROW && step != SQLITE_DONE)
-			return store_error(m->st, err, "reading the incident");
+		if (other_source && !doc->inc.id_derived && !derived) {
+			free(rekey_from);
+			rekey_from = NULL;
+		}
 	}
-	if (step == SQLITE_DONE && !rekey_from && doc->inc.id_derived) {
+	if ((found == 1 || was_rekeyed) && !other_source && doc->inc.id_derived) {
 		/* A renamed file whose id came from its name: the same bytes, the old path gone. (A
 		 * written id survives a rename: the "moved" rule above handles that.) */
-		s = m->s[S_INC_BY_HASH];
-		sqlite3_reset(s);
-		store_bind_text(s, 1, hash);
-		store_bind_text(s, 2, doc->inc.id);
-		while ((step = sqlite3_step(s)) == SQLITE_ROW && !rekey_from) {
-			const char *src = (const char *)sqlite3_column_text(s, 1);
-			if (src && strcmp(src, source) && access(src, F_OK) != 0) {
-				rekey_from = store_col_strdup(s, 0);
-				sum->moved = true;
-			}
+		struct renamed rn = {.source = source};
+		if (incidents_batch_by_hash(m->incidents, hash, doc->inc.id, find_renamed, &rn, err) < 0 ||
+		    rn.oom) {
+			if (rn.oom)
+				error_set(err, ERR_IO, "out of memory");
+			free(rn.id);
+			return -1;
 		}
-		sqlite3_reset(s);
-		if (step != SQLITE_ROW && step != SQLITE_DONE) {
-			free(rekey_from);
-			return store_error(m->st, err, "reading the incident");
+		if (rn.id) {
+			rekey_from = rn.id;
+			sum->moved = true;
 		}
 	}
 	if (sum->same_file) {
 		sum->unchanged = (unsigned)doc->nitems;
 		/* The hash proved the file unchanged: its stat is the key of the next re-import. */
-		return doc->src.known ? store_stat(m, doc->inc.id, &doc->src, err) : 0;
+		return doc->src.known ? merger_source_touch(m, doc->inc.id, &doc->src, err) : 0;
 	}
 	if (upsert_incident(m, doc, source, hash, now, err) < 0) {
 		free(rekey_from);
@@ -742,14 +700,8 @@ int merge_doc(struct merger *m, const struct import_doc *doc, const char *source
 	for (size_t i = 0; i < n; i++) {
 		if (items[i].seen || items[i].removed)
 			continue;
-		sqlite3_stmt *rm = m->s[S_ITEM_REMOVE];
-		sqlite3_reset(rm);
-		sqlite3_bind_int64(rm, 1, items[i].id);
-		store_bind_text(rm, 2, now);
-		if (sqlite3_step(rm) != SQLITE_DONE) {
-			store_error(m->st, err, "flagging a removed item");
+		if (items_batch_remove(m->items, items[i].id, now, err) < 0)
 			goto out;
-		}
 		if (event(m, items[i].id, doc->inc.id, now, actor, "removed", NULL, NULL, NULL,
 			  "the row is no longer in the document", err) < 0)
 			goto out;

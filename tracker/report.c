@@ -1,9 +1,11 @@
 /*
- * report.c — the Review follow-up checklist of one incident (see report.h): one query over the
- * incident's items in document order, each blocking item's key added to the line it blocks.
+ * report.c — the Review follow-up checklist of one incident (see report.h): the incident's items in
+ * document order (items_of_incident), each blocking item's key added to the line it blocks.
  */
 #include "report.h"
 
+#include "incidents.h"
+#include "items.h"
 #include "model.h"
 
 #include <stdlib.h>
@@ -26,43 +28,47 @@ void report_release(struct report *r)
 	}
 }
 
+/* The first two incidents incidents_find_prefix() gives, and how many there were. */
+struct found {
+	char *first, *second;
+	int n;
+	bool oom;
+};
+
+static int found_cb(const struct incident_ref *r, void *ud)
+{
+	struct found *f = ud;
+	if (f->n == 0 && !(f->first = strdup(r->id)))
+		f->oom = true;
+	else if (f->n == 1 && !(f->second = strdup(r->id)))
+		f->oom = true;
+	f->n++;
+	return 0;
+}
+
 int report_find_incident(struct store *st, const char *ref, char **id, struct error *err)
 {
-	sqlite3_stmt *s;
-	if (store_prepare(st, &s,
-			  "SELECT id FROM incidents WHERE rekeyed_to IS NULL AND (id = ?1 OR "
-			  "substr(id, 1, length(?1)) = ?1) ORDER BY id = ?1 DESC, id LIMIT 3",
-			  err) < 0)
-		return -1;
-	store_bind_text(s, 1, ref);
-	int n = 0, rc = -1;
-	bool exact = false;
-	char *first = NULL, *second = NULL;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (n == 0) {
-			first = store_col_strdup(s, 0);
-			exact = first && !strcmp(first, ref);
-		} else if (n == 1) {
-			second = store_col_strdup(s, 0);
-		}
-		n++;
-	}
-	sqlite3_finalize(s);
-	if (n == 0 || !*ref) {
+	struct found f = {0};
+	int rc = -1;
+	if (incidents_find_prefix(st, ref, 3, found_cb, &f, err) < 0)
+		goto out;
+	bool exact = f.first && !strcmp(f.first, ref);
+	if (f.oom)
+		error_set(err, ERR_IO, "out of memory");
+	else if (f.n == 0 || !*ref) {
 		error_set(err, ERR_DATA, "no incident %s (see tracker incidents)", ref);
 		rc = 1;
-	} else if (!first)
-		error_set(err, ERR_IO, "out of memory");
-	else if (n > 1 && !exact)
+	} else if (f.n > 1 && !exact)
 		error_set(err, ERR_DATA, "\"%s\" is ambiguous: %s, %s%s; give more of the incident id", ref,
-			  first, second ? second : "", n > 2 ? ", …" : "");
+			  f.first, f.second ? f.second : "", f.n > 2 ? ", …" : "");
 	else {
-		*id = first;
-		first = NULL;
+		*id = f.first;
+		f.first = NULL;
 		rc = 0;
 	}
-	free(first);
-	free(second);
+out:
+	free(f.first);
+	free(f.second);
 	return rc;
 }
 
@@ -95,10 +101,26 @@ unsigned report_item_blocks(int priority, enum status status, bool has_due, bool
 	return 0;
 }
 
+struct checklist {
+	struct report *r;
+	struct error *err;
+};
+
+static int checklist_row(const struct item_row *it, void *ud)
+{
+	struct checklist *x = ud;
+	int sv = status_from_name(it->status);
+	unsigned blocks = report_item_blocks(it->priority, sv < 0 ? STATUS_OPEN : (enum status)sv,
+					     it->due != NULL, it->removed_at != NULL);
+	for (int i = 0; i < REPORT_LINES; i++)
+		if ((blocks & (1u << i)) && push(&x->r->lines[i], it->key, x->err) < 0)
+			return -1;
+	return 0;
+}
+
 int report_checklist(struct store *st, const char *incident, struct report *r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = -1, step;
+	int rc = -1;
 	memset(r, 0, sizeof *r);
 	for (int i = 0; i < REPORT_LINES; i++) {
 		r->lines[i].text = texts[i];
@@ -106,30 +128,12 @@ int report_checklist(struct store *st, const char *incident, struct report *r, s
 	}
 	if (report_resolve_incident(st, incident, &r->incident, err) < 0)
 		goto out;
-	if (store_prepare(
-		st, &s,
-		"SELECT key, priority, status, due IS NOT NULL FROM items "
-		"WHERE incident_id = ?1 AND removed_at IS NULL AND priority IN (0, 1) ORDER BY position",
-		err) < 0)
+	/* the incident's items in document order; the rule is report_item_blocks() alone */
+	struct checklist x = {.r = r, .err = err};
+	if (items_of_incident(st, r->incident, checklist_row, &x, err) < 0)
 		goto out;
-	store_bind_text(s, 1, r->incident);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(s, 0);
-		int sv = status_from_name((const char *)sqlite3_column_text(s, 2));
-		unsigned blocks =
-		    report_item_blocks(sqlite3_column_int(s, 1), sv < 0 ? STATUS_OPEN : (enum status)sv,
-				       sqlite3_column_int(s, 3) != 0, false);
-		for (int i = 0; i < REPORT_LINES; i++)
-			if ((blocks & (1u << i)) && push(&r->lines[i], key, err) < 0)
-				goto out;
-	}
-	if (step != SQLITE_DONE) {
-		store_error(st, err, "reading items");
-		goto out;
-	}
 	rc = 0;
 out:
-	sqlite3_finalize(s);
 	if (rc < 0)
 		report_release(r);
 	return rc;

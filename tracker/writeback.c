@@ -25,7 +25,9 @@
 #include "atomicfile.h"
 #include "buf.h"
 #include "events.h"
+#include "incidents.h"
 #include "itemkeys.h"
+#include "items.h"
 #include "readfile.h"
 #include "report.h"
 #include "sha256.h"
@@ -903,6 +905,29 @@ void writeback_report_release(struct writeback_report *r)
 	wb_result_init(&r->res);
 }
 
+/* The incidents a target names: the first one's id, path and hash (copied), and how many. */
+struct target {
+	char *inc, *source, *hash;
+	int n;
+	bool oom;
+};
+
+/* Keeps the smallest id: the exact one when a prefix names several (a prefix sorts first). */
+static int target_cb(const struct incident_ref *r, void *ud)
+{
+	struct target *t = ud;
+	if (t->n++ == 0 || (t->inc && strcmp(r->id, t->inc) < 0)) {
+		free(t->inc);
+		free(t->source);
+		free(t->hash);
+		t->inc = strdup(r->id);
+		t->source = strdup(r->source);
+		t->hash = strdup(r->source_hash);
+		t->oom |= !t->inc || !t->source || !t->hash;
+	}
+	return 0;
+}
+
 /* Finds the incident of a path (by its absolute path) or of an id (a unique prefix is enough). */
 static int resolve_target(struct store *st, const char *target, char **inc, char **source, char **hash,
 			  struct error *err)
@@ -910,41 +935,32 @@ static int resolve_target(struct store *st, const char *target, char **inc, char
 	char real[PATH_MAX];
 	struct stat sb;
 	bool is_file = stat(target, &sb) == 0 && S_ISREG(sb.st_mode) && realpath(target, real);
-	sqlite3_stmt *s;
+	struct target t = {0};
 	int rc = -1;
-	if (store_prepare(st, &s,
-			  is_file
-			      ? "SELECT id, source, source_hash FROM incidents WHERE source = ?1 AND "
-				"rekeyed_to IS NULL"
-			      : "SELECT id, source, source_hash FROM incidents WHERE rekeyed_to IS NULL AND "
-				"(id = ?1 OR substr(id, 1, length(?1)) = ?1) ORDER BY id = ?1 DESC LIMIT 2",
-			  err) < 0)
-		return -1;
-	store_bind_text(s, 1, is_file ? real : target);
-	int n = 0, step;
-	bool exact = false;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n++ == 0) {
-			*inc = store_col_strdup(s, 0);
-			*source = store_col_strdup(s, 1);
-			*hash = store_col_strdup(s, 2);
-			exact = *inc && !strcmp(*inc, target);
-		}
-	}
-	if (step != SQLITE_DONE)
-		store_error(st, err, "finding the incident");
-	else if (n == 0)
+	if ((is_file ? incidents_find_source(st, real, target_cb, &t, err)
+		     : incidents_find_prefix(st, target, 2, target_cb, &t, err)) < 0)
+		goto out;
+	bool exact = t.inc && !strcmp(t.inc, target);
+	if (t.n == 0)
 		error_set(err, ERR_DATA,
 			  is_file ? "%s has not been imported (tracker import %s first)"
 				  : "no incident or file \"%s\" (see tracker incidents)",
 			  target, target);
-	else if (n > 1 && !exact)
+	else if (t.n > 1 && !exact)
 		error_set(err, ERR_DATA, "\"%s\" names more than one incident: give more of the id", target);
-	else if (!*inc || !*source || !*hash)
+	else if (t.oom)
 		error_set(err, ERR_IO, "out of memory");
-	else
+	else {
+		*inc = t.inc;
+		*source = t.source;
+		*hash = t.hash;
+		t.inc = t.source = t.hash = NULL;
 		rc = 0;
-	sqlite3_finalize(s);
+	}
+out:
+	free(t.inc);
+	free(t.source);
+	free(t.hash);
 	return rc;
 }
 
@@ -973,48 +989,54 @@ static bool same(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
+struct loaded {
+	struct stored_item *v;
+	size_t n;
+	bool oom;
+};
+
+static char *dup_opt(const char *s, bool *oom)
+{
+	char *d = s ? strdup(s) : NULL;
+	*oom |= s && !d;
+	return d;
+}
+
+static int load_row(const struct item_row *r, void *ud)
+{
+	struct loaded *l = ud;
+	struct stored_item *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+	if (!nv) {
+		l->oom = true;
+		return -1;
+	}
+	l->v = nv;
+	struct stored_item *x = &nv[l->n++];
+	bool oom = false;
+	x->key = dup_opt(r->key, &oom);
+	x->status = dup_opt(r->status, &oom);
+	x->priority = r->priority < 0 ? PRIORITY_NONE : r->priority;
+	x->due = dup_opt(r->due, &oom);
+	x->owners = dup_opt(r->owners, &oom);
+	x->base_due = dup_opt(r->base_due, &oom);
+	x->base_owners = dup_opt(r->base_owners, &oom);
+	x->removed = r->removed_at != NULL;
+	x->action = dup_opt(r->action, &oom);
+	x->base_action = dup_opt(r->base_action, &oom);
+	x->position = r->position;
+	l->oom |= oom;
+	return oom ? -1 : 0;
+}
+
 static int load_items(struct store *st, const char *inc, struct stored_item **out, size_t *n,
 		      struct error *err)
 {
-	sqlite3_stmt *s;
-	*out = NULL;
-	*n = 0;
-	if (store_prepare(st, &s,
-			  "SELECT key, status, priority, due, owners, base_due, base_owners, "
-			  "removed_at IS NOT NULL, action, base_action, position FROM items "
-			  "WHERE incident_id = ?1 ORDER BY position",
-			  err) < 0)
-		return -1;
-	store_bind_text(s, 1, inc);
-	int step, rc = 0;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct stored_item *nv = realloc(*out, (*n + 1) * sizeof *nv);
-		if (!nv) {
-			rc = error_set(err, ERR_IO, "out of memory");
-			break;
-		}
-		*out = nv;
-		struct stored_item *x = &nv[(*n)++];
-		x->key = store_col_strdup(s, 0);
-		x->status = store_col_strdup(s, 1);
-		x->priority =
-		    sqlite3_column_type(s, 2) == SQLITE_NULL ? PRIORITY_NONE : sqlite3_column_int(s, 2);
-		x->due = store_col_strdup(s, 3);
-		x->owners = store_col_strdup(s, 4);
-		x->base_due = store_col_strdup(s, 5);
-		x->base_owners = store_col_strdup(s, 6);
-		x->removed = sqlite3_column_int(s, 7) != 0;
-		x->action = store_col_strdup(s, 8);
-		x->base_action = store_col_strdup(s, 9);
-		x->position = sqlite3_column_int(s, 10);
-		if (!x->key || !x->status) {
-			rc = error_set(err, ERR_IO, "out of memory");
-			break;
-		}
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = store_error(st, err, "reading items");
-	sqlite3_finalize(s);
+	struct loaded l = {0};
+	int rc = items_of_incident(st, inc, load_row, &l, err);
+	*out = l.v;
+	*n = l.n;
+	if (rc < 0 && l.oom)
+		error_set(err, ERR_IO, "out of memory");
 	return rc;
 }
 
@@ -1037,22 +1059,14 @@ static void stored_free(struct stored_item *v, size_t n)
 static int update_store(struct store *st, const struct writeback_report *rep, const char *new_hash,
 			const struct writeback_opts *o, struct error *err)
 {
-	static const char *const upd[] = {
-	    [WB_STATUS] = "UPDATE items SET base_status = ?3, status_raw = ?4 WHERE incident_id = ?1 "
-			  "AND key = ?2 RETURNING id",
-	    [WB_DUE] = "UPDATE items SET base_due = ?3 WHERE incident_id = ?1 AND key = ?2 RETURNING id",
-	    [WB_OWNER] = "UPDATE items SET base_owners = ?3 WHERE incident_id = ?1 AND key = ?2 RETURNING id",
-	};
+	static const enum item_base_field base_of[] = {
+	    [WB_STATUS] = ITEM_BASE_STATUS, [WB_DUE] = ITEM_BASE_DUE, [WB_OWNER] = ITEM_BASE_OWNERS};
 	static const char *const fields[] = {"status", "due", "owners", "checklist"};
-	sqlite3_stmt *s[3] = {0}, *ev = NULL, *inc = NULL;
+	struct db_stmt *ev = NULL;
 	int rc = -1;
 	char now[21];
 	time_format(o->now, now);
-	for (int i = 0; i < 3; i++)
-		if (store_prepare(st, &s[i], upd[i], err) < 0)
-			goto out;
-	if (events_prepare(st, &ev, err) < 0 ||
-	    store_prepare(st, &inc, "UPDATE incidents SET source_hash = ?2 WHERE id = ?1", err) < 0)
+	if (events_prepare(st, &ev, err) < 0)
 		goto out;
 	for (size_t i = 0; i < rep->res.nedits; i++) {
 		const struct wb_edit *e = &rep->res.edits[i];
@@ -1064,20 +1078,16 @@ static int update_store(struct store *st, const struct writeback_report *rep, co
 					  e->key);
 				goto out;
 			}
-			sqlite3_stmt *u = s[e->field];
-			sqlite3_reset(u);
-			sqlite3_clear_bindings(u);
-			store_bind_text(u, 1, rep->incident);
-			store_bind_text(u, 2, e->key);
 			char due[11];
 			char *owners = NULL;
+			const char *value = NULL, *status_raw = NULL;
 			if (e->field == WB_STATUS) {
-				store_bind_text(u, 3, status_name(ni->status));
-				store_bind_text(u, 4, ni->status_raw);
+				value = status_name(ni->status);
+				status_raw = ni->status_raw;
 			} else if (e->field == WB_DUE) {
 				if (ni->due != DATE_NONE) {
 					date_format(ni->due, due);
-					store_bind_text(u, 3, due);
+					value = due;
 				}
 			} else {
 				json_t *a = json_array();
@@ -1089,16 +1099,16 @@ static int update_store(struct store *st, const struct writeback_report *rep, co
 					error_set(err, ERR_IO, "out of memory");
 					goto out;
 				}
-				store_bind_text(u, 3, owners);
+				value = owners;
 			}
-			int step = sqlite3_step(u);
+			int r = items_set_base(st, rep->incident, e->key, base_of[e->field], value,
+					       status_raw, &item_id, err);
 			free(owners);
-			if (step == SQLITE_ROW)
-				item_id = sqlite3_column_int64(u, 0);
-			if (step != SQLITE_ROW || sqlite3_step(u) != SQLITE_DONE) {
-				store_error(st, err, "updating an item's base");
+			if (r > 0)
+				error_set(err, ERR_DATA, "updating an item's base: no item %s#%s",
+					  rep->incident, e->key);
+			if (r != 0)
 				goto out;
-			}
 		}
 		struct history_event hev = {.item_id = item_id,
 					    .incident = rep->incident,
@@ -1113,20 +1123,11 @@ static int update_store(struct store *st, const struct writeback_report *rep, co
 		if (events_add(st, ev, &hev, err) < 0)
 			goto out;
 	}
-	if (!rep->stale) {
-		store_bind_text(inc, 1, rep->incident);
-		store_bind_text(inc, 2, new_hash);
-		if (sqlite3_step(inc) != SQLITE_DONE) {
-			store_error(st, err, "updating the incident");
-			goto out;
-		}
-	}
+	if (!rep->stale && incidents_set_hash(st, rep->incident, new_hash, err) < 0)
+		goto out;
 	rc = 0;
 out:
-	for (int i = 0; i < 3; i++)
-		sqlite3_finalize(s[i]);
-	sqlite3_finalize(ev);
-	sqlite3_finalize(inc);
+	events_finish(ev);
 	return rc;
 }
 

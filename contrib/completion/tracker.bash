@@ -26,7 +26,7 @@ _tracker_opts() {
 	feed) echo "create list revoke --scope --todo --name --all --help" ;;
 	token) echo "create list revoke --name --read-only --all --help" ;;
 	http) echo "--listen --threads --access-log --help" ;;
-	db) echo "init path --help" ;;
+	db) echo "init path copy --force --help" ;;
 	help) echo "$_tracker_commands" ;;
 	*) echo "--help" ;;
 	esac

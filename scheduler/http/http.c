@@ -68,9 +68,10 @@ void http_logf(struct http_impl *s, const char *fmt, ...)
 
 uint64_t http_generation(struct http_impl *s)
 {
-	/* PRAGMA data_version opens a read transaction (shared-memory locks, system calls): under load,
-	 * ask at most every WATCH_INTERVAL_NS; changes made through this server bump the generation
-	 * themselves, so only other processes' commits wait for the next look. */
+	/* Reading the data version costs a round trip (SQLite: a read transaction, shared-memory locks,
+	 * system calls; PostgreSQL: a query): under load, ask at most every WATCH_INTERVAL_NS; changes
+	 * made through this server bump the generation themselves, so only other processes' commits wait
+	 * for the next look. */
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -78,15 +79,13 @@ uint64_t http_generation(struct http_impl *s)
 	    pthread_mutex_trylock(&s->watch_lock) != 0)
 		return atomic_load(&s->gen);
 	atomic_store_explicit(&s->last_watch_ns, now, memory_order_relaxed);
-	sqlite3_reset(s->data_version);
-	if (sqlite3_step(s->data_version) == SQLITE_ROW) {
-		int64_t v = sqlite3_column_int64(s->data_version, 0);
-		if (v != s->last_data_version) {
-			s->last_data_version = v;
-			atomic_fetch_add(&s->gen, 1);
-		}
+	int64_t v;
+	struct error err;
+	error_init(&err);
+	if (store_data_version(&s->watcher, &v, &err) == 0 && v != s->last_data_version) {
+		s->last_data_version = v;
+		atomic_fetch_add(&s->gen, 1);
 	}
-	sqlite3_reset(s->data_version);
 	pthread_mutex_unlock(&s->watch_lock);
 	return atomic_load(&s->gen);
 }
@@ -292,19 +291,18 @@ enum MHD_Result http_method_not_allowed(struct http_impl *s, struct MHD_Connecti
 	return ret;
 }
 
-/* /healthz runs on the watcher connection (read-only, WAL: a reader never waits for the write lock),
- * not on the pool, so that it answers while every pooled connection is busy. */
+/* /healthz runs on the watcher connection (read-only; on SQLite in WAL a reader never waits for the
+ * write lock), not on the pool, so that it answers while every pooled connection is busy. */
 static enum MHD_Result healthz(struct http_impl *s, struct MHD_Connection *c, struct req *q)
 {
+	struct error err;
+	error_init(&err);
 	pthread_mutex_lock(&s->watch_lock);
-	sqlite3_stmt *stmt = NULL;
-	bool ok = sqlite3_prepare_v2(s->watcher.db, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL",
-				     -1, &stmt, NULL) == SQLITE_OK &&
-		  sqlite3_step(stmt) == SQLITE_ROW;
-	sqlite3_finalize(stmt);
+	int rc = store_ping(&s->watcher, &err);
 	pthread_mutex_unlock(&s->watch_lock);
-	if (ok)
+	if (rc == 0)
 		return http_send(s, c, q, 200, "text/plain; charset=utf-8", "ok\n", 3);
+	http_logf(s, "healthz: %s", err.msg);
 	return http_send(s, c, q, 503, "text/plain; charset=utf-8", "database unavailable\n", 21);
 }
 
@@ -605,7 +603,6 @@ static void impl_free(struct http_impl *s)
 		store_close(&s->pool.all[i]);
 	free(s->pool.all);
 	free(s->pool.free);
-	sqlite3_finalize(s->data_version);
 	store_close(&s->watcher);
 	http_feed_cache_free(&s->feeds);
 	if (s->not_found)
@@ -630,12 +627,12 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* SQLite's busy handler on the pooled connections: wait for the write lock in 5 ms steps up to
- * [server] busy_timeout_ms, then give up (the request is answered 503 with Retry-After). Once a
- * request gave up, a write that finds the lock held within BUSY_FAST_FAIL_MS (the Retry-After) gives
- * up at once instead of waiting out the timeout again: the lock is known to be held, and waiting
- * writes occupy the workers that also serve /healthz and the feeds. SQLite calls this only after a
- * failed attempt, so a write after the lock was released is not refused. */
+/* The busy handler on the pooled connections (store_set_busy_handler): wait for the write lock in 5 ms steps
+ * up to [server] busy_timeout_ms, then give up (the request is answered 503 with Retry-After). Once a request
+ * gave up, a write that finds the lock held within BUSY_FAST_FAIL_MS (the Retry-After) gives up at once
+ * instead of waiting out the timeout again: the lock is known to be held, and waiting writes occupy the
+ * workers that also serve /healthz and the feeds. The engine calls this only after a failed attempt, so a
+ * write after the lock was released is not refused. */
 #define BUSY_FAST_FAIL_MS 1000
 static int busy_wait(void *ctx, int n)
 {
@@ -738,18 +735,22 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 		error_set(err, ERR_IO, "out of memory");
 		goto fail;
 	}
+	/* A first connection applies any migrations, waiting the [store] timeout for the write lock;
+	 * the pool's connections then wait for it the server's way (busy_wait). */
+	struct store first;
+	if (store_open(&first, o->db_path, 0, busy, err) < 0)
+		goto fail;
+	store_close(&first);
 	for (size_t i = 0; i < s->pool.n; i++) {
-		if (store_open(&s->pool.all[i], o->db_path, 0, busy, err) < 0) {
+		if (store_open(&s->pool.all[i], o->db_path, 0, s->busy_ms, err) < 0) {
 			s->pool.n = i;
 			goto fail;
 		}
-		sqlite3_busy_handler(s->pool.all[i].db, busy_wait, s);
+		store_set_busy_handler(&s->pool.all[i], busy_wait, s);
 		s->pool.free[s->pool.nfree++] = &s->pool.all[i];
 	}
-	if (store_open(&s->watcher, o->db_path, STORE_READONLY, busy, err) < 0 ||
-	    store_prepare(&s->watcher, &s->data_version, "PRAGMA data_version", err) < 0)
+	if (store_open(&s->watcher, o->db_path, STORE_READONLY, s->busy_ms, err) < 0)
 		goto fail;
-	sqlite3_busy_timeout(s->watcher.db, (int)s->busy_ms);
 	s->last_data_version = -1;
 	http_generation(s);
 

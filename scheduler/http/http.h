@@ -13,10 +13,10 @@
  *   GET      /                             dashboard (token cookie after /login, or [server] dashboard=open)
  *
  * Threads: http_start() runs libmicrohttpd with its own polling threads (a thread pool, epoll), so the
- * caller's thread — the scheduler loop — is never stalled by a client. The server opens its own SQLite
- * connections to the database (a small pool, WAL lets readers run beside a writer) and never uses the
- * caller's. Feeds are rendered once per data change and kept (plain and gzip) in memory; a change is
- * noticed through PRAGMA data_version on a watcher connection (any process's commit) or
+ * caller's thread — the scheduler loop — is never stalled by a client. The server opens its own
+ * connections to the database (a small pool; on SQLite, WAL lets readers run beside a writer) and never
+ * uses the caller's. Feeds are rendered once per data change and kept (plain and gzip) in memory; a
+ * change is noticed through the store's data version on a watcher connection (any process's commit) or
  * http_notify_data_changed().
  *
  * Logging: one line per failed request (5xx) and, with access_log, per request, through `log`. Tokens

@@ -141,7 +141,8 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 			     done ? "Mark done" : "Snooze for a week");
 		goto out;
 	}
-	/* POST: record the nonce and make the change in one transaction; a second use fails on the key. */
+	/* POST: use the nonce and make the change in one transaction (action_nonce_consume: of two
+	 * concurrent clicks one changes the item, the other is told the link was used). */
 	char until[11];
 	if (done) {
 		change_set_status(&ch, "done", &err);
@@ -152,7 +153,7 @@ enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct r
 		ch.note = "snoozed a week via a reminder link";
 	}
 	int rc = store_begin(st, &err);
-	int recorded = rc == 0 ? action_nonce_record(st, nonce, action, id, exp, now, &err) : -1;
+	int recorded = rc == 0 ? action_nonce_consume(st, nonce, action, id, exp, now, &err) : -1;
 	rc = recorded < 0 ? -1 : 0;
 	bool replay = recorded == 1;
 	if (rc == 0 && !replay)

@@ -4,7 +4,7 @@
  * Each feed that has been asked for has an entry keyed by the SHA-256 of its token. The entry holds
  * ready libmicrohttpd responses — the body, its gzip form, and the two 304 answers — built once and
  * queued as often as asked (responses are reference-counted, so a rebuild never frees bytes a slow
- * client is still reading). An entry is rebuilt when the data generation (PRAGMA data_version, see
+ * client is still reading). An entry is rebuilt when the data generation (store_data_version, see
  * http.c) or the date changed since it was built; a rebuild first re-reads the feed row, so a revoked
  * token stops working at the next request. If the new body is byte-identical (same SHA-256) the old
  * responses and ETag are kept. Entry lookup is a scan with CRYPTO_memcmp over the cached hashes; a

@@ -44,7 +44,8 @@ enum route {
 	}
 #define HTTP_NCODES 14 /* 13 codes + other */
 
-/* How often PRAGMA data_version is asked, at most: another process's commit is seen within this. */
+/* How often the data version (store_data_version) is asked, at most: another process's commit is seen within
+ * this. */
 #define WATCH_INTERVAL_NS (100 * 1000 * 1000)
 /* Seconds a client is told to wait after a 503 (the database was busy: another process writes). */
 #define HTTP_RETRY_AFTER "1"
@@ -71,8 +72,7 @@ struct http_impl {
 	struct feed_cache feeds;
 	/* data change detection */
 	pthread_mutex_t watch_lock;
-	struct store watcher;
-	sqlite3_stmt *data_version;
+	struct store watcher; /* read-only: the data version and /healthz, under watch_lock */
 	int64_t last_data_version;
 	atomic_uint_fast64_t gen;
 	atomic_int_fast64_t last_watch_ns; /* CLOCK_MONOTONIC of the last data_version look */
@@ -110,7 +110,7 @@ extern const char *const http_route_names[R_COUNT];
 extern const int http_codes[HTTP_NCODES - 1];
 
 int64_t http_now(struct http_impl *s);
-/* The current data generation (checks PRAGMA data_version on the watcher connection). */
+/* The current data generation (checks store_data_version() on the watcher connection). */
 uint64_t http_generation(struct http_impl *s);
 
 struct store *http_pool_get(struct http_impl *s);

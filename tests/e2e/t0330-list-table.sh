@@ -28,7 +28,8 @@ assert_file_match "$TMP/plain" '^INC-2026-03-01-001#1 +P0 +open +2026-03-10 +3d 
 assert_file_no_match "$TMP/plain" "$esc" "no colour when piped"
 
 # On a terminal 100 columns wide: colour, and the action cut with an ellipsis to fit.
-tty_list() { script -qec "stty cols 100 rows 20; $*" /dev/null; }
+# (the words quoted again for script's shell: a PostgreSQL URL holds '&')
+tty_list() { script -qec "stty cols 100 rows 20; $(printf '%q ' "$@")" /dev/null; }
 tty_list "$TRACKER_BIN" --db "$DB" list --now 2026-03-13 >"$TMP/tty"
 grep -c "$esc\\[31m" "$TMP/tty" >/dev/null || fail "no red for the overdue P0 on a terminal"
 "$PY" - "$TMP/tty" <<'EOP' || fail "width on a terminal"
@@ -58,7 +59,7 @@ cat >"$TMP/wide.md" <<'EOM'
 | 12 | Rotate the credentials of every service account after the leak and audit their use | @platform-reliability-team | 2026-02-28 | P1 | In progress |
 EOM
 t import "$TMP/wide.md" >/dev/null
-tty80() { script -qec "stty cols 80 rows 20; $*" /dev/null; }
+tty80() { script -qec "stty cols 80 rows 20; $(printf '%q ' "$@")" /dev/null; }
 tty80 "$TRACKER_BIN" --db "$DB" list --now 2026-03-13 >"$TMP/tty80"
 "$PY" - "$TMP/tty80" <<'EOP' || fail "list on an 80-column terminal"
 import re, sys, unicodedata

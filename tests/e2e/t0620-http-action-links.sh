@@ -11,8 +11,9 @@ LINK=$BUILDDIR/tests/action_link
 
 t import "$SRCDIR/contrib/examples" >/dev/null
 start_http
-SECRET=$TMP/server.secret
-[[ -f $SECRET ]] || fail "server secret not created next to the database"
+# Beside a SQLite database; for a PostgreSQL one, in the user's config directory (actionlink.c).
+if [[ $E2E_ENGINE == sqlite ]]; then SECRET=$TMP/server.secret; else SECRET=$XDG_CONFIG_HOME/tracker/server.secret; fi
+[[ -f $SECRET ]] || fail "server secret not created at $SECRET"
 assert_eq 600 "$(stat -c %a "$SECRET")" "secret file mode"
 ITEMS=$(t list --format json)
 ID1=$(echo "$ITEMS" | json_py 'd[0]["id"]')

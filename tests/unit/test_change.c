@@ -16,6 +16,8 @@
 #include "items.h"
 #include "merge.h"
 #include "store.h"
+#include "testdb.h"
+#include "testsql.h"
 
 struct fx {
 	struct store st;
@@ -53,7 +55,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof *f);
 	struct error err;
 	error_init(&err);
-	if (!f || store_open_memory(&f->st, &err) < 0) {
+	if (!f || testdb_open(&f->st) < 0) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
 	}
@@ -66,22 +68,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	store_close(&f->st);
+	testdb_close(&f->st);
 	free(f);
 	return 0;
 }
 
 static char *q(struct fx *f, const char *sql)
 {
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(f->st.db, sql, -1, &s, NULL), SQLITE_OK);
-	char *out = NULL;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		out = sqlite3_column_type(s, 0) == SQLITE_NULL
-			  ? strdup("NULL")
-			  : strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	return out;
+	return testsql_one(&f->st, sql);
 }
 
 static void expect(struct fx *f, const char *sql, const char *want)
@@ -202,8 +196,11 @@ static void test_done_and_reopen(void **state)
 	ch.only_if_closed = true;
 	assert_int_equal(change_apply(&f->st, item(f, "INC-2026#1"), &ch, "bob", "api", f->now, NULL, &err),
 			 0);
-	expect(f, "SELECT status || ' ' || (closed_at IS NULL) || ' ' || sequence FROM items WHERE key='1'",
-	       "open 1 2");
+	expect(
+	    f,
+	    "SELECT status || ' ' || CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END || ' ' || sequence FROM "
+	    "items WHERE key='1'",
+	    "open 1 2");
 	/* reopen an open item is refused */
 	assert_int_equal(change_apply(&f->st, item(f, "INC-2026#1"), &ch, "bob", "api", f->now, NULL, &err),
 			 -1);

@@ -462,6 +462,7 @@ static void test_reset_rerun(void **state)
 	assert_int_equal(db_step(s), DB_ROW);
 	assert_int_equal(db_column_int(s, 0), 3);
 	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_changes(s), 0); /* a SELECT changes nothing */
 	assert_int_equal(db_step(s), DB_ROW);
 	assert_int_equal(db_column_int(s, 0), 2);
 	db_finalize(s);
@@ -572,9 +573,40 @@ static void test_pg_connection_lost(void **state)
 	assert_int_equal(db_step(s), DB_ERR);
 	assert_int_equal(db_errclass(a), DBE_CONNECTION);
 	assert_non_null(strstr(db_errmsg(a), "connection to PostgreSQL was lost"));
+	/* Between transactions the next command connects again (the cached statement is prepared
+	 * afresh on the new session, whose settings are made again). */
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_int_equal(db_column_int(s, 0), 1);
 	db_finalize(s);
-	assert_int_equal(db_begin(a), DB_ERR);
+	assert_true(count(a, "SELECT pg_backend_pid()") != pid);
+	assert_int_equal(count(a, "SELECT CAST(current_setting('lock_timeout') = '2s' AS INTEGER)"), 1);
+
+	/* Inside a transaction it does not: what was meant to be part of it must not run alone. */
+	make_table(a);
+	pid = count(a, "SELECT pg_backend_pid()");
+	assert_int_equal(db_begin(a), DB_OK);
+	assert_int_equal(db_exec(a, "INSERT INTO t (n) VALUES (1)"), DB_OK);
+	b = open_db();
+	assert_int_equal(db_prepare(b, "SELECT pg_terminate_backend(CAST(? AS INTEGER))", &s), DB_OK);
+	db_bind_int64(s, 1, pid);
+	assert_int_equal(db_step(s), DB_ROW);
+	db_finalize(s);
+	db_close(b);
+	usleep(100 * 1000);
+	assert_int_equal(db_exec(a, "INSERT INTO t (n) VALUES (2)"), DB_ERR);
 	assert_int_equal(db_errclass(a), DBE_CONNECTION);
+	assert_int_equal(db_exec(a, "INSERT INTO t (n) VALUES (3)"), DB_ERR);
+	assert_non_null(strstr(db_errmsg(a), "in the middle of a transaction"));
+	assert_true(db_in_transaction(a));
+	assert_int_equal(db_commit(a), DB_ERR);
+	assert_int_equal(db_errclass(a), DBE_CONNECTION);
+	db_rollback(a);
+	assert_false(db_in_transaction(a));
+	assert_int_equal(count(a, "SELECT count(*) FROM t"), 0);
+	assert_int_equal(db_begin(a), DB_OK);
+	assert_int_equal(db_exec(a, "INSERT INTO t (n) VALUES (4)"), DB_OK);
+	assert_int_equal(db_commit(a), DB_OK);
+	assert_int_equal(count(a, "SELECT count(*) FROM t"), 1);
 }
 
 #define CASE(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

@@ -19,6 +19,8 @@
 #include "scope.h"
 #include "store.h"
 #include "tdate.h"
+#include "testdb.h"
+#include "testsql.h"
 
 static struct store st;
 
@@ -54,23 +56,18 @@ static void load(const char *md, const char *src)
 static int setup(void **state)
 {
 	(void)state;
-	struct error err;
-	error_init(&err);
-	if (store_open_memory(&st, &err) < 0)
+	if (testdb_open(&st) < 0)
 		return -1;
 	load(DOC_A, "/nonexistent/a.md");
 	load(DOC_B, "/nonexistent/b.md");
 	/* item A#5 is removed from its document */
-	return sqlite3_exec(st.db, "UPDATE items SET removed_at='2026-04-02T00:00:00Z' WHERE key='5'", NULL,
-			    NULL, NULL) == SQLITE_OK
-		   ? 0
-		   : -1;
+	return testsql_exec(&st, "UPDATE items SET removed_at='2026-04-02T00:00:00Z' WHERE key='5'");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	store_close(&st);
+	testdb_close(&st);
 	return 0;
 }
 
@@ -158,6 +155,8 @@ static void test_sort_and_limit(void **state)
 	f.sort = SORT_DUE;
 	assert_string_equal(q(&f), "007#1 042#1 042#2 042#4");
 	f.sort = SORT_OWNER;
+	assert_string_equal(q(&f), "042#1 007#1 042#2 042#4");
+	f.sort = SORT_PRIORITY;
 	assert_string_equal(q(&f), "042#1 007#1 042#2 042#4");
 	f.sort = SORT_INCIDENT;
 	assert_string_equal(q(&f), "042#1 042#2 042#4 007#1");
@@ -290,6 +289,56 @@ static void test_incidents(void **state)
 	json_decref(x.cli);
 }
 
+static int ref_cb(const struct incident_ref *r, void *ud)
+{
+	char *out = ud;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s%s %s %zu", n ? ";" : "", r->id, r->source, strlen(r->source_hash));
+	return 0;
+}
+
+static int row_cb(const struct item_row *r, void *ud)
+{
+	char *out = ud;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s%s:%s:%d:%s:%s", n ? " " : "", r->key, r->status, r->priority,
+		 r->due ? r->due : "-", r->removed_at ? "removed" : "in");
+	return 0;
+}
+
+/* The lookups report, write-back and merge use: by id prefix (exact first, then by id), by path, and
+ * an incident's rows in document order. */
+static void test_incident_lookups(void **state)
+{
+	(void)state;
+	struct error err;
+	error_init(&err);
+	char out[256] = "";
+	assert_int_equal(incidents_find_prefix(&st, "INC-2026-03-1", 3, ref_cb, out, &err), 0);
+	assert_string_equal(
+	    out, "INC-2026-03-14-042 /nonexistent/a.md 64;INC-2026-03-15-007 /nonexistent/b.md 64");
+	out[0] = '\0';
+	assert_int_equal(incidents_find_prefix(&st, "INC-2026-03-15-007", 3, ref_cb, out, &err), 0);
+	assert_string_equal(out, "INC-2026-03-15-007 /nonexistent/b.md 64");
+	out[0] = '\0';
+	assert_int_equal(incidents_find_prefix(&st, "INC-2026-03-1", 1, ref_cb, out, &err), 0);
+	assert_string_equal(out, "INC-2026-03-14-042 /nonexistent/a.md 64");
+	out[0] = '\0';
+	assert_int_equal(incidents_find_prefix(&st, "INC-1999", 3, ref_cb, out, &err), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(incidents_find_source(&st, "/nonexistent/b.md", ref_cb, out, &err), 0);
+	assert_string_equal(out, "INC-2026-03-15-007 /nonexistent/b.md 64");
+	out[0] = '\0';
+	assert_int_equal(incidents_find_source(&st, "/nonexistent/c.md", ref_cb, out, &err), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(items_of_incident(&st, "INC-2026-03-14-042", row_cb, out, &err), 0);
+	assert_string_equal(out,
+			    "1:open:0:2026-04-01:in 2:in_progress:1:2026-05-01:in 3:done:2:2026-03-20:in "
+			    "4:blocked:1:-:in 5:open:3:2026-04-10:removed");
+	char now_id[64];
+	assert_false(incidents_rekeyed_to(&st, "INC-2026-03-14-042", now_id, sizeof now_id));
+}
+
 static int slip_cb(const struct item_slip *x, void *ud)
 {
 	char *out = ud;
@@ -325,10 +374,15 @@ static void test_slipping(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_default_and_all), cmocka_unit_test(test_filters),
-	    cmocka_unit_test(test_sort_and_limit),  cmocka_unit_test(test_scope),
-	    cmocka_unit_test(test_resolve),         cmocka_unit_test(test_json_schema),
-	    cmocka_unit_test(test_find_exact),      cmocka_unit_test(test_incidents),
+	    cmocka_unit_test(test_default_and_all),
+	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_sort_and_limit),
+	    cmocka_unit_test(test_scope),
+	    cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_json_schema),
+	    cmocka_unit_test(test_find_exact),
+	    cmocka_unit_test(test_incidents),
+	    cmocka_unit_test(test_incident_lookups),
 	    cmocka_unit_test(test_slipping), /* last: it changes the data */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

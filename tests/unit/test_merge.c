@@ -16,6 +16,8 @@
 #include "merge.h"
 #include "sha256.h"
 #include "store.h"
+#include "testdb.h"
+#include "testsql.h"
 
 struct fx {
 	struct store st;
@@ -28,7 +30,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof *f);
 	struct error err;
 	error_init(&err);
-	if (!f || store_open_memory(&f->st, &err) < 0 || !(f->m = merger_new(&f->st, &err))) {
+	if (!f || testdb_open(&f->st) < 0 || !(f->m = merger_new(&f->st, &err))) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
 	}
@@ -41,7 +43,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 	merger_free(f->m);
-	store_close(&f->st);
+	testdb_close(&f->st);
 	free(f);
 	return 0;
 }
@@ -66,20 +68,21 @@ static struct merge_summary import_text(struct fx *f, const char *md, const char
 
 static char *q(struct fx *f, const char *sql)
 {
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(f->st.db, sql, -1, &s, NULL), SQLITE_OK);
-	char *out = NULL;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		out = sqlite3_column_type(s, 0) == SQLITE_NULL
-			  ? strdup("NULL")
-			  : strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	return out;
+	return testsql_one(&f->st, sql);
 }
 
 static void expect(struct fx *f, const char *sql, const char *want)
 {
 	char *got = q(f, sql);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Every row's first column, joined with ",". */
+static void expect_rows(struct fx *f, const char *sql, const char *want)
+{
+	char *got = testsql_rows(&f->st, sql, ",");
 	assert_non_null(got);
 	assert_string_equal(got, want);
 	free(got);
@@ -124,9 +127,7 @@ static void test_list_keys_follow_text(void **state)
 	    f, LIST("- Add an alert\n- Write the runbook\n- Drop the cron job\n- Test restores\n"),
 	    "/tmp/l.md");
 	assert_int_equal(s.created, 4);
-	assert_int_equal(
-	    sqlite3_exec(f->st.db, "UPDATE items SET status='blocked' WHERE key='3'", NULL, NULL, NULL),
-	    SQLITE_OK);
+	assert_int_equal(testsql_exec(&f->st, "UPDATE items SET status='blocked' WHERE key='3'"), 0);
 	/* insert at the top */
 	s = import_text(f,
 			LIST("- Page earlier\n- Add an alert\n- Write the runbook\n- Drop the cron job\n- "
@@ -167,11 +168,14 @@ static void test_closed_at_back_filled(void **state)
 	    import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | done |\n| 2 | b | @y | | P1 | wont_do |\n"),
 			"/tmp/a.md");
 	assert_int_equal(s.updated, 2);
-	expect(f, "SELECT status || ' ' || (closed_at IS NULL) FROM items WHERE key='2'", "wont_do 1");
+	expect(
+	    f,
+	    "SELECT status || ' ' || CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END FROM items WHERE key='2'",
+	    "wont_do 1");
 	/* item 1 was open in the tracker and the document closed it: closed when the tracker learnt it */
 	expect(f,
-	       "SELECT status || ' ' || (closed_at = updated_at AND closed_at > created_at) FROM items "
-	       "WHERE key='1'",
+	       "SELECT status || ' ' || CASE WHEN closed_at = updated_at AND closed_at > created_at THEN 1 "
+	       "ELSE 0 END FROM items WHERE key='1'",
 	       "done 1");
 	/* reopened by the document: no close time */
 	import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n| 2 | b | @y | | P1 | open |\n"),
@@ -185,10 +189,9 @@ static void test_three_way(void **state)
 	import_text(f, DOC("| 1 | a | @x | 2026-04-01 | P0 | open |\n"), "/tmp/a.md");
 	/* someone changes status and owner in the tracker */
 	assert_int_equal(
-	    sqlite3_exec(f->st.db,
-			 "UPDATE items SET status='in_progress', owners='[\"z\"]', owner='z' WHERE key='1'",
-			 NULL, NULL, NULL),
-	    SQLITE_OK);
+	    testsql_exec(&f->st,
+			 "UPDATE items SET status='in_progress', owners='[\"z\"]', owner='z' WHERE key='1'"),
+	    0);
 	/* the document changes due (only the doc) and owner (both: conflict), status untouched */
 	struct merge_summary s =
 	    import_text(f, DOC("| 1 | a | @w | 2026-05-01 | P0 | open |\n"), "/tmp/a.md");
@@ -218,8 +221,9 @@ static void test_removed_and_restored(void **state)
 	s = import_text(f, DOC("| 1 | a | | | | |\n| 2 | b | | | | |\n"), "/tmp/a.md");
 	assert_int_equal(s.restored, 1);
 	expect(f, "SELECT removed_at IS NULL FROM items WHERE key='2'", "1");
-	expect(f, "SELECT group_concat(kind) FROM events WHERE item_id=(SELECT id FROM items WHERE key='2')",
-	       "created,removed,restored");
+	expect_rows(f,
+		    "SELECT kind FROM events WHERE item_id=(SELECT id FROM items WHERE key='2') ORDER BY id",
+		    "created,removed,restored");
 }
 
 static void test_second_path_refused(void **state)
@@ -240,9 +244,7 @@ static void test_second_path_refused(void **state)
 	import_doc_release(&d);
 	/* a source that no longer exists: the path is updated */
 	struct fx *g = f;
-	assert_int_equal(
-	    sqlite3_exec(g->st.db, "UPDATE incidents SET source='/nonexistent/old.md'", NULL, NULL, NULL),
-	    SQLITE_OK);
+	assert_int_equal(testsql_exec(&g->st, "UPDATE incidents SET source='/nonexistent/old.md'"), 0);
 	struct merge_summary s = import_text(f, DOC("| 1 | a | | | | |\n"), "/tmp/b.md");
 	assert_true(s.moved);
 	expect(f, "SELECT source FROM incidents", "/tmp/b.md");
@@ -261,11 +263,10 @@ static void test_rekey(void **state)
 	assert_int_equal(s.created, 2);
 	expect(f, "SELECT id FROM incidents", "2025-09-29-flags-is-down");
 	/* someone works an item in the tracker */
-	assert_int_equal(sqlite3_exec(f->st.db,
+	assert_int_equal(testsql_exec(&f->st,
 				      "UPDATE items SET status='in_progress', owner='z', owners='[\"z\"]' "
-				      "WHERE key='1'",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+				      "WHERE key='1'"),
+			 0);
 	/* the document gains its id */
 	snprintf(md, sizeof md, "# Flags are down\n\n**Incident ID:** FL-12\n%s", rows);
 	s = import_text(f, md, "/srv/pm/2025-09-29-flags-is-down.md");
@@ -274,10 +275,11 @@ static void test_rekey(void **state)
 	assert_int_equal(s.removed, 0);
 	assert_int_equal(s.unchanged, 2);
 	expect(f, "SELECT count(*) FROM items", "2");
-	expect(f, "SELECT group_concat(DISTINCT incident_id) FROM items", "FL-12");
+	expect_rows(f, "SELECT DISTINCT incident_id FROM items ORDER BY incident_id", "FL-12");
 	expect(f, "SELECT status || ' ' || owner FROM items WHERE key='1'", "in_progress z");
-	expect(f, "SELECT group_concat(kind) FROM events WHERE item_id=(SELECT id FROM items WHERE key='1')",
-	       "created,rekeyed");
+	expect_rows(f,
+		    "SELECT kind FROM events WHERE item_id=(SELECT id FROM items WHERE key='1') ORDER BY id",
+		    "created,rekeyed");
 	expect(f, "SELECT old || ' -> ' || new FROM events WHERE kind='rekeyed' AND item_id IS NULL",
 	       "2025-09-29-flags-is-down -> FL-12");
 	expect(f, "SELECT rekeyed_to FROM incidents WHERE id='2025-09-29-flags-is-down'", "FL-12");
@@ -289,7 +291,8 @@ static void test_rekey(void **state)
 	snprintf(md, sizeof md, "# Flags are down\n%s\n", rows);
 	s = import_text(f, md, "/srv/pm/2025-09-29-flags-is-down.md");
 	assert_string_equal(s.rekeyed_from, "FL-12");
-	expect(f, "SELECT group_concat(DISTINCT incident_id) FROM items", "2025-09-29-flags-is-down");
+	expect_rows(f, "SELECT DISTINCT incident_id FROM items ORDER BY incident_id",
+		    "2025-09-29-flags-is-down");
 	expect(f, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL", "1");
 	expect(f, "SELECT status FROM items WHERE key='1'", "in_progress");
 }
@@ -304,8 +307,7 @@ static void test_written_ids_not_rekeyed(void **state)
 	    f, "# B\n\nIncident ID: PM-2\n\n## Action Items\n\n| Action |\n|---|\n| b |\n", "/tmp/x.md");
 	assert_string_equal(s.rekeyed_from, "");
 	assert_int_equal(s.created, 1);
-	expect(f, "SELECT group_concat(incident_id, ' ') FROM (SELECT incident_id FROM items ORDER BY id)",
-	       "PM-1 PM-2");
+	expect_rows(f, "SELECT incident_id FROM items ORDER BY id", "PM-1,PM-2");
 	expect(f, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL", "2");
 }
 
@@ -316,8 +318,7 @@ static void test_rename_derived(void **state)
 	const char *md = "# Outage\n\n## Action Items\n\n| Action | Status |\n|---|---|\n| a | open |\n";
 	import_text(f, md, "/nonexistent/draft.md");
 	expect(f, "SELECT id FROM incidents", "draft");
-	assert_int_equal(sqlite3_exec(f->st.db, "UPDATE items SET status='blocked'", NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(testsql_exec(&f->st, "UPDATE items SET status='blocked'"), 0);
 	struct merge_summary s = import_text(f, md, "/nonexistent/2025-10-01-outage.md");
 	assert_string_equal(s.rekeyed_from, "draft");
 	assert_true(s.moved);
@@ -357,9 +358,8 @@ static void test_append_only_history(void **state)
 {
 	struct fx *f = *state;
 	import_text(f, DOC("| 1 | a | | | | |\n"), "/tmp/a.md");
-	assert_int_not_equal(sqlite3_exec(f->st.db, "DELETE FROM events", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(f->st.db, "UPDATE events SET actor='x'", NULL, NULL, NULL),
-			     SQLITE_OK);
+	assert_int_not_equal(testsql_exec(&f->st, "DELETE FROM events"), 0);
+	assert_int_not_equal(testsql_exec(&f->st, "UPDATE events SET actor='x'"), 0);
 }
 
 /* merge_doc with a file stat and import options, as the importer passes them. */

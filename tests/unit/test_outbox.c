@@ -2,7 +2,7 @@
  * test_outbox.c — the durable outbox: enqueue is idempotent, claims take a lease and skip leased rows,
  * marks need the lease, backoff is capped full jitter, attempts run out into dead, PERMFAIL is dead at
  * once, an expired lease is claimed again, retry and purge, durations, the payload round trip, and the
- * dispatcher with the capture transport.
+ * dispatcher with the capture transport. On SQLite, or on PostgreSQL with $TRACKER_TEST_PG (testdb.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "store.h"
 #include "tdate.h"
+#include "testdb.h"
 
 static const int64_t T0 = 1776675600; /* 2026-04-20T09:00:00Z */
 
@@ -50,7 +51,7 @@ static void test_enqueue_idempotent(void **state)
 	struct store st;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(store_open_memory(&st, &err), 0);
+	assert_int_equal(testdb_open(&st), 0);
 	bool added;
 	int64_t a = enqueue(&st, "k1", &added);
 	assert_true(added);
@@ -63,7 +64,7 @@ static void test_enqueue_idempotent(void **state)
 	assert_int_equal(outbox_list(&st, OUTBOX_PENDING, &rows, &err), 0);
 	assert_int_equal(rows.n, 2);
 	outbox_rows_release(&rows);
-	store_close(&st);
+	testdb_close(&st);
 }
 
 static void test_claim_lease_mark(void **state)
@@ -72,7 +73,7 @@ static void test_claim_lease_mark(void **state)
 	struct store st;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(store_open_memory(&st, &err), 0);
+	assert_int_equal(testdb_open(&st), 0);
 	bool added;
 	enqueue(&st, "k1", &added);
 	enqueue(&st, "k2", &added);
@@ -114,7 +115,7 @@ static void test_claim_lease_mark(void **state)
 	outbox_row_release(&r);
 	outbox_rows_release(&a);
 	outbox_rows_release(&c);
-	store_close(&st);
+	testdb_close(&st);
 }
 
 static void test_tempfail_backoff_dead(void **state)
@@ -123,7 +124,7 @@ static void test_tempfail_backoff_dead(void **state)
 	struct store st;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(store_open_memory(&st, &err), 0);
+	assert_int_equal(testdb_open(&st), 0);
 	bool added;
 	int64_t id = enqueue(&st, "k1", &added);
 	struct notify_outcome tf;
@@ -177,7 +178,7 @@ static void test_tempfail_backoff_dead(void **state)
 	long n = 0;
 	assert_int_equal(outbox_retry_dead(&st, T0, &n, &err), 0);
 	assert_int_equal(n, 1);
-	store_close(&st);
+	testdb_close(&st);
 }
 
 static void test_retry_after_and_backoff(void **state)
@@ -200,7 +201,7 @@ static void test_retry_after_and_backoff(void **state)
 	struct store st;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(store_open_memory(&st, &err), 0);
+	assert_int_equal(testdb_open(&st), 0);
 	bool added;
 	enqueue(&st, "k", &added);
 	struct outbox_rows rows;
@@ -218,7 +219,7 @@ static void test_retry_after_and_backoff(void **state)
 	int64_t due;
 	assert_int_equal(outbox_next_due(&st, &due, &err), 0);
 	assert_int_equal(due, T0 + 7200);
-	store_close(&st);
+	testdb_close(&st);
 }
 
 static void test_crash_loop_dead(void **state)
@@ -227,7 +228,7 @@ static void test_crash_loop_dead(void **state)
 	struct store st;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(store_open_memory(&st, &err), 0);
+	assert_int_equal(testdb_open(&st), 0);
 	bool added;
 	int64_t id = enqueue(&st, "k", &added);
 	struct outbox_rows rows;
@@ -244,7 +245,82 @@ static void test_crash_loop_dead(void **state)
 	assert_int_equal(r.state, OUTBOX_DEAD);
 	assert_non_null(strstr(r.last_error, "no outcome after 3 attempts"));
 	outbox_row_release(&r);
-	store_close(&st);
+	testdb_close(&st);
+}
+
+/* A release gives the row back with its attempt undone (never below 0), only to the lease holder; get,
+ * retry and list say what is wrong with a bad id or state; next_due sees leases as well as retries. */
+static void test_release_and_errors(void **state)
+{
+	(void)state;
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(testdb_open(&st), 0);
+	int64_t due = -1;
+	assert_int_equal(outbox_next_due(&st, &due, &err), 0);
+	assert_int_equal(due, 0); /* nothing waiting */
+	bool added;
+	int64_t id = enqueue(&st, "k1", &added);
+	struct outbox_rows rows;
+	assert_int_equal(outbox_claim(&st, "A", T0, &oc, 10, &rows, &err), 0);
+	assert_int_equal(rows.n, 1);
+	assert_int_equal(outbox_next_due(&st, &due, &err), 0);
+	assert_int_equal(due, T0 + 300);                                 /* the lease's end */
+	assert_int_equal(outbox_release(&st, &rows.v[0], "B", &err), 0); /* not B's: nothing changes */
+	struct outbox_row r;
+	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(r.state, OUTBOX_SENDING);
+	assert_string_equal(r.lease_owner, "A");
+	outbox_row_release(&r);
+	assert_int_equal(outbox_release(&st, &rows.v[0], "A", &err), 0);
+	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(r.state, OUTBOX_PENDING);
+	assert_int_equal(r.attempts, 0);
+	assert_null(r.lease_owner);
+	assert_int_equal(r.lease_until, 0);
+	outbox_row_release(&r);
+	/* a second release of the same claim does nothing (the lease is gone), attempts stay 0 */
+	assert_int_equal(outbox_release(&st, &rows.v[0], "A", &err), 0);
+	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(r.attempts, 0);
+	outbox_row_release(&r);
+	outbox_rows_release(&rows);
+	/* sent: not retried, and listed by state */
+	assert_int_equal(outbox_claim(&st, "A", T0, &oc, 10, &rows, &err), 0);
+	struct notify_outcome ok;
+	memset(&ok, 0, sizeof ok);
+	ok.result = NOTIFY_OK;
+	enum outbox_state ns;
+	assert_int_equal(outbox_mark(&st, &oc, &rows.v[0], "A", &ok, T0 + 1, 0, &ns, NULL, &err), 0);
+	outbox_rows_release(&rows);
+	assert_int_equal(outbox_retry(&st, id, T0 + 2, &err), -1);
+	assert_int_equal(err.kind, ERR_DATA);
+	assert_non_null(strstr(err.msg, "is sent"));
+	assert_int_equal(outbox_retry(&st, id + 1000, T0 + 2, &err), -1);
+	assert_non_null(strstr(err.msg, "no notification"));
+	assert_int_equal(outbox_get(&st, id + 1000, &r, &err), -1);
+	assert_int_equal(err.kind, ERR_DATA);
+	enqueue(&st, "k2", &added);
+	assert_int_equal(outbox_list(&st, -1, &rows, &err), 0);
+	assert_int_equal(rows.n, 2);
+	assert_true(rows.v[0].id < rows.v[1].id);
+	outbox_rows_release(&rows);
+	assert_int_equal(outbox_list(&st, OUTBOX_SENT, &rows, &err), 0);
+	assert_int_equal(rows.n, 1);
+	assert_int_equal(rows.v[0].id, id);
+	assert_int_equal(rows.v[0].sent_at, T0 + 1);
+	outbox_rows_release(&rows);
+	/* purge: only sent rows older than the cut */
+	long n = -1;
+	assert_int_equal(outbox_purge_sent(&st, T0 + 1, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(outbox_purge_sent(&st, T0 + 2, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(outbox_list(&st, -1, &rows, &err), 0);
+	assert_int_equal(rows.n, 1);
+	outbox_rows_release(&rows);
+	testdb_close(&st);
 }
 
 static void test_durations(void **state)
@@ -334,7 +410,7 @@ static void test_dispatch_capture(void **state)
 	struct store st;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(store_open_memory(&st, &err), 0);
+	assert_int_equal(testdb_open(&st), 0);
 	bool added;
 	enqueue(&st, "k1", &added);
 	enqueue(&st, "k2", &added);
@@ -371,7 +447,7 @@ static void test_dispatch_capture(void **state)
 	assert_int_equal(outbox_purge_sent(&st, T0 + 1, &n, &err), 0);
 	assert_int_equal(n, 2);
 	config_release(&cfg);
-	store_close(&st);
+	testdb_close(&st);
 }
 
 int main(void)
@@ -384,6 +460,7 @@ int main(void)
 	    cmocka_unit_test(test_retry_after_and_backoff),
 	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_crash_loop_dead),
+	    cmocka_unit_test(test_release_and_errors),
 	    cmocka_unit_test(test_payload_round_trip),
 	    cmocka_unit_test(test_dispatch_capture),
 	};

@@ -1,5 +1,6 @@
 /*
- * test_people.c — people: validation, upsert of the given fields, the CSV import, unmapped owners.
+ * test_people.c — people: validation, upsert of the given fields, the CSV import, unmapped owners,
+ * who is known. On SQLite, or with $TRACKER_TEST_PG on a fresh PostgreSQL database (testdb.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,15 +13,14 @@
 #include <string.h>
 
 #include "people.h"
-#include "tz.h"
 #include "store.h"
+#include "testdb.h"
+#include "tz.h"
 
 static int setup(void **state)
 {
 	struct store *st = calloc(1, sizeof *st);
-	struct error err;
-	error_init(&err);
-	if (!st || store_open_memory(st, &err) < 0)
+	if (!st || testdb_open(st) < 0)
 		return -1;
 	*state = st;
 	return 0;
@@ -28,21 +28,19 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	store_close(*state);
+	testdb_close(*state);
 	free(*state);
 	return 0;
 }
 
 static char *q(struct store *st, const char *sql)
 {
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+	struct db_stmt *s;
+	assert_int_equal(db_prepare(st->conn, sql, &s), DB_OK);
 	char *out = NULL;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		out = strdup(sqlite3_column_type(s, 0) == SQLITE_NULL
-				 ? "NULL"
-				 : (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	if (db_step(s) == DB_ROW)
+		out = strdup(db_column_is_null(s, 0) ? "NULL" : db_column_text(s, 0));
+	db_finalize(s);
 	return out;
 }
 
@@ -228,8 +226,8 @@ static void test_unmapped(void **state)
 	struct error err;
 	error_init(&err);
 	assert_int_equal(
-	    sqlite3_exec(
-		st->db,
+	    db_exec(
+		st->conn,
 		"INSERT INTO incidents (id, source, source_hash, imported_at) VALUES ('INC-1','/a','h','t');"
 		"INSERT INTO items (incident_id, key, position, line, action, owners, owner, status, "
 		"base_action, base_status, created_at, updated_at) VALUES "
@@ -238,22 +236,76 @@ static void test_unmapped(void **state)
 		"('INC-1','3',3,3,'c','[\"carol\"]','carol','done','c','done','t','t'),"
 		"('INC-1','4',4,4,'d','[\"dave\"]','dave','blocked','d','open','t','t');"
 		"INSERT INTO people (handle, email, created_at, updated_at) VALUES "
-		"('alice','a@x','t','t'),('dave',NULL,'t','t');",
-		NULL, NULL, NULL),
-	    SQLITE_OK);
+		"('alice','a@x','t','t'),('dave',NULL,'t','t');"),
+	    DB_OK);
 	char out[256] = "";
 	assert_int_equal(people_unmapped(st, collect, out, &err), 0);
 	assert_string_equal(out, "bob:no entry:2 dave:no email:1 ");
 	/* stored addresses the mailer refuses, and managers who are nobody, are listed too */
 	assert_int_equal(
-	    sqlite3_exec(st->db,
-			 "UPDATE people SET email = 'al ice@x', manager = 'zed' WHERE handle = 'alice'", NULL,
-			 NULL, NULL),
-	    SQLITE_OK);
+	    db_exec(st->conn, "UPDATE people SET email = 'al ice@x', manager = 'zed' WHERE handle = 'alice'"),
+	    DB_OK);
 	out[0] = '\0';
 	assert_int_equal(people_unmapped(st, collect, out, &err), 0);
 	assert_non_null(strstr(out, "alice:unusable email: \"al ice@x\" is not a plain e-mail address"));
 	assert_non_null(strstr(out, "alice:manager zed not in people:1 "));
+}
+
+static int names(const struct person *p, void *ud)
+{
+	char *out = ud;
+	size_t len = strlen(out);
+	snprintf(out + len, 256 - len, "%s:%s:%s ", p->handle, p->email ? p->email : "-",
+		 p->tz ? p->tz : "-");
+	return 0;
+}
+
+/* Upsert, list (by handle, bytewise), get, remove; who counts as known (a person, or an owner in the
+ * owner column or anywhere in the owners array). */
+static void test_upsert_list_known_remove(void **state)
+{
+	struct store *st = *state;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(store_begin(st, &err), 0);
+	struct person p = {.handle = "bob", .email = "b@example.org"};
+	assert_int_equal(people_upsert(st, &p, PERSON_EMAIL, 1775000000, &err), 0);
+	p = (struct person){.handle = "Ann", .email = "a@example.org", .tz = "Europe/Berlin"};
+	assert_int_equal(people_upsert(st, &p, PERSON_EMAIL | PERSON_TZ, 1775000000, &err), 0);
+	/* only the fields set change; an empty value clears */
+	p = (struct person){.handle = "Ann", .tz = ""};
+	assert_int_equal(people_upsert(st, &p, PERSON_TZ, 1775000100, &err), 0);
+	assert_int_equal(store_commit(st, &err), 0);
+	char out[256] = "";
+	assert_int_equal(people_list(st, names, out, &err), 0);
+	assert_string_equal(out, "Ann:a@example.org:- bob:b@example.org:- ");
+	expect(st, "SELECT created_at || ' ' || updated_at FROM people WHERE handle = 'Ann'",
+	       "2026-03-31T23:33:20Z 2026-03-31T23:35:00Z");
+	out[0] = '\0';
+	assert_int_equal(people_get(st, "@bob", names, out, &err), 0);
+	assert_string_equal(out, "bob:b@example.org:- ");
+	assert_int_equal(people_get(st, "nobody", names, out, &err), 1);
+
+	assert_int_equal(
+	    db_exec(
+		st->conn,
+		"INSERT INTO incidents (id, source, source_hash, imported_at) VALUES ('INC-1','/a','h','t');"
+		"INSERT INTO items (incident_id, key, position, line, action, owners, owner, status, "
+		"base_action, base_status, created_at, updated_at) VALUES "
+		"('INC-1','1',1,1,'a','[\"carol\",\"erik\"]','carol','done','a','open','t','t')"),
+	    DB_OK);
+	const char *known[] = {"Ann", "@bob", "carol", "erik"}, *unknown[] = {"ann", "dave", "eri"};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(people_known(st, known[i], &err), 1);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(people_known(st, unknown[i], &err), 0);
+
+	assert_int_equal(people_remove(st, "@bob", &err), 0);
+	assert_int_equal(people_remove(st, "bob", &err), -1);
+	assert_int_equal(err.kind, ERR_DATA);
+	assert_non_null(strstr(err.msg, "no person \"bob\""));
+	assert_int_equal(people_known(st, "bob", &err), 0);
+	icaltimezone_free_builtin_timezones();
 }
 
 int main(void)
@@ -263,6 +315,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_csv_import, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_csv_every_problem_and_managers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unmapped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_upsert_list_known_remove, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,14 +13,13 @@
 #include "fixture_metrics.h"
 #include "report.h"
 #include "store.h"
+#include "testdb.h"
+#include "testsql.h"
 
 static int setup(void **state)
 {
 	struct store *st = calloc(1, sizeof *st);
-	struct error err;
-	error_init(&err);
-	if (!st || store_open_memory(st, &err) < 0 ||
-	    sqlite3_exec(st->db, fixture_metrics_sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (!st || testdb_open(st) < 0 || testsql_exec(st, fixture_metrics_sql) < 0)
 		return -1;
 	*state = st;
 	return 0;
@@ -28,7 +27,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	store_close(*state);
+	testdb_close(*state);
 	free(*state);
 	return 0;
 }
@@ -58,8 +57,7 @@ static void test_checklist(void **state)
 	assert_true(r.lines[REPORT_P1_SCHEDULED].ok);
 	report_release(&r);
 	/* closing the blocker ticks the line */
-	assert_int_equal(sqlite3_exec(st->db, "UPDATE items SET status='done' WHERE id=5", NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(testsql_exec(st, "UPDATE items SET status='done' WHERE id=5"), 0);
 	assert_int_equal(report_checklist(st, "INC-2026-04-05-002", &r, &err), 0);
 	assert_true(r.lines[REPORT_P0_COMPLETED].ok);
 	report_release(&r);

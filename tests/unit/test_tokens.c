@@ -1,19 +1,23 @@
 /*
  * test_tokens.c — feed and API tokens and dashboard sessions (tokens.h), on an in-memory database
  * with every migration: a session id is stored only as its hash, expires, ends at sign-out and with
- * its token; revoking a token revokes the feeds made through it; feed_list names the creator.
+ * its token; revoking a token revokes the feeds made through it; feed_list names the creator; an
+ * action link's nonce is used once, also by two connections at the same moment. Runs on SQLite, or
+ * with $TRACKER_TEST_PG on a fresh PostgreSQL database (testdb.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "actionlink.h"
 #include "store.h"
+#include "testdb.h"
 #include "tokens.h"
 
 #define NOW 1780000000
@@ -21,9 +25,7 @@
 static int setup(void **state)
 {
 	struct store *st = calloc(1, sizeof *st);
-	struct error err;
-	error_init(&err);
-	if (!st || store_open_memory(st, &err) < 0)
+	if (!st || testdb_open(st) < 0)
 		return -1;
 	*state = st;
 	return 0;
@@ -31,21 +33,34 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	store_close(*state);
+	testdb_close(*state);
 	free(*state);
 	return 0;
 }
 
 static int64_t count(struct store *st, const char *sql, const char *arg)
 {
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+	struct db_stmt *s;
+	assert_int_equal(db_prepare(st->conn, sql, &s), DB_OK);
 	if (arg)
-		sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+		db_bind_text(s, 1, arg);
+	assert_int_equal(db_step(s), DB_ROW);
+	int64_t n = db_column_int64(s, 0);
+	db_finalize(s);
 	return n;
+}
+
+/* One incident with item 1, which action links name. */
+static void one_item(struct store *st)
+{
+	assert_int_equal(
+	    db_exec(
+		st->conn,
+		"INSERT INTO incidents (id, source, source_hash, imported_at) VALUES ('INC-1','/a','h','t');"
+		"INSERT INTO items (id, incident_id, key, position, line, action, owners, owner, status, "
+		"base_action, base_status, created_at, updated_at) VALUES "
+		"(1,'INC-1','1',1,1,'a','[\"alice\"]','alice','open','a','open','t','t')"),
+	    DB_OK);
 }
 
 static void test_session_lifecycle(void **state)
@@ -144,12 +159,125 @@ static void test_csrf_mac(void **state)
 	assert_string_equal(m1, m2);
 }
 
+static void test_nonce_once(void **state)
+{
+	struct store *st = *state;
+	struct error err;
+	error_init(&err);
+	one_item(st);
+	const char *n1 = "AAAAAAAAAAAAAAAAAAAAAA";
+	assert_int_equal(action_nonce_used(st, n1, &err), 0);
+	/* a use rolled back (the change failed) leaves the link usable */
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(action_nonce_consume(st, n1, "done", 1, NOW + 60, NOW, &err), 0);
+	store_rollback(st);
+	assert_int_equal(action_nonce_used(st, n1, &err), 0);
+	/* used once; the second use is a replay and leaves the transaction usable (no constraint error,
+	 * which would abort it on PostgreSQL) */
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(action_nonce_consume(st, n1, "done", 1, NOW + 60, NOW, &err), 0);
+	assert_int_equal(store_commit(st, &err), 0);
+	assert_int_equal(action_nonce_used(st, n1, &err), 1);
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(action_nonce_consume(st, n1, "snooze", 1, NOW + 60, NOW + 1, &err), 1);
+	assert_int_equal(count(st, "SELECT count(*) FROM action_nonces", NULL), 1);
+	assert_int_equal(store_commit(st, &err), 0);
+	assert_int_equal(count(st, "SELECT count(*) FROM action_nonces WHERE action = 'done'", NULL), 1);
+}
+
+/* Two connections use the same nonce at the same moment: exactly one wins, every round. */
+struct clicker {
+	struct store st;
+	pthread_barrier_t *go;
+	const char *nonce;
+	int result;
+	char msg[1024];
+};
+
+static void *click(void *arg)
+{
+	struct clicker *c = arg;
+	struct error err;
+	error_init(&err);
+	pthread_barrier_wait(c->go);
+	c->result = -1;
+	if (store_begin(&c->st, &err) == 0) {
+		c->result = action_nonce_consume(&c->st, c->nonce, "done", 1, NOW + 60, NOW, &err);
+		/* hold the transaction a moment so that the other click really overlaps it */
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		if (c->result >= 0 && store_commit(&c->st, &err) < 0)
+			c->result = -1;
+	}
+	store_rollback(&c->st);
+	memcpy(c->msg, err.msg, sizeof c->msg);
+	return NULL;
+}
+
+static void test_nonce_concurrent(void **state)
+{
+	(void)state;
+	struct store first;
+	struct clicker c[2];
+	struct error err;
+	char target[1100], dir[] = "/tmp/test_tokens_XXXXXX";
+	error_init(&err);
+	memset(c, 0, sizeof c);
+	if (testdb_is_pg()) {
+		assert_int_equal(testdb_open(&first), 0);
+		snprintf(target, sizeof target, "%s dbname=%s", getenv("TRACKER_TEST_PG"), testdb_name);
+	} else {
+		assert_non_null(mkdtemp(dir));
+		snprintf(target, sizeof target, "%s/t.db", dir);
+		assert_int_equal(store_open(&first, target, STORE_CREATE, 5000, &err), 0);
+	}
+	one_item(&first);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(store_open(&c[i].st, target, 0, 5000, &err), 0);
+	pthread_barrier_t go;
+	char nonce[ACTION_NONCE_CHARS + 1];
+	for (int round = 0; round < 10; round++) {
+		snprintf(nonce, sizeof nonce, "nonce%017d", round);
+		pthread_barrier_init(&go, NULL, 2);
+		pthread_t t[2];
+		for (int i = 0; i < 2; i++) {
+			c[i].go = &go;
+			c[i].nonce = nonce;
+			assert_int_equal(pthread_create(&t[i], NULL, click, &c[i]), 0);
+		}
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&go);
+		if (c[0].result < 0 || c[1].result < 0)
+			fail_msg("round %d: %s / %s", round, c[0].msg, c[1].msg);
+		/* one used it (0), the other found it used (1) */
+		assert_int_equal(c[0].result + c[1].result, 1);
+	}
+	assert_int_equal(count(&first, "SELECT count(*) FROM action_nonces", NULL), 10);
+	for (int i = 0; i < 2; i++)
+		store_close(&c[i].st);
+	if (testdb_is_pg()) {
+		testdb_close(&first);
+	} else {
+		store_close(&first);
+		char p[1200];
+		const char *sfx[] = {"", "-wal", "-shm"};
+		for (int i = 0; i < 3; i++) {
+			snprintf(p, sizeof p, "%s%s", target, sfx[i]);
+			unlink(p);
+		}
+		rmdir(dir);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_session_lifecycle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_revoke_takes_feeds_and_sessions, setup, teardown),
 	    cmocka_unit_test(test_csrf_mac),
+	    cmocka_unit_test_setup_teardown(test_nonce_once, setup, teardown),
+	    cmocka_unit_test(test_nonce_concurrent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,8 @@
 #include "import.h"
 #include "merge.h"
 #include "store.h"
+#include "testdb.h"
+#include "testsql.h"
 #include "writeback.h"
 
 #define FIXTURES TEST_SRCDIR "/tests/fixtures/writeback/"
@@ -314,23 +316,12 @@ static void test_review_checklist_rule(void **state)
 
 static void exec(struct store *st, const char *sql)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fprintf(stderr, "%s: %s\n", sql, msg);
-	assert_null(msg);
+	assert_int_equal(testsql_exec(st, sql), 0);
 }
 
 static char *q1(struct store *st, const char *sql)
 {
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
-	char *out = NULL;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		out = strdup(sqlite3_column_type(s, 0) == SQLITE_NULL
-				 ? "NULL"
-				 : (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	return out;
+	return testsql_one(st, sql);
 }
 
 static void test_round_trip(void **state)
@@ -339,7 +330,7 @@ static void test_round_trip(void **state)
 	struct store st;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(store_open_memory(&st, &err), 0);
+	assert_int_equal(testdb_open(&st), 0);
 	struct merger *m = merger_new(&st, &err);
 	assert_non_null(m);
 
@@ -403,8 +394,10 @@ static void test_round_trip(void **state)
 	assert_int_equal(sum.conflicts, 0);
 	assert_int_equal(sum.unchanged, 4);
 	import_doc_release(&doc);
-	char *v = q1(&st, "SELECT group_concat(status || '/' || coalesce(due,'-') || '/' || owners, ' ') "
-			  "FROM (SELECT * FROM items ORDER BY position)");
+	char *v = testsql_rows(&st,
+			       "SELECT status || '/' || coalesce(due,'-') || '/' || owners FROM items "
+			       "ORDER BY position",
+			       " ");
 	assert_string_equal(v, "done/2026-02-01/[\"alice\"] blocked/2026-09-09/[\"bob\",\"carol\"] "
 			       "wont_do/2026-04-01/[\"zed\"] done/2026-02-15/[\"erin\"]");
 	free(v);
@@ -442,7 +435,7 @@ static void test_round_trip(void **state)
 	free(hash_after);
 
 	merger_free(m);
-	store_close(&st);
+	testdb_close(&st);
 	free(data);
 	unlink(path);
 	rmdir(dir);

@@ -464,8 +464,6 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 		goto out_paths;
 	}
 
-	/* A batch checkpoints the WAL at its end instead of every 1000 pages: pages that several commits of
-	 * the batch touch (indexes) are then copied into the database once. */
 	if (people_list(&c->st, people_names_cb, &pn, &err) < 0) {
 		rc = cli_fail(c, &err);
 		goto out;
@@ -473,8 +471,8 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	io.people = (const char *const *)pn.names;
 	io.people_handles = (const char *const *)pn.handles;
 	if (!(m = merger_new(&c->st, &err)) ||
-	    store_exec(&c->st, "PRAGMA wal_autocheckpoint = 16384", &err) < 0 ||
-	    store_begin(&c->st, &err) < 0) {
+	    /* a batch checkpoints SQLite's WAL rarely: pages several commits touch are copied once */
+	    store_batch_mode(&c->st, &err) < 0 || store_begin(&c->st, &err) < 0) {
 		rc = cli_fail(c, &err);
 		goto out;
 	}

@@ -103,8 +103,9 @@ static int cmd_version(struct ctx *c, int argc, char **argv)
 		fputs("usage: tracker version\n", c->out);
 		return EXIT_OK;
 	}
-	fprintf(c->out, "tracker %s (schema %d, SQLite %s)\n", TRACKER_VERSION, store_schema_version(),
-		sqlite3_libversion());
+	char libs[128];
+	store_library_versions(libs, sizeof libs);
+	fprintf(c->out, "tracker %s (schema %d, %s)\n", TRACKER_VERSION, store_schema_version(), libs);
 	return EXIT_OK;
 }
 

@@ -253,3 +253,14 @@ int db_data_version(struct db *db, int64_t *v)
 {
 	return db->ops->data_version(db, v);
 }
+int db_set_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx)
+{
+	return db->ops->busy_handler ? db->ops->busy_handler(db, wait, ctx) : -1;
+}
+
+/* Both libraries are linked whatever the engine of the moment, so both are named. */
+void db_library_versions(char *out, size_t n)
+{
+	int pq = db_pg_libversion(); /* e.g. 150010 for 15.10 */
+	snprintf(out, n, "SQLite %s, libpq %d.%d", db_sqlite_libversion(), pq / 10000, pq % 10000);
+}

@@ -111,6 +111,17 @@ int db_set_schema_version(struct db *db, int version);
  * caches compare it to know when to rebuild. */
 int db_data_version(struct db *db, int64_t *version);
 
+/* A waiting policy for the write lock instead of the busy_ms given to db_open: while another connection
+ * holds the lock, the engine calls wait(ctx, attempt) (attempt 0, 1, …) after each failed try; nonzero
+ * means try again, 0 gives up (the statement or db_begin() fails with DBE_BUSY). The handler does its own
+ * sleeping. SQLite: sqlite3_busy_handler (every lock wait); PostgreSQL: db_begin() polls the write lock
+ * with pg_try_advisory_xact_lock (other lock waits keep busy_ms as lock_timeout). Returns -1 when the
+ * engine has no such hook (it then keeps busy_ms). */
+int db_set_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx);
+
+/* The engine libraries this binary runs with, e.g. "SQLite 3.40.1, libpq 15.10". */
+void db_library_versions(char *out, size_t n);
+
 /* A short human description of the target without secrets ("tracker.db", "postgresql db@host"). */
 const char *db_describe(const struct db *db);
 

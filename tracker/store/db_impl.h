@@ -35,6 +35,8 @@ struct db_ops {
 	int (*schema_version)(struct db *db, int *version);
 	int (*set_schema_version)(struct db *db, int version);
 	int (*data_version)(struct db *db, int64_t *version);
+	/* optional (NULL: db_set_busy_handler() returns -1) */
+	int (*busy_handler)(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx);
 };
 
 struct db {
@@ -56,5 +58,8 @@ int db_set_error(struct db *db, enum db_errclass cls, const char *fmt, ...)
 
 struct db *db_sqlite_open(const char *path, int flags, long busy_ms, char *msg, size_t msgsz);
 struct db *db_pg_open(const char *conninfo, int flags, long busy_ms, char *msg, size_t msgsz);
+/* The linked libraries' versions (db_library_versions): "3.40.1"; PQlibVersion(). */
+const char *db_sqlite_libversion(void);
+int db_pg_libversion(void);
 
 #endif

@@ -20,7 +20,9 @@
  * Transactions: db_begin() is BEGIN plus pg_advisory_xact_lock(TRACKER_PG_WRITE_LOCK), one
  * database-wide lock held to the end of the transaction, so writers serialise as with SQLite's BEGIN
  * IMMEDIATE, and in READ COMMITTED every statement after the lock sees what earlier writers committed.
- * busy_ms becomes lock_timeout: a writer that waits longer gets DBE_BUSY.
+ * busy_ms becomes lock_timeout: a writer that waits longer gets DBE_BUSY. With a busy handler
+ * (db_set_busy_handler, the HTTP server's pool) db_begin() instead tries the lock without waiting
+ * (pg_try_advisory_xact_lock) and asks the handler after each failed try.
  *
  * The schema version lives in the table tracker_schema (one row); db_data_version() is a digest of the
  * server's current snapshot (see pg_data_version()).
@@ -66,6 +68,11 @@ struct pg_db {
 	struct pg_entry **slots; /* open addressing, power-of-two size */
 	size_t nslots, nentries;
 	unsigned long next_name;
+	bool tx;       /* a transaction was open at the last command (kept when the connection breaks) */
+	bool readonly; /* session settings, applied again after a reconnect */
+	long busy_ms;
+	int (*busy)(void *ctx, int attempt); /* db_set_busy_handler(): how db_begin() waits, or NULL */
+	void *busy_ctx;
 };
 
 struct pg_param {
@@ -372,6 +379,60 @@ static void entry_free(struct pg_entry *e)
 
 /* ---- connection ---- */
 
+/* Forgets every server-side statement (they went with a lost session). */
+static void cache_forget_variants(struct pg_db *d)
+{
+	for (size_t i = 0; i < d->nslots; i++)
+		if (d->slots[i]) {
+			variants_free(d->slots[i]->variants);
+			d->slots[i]->variants = NULL;
+		}
+}
+
+/* Records whether a transaction is open after a command; a broken connection keeps the last state,
+ * so a transaction lost with its connection stays "open" until the caller rolls it back. */
+static void note_tx(struct db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	if (PQstatus(d->c) == CONNECTION_OK)
+		d->tx = PQtransactionStatus(d->c) != PQTRANS_IDLE;
+}
+
+static int pg_exec_params(struct db *db, const char *sql, int n, const char *const *values);
+static int session_setup(struct pg_db *d);
+static void connect_error(PGconn *c, const char *where, const char *dbname, const char *user, char *msg,
+			  size_t msgsz);
+
+/*
+ * Before a command: a connection that broke (server restarted, backend terminated, network) is
+ * opened again — but only between transactions. A transaction that was open when it broke is gone on
+ * the server; until the caller rolls it back every command fails, so nothing meant to be part of it
+ * runs on its own in autocommit. This is what lets `tracker serve` outlive a database restart.
+ */
+static int ensure_connected(struct db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	if (PQstatus(d->c) == CONNECTION_OK)
+		return DB_OK;
+	if (d->tx)
+		return db_set_error(db, DBE_CONNECTION,
+				    "the connection to PostgreSQL was lost in the middle of a transaction, "
+				    "which was rolled back");
+	PQreset(d->c);
+	if (PQstatus(d->c) != CONNECTION_OK) {
+		char msg[512];
+		const char *host = PQhost(d->c), *port = PQport(d->c), *dbn = PQdb(d->c);
+		char where[200];
+		snprintf(where, sizeof where, "%s:%s", host && *host ? host : "localhost",
+			 port && *port ? port : "5432");
+		connect_error(d->c, where, dbn ? dbn : "?", PQuser(d->c) ? PQuser(d->c) : "?", msg,
+			      sizeof msg);
+		return db_set_error(db, DBE_CONNECTION, "the connection to PostgreSQL was lost: %s", msg);
+	}
+	cache_forget_variants(d);
+	return session_setup(d);
+}
+
 static void pg_close(struct db *db)
 {
 	struct pg_db *d = (struct pg_db *)db;
@@ -385,7 +446,10 @@ static void pg_close(struct db *db)
 
 static int pg_exec(struct db *db, const char *sql)
 {
+	if (ensure_connected(db) < 0)
+		return DB_ERR;
 	PGresult *res = PQexec(C(db), sql);
+	note_tx(db);
 	ExecStatusType st = PQresultStatus(res);
 	int rc = DB_OK;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
@@ -398,6 +462,7 @@ static int pg_exec(struct db *db, const char *sql)
 static int pg_exec_params(struct db *db, const char *sql, int n, const char *const *values)
 {
 	PGresult *res = PQexecParams(C(db), sql, n, NULL, values, NULL, NULL, 0);
+	note_tx(db);
 	ExecStatusType st = PQresultStatus(res);
 	int rc = DB_OK;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
@@ -549,6 +614,7 @@ static struct pg_variant *variant(struct pg_stmt *s)
 	snprintf(v->name, sizeof v->name, "tracker_%lu", ++d->next_name);
 	PGresult *res = PQprepare(d->c, v->name, e->pgsql, s->nparams, types);
 	free(types);
+	note_tx(s->base.db);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fail_res(s->base.db, res);
 		PQclear(res);
@@ -574,8 +640,11 @@ static void variant_drop(struct pg_entry *e, struct pg_variant *gone)
 		}
 }
 
+/* Rows inserted, updated or deleted (db.h: not the rows a SELECT returned, which libpq also counts). */
 static int64_t cmd_tuples(PGresult *res)
 {
+	if (!strncmp(PQcmdStatus(res), "SELECT", 6))
+		return 0;
 	const char *t = PQcmdTuples(res);
 	return t && *t ? strtoll(t, NULL, 10) : 0;
 }
@@ -583,6 +652,8 @@ static int64_t cmd_tuples(PGresult *res)
 static int execute(struct pg_stmt *s)
 {
 	struct db *db = s->base.db;
+	if (ensure_connected(db) < 0)
+		return DB_ERR;
 	PGconn *c = C(db);
 	marshal(s);
 	PGresult *res;
@@ -605,6 +676,7 @@ static int execute(struct pg_stmt *s)
 		res = PQexecParams(c, s->pgsql, s->nparams, types, s->values, NULL, NULL, 0);
 		free(types);
 	}
+	note_tx(db);
 	ExecStatusType st = PQresultStatus(res);
 	if (st == PGRES_TUPLES_OK) {
 		s->res = res;
@@ -747,16 +819,66 @@ static int pg_rollback_quiet(struct db *db)
 	PGconn *c = C(db);
 	if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
 		PQclear(PQexec(c, "ROLLBACK"));
+	((struct pg_db *)db)->tx = false; /* also one that went with a broken connection */
 	return DB_ERR;
+}
+
+/* db_begin() with a busy handler (db_set_busy_handler): try the write lock without waiting, and ask the
+ * handler after each failed try whether to try again — the same policy as SQLite's busy handler. */
+static int pg_begin_polling(struct db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	const char *try_lock = "SELECT pg_try_advisory_xact_lock(" TRACKER_PG_WRITE_LOCK ")";
+	PGresult *res = PQexec(d->c, "BEGIN");
+	note_tx(db);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fail_res(db, res);
+		PQclear(res);
+		return pg_rollback_quiet(db);
+	}
+	PQclear(res);
+	for (int attempt = 0;; attempt++) {
+		res = PQexec(d->c, try_lock);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+			fail_res(db, res);
+			PQclear(res);
+			return pg_rollback_quiet(db);
+		}
+		bool got = !strcmp(PQgetvalue(res, 0, 0), "t");
+		PQclear(res);
+		if (got)
+			return DB_OK;
+		if (!d->busy(d->busy_ctx, attempt)) {
+			pg_rollback_quiet(db);
+			return db_set_error(
+			    db, DBE_BUSY,
+			    "database is locked: another writer holds PostgreSQL's tracker write "
+			    "lock");
+		}
+	}
+}
+
+static int pg_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	d->busy = wait;
+	d->busy_ctx = ctx;
+	return 0;
 }
 
 static int pg_begin(struct db *db)
 {
+	if (ensure_connected(db) < 0)
+		return DB_ERR;
 	PGconn *c = C(db);
-	if (PQtransactionStatus(c) != PQTRANS_IDLE && PQstatus(c) == CONNECTION_OK)
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
 		return db_set_error(db, DBE_OTHER, "a transaction is already open");
+	struct pg_db *d = (struct pg_db *)db;
+	if (d->busy)
+		return pg_begin_polling(db);
 	/* One round trip: both statements in one simple query. */
 	PGresult *res = PQexec(c, "BEGIN; SELECT pg_advisory_xact_lock(" TRACKER_PG_WRITE_LOCK ")");
+	note_tx(db);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fail_res(db, res);
 		PQclear(res);
@@ -773,12 +895,19 @@ static int pg_begin(struct db *db)
 static int pg_commit(struct db *db)
 {
 	PGconn *c = C(db);
+	if (PQstatus(c) != CONNECTION_OK) {
+		pg_rollback_quiet(db);
+		return db_set_error(db, DBE_CONNECTION,
+				    "the connection to PostgreSQL was lost in the middle of a transaction, "
+				    "which was rolled back");
+	}
 	if (PQtransactionStatus(c) == PQTRANS_INERROR) {
 		pg_rollback_quiet(db);
 		return db_set_error(db, DBE_OTHER,
 				    "the transaction was rolled back: an earlier statement in it failed");
 	}
 	PGresult *res = PQexec(c, "COMMIT");
+	((struct pg_db *)db)->tx = false;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fail_res(db, res);
 		PQclear(res);
@@ -800,6 +929,8 @@ static void pg_rollback(struct db *db)
 
 static bool pg_in_tx(struct db *db)
 {
+	if (PQstatus(C(db)) != CONNECTION_OK)
+		return ((struct pg_db *)db)->tx;
 	PGTransactionStatusType t = PQtransactionStatus(C(db));
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
@@ -810,7 +941,10 @@ static bool pg_in_tx(struct db *db)
 static int query_one(struct db *db, const char *sql, int n, const char *const *values, char **out)
 {
 	*out = NULL;
+	if (ensure_connected(db) < 0)
+		return DB_ERR;
 	PGresult *res = PQexecParams(C(db), sql, n, NULL, values, NULL, NULL, 0);
+	note_tx(db);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fail_res(db, res);
 		PQclear(res);
@@ -831,7 +965,13 @@ static int pg_schema_version(struct db *db, int *version)
 {
 	char *t;
 	*version = 0;
-	if (query_one(db, "SELECT to_regclass('tracker_schema') IS NOT NULL", 0, NULL, &t) < 0)
+	/* pg_tables, read under the statement's snapshot, not to_regclass(): that looks in the catalog
+	 * cache, which may still hold "no such table" from before another instance's migration committed
+	 * (invalidations are taken at the next lock, and the re-read under the write lock takes none). */
+	if (query_one(db,
+		      "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+		      "AND tablename = 'tracker_schema')",
+		      0, NULL, &t) < 0)
 		return DB_ERR;
 	bool exists = t && !strcmp(t, "t");
 	free(t);
@@ -898,6 +1038,7 @@ static const struct db_ops pg_ops = {
     .schema_version = pg_schema_version,
     .set_schema_version = pg_set_schema_version,
     .data_version = pg_data_version,
+    .busy_handler = pg_busy_handler,
 };
 
 /* ---- opening ---- */
@@ -972,6 +1113,23 @@ static void connect_error(PGconn *c, const char *where, const char *dbname, cons
 		snprintf(msg, msgsz, "cannot connect to PostgreSQL on %s: %s", where, line);
 }
 
+/* The session's settings, every value bound: UTF-8, the lock timeout, read-only if asked. */
+static int session_setup(struct pg_db *d)
+{
+	char lock[32];
+	snprintf(lock, sizeof lock, "%ldms", d->busy_ms > 0 ? d->busy_ms : 5000);
+	const char *v1[] = {lock};
+	PQsetNoticeReceiver(d->c, ignore_notice, NULL);
+	if (PQsetClientEncoding(d->c, "UTF8") != 0)
+		return db_set_error(&d->base, DBE_CONNECTION, "cannot set the client encoding to UTF8");
+	/* Read-only only when asked: a role the DBA made read-only stays so. */
+	return pg_exec_params(&d->base,
+			      d->readonly ? "SELECT set_config('lock_timeout', $1, false), "
+					    "set_config('default_transaction_read_only', 'on', false)"
+					  : "SELECT set_config('lock_timeout', $1, false)",
+			      1, v1);
+}
+
 struct db *db_pg_open(const char *conninfo, int flags, long busy_ms, char *msg, size_t msgsz)
 {
 	char *perr = NULL;
@@ -1021,20 +1179,18 @@ struct db *db_pg_open(const char *conninfo, int flags, long busy_ms, char *msg, 
 		free(d);
 		return NULL;
 	}
-	PQsetNoticeReceiver(d->c, ignore_notice, NULL);
-
-	/* Session settings, every value bound. */
-	char lock[32];
-	snprintf(lock, sizeof lock, "%ldms", busy_ms > 0 ? busy_ms : 5000);
-	const char *v1[] = {lock};
-	if (PQsetClientEncoding(d->c, "UTF8") != 0 ||
-	    pg_exec_params(&d->base, "SELECT set_config('lock_timeout', $1, false)", 1, v1) < 0 ||
-	    ((flags & DB_OPEN_READONLY) && pg_exec(&d->base, "SET default_transaction_read_only = on") < 0)) {
-		snprintf(msg, msgsz, "%s: %s", d->base.desc,
-			 d->base.errmsg[0] ? d->base.errmsg : "cannot set the client encoding to UTF8");
+	d->readonly = flags & DB_OPEN_READONLY;
+	d->busy_ms = busy_ms;
+	if (session_setup(d) < 0) {
+		snprintf(msg, msgsz, "%s: %s", d->base.desc, d->base.errmsg);
 		PQfinish(d->c);
 		free(d);
 		return NULL;
 	}
 	return &d->base;
+}
+
+int db_pg_libversion(void)
+{
+	return PQlibVersion();
 }

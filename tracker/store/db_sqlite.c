@@ -128,7 +128,8 @@ static int sq_step(struct db_stmt *st)
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
 	if (rc == SQLITE_DONE) {
-		st->changes = sqlite3_changes64(H(st->db));
+		/* sqlite3_changes64() is the connection's last change: a SELECT changed nothing. */
+		st->changes = sqlite3_stmt_readonly(S(st)) ? 0 : sqlite3_changes64(H(st->db));
 		return DB_DONE;
 	}
 	/* The statement's own error code; the connection's message. */
@@ -231,6 +232,11 @@ static int sq_data_version(struct db *db, int64_t *version)
 	return pragma_int(db, "PRAGMA data_version", version);
 }
 
+static int sq_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx)
+{
+	return sqlite3_busy_handler(H(db), wait, ctx) == SQLITE_OK ? 0 : -1;
+}
+
 static const struct db_ops sqlite_ops = {
     .close = sq_close,
     .exec = sq_exec,
@@ -253,6 +259,7 @@ static const struct db_ops sqlite_ops = {
     .schema_version = sq_schema_version,
     .set_schema_version = sq_set_schema_version,
     .data_version = sq_data_version,
+    .busy_handler = sq_busy_handler,
 };
 
 /* mkdir -p for the parent of `path`, mode 0700 for directories we create. */
@@ -350,4 +357,9 @@ void *db_sqlite_handle(struct db *db);
 void *db_sqlite_handle(struct db *db)
 {
 	return db && db->engine == DB_SQLITE ? H(db) : NULL;
+}
+
+const char *db_sqlite_libversion(void)
+{
+	return sqlite3_libversion();
 }

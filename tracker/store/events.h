@@ -1,9 +1,10 @@
 /*
  * events — the append-only history: one row per change to an item (or to an incident), written by
  * the importer (source "import"), the CLI ("cli"), the API and action links ("api") and the scheduler.
- * The schema's triggers refuse UPDATE and DELETE on the table.
+ * The schema refuses UPDATE and DELETE on the table (a trigger on each engine).
  *
- * Writers prepare the statement once (events_prepare) and add rows inside their own transaction.
+ * Writers prepare the statement once (events_prepare) and add rows inside their own transaction
+ * (events_add), then release it with events_finish.
  */
 #ifndef TRACKER_EVENTS_H
 #define TRACKER_EVENTS_H
@@ -24,7 +25,10 @@ struct history_event {
 	const char *old_value, *new_value, *note;
 };
 
-int events_prepare(struct store *st, sqlite3_stmt **stmt, struct error *err);
-int events_add(struct store *st, sqlite3_stmt *stmt, const struct history_event *e, struct error *err);
+/* The prepared INSERT, reused for any number of events (*stmt is NULL after a failure). */
+int events_prepare(struct store *st, struct db_stmt **stmt, struct error *err);
+int events_add(struct store *st, struct db_stmt *stmt, const struct history_event *e, struct error *err);
+/* Finalizes the statement (NULL is fine). */
+void events_finish(struct db_stmt *stmt);
 
 #endif

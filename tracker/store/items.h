@@ -1,9 +1,10 @@
 /*
- * items — reading action items: filters, sort orders, the item JSON schema, and resolving an item
- * reference ("INC-2026-03-14-042#3", or a unique prefix of the incident id with "#KEY").
+ * items — the action items: reading them (filters, sort orders, the item JSON schema, resolving an
+ * item reference "INC-2026-03-14-042#3" or a unique prefix of the incident id with "#KEY") and writing
+ * their rows (the importer's insert/update/remove/rekey, a tracker change, write-back's new base).
  *
  * Queries stream: items_query() calls back once per row with a struct item whose strings are
- * borrowed from SQLite and valid only during the call, so a million rows cost no allocation.
+ * borrowed from the engine and valid only during the call, so a million rows cost no allocation.
  * Overdue means: not closed (done, wont_do), not removed from its document, has a due date, and the
  * due date is before `today`
  * (a date-only due date lasts to the end of its day).
@@ -127,5 +128,98 @@ struct item_slip {
 };
 int items_slipping(struct store *st, long limit, int (*cb)(const struct item_slip *s, void *ud), void *ud,
 		   struct error *err);
+
+/*
+ * An item's whole stored row: the current values (what the tracker says), the base values (each
+ * document field as last imported, for the three-way merge), and the bookkeeping. Strings are borrowed
+ * during the callback; absent values are NULL, an absent priority -1.
+ */
+struct item_row {
+	int64_t id;
+	const char *key;
+	const char *action, *owners, *due, *status; /* owners: JSON array of handles */
+	int priority;
+	const char *base_action, *base_owners, *base_due, *base_status;
+	int base_priority;
+	const char *status_raw, *extra, *removed_at;
+	int position, line;
+};
+typedef int (*item_row_cb)(const struct item_row *r, void *ud);
+
+/* Every item of `incident`, removed ones too, in document order (position, then id). The callback
+ * returns 0 to go on, > 0 to stop, < 0 to stop with its own error (filled through ud): -1 is returned.
+ * (merge, write-back and the Review checklist read an incident this way.) */
+int items_of_incident(struct store *st, const char *incident, item_row_cb cb, void *ud, struct error *err);
+
+/* ---- writing item rows (inside the caller's transaction) ---- */
+
+/* A new item from a document: its base values are its current values. Inserting it also records its
+ * `created` event (source import, by `actor` at `now`, the action as the new value). */
+struct item_insert {
+	const char *incident, *key;
+	int position, line;
+	const char *action, *owners, *owner, *due; /* owner: the first of owners, or NULL */
+	int priority;                              /* -1 none */
+	const char *status, *status_raw, *extra;
+	const char *now;       /* created_at and updated_at */
+	const char *closed_at; /* NULL: an item imported already closed was closed at an unknown time */
+	const char *actor;     /* who imports (the created event's actor) */
+};
+
+/* An imported item's new row: the merged current values, the document's values as the new base, and
+ * the document row's bookkeeping. removed_at becomes NULL (an item back in its document is restored).
+ * `touched` (a current value changed or the item came back) sets updated_at = now and bumps sequence.
+ * closed_at becomes `now` when the status becomes done/wont_do from an open status, NULL when it becomes
+ * open again, and stays between done and wont_do. */
+struct item_update {
+	int64_t id;
+	int position, line;
+	const char *action, *owners, *owner, *due;
+	int priority;
+	const char *status, *status_raw, *extra;
+	const char *base_action, *base_owners, *base_due, *base_status;
+	int base_priority;
+	bool touched;
+	const char *now;
+};
+
+/* The importer's statements, prepared once per batch (a batch of ten thousand files does not compile
+ * them for every file). */
+struct items_batch;
+struct items_batch *items_batch_new(struct store *st, struct error *err);
+void items_batch_free(struct items_batch *b);
+/* items_of_incident() on the batch's prepared statement. */
+int items_batch_of_incident(struct items_batch *b, const char *incident, item_row_cb cb, void *ud,
+			    struct error *err);
+/* Inserts the item with its created event and returns the new row id. */
+int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64_t *id, struct error *err);
+int items_batch_update(struct items_batch *b, const struct item_update *x, struct error *err);
+/* Flags an item that vanished from its document: removed_at = updated_at = now, sequence + 1. */
+int items_batch_remove(struct items_batch *b, int64_t id, const char *now, struct error *err);
+/* Moves every item of incident `from` to incident `to` (which must exist): updated_at = now, sequence
+ * + 1; calls cb once per moved item with its row id and key (borrowed) until it returns nonzero (all
+ * items move regardless). A negative return of cb is returned as -1 (the callback fills its error). */
+int items_batch_rekey(struct items_batch *b, const char *from, const char *to, const char *now,
+		      int (*cb)(int64_t id, const char *key, void *ud), void *ud, struct error *err);
+/* The number of items of `incident` still in its document (not removed). */
+int items_batch_count(struct items_batch *b, const char *incident, unsigned *n, struct error *err);
+
+/* A change made in the tracker (change.h has the rules): the current columns, never base_*;
+ * updated_at = now and sequence + 1; closed_at as for struct item_update. */
+struct item_change {
+	int64_t id;
+	const char *status, *due, *owners, *owner, *snoozed_until;
+	int priority; /* -1 none */
+	const char *now;
+};
+int items_change(struct store *st, const struct item_change *x, struct error *err);
+
+/* Write-back (writeback.h) wrote a field into the document: the document's value becomes the field's
+ * base. `value` is the status name, the due date (NULL for none) or the owners JSON array; for the
+ * status `status_raw` is the word now written. Sets *id to the item's row id; 1 when the item
+ * (incident, key) does not exist. */
+enum item_base_field { ITEM_BASE_STATUS, ITEM_BASE_DUE, ITEM_BASE_OWNERS };
+int items_set_base(struct store *st, const char *incident, const char *key, enum item_base_field field,
+		   const char *value, const char *status_raw, int64_t *id, struct error *err);
 
 #endif

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "items.h"
 #include "mailaddr.h"
 #include "tdate.h"
 #include "tz.h"
@@ -79,43 +80,53 @@ int people_check(const struct person *p, unsigned set, struct error *err)
 	return 0;
 }
 
-static void bind_opt(sqlite3_stmt *s, int idx, const char *v)
+static void bind_opt(struct db_stmt *s, int idx, const char *v)
 {
-	store_bind_text(s, idx, v && *v ? v : NULL);
+	db_bind_text(s, idx, v && *v ? v : NULL);
 }
+
+/*
+ * The handles of an item's owners (items.owners, a JSON array of strings) as rows o(value), after
+ * "FROM items i CROSS JOIN": the one place the engines differ here. SQLite's json_each yields its
+ * columns; PostgreSQL unnests the array with jsonb_array_elements_text. A handle sorts byte-wise on
+ * both (PostgreSQL's function results take the database's collation, so the order says COLLATE "C").
+ */
+#define OWNERS_SQLITE "json_each(i.owners) o"
+#define OWNERS_PG "jsonb_array_elements_text(CAST(i.owners AS jsonb)) AS o(value)"
+#define BYTEWISE_SQLITE ""
+#define BYTEWISE_PG " COLLATE \"C\""
 
 /* 1 added, 2 updated, 0 unchanged, -1 error. */
 static int upsert(struct store *st, const struct person *p, unsigned set, int64_t now, struct error *err)
 {
 	if (people_check(p, set, err) < 0)
 		return -1;
-	sqlite3_stmt *s = NULL, *get = NULL;
+	struct db_stmt *s = NULL, *get = NULL;
 	char at[21];
 	int rc = -1, existed;
 	time_format(now, at);
-	if (store_prepare(st, &get, "SELECT name, email, tz, manager, slack FROM people WHERE handle = ?1",
-			  err) < 0 ||
-	    store_prepare(
-		st, &s,
-		"INSERT INTO people (handle, name, email, tz, manager, slack, created_at, updated_at) "
-		"VALUES (?1, CASE WHEN ?7 & 1 THEN ?2 END, CASE WHEN ?7 & 2 THEN ?3 END, "
-		"CASE WHEN ?7 & 4 THEN ?4 END, CASE WHEN ?7 & 8 THEN ?5 END, "
-		"CASE WHEN ?7 & 16 THEN ?6 END, ?8, ?8) "
-		"ON CONFLICT (handle) DO UPDATE SET "
-		"name = CASE WHEN ?7 & 1 THEN ?2 ELSE name END, "
-		"email = CASE WHEN ?7 & 2 THEN ?3 ELSE email END, "
-		"tz = CASE WHEN ?7 & 4 THEN ?4 ELSE tz END, "
-		"manager = CASE WHEN ?7 & 8 THEN ?5 ELSE manager END, "
-		"slack = CASE WHEN ?7 & 16 THEN ?6 ELSE slack END, updated_at = ?8",
-		err) < 0)
+	if (store_sql(st, &get, "SELECT name, email, tz, manager, slack FROM people WHERE handle = ?1", err) <
+		0 ||
+	    store_sql(st, &s,
+		      "INSERT INTO people (handle, name, email, tz, manager, slack, created_at, updated_at) "
+		      "VALUES (?1, CASE WHEN (?7 & 1) <> 0 THEN ?2 END, CASE WHEN (?7 & 2) <> 0 THEN ?3 END, "
+		      "CASE WHEN (?7 & 4) <> 0 THEN ?4 END, CASE WHEN (?7 & 8) <> 0 THEN ?5 END, "
+		      "CASE WHEN (?7 & 16) <> 0 THEN ?6 END, ?8, ?8) "
+		      "ON CONFLICT (handle) DO UPDATE SET "
+		      "name = CASE WHEN (?7 & 1) <> 0 THEN ?2 ELSE people.name END, "
+		      "email = CASE WHEN (?7 & 2) <> 0 THEN ?3 ELSE people.email END, "
+		      "tz = CASE WHEN (?7 & 4) <> 0 THEN ?4 ELSE people.tz END, "
+		      "manager = CASE WHEN (?7 & 8) <> 0 THEN ?5 ELSE people.manager END, "
+		      "slack = CASE WHEN (?7 & 16) <> 0 THEN ?6 ELSE people.slack END, updated_at = ?8",
+		      err) < 0)
 		goto out;
-	store_bind_text(get, 1, p->handle);
-	int step = sqlite3_step(get);
-	if (step != SQLITE_ROW && step != SQLITE_DONE) {
-		store_error(st, err, "reading people");
+	db_bind_text(get, 1, p->handle);
+	int step = db_step(get);
+	if (step != DB_ROW && step != DB_DONE) {
+		store_fail(st, err, "reading people");
 		goto out;
 	}
-	existed = step == SQLITE_ROW;
+	existed = step == DB_ROW;
 	if (existed) {
 		/* unchanged if every set field already has this value */
 		const char *vals[] = {p->name, p->email, p->tz, people_handle(p->manager), p->slack};
@@ -123,7 +134,7 @@ static int upsert(struct store *st, const struct person *p, unsigned set, int64_
 		for (int i = 0; i < 5; i++) {
 			if (!(set & (1u << i)))
 				continue;
-			const char *old = (const char *)sqlite3_column_text(get, i);
+			const char *old = db_column_text(get, i);
 			const char *nw = vals[i] && *vals[i] ? vals[i] : NULL;
 			if (!(old == nw || (old && nw && !strcmp(old, nw))))
 				same = false;
@@ -133,22 +144,20 @@ static int upsert(struct store *st, const struct person *p, unsigned set, int64_
 			goto out;
 		}
 	}
-	store_bind_text(s, 1, p->handle);
+	db_bind_text(s, 1, p->handle);
 	bind_opt(s, 2, p->name);
 	bind_opt(s, 3, p->email);
 	bind_opt(s, 4, p->tz);
 	bind_opt(s, 5, people_handle(p->manager));
 	bind_opt(s, 6, p->slack);
-	sqlite3_bind_int(s, 7, (int)set);
-	store_bind_text(s, 8, at);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		store_error(st, err, "saving a person");
+	db_bind_int(s, 7, (int)set);
+	db_bind_text(s, 8, at);
+	if (store_run(st, s, err, "saving a person") < 0)
 		goto out;
-	}
 	rc = existed ? 2 : 1;
 out:
-	sqlite3_finalize(get);
-	sqlite3_finalize(s);
+	db_finalize(get);
+	db_finalize(s);
 	return rc;
 }
 
@@ -159,152 +168,162 @@ int people_upsert(struct store *st, const struct person *p, unsigned set, int64_
 
 int people_remove(struct store *st, const char *handle, struct error *err)
 {
-	sqlite3_stmt *s;
-	if (store_prepare(st, &s, "DELETE FROM people WHERE handle = ?1", err) < 0)
+	struct db_stmt *s;
+	if (store_sql(st, &s, "DELETE FROM people WHERE handle = ?1", err) < 0)
 		return -1;
-	store_bind_text(s, 1, people_handle(handle));
-	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_error(st, err, "removing a person");
-	sqlite3_finalize(s);
-	if (rc == 0 && sqlite3_changes(st->db) == 0)
+	db_bind_text(s, 1, people_handle(handle));
+	int rc = store_run(st, s, err, "removing a person");
+	int64_t n = db_changes(s);
+	db_finalize(s);
+	if (rc == 0 && n == 0)
 		return error_set(err, ERR_DATA, "no person \"%s\" (see tracker people list)", handle);
 	return rc;
 }
 
 #define PERSON_COLS "SELECT handle, name, email, tz, manager, slack, created_at, updated_at FROM people "
 
-static int each(struct store *st, sqlite3_stmt *s, person_cb cb, void *ud, int *n, struct error *err)
+static int each(struct store *st, struct db_stmt *s, person_cb cb, void *ud, int *n, struct error *err)
 {
 	int rc;
 	*n = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct person p;
-		p.handle = (const char *)sqlite3_column_text(s, 0);
-		p.name = (const char *)sqlite3_column_text(s, 1);
-		p.email = (const char *)sqlite3_column_text(s, 2);
-		p.tz = (const char *)sqlite3_column_text(s, 3);
-		p.manager = (const char *)sqlite3_column_text(s, 4);
-		p.slack = (const char *)sqlite3_column_text(s, 5);
-		p.created_at = (const char *)sqlite3_column_text(s, 6);
-		p.updated_at = (const char *)sqlite3_column_text(s, 7);
+		p.handle = db_column_text(s, 0);
+		p.name = db_column_text(s, 1);
+		p.email = db_column_text(s, 2);
+		p.tz = db_column_text(s, 3);
+		p.manager = db_column_text(s, 4);
+		p.slack = db_column_text(s, 5);
+		p.created_at = db_column_text(s, 6);
+		p.updated_at = db_column_text(s, 7);
 		(*n)++;
 		if (cb(&p, ud) != 0)
 			return 0;
 	}
-	return rc == SQLITE_DONE ? 0 : store_error(st, err, "reading people");
+	return rc == DB_DONE ? 0 : store_fail(st, err, "reading people");
 }
 
 int people_list(struct store *st, person_cb cb, void *ud, struct error *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int n;
-	if (store_prepare(st, &s, PERSON_COLS "ORDER BY handle", err) < 0)
+	if (store_sql(st, &s, PERSON_COLS "ORDER BY handle", err) < 0)
 		return -1;
 	int rc = each(st, s, cb, ud, &n, err);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return rc;
 }
 
 int people_get(struct store *st, const char *handle, person_cb cb, void *ud, struct error *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int n;
-	if (store_prepare(st, &s, PERSON_COLS "WHERE handle = ?1", err) < 0)
+	if (store_sql(st, &s, PERSON_COLS "WHERE handle = ?1", err) < 0)
 		return -1;
-	store_bind_text(s, 1, people_handle(handle));
+	db_bind_text(s, 1, people_handle(handle));
 	int rc = each(st, s, cb, ud, &n, err);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return rc < 0 ? -1 : n == 0 ? 1 : 0;
 }
 
+/* CASE stops at the first hit: the indexed lookups before the scan of owners */
+#define KNOWN_SQL(OWNERS)                                                                                    \
+	"SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE handle = ?1) THEN 1 "                           \
+	"WHEN EXISTS (SELECT 1 FROM items WHERE owner = ?1) THEN 1 "                                         \
+	"WHEN EXISTS (SELECT 1 FROM items i CROSS JOIN " OWNERS " WHERE o.value = ?1) THEN 1 ELSE 0 END"
+
 int people_known(struct store *st, const char *handle, struct error *err)
 {
-	sqlite3_stmt *s;
-	if (store_prepare(st, &s,
-			  /* CASE stops at the first hit: the indexed lookups before the scan of owners */
-			  "SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE handle = ?1) THEN 1 "
-			  "WHEN EXISTS (SELECT 1 FROM items WHERE owner = ?1) THEN 1 "
-			  "WHEN EXISTS (SELECT 1 FROM items i, json_each(i.owners) o WHERE o.value = ?1) "
-			  "THEN 1 ELSE 0 END",
-			  err) < 0)
+	struct db_stmt *s;
+	if (store_sql(st, &s, db_pick(st->conn, KNOWN_SQL(OWNERS_SQLITE), KNOWN_SQL(OWNERS_PG)), err) < 0)
 		return -1;
-	store_bind_text(s, 1, people_handle(handle));
-	int rc = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) != 0
-					       : store_error(st, err, "looking up a person");
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, people_handle(handle));
+	int rc = db_step(s) == DB_ROW ? db_column_int(s, 0) != 0 : store_fail(st, err, "looking up a person");
+	db_finalize(s);
 	return rc;
 }
 
 int people_check_manager(struct store *st, const char *handle, const char *manager, struct error *err)
 {
-	sqlite3_stmt *s;
-	if (store_prepare(st, &s, "SELECT 1 FROM people WHERE handle = ?1", err) < 0)
+	struct db_stmt *s;
+	if (store_sql(st, &s, "SELECT 1 FROM people WHERE handle = ?1", err) < 0)
 		return -1;
-	store_bind_text(s, 1, people_handle(manager));
-	int step = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (step == SQLITE_ROW)
+	db_bind_text(s, 1, people_handle(manager));
+	int step = db_step(s);
+	if (step != DB_ROW && step != DB_DONE)
+		store_fail(st, err, "looking up a manager");
+	db_finalize(s);
+	if (step == DB_ROW)
 		return 0;
-	if (step != SQLITE_DONE)
-		return store_error(st, err, "looking up a manager");
+	if (step != DB_DONE)
+		return -1;
 	return error_set(err, ERR_DATA,
 			 "manager %s of %s is not in tracker people: add them first (escalations would go "
 			 "nowhere), or pass --allow-unknown-manager",
 			 people_handle(manager), handle);
 }
 
+/* The owners of open items with no usable entry; p.handle is grouped too (it is o.value or NULL). */
+#define UNMAPPED_SQL(OWNERS, BYTEWISE)                                                                       \
+	"SELECT o.value, CASE WHEN p.handle IS NULL THEN 'no entry' ELSE 'no email' END, "                   \
+	"count(DISTINCT i.id) FROM items i CROSS JOIN " OWNERS " LEFT JOIN people p ON p.handle = o.value "  \
+	"WHERE " ITEM_OPEN_SQL " AND (p.handle IS NULL OR p.email IS NULL OR p.email = '') "                 \
+	"GROUP BY o.value, p.handle ORDER BY o.value" BYTEWISE
+#define OWNED_SQL(OWNERS)                                                                                    \
+	"SELECT count(DISTINCT i.id) FROM items i CROSS JOIN " OWNERS " WHERE o.value = ?1 "                 \
+	"AND " ITEM_OPEN_SQL
+
 int people_unmapped(struct store *st, unmapped_cb cb, void *ud, struct error *err)
 {
-	sqlite3_stmt *s;
-	if (store_prepare(st, &s,
-			  "SELECT o.value, CASE WHEN p.handle IS NULL THEN 'no entry' ELSE 'no email' END, "
-			  "count(DISTINCT i.id) FROM items i, json_each(i.owners) o "
-			  "LEFT JOIN people p ON p.handle = o.value "
-			  "WHERE i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL "
-			  "AND (p.handle IS NULL OR p.email IS NULL OR p.email = '') "
-			  "GROUP BY o.value ORDER BY o.value",
-			  err) < 0)
+	struct db_stmt *s;
+	if (store_sql(st, &s,
+		      db_pick(st->conn, UNMAPPED_SQL(OWNERS_SQLITE, BYTEWISE_SQLITE),
+			      UNMAPPED_SQL(OWNERS_PG, BYTEWISE_PG)),
+		      err) < 0)
 		return -1;
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (cb((const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
-		       sqlite3_column_int(s, 2), ud) != 0)
+	while ((rc = db_step(s)) == DB_ROW)
+		if (cb(db_column_text(s, 0), db_column_text(s, 1), db_column_int(s, 2), ud) != 0)
 			break;
-	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_error(st, err, "reading owners");
-	sqlite3_finalize(s);
+	rc = rc == DB_ROW || rc == DB_DONE ? 0 : store_fail(st, err, "reading owners");
+	db_finalize(s);
 	if (rc < 0)
 		return -1;
 	/* Then people whose stored address the mailer refuses (stored before the check, or edited in
 	 * the database) or whose manager is nobody: their reminders or escalations go nowhere. */
-	sqlite3_stmt *cnt = NULL;
-	if (store_prepare(st, &s,
-			  "SELECT p.handle, p.email, p.manager, "
-			  "p.manager IS NOT NULL AND NOT EXISTS (SELECT 1 FROM people m WHERE m.handle = "
-			  "p.manager) FROM people p ORDER BY p.handle",
-			  err) < 0 ||
-	    store_prepare(
-		st, &cnt,
-		"SELECT count(DISTINCT i.id) FROM items i, json_each(i.owners) o WHERE o.value = ?1 "
-		"AND i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL",
-		err) < 0) {
-		sqlite3_finalize(s);
+	struct db_stmt *cnt = NULL;
+	if (store_sql(st, &s,
+		      "SELECT p.handle, p.email, p.manager, "
+		      "p.manager IS NOT NULL AND NOT EXISTS (SELECT 1 FROM people m WHERE m.handle = "
+		      "p.manager) FROM people p ORDER BY p.handle",
+		      err) < 0)
+		return -1;
+	if (store_sql(st, &cnt, db_pick(st->conn, OWNED_SQL(OWNERS_SQLITE), OWNED_SQL(OWNERS_PG)), err) < 0) {
+		db_finalize(s);
 		return -1;
 	}
 	bool stop = false;
-	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(s, 0);
-		const char *email = (const char *)sqlite3_column_text(s, 1);
-		const char *manager = (const char *)sqlite3_column_text(s, 2);
+	while (!stop && (rc = db_step(s)) == DB_ROW) {
+		const char *h = db_column_text(s, 0);
+		const char *email = db_column_text(s, 1);
+		const char *manager = db_column_text(s, 2);
 		struct error why;
 		char reason[1100];
 		error_init(&why);
 		bool bad_email = email && *email && mailaddr_check(email, &why) < 0;
-		bool bad_manager = sqlite3_column_int(s, 3) != 0;
+		bool bad_manager = db_column_int(s, 3) != 0;
 		if (!bad_email && !bad_manager)
 			continue;
 		/* how many open items they own: counted only for the few with a problem */
-		sqlite3_reset(cnt);
-		store_bind_text(cnt, 1, h);
-		int n = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int(cnt, 0) : 0;
+		db_reset(cnt);
+		db_bind_text(cnt, 1, h);
+		int n = 0, c = db_step(cnt);
+		if (c == DB_ROW)
+			n = db_column_int(cnt, 0);
+		else {
+			rc = c;
+			break;
+		}
 		if (bad_email) {
 			snprintf(reason, sizeof reason, "unusable email: %s", why.msg);
 			stop = cb(h, reason, n, ud) != 0;
@@ -314,9 +333,9 @@ int people_unmapped(struct store *st, unmapped_cb cb, void *ud, struct error *er
 			stop = cb(h, reason, n, ud) != 0;
 		}
 	}
-	rc = stop || rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_error(st, err, "reading people");
-	sqlite3_finalize(s);
-	sqlite3_finalize(cnt);
+	rc = stop || rc == DB_ROW || rc == DB_DONE ? 0 : store_fail(st, err, "reading people");
+	db_finalize(s);
+	db_finalize(cnt);
 	return rc;
 }
 

@@ -76,6 +76,33 @@ const char *store_describe(const struct store *st)
 	return st->conn ? db_describe(st->conn) : (st->path ? st->path : "(no database)");
 }
 
+void store_library_versions(char *out, size_t n)
+{
+	db_library_versions(out, n);
+}
+
+int store_data_version(struct store *st, int64_t *version, struct error *err)
+{
+	if (db_data_version(st->conn, version) < 0)
+		return store_fail(st, err, "reading the data version");
+	return 0;
+}
+
+int store_ping(struct store *st, struct error *err)
+{
+	struct db_stmt *s;
+	if (store_sql(st, &s, "SELECT count(*) FROM incidents WHERE rekeyed_to IS NULL", err) < 0)
+		return -1;
+	int rc = db_step(s) == DB_ROW ? 0 : store_fail(st, err, "reading incidents");
+	db_finalize(s);
+	return rc;
+}
+
+int store_set_busy_handler(struct store *st, int (*wait)(void *ctx, int attempt), void *ctx)
+{
+	return db_set_busy_handler(st->conn, wait, ctx);
+}
+
 int store_fail(struct store *st, struct error *err, const char *what)
 {
 	return error_set(err, ERR_STORE, "%s: %s", what,
@@ -113,6 +140,54 @@ char *store_col_dup(struct db_stmt *s, int col)
 {
 	const char *t = db_column_text(s, col);
 	return t ? strdup(t) : NULL;
+}
+
+int store_savepoint_prepare(struct store *st, struct store_savepoint *sp, struct error *err)
+{
+	memset(sp, 0, sizeof *sp);
+	/* the same words on both engines (SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT) */
+	if (store_sql(st, &sp->set, "SAVEPOINT store_sp", err) < 0 ||
+	    store_sql(st, &sp->release, "RELEASE SAVEPOINT store_sp", err) < 0 ||
+	    store_sql(st, &sp->rollback_to, "ROLLBACK TO SAVEPOINT store_sp", err) < 0) {
+		store_savepoint_free(sp);
+		return -1;
+	}
+	return 0;
+}
+
+static int step_once(struct store *st, struct db_stmt *s, struct error *err)
+{
+	db_reset(s);
+	int rc = store_run(st, s, err, "database");
+	db_reset(s);
+	return rc;
+}
+
+int store_savepoint_set(struct store *st, struct store_savepoint *sp, struct error *err)
+{
+	return step_once(st, sp->set, err);
+}
+
+int store_savepoint_end(struct store *st, struct store_savepoint *sp, bool keep, struct error *err)
+{
+	if (!keep && step_once(st, sp->rollback_to, err) < 0)
+		return -1;
+	return step_once(st, sp->release, err);
+}
+
+void store_savepoint_free(struct store_savepoint *sp)
+{
+	db_finalize(sp->set);
+	db_finalize(sp->release);
+	db_finalize(sp->rollback_to);
+	memset(sp, 0, sizeof *sp);
+}
+
+int store_batch_mode(struct store *st, struct error *err)
+{
+	if (db_engine(st->conn) != DB_SQLITE)
+		return 0;
+	return store_exec(st, "PRAGMA wal_autocheckpoint = 16384", err);
 }
 
 int store_begin(struct store *st, struct error *err)

@@ -47,6 +47,16 @@ const char *store_describe(const struct store *st);
 
 /* The schema version this binary knows (the highest embedded migration). */
 int store_schema_version(void);
+/* The database libraries this binary runs with ("SQLite 3.40.1, libpq 15.10"), for --version. */
+void store_library_versions(char *out, size_t n);
+
+/* A number that changes whenever any connection commits a change (db_data_version): caches compare it
+ * to know when to rebuild. */
+int store_data_version(struct store *st, int64_t *version, struct error *err);
+/* Whether the database answers a read of the schema (the incidents table): /healthz. */
+int store_ping(struct store *st, struct error *err);
+/* How a connection waits for the write lock (db_set_busy_handler); -1 when the engine cannot. */
+int store_set_busy_handler(struct store *st, int (*wait)(void *ctx, int attempt), void *ctx);
 
 /* Transactions. store_begin() takes the write lock up front (see db.h). */
 int store_begin(struct store *st, struct error *err);
@@ -64,6 +74,23 @@ int store_run(struct store *st, struct db_stmt *s, struct error *err, const char
 int store_bind_opt_int(struct db_stmt *s, int idx, int v);
 /* Copies a column as a malloc'd string (NULL for SQL NULL). */
 char *store_col_dup(struct db_stmt *s, int col);
+
+/* A savepoint inside the caller's transaction, its three statements prepared once and reused (the
+ * importer takes one per document: a rejected document rolls back to it, all or nothing).
+ * store_savepoint_end() keeps the work since store_savepoint_set() (`keep`) or undoes it, and releases
+ * the savepoint either way. On PostgreSQL rolling back to it also clears a failed statement's abort. */
+struct store_savepoint {
+	struct db_stmt *set, *release, *rollback_to;
+};
+int store_savepoint_prepare(struct store *st, struct store_savepoint *sp, struct error *err);
+int store_savepoint_set(struct store *st, struct store_savepoint *sp, struct error *err);
+int store_savepoint_end(struct store *st, struct store_savepoint *sp, bool keep, struct error *err);
+void store_savepoint_free(struct store_savepoint *sp);
+
+/* Tunes the connection for a batch of many small transactions (the import): on SQLite the WAL is
+ * checkpointed every 16384 pages instead of every 1000, so pages that several commits touch (indexes)
+ * are copied into the database once. Nothing to do on PostgreSQL. */
+int store_batch_mode(struct store *st, struct error *err);
 
 /* ---- transitional legacy API (SQLite handle), removed when every module is on db.h ---- */
 int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct error *err);

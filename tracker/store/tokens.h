@@ -14,7 +14,11 @@
  * token); the table keeps its SHA-256, the token it was made with and an expiry. A session is live while
  * it has not expired, was not ended (sign-out deletes it) and its API token is not revoked.
  *
- * Every function takes the caller's open store; writers run in their own BEGIN IMMEDIATE transaction.
+ * action_nonces: the one-time rule of signed action links (actionlink.h): a link's nonce is recorded
+ * when the link is used, and a used nonce refuses the link.
+ *
+ * Every function takes the caller's open store; writers run in their own write transaction
+ * (store_begin) unless said otherwise.
  * Lookups return 0 (found), 1 (no such token, or revoked) or -1 (database error, err filled).
  */
 #ifndef TRACKER_TOKENS_H
@@ -94,5 +98,17 @@ int session_lookup(struct store *st, const char *sid, size_t len, int64_t now, s
 		   struct error *err);
 /* Ends session `sid` (sign-out); ending an unknown session is not an error. */
 int session_end(struct store *st, const char *sid, size_t len, struct error *err);
+
+/* 1 when the action-link nonce `nonce` was used already, 0 not, -1 error (the GET page says so before
+ * offering the button). */
+int action_nonce_used(struct store *st, const char *nonce, struct error *err);
+/* Uses the nonce of a link to `action` item `item` (row id) that expires at `expires`, inside the
+ * caller's transaction that also makes the link's change: 0 when this call used it, 1 when it was used
+ * already (a replay: the caller rolls back and does nothing), -1 error. Atomic on both engines — one
+ * INSERT … ON CONFLICT DO NOTHING on the nonce's primary key — so of two concurrent uses exactly one
+ * gets 0 (a second use waits for the first's commit, then finds the row; if the first rolled back, the
+ * second uses the link). */
+int action_nonce_consume(struct store *st, const char *nonce, const char *action, int64_t item,
+			 int64_t expires, int64_t now, struct error *err);
 
 #endif

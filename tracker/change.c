@@ -15,6 +15,7 @@
 #include "events.h"
 #include "items.h"
 #include "model.h"
+#include "stats.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -386,6 +387,9 @@ int change_apply(struct store *st, int64_t item, const struct change *ch, const 
 			error_prefix(err, "%s#%s", c.incident, c.key);
 			goto out;
 		}
+		/* issue 11 §5: the item's stored start date and close time (stats.h) */
+		if (stats_refresh_items(st, c.incident, err) < 0)
+			goto out;
 	}
 	if (res)
 		*res = r;

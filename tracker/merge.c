@@ -17,6 +17,7 @@
 #include "itemkeys.h"
 #include "items.h"
 #include "sha256.h"
+#include "stats.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -26,6 +27,7 @@ struct merger {
 	struct incidents_batch *incidents;
 	struct db_stmt *events;
 	struct store_savepoint sp;
+	struct stats_refresh *refresh; /* issue 11 §5: stored start dates and close times (stats.h) */
 };
 
 struct merger *merger_new(struct store *st, struct error *err)
@@ -38,6 +40,10 @@ struct merger *merger_new(struct store *st, struct error *err)
 	m->st = st;
 	if (!(m->items = items_batch_new(st, err)) || !(m->incidents = incidents_batch_new(st, err)) ||
 	    events_prepare(st, &m->events, err) < 0 || store_savepoint_prepare(st, &m->sp, err) < 0) {
+		merger_free(m);
+		return NULL;
+	}
+	if (!(m->refresh = stats_refresh_new(st, err))) { /* issue 11 §5 */
 		merger_free(m);
 		return NULL;
 	}
@@ -62,6 +68,7 @@ void merger_free(struct merger *m)
 	incidents_batch_free(m->incidents);
 	events_finish(m->events);
 	store_savepoint_free(&m->sp);
+	stats_refresh_free(m->refresh); /* issue 11 §5 */
 	free(m);
 }
 
@@ -710,6 +717,9 @@ static int merge_doc_writes(struct merger *m, const struct import_doc *doc, cons
 			goto out;
 		sum->removed++;
 	}
+	/* issue 11 §5: the document's items' stored start dates and close times (stats.h) */
+	if (stats_refresh_run(m->refresh, doc->inc.id, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	keys_free(keys, keys ? doc->nitems : 0);

@@ -2,7 +2,9 @@
  * bench_items.c — fills a database with synthetic action items for the benchmark
  * (tests/bench/list_stats_bench.sh): usage `bench_items DB [ITEMS] [INCIDENTS] [SEED]`.
  *
- * The database is opened with store_open(), so it has the real schema and indexes. The spread is
+ * DB is a SQLite path or a PostgreSQL target (URL or key=value): the database is opened with
+ * store_open(), so it has the real schema and indexes; each incident's stored start dates and close
+ * times are computed as an import does (stats_refresh_items). The spread is
  * meant to look like a few years of post-mortems: incidents dated 2024-01-01 .. 2026-06-30, 1-20
  * items each (ITEMS/INCIDENTS on average); priorities P0 10%, P1 25%, P2 40%, P3 20%, none 5%;
  * statuses done 55%, wont_do 5%, open 25%, in_progress 10%, blocked 5%; 85% have a due date 7-120
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
 #include "store.h"
 #include "tdate.h"
 #include "banned.h"
@@ -32,13 +35,13 @@ static unsigned pick(unsigned n)
 	return (unsigned)(rnd() % n);
 }
 
-static int step(struct store *st, sqlite3_stmt *s, const char *what)
+static int step(struct store *st, struct db_stmt *s, const char *what)
 {
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		fprintf(stderr, "bench_items: %s: %s\n", what, sqlite3_errmsg(st->db));
+	if (db_step(s) != DB_DONE) {
+		fprintf(stderr, "bench_items: %s: %s\n", what, db_errmsg(st->conn));
 		return -1;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return 0;
 }
 
@@ -58,31 +61,29 @@ int main(int argc, char **argv)
 	}
 	struct store st = {0};
 	struct error err;
-	sqlite3_stmt *inc = NULL, *item = NULL, *ev = NULL;
+	struct db_stmt *inc = NULL, *item = NULL, *ev = NULL;
 	int rc = 1;
 	error_init(&err);
 	if (store_open(&st, argv[1], STORE_CREATE, 5000, &err) < 0) {
 		fprintf(stderr, "bench_items: %s\n", err.msg);
 		return 1;
 	}
-	if (store_exec(&st, "PRAGMA synchronous=OFF", &err) < 0 || store_begin(&st, &err) < 0 ||
-	    store_prepare(
-		&st, &inc,
-		"INSERT INTO incidents (id, title, date, severity, source, source_hash, imported_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, 'bench', ?6)",
-		&err) < 0 ||
-	    store_prepare(
-		&st, &item,
-		"INSERT INTO items (incident_id, key, position, line, action, owners, owner, due, "
-		"priority, status, base_action, base_owners, base_due, base_priority, base_status, "
-		"created_at, updated_at, closed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-		"?5, ?6, ?8, ?9, ?10, ?11, ?11, ?12)",
-		&err) < 0 ||
-	    store_prepare(
-		&st, &ev,
-		"INSERT INTO events (item_id, incident_id, at, actor, source, kind, field, old, new) "
-		"VALUES (?1, ?2, ?3, 'bench', 'cli', 'slipped', 'due', ?4, ?5)",
-		&err) < 0) {
+	if ((store_engine(&st) == DB_SQLITE && store_exec(&st, "PRAGMA synchronous=OFF", &err) < 0) ||
+	    store_begin(&st, &err) < 0 ||
+	    store_sql(&st, &inc,
+		      "INSERT INTO incidents (id, title, date, severity, source, source_hash, imported_at) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, 'bench', ?6)",
+		      &err) < 0 ||
+	    store_sql(&st, &item,
+		      "INSERT INTO items (incident_id, key, position, line, action, owners, owner, due, "
+		      "priority, status, base_action, base_owners, base_due, base_priority, base_status, "
+		      "created_at, updated_at, closed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+		      "?5, ?6, ?8, ?9, ?10, ?11, ?11, ?12) RETURNING id",
+		      &err) < 0 ||
+	    store_sql(&st, &ev,
+		      "INSERT INTO events (item_id, incident_id, at, actor, source, kind, field, old, new) "
+		      "VALUES (?1, ?2, ?3, 'bench', 'cli', 'slipped', 'due', ?4, ?5)",
+		      &err) < 0) {
 		fprintf(stderr, "bench_items: %s\n", err.msg);
 		goto out;
 	}
@@ -100,12 +101,12 @@ int main(int argc, char **argv)
 		snprintf(src, sizeof src, "/srv/postmortems/%s.md", id);
 		int64_t imported = ((int64_t)d + 1) * 86400 + pick(86400);
 		time_format(imported, at);
-		store_bind_text(inc, 1, id);
-		store_bind_text(inc, 2, title);
-		store_bind_text(inc, 3, date);
-		sqlite3_bind_int(inc, 4, (int)pick(4) + 1);
-		store_bind_text(inc, 5, src);
-		store_bind_text(inc, 6, at);
+		db_bind_text(inc, 1, id);
+		db_bind_text(inc, 2, title);
+		db_bind_text(inc, 3, date);
+		db_bind_int(inc, 4, (int)pick(4) + 1);
+		db_bind_text(inc, 5, src);
+		db_bind_text(inc, 6, at);
 		if (step(&st, inc, "incident") < 0)
 			goto out;
 		/* spread the items: the last incident takes what is left */
@@ -134,44 +135,57 @@ int main(int argc, char **argv)
 			int32_t dd = d + 7 + (int32_t)pick(114);
 			date_format(dd, due);
 			time_format(imported + (int64_t)pick(120 * 86400), closed);
-			store_bind_text(item, 1, id);
-			store_bind_text(item, 2, key);
-			sqlite3_bind_int(item, 3, (int)k + 1);
-			sqlite3_bind_int(item, 4, 60 + (int)k);
-			store_bind_text(item, 5, action);
-			store_bind_text(item, 6, owners);
-			store_bind_text(item, 7, assigned ? owner : NULL);
-			store_bind_text(item, 8, has_due ? due : NULL);
-			store_bind_int_or_null(item, 9, prio);
-			store_bind_text(item, 10, status);
-			store_bind_text(item, 11, at);
-			store_bind_text(item, 12, closed_st ? closed : NULL);
+			db_bind_text(item, 1, id);
+			db_bind_text(item, 2, key);
+			db_bind_int(item, 3, (int)k + 1);
+			db_bind_int(item, 4, 60 + (int)k);
+			db_bind_text(item, 5, action);
+			db_bind_text(item, 6, owners);
+			db_bind_text(item, 7, assigned ? owner : NULL);
+			db_bind_text(item, 8, has_due ? due : NULL);
+			store_bind_opt_int(item, 9, prio);
+			db_bind_text(item, 10, status);
+			db_bind_text(item, 11, at);
+			db_bind_text(item, 12, closed_st ? closed : NULL);
+			if (db_step(item) != DB_ROW) {
+				fprintf(stderr, "bench_items: item: %s\n", db_errmsg(st.conn));
+				goto out;
+			}
+			int64_t item_id = db_column_int64(item, 0);
 			if (step(&st, item, "item") < 0)
 				goto out;
 			if (has_due && pick(100) < 6) {
 				char old[11];
 				date_format(dd - 1 - (int32_t)pick(30), old);
-				sqlite3_bind_int64(ev, 1, sqlite3_last_insert_rowid(st.db));
-				store_bind_text(ev, 2, id);
-				store_bind_text(ev, 3, at);
-				store_bind_text(ev, 4, old);
-				store_bind_text(ev, 5, due);
+				db_bind_int64(ev, 1, item_id);
+				db_bind_text(ev, 2, id);
+				db_bind_text(ev, 3, at);
+				db_bind_text(ev, 4, old);
+				db_bind_text(ev, 5, due);
 				if (step(&st, ev, "event") < 0)
 					goto out;
 			}
 		}
 		made += n;
+		/* as an import of the document does */
+		if (stats_refresh_items(&st, id, &err) < 0) {
+			fprintf(stderr, "bench_items: %s\n", err.msg);
+			goto out;
+		}
 	}
-	if (store_commit(&st, &err) < 0 || store_exec(&st, "ANALYZE", &err) < 0) {
+	/* PostgreSQL: VACUUM too, so that the visibility map allows index-only scans (autovacuum would
+	 * do it later) */
+	if (store_commit(&st, &err) < 0 ||
+	    store_exec(&st, store_engine(&st) == DB_SQLITE ? "ANALYZE" : "VACUUM ANALYZE", &err) < 0) {
 		fprintf(stderr, "bench_items: %s\n", err.msg);
 		goto out;
 	}
 	printf("%s: %ld incidents, %ld items\n", argv[1], nincs, made);
 	rc = 0;
 out:
-	sqlite3_finalize(inc);
-	sqlite3_finalize(item);
-	sqlite3_finalize(ev);
+	db_finalize(inc);
+	db_finalize(item);
+	db_finalize(ev);
 	store_rollback(&st);
 	store_close(&st);
 	return rc;

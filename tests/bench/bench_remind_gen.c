@@ -46,13 +46,13 @@ static long arg(const char *s, const char *what)
 	return v;
 }
 
-static int step(sqlite3 *db, sqlite3_stmt *s)
+static int step(struct db *db, struct db_stmt *s)
 {
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		fprintf(stderr, "bench_remind_gen: %s\n", sqlite3_errmsg(db));
+	if (db_step(s) != DB_DONE) {
+		fprintf(stderr, "bench_remind_gen: %s\n", db_errmsg(db));
 		return -1;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return 0;
 }
 
@@ -81,26 +81,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_remind_gen: %s\n", err.msg);
 		return 1;
 	}
-	sqlite3 *db = st.db;
-	sqlite3_stmt *person = NULL, *incident = NULL, *item = NULL;
+	struct db *db = st.conn;
+	struct db_stmt *person = NULL, *incident = NULL, *item = NULL;
 	int rc = 1;
 	const char *ts = "2026-01-01T00:00:00Z";
 	if (store_begin(&st, &err) < 0 ||
-	    store_prepare(&st, &person,
-			  "INSERT INTO people (handle, name, email, tz, manager, created_at, updated_at) "
-			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-			  &err) < 0 ||
-	    store_prepare(
-		&st, &incident,
-		"INSERT INTO incidents (id, title, date, reporter, approved_by, source, source_hash, "
-		"imported_at) VALUES (?1, ?2, '2026-01-01', ?3, ?4, ?5, 'x', ?6)",
-		&err) < 0 ||
-	    store_prepare(&st, &item,
-			  "INSERT INTO items (incident_id, key, position, line, action, owners, owner, due, "
-			  "priority, status, base_action, base_owners, base_due, base_priority, base_status, "
-			  "created_at, updated_at) "
-			  "VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?4, ?5, ?7, ?8, ?9, ?10, ?10)",
-			  &err) < 0) {
+	    store_sql(&st, &person,
+		      "INSERT INTO people (handle, name, email, tz, manager, created_at, updated_at) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+		      &err) < 0 ||
+	    store_sql(&st, &incident,
+		      "INSERT INTO incidents (id, title, date, reporter, approved_by, source, source_hash, "
+		      "imported_at) VALUES (?1, ?2, '2026-01-01', ?3, ?4, ?5, 'x', ?6)",
+		      &err) < 0 ||
+	    store_sql(&st, &item,
+		      "INSERT INTO items (incident_id, key, position, line, action, owners, owner, due, "
+		      "priority, status, base_action, base_owners, base_due, base_priority, base_status, "
+		      "created_at, updated_at) "
+		      "VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?4, ?5, ?7, ?8, ?9, ?10, ?10)",
+		      &err) < 0) {
 		fprintf(stderr, "bench_remind_gen: %s\n", err.msg);
 		goto out;
 	}
@@ -110,12 +109,12 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof name, "User %ld", i);
 		snprintf(email, sizeof email, "u%05ld@example.org", i);
 		snprintf(mgr, sizeof mgr, "u%05ld", between(1, npeople / 20 + 1));
-		store_bind_text(person, 1, h);
-		store_bind_text(person, 2, name);
-		store_bind_text(person, 3, i % 10 == 0 ? NULL : email);
-		store_bind_text(person, 4, zones[i % 6]);
-		store_bind_text(person, 5, i % 4 == 0 ? NULL : mgr);
-		store_bind_text(person, 6, ts);
+		db_bind_text(person, 1, h);
+		db_bind_text(person, 2, name);
+		db_bind_text(person, 3, i % 10 == 0 ? NULL : email);
+		db_bind_text(person, 4, zones[i % 6]);
+		db_bind_text(person, 5, i % 4 == 0 ? NULL : mgr);
+		db_bind_text(person, 6, ts);
 		if (step(db, person) < 0)
 			goto out;
 	}
@@ -129,12 +128,12 @@ int main(int argc, char **argv)
 			snprintf(src, sizeof src, "/bench/pm-%06ld.md", n);
 			snprintf(h, sizeof h, "u%05ld", between(1, npeople));
 			snprintf(mgr, sizeof mgr, "u%05ld", between(1, npeople));
-			store_bind_text(incident, 1, inc);
-			store_bind_text(incident, 2, title);
-			store_bind_text(incident, 3, h);
-			store_bind_text(incident, 4, mgr);
-			store_bind_text(incident, 5, src);
-			store_bind_text(incident, 6, ts);
+			db_bind_text(incident, 1, inc);
+			db_bind_text(incident, 2, title);
+			db_bind_text(incident, 3, h);
+			db_bind_text(incident, 4, mgr);
+			db_bind_text(incident, 5, src);
+			db_bind_text(incident, 6, ts);
 			if (step(db, incident) < 0)
 				goto out;
 		}
@@ -144,16 +143,16 @@ int main(int argc, char **argv)
 		snprintf(h, sizeof h, "u%05ld", between(1, npeople));
 		snprintf(owners, sizeof owners, "[\"%s\"]", h);
 		date_format(today + (int32_t)between(-30, 15), due);
-		store_bind_text(item, 1, inc);
-		store_bind_text(item, 2, key);
-		sqlite3_bind_int64(item, 3, i % 10);
-		store_bind_text(item, 4, action);
-		store_bind_text(item, 5, owned ? owners : "[]");
-		store_bind_text(item, 6, owned ? h : NULL);
-		store_bind_text(item, 7, due);
-		sqlite3_bind_int(item, 8, (int)(i % 4));
-		store_bind_text(item, 9, statuses[rnd() % 3]);
-		store_bind_text(item, 10, ts);
+		db_bind_text(item, 1, inc);
+		db_bind_text(item, 2, key);
+		db_bind_int64(item, 3, i % 10);
+		db_bind_text(item, 4, action);
+		db_bind_text(item, 5, owned ? owners : "[]");
+		db_bind_text(item, 6, owned ? h : NULL);
+		db_bind_text(item, 7, due);
+		db_bind_int(item, 8, (int)(i % 4));
+		db_bind_text(item, 9, statuses[rnd() % 3]);
+		db_bind_text(item, 10, ts);
 		if (step(db, item) < 0)
 			goto out;
 	}
@@ -164,9 +163,9 @@ int main(int argc, char **argv)
 	printf("%s: %ld open items in %ld incidents, %ld people\n", argv[1], nitems, nincidents, npeople);
 	rc = 0;
 out:
-	sqlite3_finalize(person);
-	sqlite3_finalize(incident);
-	sqlite3_finalize(item);
+	db_finalize(person);
+	db_finalize(incident);
+	db_finalize(item);
 	store_close(&st);
 	return rc;
 }

@@ -18,15 +18,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct store st;
 static int ready;
 
+static int count_one(const struct person *p, void *ud)
+{
+	(void)p;
+	(*(int *)ud)++;
+	return 0;
+}
+
 static int count_people(void)
 {
-	sqlite3_stmt *s;
-	int n = -1;
-	if (sqlite3_prepare_v2(st.db, "SELECT count(*) FROM people", -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return n;
+	struct error err;
+	error_init(&err);
+	int n = 0;
+	return people_list(&st, count_one, &n, &err) < 0 ? -1 : n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,8 +1,8 @@
 /*
  * cmd_stats.c — `tracker stats`: the metrics of stats.h per group and in total, as a table or JSON.
  *
- * --show-sql prints the statements with their parameters as sqlite3 shell commands, so the benchmark
- * (tests/bench/list_stats_bench.sh) can time exactly the same SQL in the shell.
+ * --show-sql prints the statements with their parameters as a sqlite3 shell script (stats.h builds it),
+ * so the benchmark (tests/bench/list_stats_bench.sh) can time exactly the same SQL in the shell.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -98,22 +98,6 @@ static int add_row(struct table *t, const struct stats_row *r)
 	return table_add(t, cells, st);
 }
 
-static void show_sql(struct ctx *c, const char *since, enum stats_by by)
-{
-	char today[11];
-	date_format(time_to_date(c->now), today);
-	fprintf(c->out, ".parameter set ?1 \"'%s'\"\n", today);
-	if (since)
-		fprintf(c->out, ".parameter set ?2 \"'%s'\"\n", since);
-	else
-		fputs(".parameter set ?2 NULL\n", c->out);
-	/* the groups (stats_compute), then the total's times to close (stats_total) */
-	fprintf(c->out, ".parameter set ?3 %d\n", (int)by);
-	for (int i = 0; i < STATS_SQL_COUNT; i++)
-		fprintf(c->out, "%s;\n", stats_sql[i]);
-	fprintf(c->out, ".parameter set ?3 %d\n%s;\n", (int)STATS_BY_ALL, stats_sql[STATS_SQL_CLOSE_TIMES]);
-}
-
 int cmd_stats(struct ctx *c, int argc, char **argv)
 {
 	enum { O_SINCE = 256, O_BY, O_FORMAT, O_NOW, O_SQL };
@@ -169,7 +153,15 @@ int cmd_stats(struct ctx *c, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(c, "stats: unexpected argument \"%s\"", argv[optind]);
 	if (sql) {
-		show_sql(c, since, by);
+		char *script = stats_shell_script(by, since, c->now);
+		if (!script) {
+			struct error e;
+			error_init(&e);
+			error_set(&e, ERR_IO, "out of memory");
+			return cli_fail(c, &e);
+		}
+		fputs(script, c->out);
+		free(script);
 		return EXIT_OK;
 	}
 	struct error err;

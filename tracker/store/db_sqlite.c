@@ -352,13 +352,6 @@ fail:
 	return NULL;
 }
 
-/* The raw handle, for store.c's transitional legacy API only (removed when every module is on db.h). */
-void *db_sqlite_handle(struct db *db);
-void *db_sqlite_handle(struct db *db)
-{
-	return db && db->engine == DB_SQLITE ? H(db) : NULL;
-}
-
 const char *db_sqlite_libversion(void)
 {
 	return sqlite3_libversion();

@@ -21,8 +21,13 @@
  *     -1 when there is none;
  *   - unassigned / unscheduled P0/P1: open P0 or P1 items with no owner / no due date.
  *
- * Everything is computed in SQL (three statements, stats_sql[]; the benchmark runs them in the sqlite3
- * shell too, as printed by `tracker stats --show-sql`). Rows come back ordered by group name.
+ * Counted in SQL, three portable statements per grouping (stats_sql[by][]; the benchmark runs them in
+ * the sqlite3 shell too, as printed by `tracker stats --show-sql`): the counts per group (or per group
+ * and status/priority, in the order of the index items_stats; rows of one group are added up here),
+ * the done items' times to close (their median and p90 read at their ranks here, per group and over
+ * all), the slips per group. Rows come back ordered by group name (byte order, strcmp).
+ * The start date and time to close are read from items.start_date and items.close_secs (schema 0007),
+ * which stats_refresh_items() keeps from the rules of items.h.
  */
 #ifndef TRACKER_STATS_H
 #define TRACKER_STATS_H
@@ -56,6 +61,9 @@ struct stats_row {
 struct stats {
 	struct stats_row *rows;
 	size_t n;
+	/* the times to close over all the groups' items (stats_compute; stats_total copies them) */
+	long total_closed_timed;
+	double total_median_days, total_p90_days;
 };
 
 /* Parses "owner" etc. into *by; -1 if unknown. */
@@ -67,17 +75,40 @@ int stats_compute(struct store *st, enum stats_by by, const char *since, int64_t
 		  struct error *err);
 void stats_release(struct stats *s);
 /* The "all" row for the same items as `groups` (computed by stats_compute with any grouping and the
- * same since/now): counts summed from the groups, times to close from one more statement
- * (STATS_SQL_CLOSE_TIMES with ?3 = STATS_BY_ALL). Cheaper than stats_compute(STATS_BY_ALL). */
+ * same since/now): counts summed from the groups, times to close from those stats_compute read (no
+ * further statement). st, since and now are not used (kept for the callers). */
 int stats_total(struct store *st, const struct stats *groups, const char *since, int64_t now,
 		struct stats_row *total, struct error *err);
-/* The total's done_with_due and done_on_time alone (for /metrics): the same statement, by "all". */
+/* The total's done_with_due and done_on_time alone (for /metrics): one statement, by "all". */
 int stats_on_time(struct store *st, int64_t now, long *done_with_due, long *done_on_time, struct error *err);
 /* on_time rate of a row (NaN when done_with_due is 0). */
 double stats_on_time_rate(const struct stats_row *r);
 
-/* The statements, with parameters ?1 today (YYYY-MM-DD), ?2 since (or NULL), ?3 enum stats_by. */
+/*
+ * Recomputes items.start_date and items.close_secs (items.h) of every item of incident `incident_id`
+ * from the rules, in one set-based UPDATE. Call it inside the write transaction, after the writes of
+ * an imported document (merge_doc) or of an item change (change_apply), before the commit. Cheap: an
+ * incident has a handful of items.
+ */
+int stats_refresh_items(struct store *st, const char *incident_id, struct error *err);
+/* The same with the statement prepared once, for a caller that refreshes many incidents (the import:
+ * a prepare costs as much as the update). stats_refresh_new() returns NULL with err filled. */
+struct stats_refresh;
+struct stats_refresh *stats_refresh_new(struct store *st, struct error *err);
+int stats_refresh_run(struct stats_refresh *r, const char *incident_id, struct error *err);
+void stats_refresh_free(struct stats_refresh *r);
+
+/* The statements per grouping, the same text on both engines. Parameters: COUNTS ?1 today
+ * (YYYY-MM-DD) and ?2 since (YYYY-MM-DD or NULL); CLOSE_TIMES and SLIPS ?1 since. COUNTS: one or more rows
+ * per group (added up); CLOSE_TIMES: (group, close_secs, start_date) of the done items with a known close
+ * time, in no particular order; SLIPS: (group, count). */
+/* `tracker stats --show-sql`: the statements stats_compute(by, since, now) runs, with their
+ * parameters, as a sqlite3 shell script (".parameter set" lines, then each statement and ";"), for the
+ * benchmark to time the same SQL in the shell. NULL when out of memory; the caller frees. */
+char *stats_shell_script(enum stats_by by, const char *since, int64_t now);
+
 enum { STATS_SQL_COUNTS, STATS_SQL_CLOSE_TIMES, STATS_SQL_SLIPS, STATS_SQL_COUNT };
-extern const char *const stats_sql[STATS_SQL_COUNT];
+#define STATS_BY_COUNT 5
+extern const char *const stats_sql[STATS_BY_COUNT][STATS_SQL_COUNT];
 
 #endif

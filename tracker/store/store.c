@@ -53,9 +53,6 @@ char *store_resolve_path(const char *cli, const struct config *cfg)
 	return xstrdup_printf(home, "/.local/share/tracker/tracker.db");
 }
 
-/* The transitional SQLite handle (db_sqlite.c). */
-void *db_sqlite_handle(struct db *db);
-
 static const struct migration *engine_migrations(const struct store *st, int *count)
 {
 	if (db_engine(st->conn) == DB_POSTGRESQL) {
@@ -292,7 +289,6 @@ int store_open(struct store *st, const char *path, int flags, long busy_timeout_
 {
 	bool readonly = flags & STORE_READONLY;
 	st->conn = NULL;
-	st->db = NULL;
 	st->path = strdup(path);
 	if (!st->path)
 		return error_set(err, ERR_IO, "out of memory");
@@ -303,7 +299,6 @@ int store_open(struct store *st, const char *path, int flags, long busy_timeout_
 		error_set(err, ERR_STORE, "%s", msg);
 		goto fail;
 	}
-	st->db = db_sqlite_handle(st->conn);
 	if (migrate(st, readonly, err) < 0) {
 		const char *where = store_describe(st);
 		if (!strstr(err->msg, where))
@@ -325,44 +320,6 @@ void store_close(struct store *st)
 {
 	db_close(st->conn);
 	st->conn = NULL;
-	st->db = NULL;
 	free(st->path);
 	st->path = NULL;
-}
-
-/* ---- transitional legacy API ---- */
-
-int store_error(struct store *st, struct error *err, const char *what)
-{
-	return store_fail(st, err, what);
-}
-
-int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct error *err)
-{
-	if (!st->db)
-		return error_set(err, ERR_STORE,
-				 "database: this operation is not yet available on PostgreSQL");
-	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
-		return error_set(err, ERR_STORE, "database: %s", sqlite3_errmsg(st->db));
-	return 0;
-}
-
-int store_bind_text(sqlite3_stmt *s, int idx, const char *v)
-{
-	if (!v)
-		return sqlite3_bind_null(s, idx);
-	return sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT);
-}
-
-int store_bind_int_or_null(sqlite3_stmt *s, int idx, int v)
-{
-	if (v < 0)
-		return sqlite3_bind_null(s, idx);
-	return sqlite3_bind_int(s, idx, v);
-}
-
-char *store_col_strdup(sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-	return t ? strdup((const char *)t) : NULL;
 }

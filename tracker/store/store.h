@@ -13,7 +13,6 @@
 #ifndef TRACKER_STORE_H
 #define TRACKER_STORE_H
 
-#include <sqlite3.h> /* transitional: removed with the legacy API below */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,8 +23,7 @@ struct config;
 
 struct store {
 	struct db *conn;
-	sqlite3 *db; /* transitional: the SQLite handle for modules not yet on db.h (NULL on PostgreSQL) */
-	char *path;  /* the target as given (a PostgreSQL URL may hold a password: never print it) */
+	char *path; /* the target as given (a PostgreSQL URL may hold a password: never print it) */
 };
 
 /* STORE_READONLY opens read-only. STORE_CREATE makes a missing database (and its parent directory);
@@ -96,12 +94,5 @@ void store_savepoint_free(struct store_savepoint *sp);
  * checkpointed every 16384 pages instead of every 1000, so pages that several commits touch (indexes)
  * are copied into the database once. Nothing to do on PostgreSQL. */
 int store_batch_mode(struct store *st, struct error *err);
-
-/* ---- transitional legacy API (SQLite handle), removed when every module is on db.h ---- */
-int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct error *err);
-int store_error(struct store *st, struct error *err, const char *what);
-int store_bind_text(sqlite3_stmt *s, int idx, const char *v);
-int store_bind_int_or_null(sqlite3_stmt *s, int idx, int v);
-char *store_col_strdup(sqlite3_stmt *s, int col);
 
 #endif

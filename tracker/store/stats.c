@@ -118,7 +118,8 @@ int stats_refresh_run(struct stats_refresh *r, const char *incident_id, struct e
 {
 	db_reset(r->update);
 	db_bind_text(r->update, 1, incident_id);
-	int rc = store_run(r->st, r->update, err, "storing the items' start dates and close times");
+	/* deferred (store_defer): nothing of it is read; the importer flushes at the end of the document */
+	int rc = store_defer(r->st, r->update, err, "storing the items' start dates and close times");
 	db_reset(r->update);
 	return rc;
 }
@@ -137,6 +138,8 @@ int stats_refresh_items(struct store *st, const char *incident_id, struct error 
 	if (!r)
 		return -1;
 	int rc = stats_refresh_run(r, incident_id, err);
+	if (rc == 0) /* a caller outside the importer gets its error here, as before */
+		rc = store_flush(st, err);
 	stats_refresh_free(r);
 	return rc;
 }

@@ -95,6 +95,7 @@ int stats_refresh_items(struct store *st, const char *incident_id, struct error 
  * a prepare costs as much as the update). stats_refresh_new() returns NULL with err filled. */
 struct stats_refresh;
 struct stats_refresh *stats_refresh_new(struct store *st, struct error *err);
+/* A deferred write (store_defer): its error may come from a later call or store_flush(). */
 int stats_refresh_run(struct stats_refresh *r, const char *incident_id, struct error *err);
 void stats_refresh_free(struct stats_refresh *r);
 

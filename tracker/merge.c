@@ -717,8 +717,11 @@ static int merge_doc_writes(struct merger *m, const struct import_doc *doc, cons
 			goto out;
 		sum->removed++;
 	}
-	/* issue 11 §5: the document's items' stored start dates and close times (stats.h) */
-	if (stats_refresh_run(m->refresh, doc->inc.id, err) < 0)
+	/* issue 11 §5: the document's items' stored start dates and close times (stats.h). A new
+	 * incident's items were all inserted just now with their start date computed in the INSERT
+	 * (items.c, ITEM_START_EXPR) and no close time (closed_at is NULL at first import): nothing to
+	 * refresh — on PostgreSQL the UPDATE would write a second version of every new row. */
+	if (has_items && stats_refresh_run(m->refresh, doc->inc.id, err) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -435,7 +435,8 @@ static const char *const batch_sql[B_N] = {
 	"INSERT INTO items (incident_id, key, position, line, action, owners, owner, due, priority, "        \
 	"status, "                                                                                           \
 	"status_raw, extra, base_action, base_owners, base_due, base_priority, base_status, created_at, "    \
-	"updated_at, closed_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?5,?6,?8,?9,?10,?13,?13,?14)"
+	"updated_at, closed_at, start_date) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?5,?6,?8,?9,?10," \
+	"?13,?13,?14," ITEM_START_EXPR("(SELECT date FROM incidents WHERE id = ?1)", "?8", "?13") ")"
 
 /* A new item and its `created` event. PostgreSQL does both in one statement (a data-modifying WITH:
  * one round trip per item instead of two, and the id comes back by RETURNING). SQLite has no

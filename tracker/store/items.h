@@ -55,12 +55,15 @@ struct item {
 #define ITEM_OPEN_SQL "(i.status NOT IN ('done','wont_do') AND i.removed_at IS NULL)"
 #define ITEM_OVERDUE_SQL(p) "(" ITEM_OPEN_SQL " AND i.due IS NOT NULL AND i.due < " p ")"
 
-/* ITEM_START_FROM(d) — ITEM_START_SQL with the incident's date given as the SQL expression d (a
- * joined incidents row's column, or the lookup of ITEM_START_SQL): the one definition of the rule.
- * Portable (a CASE, not SQLite's scalar min()). */
-#define ITEM_START_FROM(d)                                                                                   \
-	"(CASE WHEN " d " < substr(i.created_at, 1, 10) THEN " d " WHEN " d " IS NULL AND i.due < "          \
-	"substr(i.created_at, 1, 10) THEN i.due ELSE substr(i.created_at, 1, 10) END)"
+/* ITEM_START_EXPR(d, due, created) — the one definition of the start-date rule, over SQL expressions
+ * for the incident's date, the item's due date and its creation time (columns, or an INSERT's
+ * parameters); ITEM_START_FROM(d) over `items i` with the incident's date given as d (a joined
+ * incidents row's column, or the lookup of ITEM_START_SQL). Portable (a CASE, not SQLite's scalar
+ * min()). */
+#define ITEM_START_EXPR(d, due, created)                                                                     \
+	"(CASE WHEN " d " < substr(" created ", 1, 10) THEN " d " WHEN " d " IS NULL AND " due " < "         \
+	"substr(" created ", 1, 10) THEN " due " ELSE substr(" created ", 1, 10) END)"
+#define ITEM_START_FROM(d) ITEM_START_EXPR(d, "i.due", "i.created_at")
 #define ITEM_START_SQL ITEM_START_FROM("(SELECT date FROM incidents WHERE id = i.incident_id)")
 #define ITEM_CLOSE_KNOWN_SQL                                                                                 \
 	"(i.closed_at IS NOT NULL AND (i.closed_at <> i.created_at OR EXISTS (SELECT 1 FROM events e "       \
@@ -71,10 +74,13 @@ struct item {
  *   items.start_date = ITEM_START_SQL;
  *   items.close_secs = seconds from the start (its midnight, UTC) to closed_at when
  *                      ITEM_CLOSE_KNOWN_SQL, else NULL (also NULL for a closed_at that is no time).
- * No trigger keeps them: stats_refresh_items() (stats.h) recomputes an incident's items from the rules
- * above in one statement, and every writer of a column they depend on (items.incident_id, due,
- * created_at, closed_at; incidents.date; status events) calls it before its commit: merge_doc() once
- * per imported document, change_apply() once per item change. Migration 0007 fills existing rows.
+ * No trigger keeps them: a new item gets its start date in its INSERT (ITEM_START_EXPR over the
+ * bound due date and creation time; closed_at, hence close_secs, is NULL then), and
+ * stats_refresh_items() (stats.h) recomputes an incident's items from the rules above in one
+ * statement; every writer of a column they depend on (items.incident_id, due, created_at, closed_at;
+ * incidents.date; status events) calls it before its commit: merge_doc() once per imported document
+ * of an incident that already had items, change_apply() once per item change. Migration 0007 fills
+ * existing rows.
  * ITEM_CLOSE_KNOWN_COL is ITEM_CLOSE_KNOWN_SQL read from the stored column.
  */
 #define ITEM_CLOSE_KNOWN_COL "(i.close_secs IS NOT NULL)"

@@ -46,8 +46,10 @@ static char *resolve_actor(const struct config *cfg)
 
 static void print_usage(FILE *f)
 {
-	fputs("usage: tracker [--db PATH] [--config PATH] COMMAND [ARGS]\n\n"
-	      "Tracks post-mortem action items until they are done.\n\ncommands:\n",
+	fputs("usage: tracker [--db PATH|URL] [--config PATH] COMMAND [ARGS]\n\n"
+	      "Tracks post-mortem action items until they are done. The database is a SQLite file or a\n"
+	      "PostgreSQL URL (postgresql://…; the password in a password file, never in the URL).\n\n"
+	      "commands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);

@@ -36,11 +36,8 @@ static int teardown(void **state)
 	(void)state;
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	for (int i = 0; i < npg; i++) {
-		char sql[160];
-		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %.64s WITH (FORCE)", pgnames[i]);
-		testdb_admin(sql);
-	}
+	for (int i = 0; i < npg; i++)
+		testdb_pg_drop(pgnames[i]);
 	npg = 0;
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -52,14 +49,9 @@ static void open_store(enum db_engine e, const char *name, struct store *st)
 	if (e == DB_SQLITE) {
 		snprintf(target, sizeof target, "%s/%s.db", tmpdir, name);
 	} else {
-		char sql[160];
 		assert_true(npg < 8);
 		snprintf(pgnames[npg], sizeof pgnames[npg], "unit_copy_%ld_%s", (long)getpid(), name);
-		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", pgnames[npg]);
-		assert_int_equal(testdb_admin(sql), 0);
-		snprintf(sql, sizeof sql, "CREATE DATABASE %s", pgnames[npg]);
-		assert_int_equal(testdb_admin(sql), 0);
-		snprintf(target, sizeof target, "%s dbname=%s", getenv("TRACKER_TEST_PG"), pgnames[npg]);
+		assert_int_equal(testdb_pg_create(pgnames[npg], target, sizeof target), 0);
 		npg++;
 	}
 	struct error err;

@@ -50,15 +50,9 @@ static int setup(void **state)
 			return -1;
 		snprintf(target, sizeof target, "%s/t.db", tmpdir);
 	} else {
-		char sql[160];
 		snprintf(pgname, sizeof pgname, "unit_db_%ld_%u", (long)getpid(), seq++);
-		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", pgname);
-		if (testdb_admin(sql) < 0)
+		if (testdb_pg_create(pgname, target, sizeof target) < 0)
 			return -1;
-		snprintf(sql, sizeof sql, "CREATE DATABASE %s", pgname);
-		if (testdb_admin(sql) < 0)
-			return -1;
-		snprintf(target, sizeof target, "%s dbname=%s", getenv("TRACKER_TEST_PG"), pgname);
 	}
 	struct db *db = open_db();
 	if (!db)
@@ -75,9 +69,7 @@ static int teardown(void **state)
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 		return system(cmd) == 0 ? 0 : -1;
 	}
-	char sql[160];
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", pgname);
-	return testdb_admin(sql);
+	return testdb_pg_drop(pgname);
 }
 
 /* A table with a generated integer key, per engine. */

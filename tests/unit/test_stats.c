@@ -535,12 +535,7 @@ static void open_v6_then_migrate(struct store *st, char *target, size_t tsz)
 	assert_string_equal(m[6].name, "0007_item_start_close");
 	if (testdb_is_pg()) {
 		snprintf(testdb_name, sizeof testdb_name, "unit_v6_%ld", (long)getpid());
-		char sql[128];
-		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", testdb_name);
-		assert_int_equal(testdb_admin(sql), 0);
-		snprintf(sql, sizeof sql, "CREATE DATABASE %s", testdb_name);
-		assert_int_equal(testdb_admin(sql), 0);
-		snprintf(target, tsz, "%s dbname=%s", getenv("TRACKER_TEST_PG"), testdb_name);
+		assert_int_equal(testdb_pg_create(testdb_name, target, tsz), 0);
 	} else {
 		snprintf(target, tsz, "/tmp/test_stats_v6_%ld.db", (long)getpid());
 		unlink(target);
@@ -596,9 +591,7 @@ static void test_migration_0007_fills(void **state)
 	check_against_reference(&st, FIXTURE_NOW);
 	store_close(&st);
 	if (testdb_is_pg()) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", testdb_name);
-		testdb_admin(sql);
+		testdb_pg_drop(testdb_name);
 		testdb_name[0] = '\0';
 	} else {
 		unlink(target);

@@ -44,10 +44,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	char cmd[160];
-	for (int i = 0; i < npg_made; i++) {
-		snprintf(cmd, sizeof cmd, "DROP DATABASE IF EXISTS %.63s WITH (FORCE)", pg_made[i]);
-		testdb_admin(cmd);
-	}
+	for (int i = 0; i < npg_made; i++)
+		testdb_pg_drop(pg_made[i]);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -77,15 +75,11 @@ static void fresh_target(enum engine e, const char *name, char *out, size_t n)
 		snprintf(out, n, "%s/%s.db", dir, name);
 		return;
 	}
-	char db[64], sql[160];
+	char db[64];
 	pg_name(db, sizeof db, name);
 	assert_true(npg_made < (int)(sizeof pg_made / sizeof *pg_made));
 	snprintf(pg_made[npg_made++], sizeof pg_made[0], "%s", db);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
-	assert_int_equal(testdb_admin(sql), 0);
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
-	assert_int_equal(testdb_admin(sql), 0);
-	snprintf(out, n, "%s dbname=%s", getenv("TRACKER_TEST_PG"), db);
+	assert_int_equal(testdb_pg_create(db, out, n), 0);
 }
 
 static int64_t query_int(struct db *db, const char *sql, const char *arg)

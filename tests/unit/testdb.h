@@ -42,6 +42,26 @@ static inline int testdb_admin(const char *sql)
 	return rc < 0 ? -1 : 0;
 }
 
+/* Drops PostgreSQL database `name` (if there), closing its connections first. */
+static inline int testdb_pg_drop(const char *name)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %.63s WITH (FORCE)", name);
+	return testdb_admin(sql);
+}
+
+/* A fresh, empty PostgreSQL database `name` on the cluster of $TRACKER_TEST_PG (one left by an earlier
+ * run is dropped first); its libpq target goes to target. 0, or -1 with the reason on stderr. */
+static inline int testdb_pg_create(const char *name, char *target, size_t targetsz)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "CREATE DATABASE %.63s", name);
+	if (testdb_pg_drop(name) < 0 || testdb_admin(sql) < 0)
+		return -1;
+	snprintf(target, targetsz, "%s dbname=%s", getenv("TRACKER_TEST_PG"), name);
+	return 0;
+}
+
 static inline int testdb_open(struct store *st)
 {
 	struct error err;
@@ -54,15 +74,10 @@ static inline int testdb_open(struct store *st)
 		return 0;
 	}
 	static unsigned seq;
+	char target[1024];
 	snprintf(testdb_name, sizeof testdb_name, "unit_%ld_%u", (long)getpid(), seq++);
-	char sql[128], target[1024];
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", testdb_name);
-	if (testdb_admin(sql) < 0)
+	if (testdb_pg_create(testdb_name, target, sizeof target) < 0)
 		return -1;
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s", testdb_name);
-	if (testdb_admin(sql) < 0)
-		return -1;
-	snprintf(target, sizeof target, "%s dbname=%s", getenv("TRACKER_TEST_PG"), testdb_name);
 	if (store_open(st, target, STORE_CREATE, 10000, &err) < 0) {
 		fprintf(stderr, "testdb: %s\n", err.msg);
 		return -1;
@@ -74,9 +89,7 @@ static inline void testdb_close(struct store *st)
 {
 	store_close(st);
 	if (testdb_is_pg() && testdb_name[0]) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", testdb_name);
-		testdb_admin(sql);
+		testdb_pg_drop(testdb_name);
 		testdb_name[0] = '\0';
 	}
 }

@@ -294,6 +294,22 @@ static int make_parent(const char *path, char *msg, size_t msgsz)
 	return 0;
 }
 
+/* Switch the file to WAL. On a new file several processes may race to switch it: the switch needs the
+ * exclusive lock while the others hold shared ones, and SQLite reports that deadlock as SQLITE_BUSY at
+ * once without calling the busy handler — so retry here, within the same busy timeout. */
+static int set_wal(struct sq_db *d, long busy_ms)
+{
+	for (long waited = 0;; waited += 10) {
+		int rc = sqlite3_exec(d->h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return DB_OK;
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= busy_ms)
+			return db_set_error(&d->base, classify(sqlite3_extended_errcode(d->h)), "%s",
+					    sqlite3_errmsg(d->h));
+		usleep(10000);
+	}
+}
+
 struct db *db_sqlite_open(const char *path, int flags, long busy_ms, char *msg, size_t msgsz)
 {
 	bool readonly = flags & DB_OPEN_READONLY, memory = !strcmp(path, ":memory:");
@@ -339,7 +355,7 @@ struct db *db_sqlite_open(const char *path, int flags, long busy_ms, char *msg, 
 	}
 	sqlite3_busy_timeout(d->h, (int)(busy_ms > 0 ? busy_ms : 5000));
 	sqlite3_extended_result_codes(d->h, 1);
-	if ((!memory && !readonly && sq_exec(&d->base, "PRAGMA journal_mode = WAL") < 0) ||
+	if ((!memory && !readonly && set_wal(d, busy_ms > 0 ? busy_ms : 5000) < 0) ||
 	    sq_exec(&d->base, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
 			      "PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY") < 0) {
 		snprintf(msg, msgsz, "%s: %s", path, d->base.errmsg);

@@ -45,6 +45,11 @@ int sources_failed(struct store *st, const char *name, const char *repo, const c
 /* Forgets the last synced commit (the next sync is a full one). */
 int sources_reset(struct store *st, const char *name, struct error *err);
 
+/* The documents of source `name` (incidents.source "git:NAME:…", not rekeyed), each reference once:
+ * cb(ref) until it returns nonzero. */
+int sources_documents(struct store *st, const char *name, int (*cb)(const char *ref, void *ud), void *ud,
+		      struct error *err);
+
 /* The event_origins row of (source, commit), made if needed: *id. `committed_at` UTC text. */
 int sources_origin(struct store *st, const char *source, const char *commit, const char *author,
 		   const char *subject, const char *committed_at, int64_t *id, struct error *err);

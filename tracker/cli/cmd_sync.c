@@ -58,13 +58,13 @@ static void summary(struct ctx *c, const char *name, const struct sync_report *r
 			dry ? " (dry run)" : "");
 	else
 		fprintf(c->out,
-			"%s: %s: %zu document%s imported (%u items new, %u updated, %u removed), %zu "
+			"%s: %s: %zu document%s imported (%u item%s new, %u updated, %u removed), %zu "
 			"unchanged, %zu deleted, %zu moved, %zu rejected, %zu refused, %zu other path%s "
 			"ignored%s\n",
 			name, range, r->imported, r->imported == 1 ? "" : "s", r->items_created,
-			r->items_updated, r->items_removed, r->unchanged, r->removed_docs, r->renamed,
-			r->rejected, r->refused, r->ignored, r->ignored == 1 ? "" : "s",
-			dry ? " (dry run: nothing was written)" : "");
+			r->items_created == 1 ? "" : "s", r->items_updated, r->items_removed, r->unchanged,
+			r->removed_docs, r->renamed, r->rejected, r->refused, r->ignored,
+			r->ignored == 1 ? "" : "s", dry ? " (dry run: nothing was written)" : "");
 }
 
 int cmd_sync(struct ctx *c, int argc, char **argv)

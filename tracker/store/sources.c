@@ -115,8 +115,8 @@ int sources_failed(struct store *st, const char *name, const char *repo, const c
 	const char *v[] = {name, repo, branch, msg, at};
 	return run1(st,
 		    "INSERT INTO sources (name, repo, branch, last_error, error_at, failures) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT (name) DO UPDATE SET repo = excluded.repo, "
-		    "branch = excluded.branch, last_error = excluded.last_error, "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT (name) DO UPDATE SET "
+		    "last_error = excluded.last_error, "
 		    "error_at = excluded.error_at, failures = sources.failures + 1",
 		    v, 5, err, "recording a failed sync");
 }

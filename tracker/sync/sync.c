@@ -37,7 +37,7 @@
 /* A full sync that would flag more than this share of a source's documents removed (and more than
  * PRUNE_MIN of them) holds back unless told (--prune): a force-push that emptied a branch, or a wrong
  * `paths`, must not silently remove a team's whole history. */
-#define PRUNE_MIN 10
+#define PRUNE_MIN 1
 
 /* ---- small helpers ---- */
 
@@ -1061,7 +1061,7 @@ static int remove_one(struct run *r, const char *path, int who, struct error *er
 	}
 	if (merger_end_doc(r->m, true, err) < 0)
 		return -1;
-	if (incs) {
+	if (removed) {
 		char shown[1024];
 		path_show(path, shown, sizeof shown);
 		r->rep->removed_docs++;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # nginx_bench.sh — issue 12's HTTP benchmark (not a timed test): feed requests/s through nginx with one
 # and with two `tracker serve` instances on one PostgreSQL database, in the same run, with the shipped
-# contrib/nginx/tracker.conf (ports, name and log path substituted as in t0940; for one instance its
-# second `server` line is dropped). One instance without nginx is measured as well, for the proxy's cost.
+# contrib/nginx/tracker.conf (ports, name and log path substituted as in t0940; for one instance the
+# second instance's `server` lines are dropped). One instance without nginx is measured as well, for the proxy's cost.
 #
 #   tests/bench/nginx_bench.sh [BUILDDIR]     (default: build; needs wrk, nginx, curl, PostgreSQL 15)
 #
@@ -81,10 +81,11 @@ nginx_conf() {
 	local drop=()
 	[[ $1 == 2 ]] || drop=(-e '/server 127\.0\.0\.1:8082 /d')
 	mkdir -p "$T/nginx/logs"
-	sed "${drop[@]}" -e "s|server 127\.0\.0\.1:8081 |server 127.0.0.1:$P1 |" -e "s|server 127\.0\.0\.1:8082 |server 127.0.0.1:$P2 |" \
+	sed "${drop[@]}" -e "s|server 127\.0\.0\.1:8081 |server 127.0.0.1:$P1 |g" -e "s|server 127\.0\.0\.1:8082 |server 127.0.0.1:$P2 |g" \
 		-e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$NPORT;|" -e "s|server_name tracker\.example\.org;|server_name $NAME;|" \
 		-e "s|/var/log/nginx/tracker\.access\.log|$T/nginx/logs/access.log|" "$ROOT/contrib/nginx/tracker.conf" >"$T/nginx/tracker.conf"
-	[[ $(grep -c "server 127\\.0\\.0\\.1:" "$T/nginx/tracker.conf") == "$1" ]] || { echo "nginx_bench: upstream substitution failed" >&2; exit 1; }
+	# each instance is named twice (a server and its backup line)
+	[[ $(grep -c "server 127\\.0\\.0\\.1:" "$T/nginx/tracker.conf") == $((2 * $1)) ]] || { echo "nginx_bench: upstream substitution failed" >&2; exit 1; }
 	cat >"$T/nginx/nginx.conf" <<EON
 worker_processes auto;
 pid $T/nginx/nginx.pid;

@@ -2,11 +2,12 @@
 # t0940 — issue 12, fault test 4: two `tracker serve` instances on one PostgreSQL database behind nginx,
 # configured by the shipped contrib/nginx/tracker.conf (only its ports, name and log path substituted),
 # under wrk for 10 s (feeds plain, gzip and conditional, and the API with a real token) while instance 1
-# is restarted (SIGTERM, started again on its port). Every response is counted by status in wrk's Lua
+# is restarted (SIGTERM, started again on its port) and, a second after it listens again, instance 2 —
+# a rolling restart, inside the 5 s for which nginx keeps a restarted instance marked failed (without
+# the config's backup lines this gave ~45,000 502s). Every response is counted by status in wrk's Lua
 # script: no 5xx at all except 503s that carry Retry-After (the tracker's documented "database busy or
 # unavailable" answer, docs/deployment.md); none is expected here, and their count is printed. Also:
-# no socket errors, the stopped instance exits 0, both instances served requests, and the restarted
-# one serves again through nginx before the end. Needs PostgreSQL (several instances share a database
+# no socket errors, the stopped instances exit 0, and both serve again through nginx after their restart. Needs PostgreSQL (several instances share a database
 # only there): skipped without TRACKER_TEST_PG.
 source "$(dirname "$0")/lib.sh"
 NGINX_PID='' I1='' I2=''
@@ -60,14 +61,16 @@ start_instance() {
 start_instance 1 "$P1" 1
 start_instance 2 "$P2" 1
 
-# The shipped configuration, with its ports, name and log path substituted; each must be there once.
+# The shipped configuration, with its ports, name and log path substituted; each must be there as
+# often as expected (an instance is named twice: as a server and as a backup).
 CONF=$SRCDIR/contrib/nginx/tracker.conf
 mkdir -p "$TMP/nginx/logs"
-for pat in 'server 127\.0\.0\.1:8081 ' 'server 127\.0\.0\.1:8082 ' '^ *listen 80;' \
-	'^ *server_name tracker\.example\.org;' 'access_log /var/log/nginx/tracker\.access\.log tracker;'; do
-	[[ $(grep -cE -- "$pat" "$CONF") == 1 ]] || fail "contrib/nginx/tracker.conf: not exactly one line matching /$pat/"
+for want in '2 server 127\.0\.0\.1:8081 ' '2 server 127\.0\.0\.1:8082 ' '1 ^ *listen 80;' \
+	'1 ^ *server_name tracker\.example\.org;' '1 access_log /var/log/nginx/tracker\.access\.log tracker;'; do
+	[[ $(grep -cE -- "${want#* }" "$CONF") == "${want%% *}" ]] ||
+		fail "contrib/nginx/tracker.conf: not ${want%% *} line(s) matching /${want#* }/"
 done
-sed -e "s|server 127\.0\.0\.1:8081 |server 127.0.0.1:$P1 |" -e "s|server 127\.0\.0\.1:8082 |server 127.0.0.1:$P2 |" \
+sed -e "s|server 127\.0\.0\.1:8081 |server 127.0.0.1:$P1 |g" -e "s|server 127\.0\.0\.1:8082 |server 127.0.0.1:$P2 |g" \
 	-e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$NPORT;|" -e "s|server_name tracker\.example\.org;|server_name $NAME;|" \
 	-e "s|/var/log/nginx/tracker\.access\.log|$TMP/nginx/logs/access.log|" "$CONF" >"$TMP/nginx/tracker.conf"
 cat >"$TMP/nginx/nginx.conf" <<EON
@@ -136,16 +139,23 @@ LUA
 FEED=$FEED ETAG=$ETAG TOK=$TOK HOST="$NAME:$NPORT" timeout 60 wrk -t 2 -c 20 -d 10s --timeout 5s \
 	-s "$TMP/mix.lua" "$N" >"$TMP/wrk.out" 2>&1 &
 WRK=$!
-# The switch: 2 s in, instance 1 gets SIGTERM, exits, and starts again on the same port.
+# The switch: 2 s in, instance 1 gets SIGTERM, exits, and starts again on the same port; a second after
+# it listens again, the same for instance 2.
+restart() { # N PORT
+	local t0 rc=0 pid
+	t0=$(date +%s%N)
+	pid=$(eval echo "\$I$1")
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	printf -v "I$1" '%s' ''
+	assert_eq 0 "$rc" "instance $1's exit status after SIGTERM: $(tail -5 "$TMP/i$1.log")"
+	start_instance "$1" "$2" 2
+	note "instance $1 restarted in $((($(date +%s%N) - t0) / 1000000)) ms"
+}
 sleep 2
-t0=$(date +%s%N)
-kill -TERM "$I1"
-rc=0
-wait "$I1" || rc=$?
-I1=
-assert_eq 0 "$rc" "instance 1's exit status after SIGTERM: $(tail -5 "$TMP/i1.log")"
-start_instance 1 "$P1" 2
-note "instance 1 restarted in $((($(date +%s%N) - t0) / 1000000)) ms"
+restart 1 "$P1"
+sleep 1
+restart 2 "$P2"
 wait "$WRK" || fail "wrk failed: $(cat "$TMP/wrk.out")"
 cat "$TMP/wrk.out"
 
@@ -160,17 +170,18 @@ assert_eq '' "$other" "responses other than 200, 304 and 503"
 assert_file_match "$TMP/wrk.out" '^503-without-retry-after 0$' "503s without Retry-After (not the tracker's)"
 note "responses: $total ($ok 200/304, $n503 503 with Retry-After)"
 
-# Both served; the restarted instance serves again through nginx (its counters start at its restart).
+# Both serve again through nginx (their counters start at their restart; instance 2 may still be
+# marked failed when wrk ends: requests go on until it gets some, at most 10 s).
 served() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^tracker_http_requests_total\{route="(feed|api)/ { s += $2 } END { print s + 0 }'; }
 for _ in $(seq 40); do
-	[[ $(served "$P1") -gt 0 ]] && break
+	[[ $(served "$P1") -gt 0 && $(served "$P2") -gt 0 ]] && break
 	code -H "Authorization: Bearer $TOK" "$N/api/v1/items?limit=1" >/dev/null
 	sleep 0.25
 done
 s1=$(served "$P1") s2=$(served "$P2")
-note "requests served since start: instance 1 (restarted) $s1, instance 2 $s2"
-[[ $s1 -gt 0 ]] || fail "the restarted instance got no request through nginx"
-[[ $s2 -gt 0 ]] || fail "instance 2 got no request"
+note "requests served since their restart: instance 1 $s1, instance 2 $s2"
+[[ $s1 -gt 0 ]] || fail "restarted instance 1 got no request through nginx"
+[[ $s2 -gt 0 ]] || fail "restarted instance 2 got no request through nginx"
 if grep -E 'http: .* 5[0-9][0-9]$' "$TMP/i1.log" "$TMP/i2.log"; then fail "an instance answered 5xx (above)"; fi
 note "nginx retried on the other instance $(grep -cE 'connect\(\) failed|prematurely closed|while reading response header' "$TMP/nginx/logs/error.log" || true) time(s) (its error log)"
 assert_file_no_match "$TMP/nginx/logs/access.log" '/feeds/[A-Za-z0-9_-]{8}' "a feed token in nginx's access log"

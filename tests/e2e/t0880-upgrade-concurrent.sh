@@ -4,9 +4,12 @@
 # another session while three `tracker serve` start at once on it. All three wait (none listens while
 # the lock is held), then all come up and answer /healthz; the schema is at the latest version; the
 # data written at 0006 was carried over (0007 fills items.start_date); and the migration ran exactly
-# once: on PostgreSQL an event trigger counts, with a sequence (which no rollback undoes), every
-# ALTER TABLE / CREATE INDEX anyone attempted — 0007 has three; on SQLite a second run of 0007 would
-# fail on its ALTER TABLE ADD COLUMN and that instance would not start. Runs on both engines.
+# once: on PostgreSQL an event trigger counts, with a sequence (which no rollback undoes), every DDL
+# command anyone attempted, and the count must equal that of one instance started alone on another
+# copy of the old database; on SQLite a second run of 0007 would fail on its ALTER TABLE ADD COLUMN and
+# that instance would not start. Then a `db init` that waits for the lock while another session
+# (standing for a newer tracker) records a version above ours refuses, and leaves that version alone.
+# Runs on both engines.
 source "$(dirname "$0")/lib.sh"
 PIDS=()
 stop_all() {
@@ -44,15 +47,35 @@ INSERT INTO items (incident_id, key, position, line, action, owners, owner, due,
 COMMIT;
 SQL
 } >"$TMP/old.sql"
-if [[ $E2E_ENGINE == postgresql ]]; then
-	PGOPTIONS="-c client_min_messages=warning" "$PGBIN/psql" -XAtq -v ON_ERROR_STOP=1 -d "$DB" -f "$TMP/old.sql" >/dev/null
-	# Counts every DDL command of the kinds 0007 runs, attempted by anyone, committed or not.
-	dbq "CREATE SEQUENCE ddl_attempts;
+# make_old TARGET: the old database, and on PostgreSQL the counter of DDL attempts (by anyone,
+# committed or not: a sequence is not rolled back).
+make_old() {
+	PGOPTIONS="-c client_min_messages=warning" "$PGBIN/psql" -XAtq -v ON_ERROR_STOP=1 -d "$1" -f "$TMP/old.sql" >/dev/null
+	dbq --db "$1" "CREATE SEQUENCE ddl_attempts;
 CREATE FUNCTION count_ddl() RETURNS event_trigger LANGUAGE plpgsql AS \$\$
 BEGIN
-  IF tg_tag IN ('ALTER TABLE', 'CREATE INDEX') THEN PERFORM nextval('ddl_attempts'); END IF;
+  PERFORM nextval('ddl_attempts');
 END \$\$;
 CREATE EVENT TRIGGER count_ddl ON ddl_command_start EXECUTE FUNCTION count_ddl();" >/dev/null
+}
+# serve_alone TARGET: one instance started on TARGET until it listens, then stopped.
+serve_alone() {
+	local pid
+	"$TRACKER_BIN" --db "$1" serve --listen 127.0.0.1:0 2>"$TMP/alone.log" &
+	pid=$!
+	for _ in $(seq 200); do grep -q 'http: listening on' "$TMP/alone.log" && break; sleep 0.05; done
+	kill -TERM "$pid"
+	wait "$pid" || fail "serve alone on the old database: $(cat "$TMP/alone.log")"
+	grep -q 'http: listening on' "$TMP/alone.log" || fail "serve alone did not come up: $(cat "$TMP/alone.log")"
+}
+if [[ $E2E_ENGINE == postgresql ]]; then
+	# The reference: the DDL commands of one upgrade, by one instance alone.
+	REF=$(new_db reference)
+	make_old "$REF"
+	serve_alone "$REF"
+	ONCE=$(dbq --db "$REF" 'SELECT last_value FROM ddl_attempts')
+	[[ $ONCE -ge 3 ]] || fail "one upgrade from $OLD ran $ONCE DDL commands (0007 alone has 3)"
+	make_old "$DB"
 else
 	# A tracker database is in WAL mode from its first open.
 	sqlite3 -batch "$DB" 'PRAGMA journal_mode = WAL;' >/dev/null
@@ -98,7 +121,8 @@ assert_eq "$LATEST" "$(version)" "the schema version after the upgrade"
 assert_eq "2026-01-05|2026-01-05" "$(dbq "SELECT min(start_date), max(start_date) FROM items")" "items.start_date filled by 0007"
 assert_eq 2 "$(t list --all --format json | json_len)" "the items written at schema $OLD"
 if [[ $E2E_ENGINE == postgresql ]]; then
-	assert_eq 3 "$(dbq 'SELECT last_value FROM ddl_attempts')" "DDL commands attempted (0007 has 2 ALTER TABLE and 1 CREATE INDEX: ran once)"
+	assert_eq "$ONCE" "$(dbq 'SELECT last_value FROM ddl_attempts')" "DDL commands attempted by three instances (one alone: $ONCE)"
+	note "the upgrade from $OLD to $LATEST ran $ONCE DDL commands, once"
 	dbq 'DROP EVENT TRIGGER count_ddl' >/dev/null
 fi
 for i in 1 2 3; do
@@ -109,4 +133,38 @@ for i in 1 2 3; do
 	assert_file_no_match "$TMP/i$i.log" 'error|failed|locked' "instance $i's log"
 done
 PIDS=()
+
+# A tracker that waits for the lock while a newer tracker migrates further must not record its own
+# (older) version over the newer one: it re-reads the version under the lock and refuses.
+NEWER=$((LATEST + 1))
+OLDDB=$(new_db waiter)
+if [[ $E2E_ENGINE == postgresql ]]; then
+	make_old "$OLDDB"
+	printf '%s\n' 'BEGIN;' 'SELECT pg_advisory_xact_lock(8391162236016554497);' "\\! touch '$TMP/locked2'" \
+		'SELECT pg_sleep(2);' "UPDATE tracker_schema SET version = $NEWER;" 'COMMIT;' |
+		"$PGBIN/psql" -XAtq -v ON_ERROR_STOP=1 -d "$OLDDB" -f - >/dev/null &
+else
+	sqlite3 -batch "$OLDDB" 'PRAGMA journal_mode = WAL;' >/dev/null
+	sqlite3 -batch "$OLDDB" <"$TMP/old.sql"
+	chmod 600 "$OLDDB"
+	"$PY" -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(2)
+c.execute("PRAGMA user_version = %d" % int(sys.argv[3]))
+c.execute("COMMIT")' "$OLDDB" "$TMP/locked2" "$NEWER" &
+fi
+HOLD=$!
+PIDS+=("$HOLD")
+for _ in $(seq 100); do [[ -f $TMP/locked2 ]] && break; sleep 0.05; done
+[[ -f $TMP/locked2 ]] || fail "could not take the write lock on the second database"
+assert_rc 4 "$TRACKER_BIN" --db "$OLDDB" db init
+wait "$HOLD"
+PIDS=()
+assert_file_match "$TMP/err" "database schema version $NEWER is newer than this tracker knows \($LATEST\)" \
+	"db init that waited while a newer tracker migrated"
+if [[ $E2E_ENGINE == postgresql ]]; then v=$(dbq --db "$OLDDB" 'SELECT version FROM tracker_schema'); else v=$(dbq --db "$OLDDB" 'PRAGMA user_version'); fi
+assert_eq "$NEWER" "$v" "the newer tracker's version, kept"
 echo "1 passed, 0 failed"

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# t0900 — three `tracker serve` instances on one PostgreSQL database share the dispatch of 300
+# reminders (300 overdue P0/P1 items of 60 owners: 60 e-mail digests of 5, plus the webhook's) to a
+# real SMTP server (aiosmtpd, 0.2 s per message) and a webhook receiver. One instance is killed with
+# SIGKILL in the middle of its dispatch and restarted later. Every row is sent; every digest arrives
+# with all its items and its row's Message-ID / webhook-id; the only repeats are rows the killed
+# instance held at the kill (its in-flight send), each with the same id; the count is printed.
+# Needs $TRACKER_TEST_PG (skips otherwise). Bounded: about 30 s.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/remind_lib.sh"
+. "$(dirname "$0")/instances_lib.sh"
+require_command serve outbox
+
+start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail" --delay 0.2
+SMTP_PORT=$PORT
+start_server hook "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/hook"
+HOOK_PORT=$PORT
+# A lease of 8 s: the killed instance's rows wait that long, then another instance takes them. Four
+# rows per claim, so all three instances share the 61 digests.
+instances_config "lease = 8s
+claim_batch = 4
+backoff_base = 1s"
+instances_setup 300 60
+start=$(date +%s)
+
+for n in a b c; do start_instance $n; done
+# In the middle of the dispatch: a quarter of the messages are in.
+wait_for 30 "a quarter of the messages" eval '(($(nmail) >= 15))'
+# The victim: the instance holding the most leases now (it is dispatching).
+victim=$(dbq "SELECT lease_owner FROM outbox WHERE state = 'sending'
+	GROUP BY lease_owner ORDER BY count(*) DESC, lease_owner LIMIT 1")
+[[ -n $victim ]] || fail "no instance held a lease after 15 messages"
+kill_instance "$victim" KILL
+killed_at=$(nmail)
+# What it held at the kill: its sending rows (one of them possibly accepted by the server already).
+dbq "SELECT id FROM outbox WHERE state = 'sending' AND lease_owner = '$victim'" >"$TMP/killed-rows"
+note "killed instance $victim after $killed_at messages, holding $(wc -l <"$TMP/killed-rows") leased rows"
+[[ -s $TMP/killed-rows ]] || fail "the victim held no row at the kill: not killed mid-dispatch"
+# the leases are shown: HOLDER column and lease_owner
+assert_rc 0 tc outbox list --state sending
+assert_file_match "$TMP/out" " $victim " "outbox list shows the dead instance as the holder"
+
+# The others finish theirs and, once the victim's leases expire, its rows.
+wait_for 40 "every row sent by the two survivors" all_sent
+grep -h '^tracker serve: sent #' "$TMP/a.log" "$TMP/b.log" "$TMP/c.log" | wc -l >"$TMP/nsent"
+# Restart the victim later: it finds nothing to send.
+start_instance "$victim"
+wait_for 10 "the restarted instance's first pass" grep -q 'next pass at' "$TMP/$victim.log"
+sleep 1
+for n in a b c; do kill_instance $n TERM; done
+(($(date +%s) - start < 80)) || fail "took over 80 s"
+
+for n in a b c; do assert_file_no_match "$TMP/$n.log" '^tracker serve: (dispatch|plan|outbox): ' "$n: no errors"; done
+check_delivery "$TMP/killed-rows" | tee "$TMP/check" || fail "delivery check"
+dups=$(sed -n 's/^DUPLICATES=//p' "$TMP/check")
+note "duplicates: $dups (sends in flight when $victim was killed)"
+((dups <= 1)) || fail "$dups duplicates from one kill of one sequential dispatcher"
+echo "t0900: ok"

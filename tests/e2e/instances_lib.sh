@@ -6,7 +6,7 @@
 #                                (u1..uN <uN@example.org>, UTC), in one post-mortem
 # instances_config EXTRA         writes $TMP/config.ini (SMTP on $SMTP_PORT, webhook on $HOOK_PORT,
 #                                every day a business day, send_at 00:00, no escalation) + EXTRA lines
-# start_instance NAME            `tracker serve` with [server] instance = NAME, log $TMP/NAME.log
+# start_instance NAME [ARGS]     `tracker serve ARGS` with [server] instance = NAME, log $TMP/NAME.log
 # kill_instance NAME SIGNAL      kill -SIGNAL it and wait
 # wait_for SECONDS WHAT CMD...   polls CMD every 0.1 s until it succeeds; fails naming WHAT after SECONDS
 # nmail                          messages the SMTP server stored so far
@@ -59,13 +59,15 @@ $1
 EOC
 }
 
-start_instance() { # NAME
+start_instance() { # NAME [ARGS]
+	local name=$1
+	shift
 	{
 		cat "$TMP/config.ini"
-		printf '[server]\ninstance = %s\n' "$1"
-	} >"$TMP/config-$1.ini"
-	"$TRACKER_BIN" --db "$DB" --config "$TMP/config-$1.ini" serve 2>>"$TMP/$1.log" &
-	INST_PIDS[$1]=$!
+		printf '[server]\ninstance = %s\n' "$name"
+	} >"$TMP/config-$name.ini"
+	"$TRACKER_BIN" --db "$DB" --config "$TMP/config-$name.ini" serve "$@" 2>>"$TMP/$name.log" &
+	INST_PIDS[$name]=$!
 }
 
 kill_instance() { # NAME SIGNAL

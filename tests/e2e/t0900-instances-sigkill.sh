@@ -23,13 +23,16 @@ backoff_base = 1s"
 instances_setup 300 60
 start=$(date +%s)
 
-for n in a b c; do start_instance $n; done
+start_instance a
+start_instance b --listen 127.0.0.1:0
+start_instance c
 # In the middle of the dispatch: a quarter of the messages are in.
 wait_for 30 "a quarter of the messages" eval '(($(nmail) >= 15))'
-# The victim: the instance holding the most leases now (it is dispatching).
-victim=$(dbq "SELECT lease_owner FROM outbox WHERE state = 'sending'
+# The victim: of a and c (b answers /metrics below), the one holding the most leases now (it is
+# dispatching).
+victim=$(dbq "SELECT lease_owner FROM outbox WHERE state = 'sending' AND lease_owner IN ('a', 'c')
 	GROUP BY lease_owner ORDER BY count(*) DESC, lease_owner LIMIT 1")
-[[ -n $victim ]] || fail "no instance held a lease after 15 messages"
+[[ -n $victim ]] || fail "neither a nor c held a lease after 15 messages"
 kill_instance "$victim" KILL
 killed_at=$(nmail)
 # What it held at the kill: its sending rows (one of them possibly accepted by the server already).
@@ -39,6 +42,15 @@ note "killed instance $victim after $killed_at messages, holding $(wc -l <"$TMP/
 # the leases are shown: HOLDER column and lease_owner
 assert_rc 0 tc outbox list --state sending
 assert_file_match "$TMP/out" " $victim " "outbox list shows the dead instance as the holder"
+
+# /metrics (of b): who answers, and the leases the dead instance still holds
+addr=$(sed -n 's/^tracker serve: http: listening on \(.*\)$/\1/p' "$TMP/b.log" | head -1)
+[[ -n $addr ]] || fail "instance b serves no HTTP"
+curl -s "http://$addr/metrics" >"$TMP/metrics"
+assert_file_match "$TMP/metrics" '^tracker_instance_info\{instance="b",version="[0-9.]+",engine="postgresql"\} 1$' \
+	"metrics: instance info"
+assert_file_match "$TMP/metrics" "^tracker_outbox_leases\\{instance=\"$victim\"\\} [1-9]" "metrics: the victim's leases"
+assert_file_match "$TMP/metrics" '^tracker_outbox_leases_expired [0-9]+$' "metrics: expired leases"
 
 # The others finish theirs and, once the victim's leases expire, its rows.
 wait_for 40 "every row sent by the two survivors" all_sent

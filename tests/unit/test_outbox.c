@@ -533,6 +533,43 @@ static void test_claim_row_level_pg(void **state)
 	testdb_close(&st);
 }
 
+/* [server] instance: checked when the configuration is (serve --check, a reload), used as given, else
+ * host:pid:random; [reminders] claim_batch 1-1000. */
+static void test_instance_and_batch(void **state)
+{
+	(void)state;
+	struct config cfg;
+	struct outbox_config c;
+	struct error err;
+	error_init(&err);
+	config_init(&cfg);
+	char id[128];
+	assert_int_equal(outbox_config_parse(&cfg, &c, &err), 0);
+	assert_int_equal(c.claim_batch, 32);
+	assert_int_equal(outbox_instance_id(&cfg, id, &err), 0);
+	assert_non_null(strchr(id, ':'));
+	cfg.server_instance = strdup("web-1.example.org");
+	assert_int_equal(outbox_instance_id(&cfg, id, &err), 0);
+	assert_string_equal(id, "web-1.example.org");
+	free(cfg.server_instance);
+	cfg.server_instance = strdup("web 1");
+	assert_int_equal(outbox_config_parse(&cfg, &c, &err), -1);
+	assert_non_null(strstr(err.msg, "[server] instance: \"web 1\""));
+	assert_non_null(strstr(err.msg, "position 4"));
+	free(cfg.server_instance);
+	cfg.server_instance = strdup("");
+	assert_int_equal(outbox_instance_id(&cfg, id, &err), -1);
+	free(cfg.server_instance);
+	cfg.server_instance = NULL;
+	cfg.rem_claim_batch = 0;
+	assert_int_equal(outbox_config_parse(&cfg, &c, &err), -1);
+	assert_non_null(strstr(err.msg, "[reminders] claim_batch: 0"));
+	cfg.rem_claim_batch = 4;
+	assert_int_equal(outbox_config_parse(&cfg, &c, &err), 0);
+	assert_int_equal(c.claim_batch, 4);
+	config_release(&cfg);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -548,6 +585,7 @@ int main(void)
 	    cmocka_unit_test(test_dispatch_capture),
 	    cmocka_unit_test(test_renew),
 	    cmocka_unit_test(test_claim_row_level_pg),
+	    cmocka_unit_test(test_instance_and_batch),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

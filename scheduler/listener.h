@@ -10,7 +10,7 @@
  *
  * The thread is also where an outage is logged — once when the connection is lost, once when it is
  * back (with how long it took) — and where reconnecting goes on while nothing else asks the database:
- * it tries again with the engine's backoff (250 ms doubling to 8 s) until the database is back or the
+ * it tries again with the engine's backoff (250 ms doubling to 4 s) until the database is back or the
  * listener is stopped. Nothing is started on SQLite (there is no other process to hear).
  */
 #ifndef SCHEDULER_LISTENER_H

@@ -14,6 +14,8 @@ Each stored message's .env file ends with "tls=yes|no" and "auth=USER|-".
 Failures on demand, read on every command so a running server can be switched:
   --rcpt-reply / DIR/reply-rcpt   e.g. "550 5.1.1 No such user"   (answer to RCPT TO)
   --data-reply / DIR/reply-data   e.g. "451 4.3.0 Try again later" (answer to the end of DATA)
+  DIR/delay-data                  seconds (e.g. "0.2") to wait before answering the end of DATA: a
+                                  slow server, so that a test can act while a pass is sending
 Run with Debian's /usr/bin/python3 (python3-aiosmtpd).
 """
 import argparse
@@ -83,6 +85,13 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        try:
+            with open(os.path.join(self.dir, "delay-data")) as f:
+                delay = float(f.read().strip() or 0)
+        except (FileNotFoundError, ValueError):
+            delay = None
+        if delay:
+            await asyncio.sleep(delay)
         r = self.reply("data", self.data_reply)
         if r:
             return r

@@ -168,7 +168,8 @@ uint64_t db_reconnect_count(struct db *db);
 /*
  * Reconnecting (PostgreSQL): a connection that broke is opened again before the next command, never
  * inside a transaction (db_pg.c). A reconnect that fails is not tried again before a backoff (250 ms,
- * doubling to 8 s) has passed: meanwhile every command fails at once with DBE_CONNECTION, so an outage
+ * doubling to 4 s) has passed, or another connection of the process got through (the database is
+ * back): meanwhile every command fails at once with DBE_CONNECTION, so an outage
  * costs no connect timeout per request. libpq's multi-host targets (host=a,b … target_session_attrs=
  * read-write, or the URL form) are tried host by host at each reconnect, which is how an instance
  * finds the new primary after a failover. Process-wide counters (all connections), for /metrics:

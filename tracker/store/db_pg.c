@@ -39,6 +39,7 @@
  */
 #include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -67,7 +68,7 @@ enum { PG_MAX_PARAMS = 65535, PG_CACHE_MAX = 4096 };
 enum { PG_PIPE_MAX = 256 };
 
 /* The backoff between reconnect attempts of one connection. */
-enum { PG_BACKOFF_MIN_MS = 250, PG_BACKOFF_MAX_MS = 8000 };
+enum { PG_BACKOFF_MIN_MS = 250, PG_BACKOFF_MAX_MS = 4000 };
 
 /* The channel of change notifications (db.h). */
 #define PG_CHANNEL "tracker"
@@ -162,7 +163,8 @@ struct pg_db {
 	bool down;           /* found broken, not yet opened again */
 	uint64_t resets;     /* reconnects that succeeded */
 	long backoff_ms;     /* after a failed attempt: the wait before the next one */
-	int64_t retry_at_ms; /* CLOCK_MONOTONIC: no attempt before this */
+	int64_t retry_at_ms; /* CLOCK_MONOTONIC: no attempt before this… */
+	uint64_t fail_seen;  /* …unless pg_reconnects moved since the failed attempt */
 	char down_msg[300];  /* why the last attempt failed */
 };
 
@@ -501,10 +503,25 @@ static void connect_error(PGconn *c, const char *where, const char *dbname, cons
  * the server; until the caller rolls it back every command fails, so nothing meant to be part of it
  * runs on its own in autocommit. This is what lets `tracker serve` outlive a database restart.
  */
+/* Between transactions nothing should arrive on an idle connection but notifications: a readable
+ * socket there may be the server closing it (restart, failover, terminated backend). Reading it then
+ * lets the command reconnect first instead of failing on a connection libpq still thinks is up. One
+ * poll() with no wait. */
+static bool idle_broken(struct pg_db *d)
+{
+	if (PQtransactionStatus(d->c) != PQTRANS_IDLE)
+		return false;
+	struct pollfd p = {.fd = PQsocket(d->c), .events = POLLIN};
+	if (p.fd < 0 || poll(&p, 1, 0) <= 0)
+		return false;
+	PQconsumeInput(d->c); /* notifications stay queued for db_notifications() */
+	return PQstatus(d->c) != CONNECTION_OK;
+}
+
 static int ensure_connected(struct db *db)
 {
 	struct pg_db *d = (struct pg_db *)db;
-	if (PQstatus(d->c) == CONNECTION_OK)
+	if (PQstatus(d->c) == CONNECTION_OK && (d->npend || !idle_broken(d)))
 		return DB_OK;
 	if (!d->down) {
 		d->down = true;
@@ -514,8 +531,9 @@ static int ensure_connected(struct db *db)
 		return db_set_error(db, DBE_CONNECTION,
 				    "the connection to PostgreSQL was lost in the middle of a transaction, "
 				    "which was rolled back");
+	/* Another connection of this process got through since: the database is back, try at once. */
 	int64_t now = mono_ms();
-	if (d->backoff_ms && now < d->retry_at_ms)
+	if (d->backoff_ms && now < d->retry_at_ms && atomic_load(&pg_reconnects) == d->fail_seen)
 		return db_set_error(db, DBE_CONNECTION,
 				    "the connection to PostgreSQL was lost: %s (next attempt in %lld ms)",
 				    d->down_msg, (long long)(d->retry_at_ms - now));
@@ -529,6 +547,7 @@ static int ensure_connected(struct db *db)
 		connect_error(d->c, where, dbn ? dbn : "?", PQuser(d->c) ? PQuser(d->c) : "?", d->down_msg,
 			      sizeof d->down_msg);
 		atomic_fetch_add(&pg_reconnect_fails, 1);
+		d->fail_seen = atomic_load(&pg_reconnects);
 		d->backoff_ms = d->backoff_ms ? d->backoff_ms * 2 : PG_BACKOFF_MIN_MS;
 		if (d->backoff_ms > PG_BACKOFF_MAX_MS)
 			d->backoff_ms = PG_BACKOFF_MAX_MS;

@@ -103,7 +103,9 @@ static void populate(struct store *st)
 		    "INSERT INTO sessions (id, sid_hash, token_id, created_at, expires) VALUES (8, 's1', 4, "
 		    "'2026-01-01T00:00:00Z', 1900000000);"
 		    "INSERT INTO action_nonces (nonce, action, item_id, expires, used_at) VALUES ('n1', "
-		    "'done', 7, 1900000000, '2026-01-01T00:00:00Z')");
+		    "'done', 7, 1900000000, '2026-01-01T00:00:00Z');"
+		    "INSERT INTO source_deliveries (id, source, delivery, provider, received_at) VALUES (11, "
+		    "'docs', '72d3162e-cc78', 'github', '2026-01-06T00:00:00Z')");
 }
 
 static void sums(struct store *st, struct copy_table_sum *out)

@@ -15,12 +15,12 @@
 #include <time.h>
 
 #include "hooksig.h"
+#include "source.h"
 #include "store.h"
 #include "banned.h"
 
-#define DEFAULT_INTERVAL (10 * 60)
-
 struct src {
+	const struct source_cfg *cfg; /* into syncsvc.cfg, for the sync */
 	char *name, *branch, *secret_file;
 	long interval;         /* seconds */
 	unsigned char *secret; /* NULL: no webhook_secret_file */
@@ -76,13 +76,26 @@ static int run_sync(struct syncsvc *s, const struct src *src, char commit[HOOK_C
 			 src->name);
 }
 
-/* TODO(hooks) STUB — replace after merging gitsync's phase 1 (config.h: cfg->sources, source.h): the
- * [source NAME] sections of the configuration as the worker's table. Until then there are none. */
+/* The [source NAME] sections of the worker's configuration as its table (names, branches and secret
+ * files copied: the table outlives nothing, but keeps the HTTP side off the config). */
 static int load_sources(struct syncsvc *s, const struct config *cfg, struct error *err)
 {
-	(void)s;
-	(void)cfg;
-	(void)err;
+	if (!cfg->nsources)
+		return 0;
+	s->v = calloc(cfg->nsources, sizeof *s->v);
+	if (!s->v)
+		return error_set(err, ERR_IO, "out of memory");
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		const struct source_cfg *c = &cfg->sources[i];
+		struct src *x = &s->v[s->n++];
+		x->cfg = c;
+		x->name = strdup(c->name);
+		x->branch = strdup(source_branch(c));
+		x->secret_file = c->webhook_secret_file ? strdup(c->webhook_secret_file) : NULL;
+		x->interval = c->interval > 0 ? c->interval : SOURCE_DEFAULT_INTERVAL;
+		if (!x->name || !x->branch || (c->webhook_secret_file && !x->secret_file))
+			return error_set(err, ERR_IO, "out of memory");
+	}
 	return 0;
 }
 
@@ -195,7 +208,7 @@ int syncsvc_start(struct syncsvc **out, const struct syncsvc_options *o, struct 
 		struct src *x = &s->v[i];
 		x->next_poll = now; /* a first sync at start catches up with what was pushed while down */
 		if (x->interval <= 0)
-			x->interval = DEFAULT_INTERVAL;
+			x->interval = SOURCE_DEFAULT_INTERVAL;
 		if (x->secret_file && hook_secret_load(x->secret_file, &x->secret, &x->secret_len, err) < 0) {
 			error_prefix(err, "[source %s]", x->name);
 			goto fail;

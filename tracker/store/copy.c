@@ -30,6 +30,7 @@ static const struct table_spec specs[] = {
     {"people", "handle", true, NULL},
     {"incidents", "id", true, "rekeyed_to"},
     {"items", "id", false, NULL},
+    {"event_origins", "id", false, NULL},
     {"events", "id", false, NULL},
     {"outbox", "id", false, NULL},
     {"reminders_sent", "id", false, NULL},
@@ -37,7 +38,9 @@ static const struct table_spec specs[] = {
     {"feeds", "id", false, NULL},
     {"sessions", "id", false, NULL},
     {"action_nonces", "nonce", true, NULL},
+    {"sources", "name", true, NULL},
     {"source_deliveries", "id", false, NULL},
+    {"source_own_commits", "id", false, NULL},
 };
 enum { NSPECS = sizeof specs / sizeof specs[0] };
 

@@ -7,7 +7,7 @@
  *   401  no signature header, or a wrong one (hooksig.h). The body says only "signature missing or
  *        wrong"; the reason goes to the log.
  *   400  signed, but no delivery id header, or a body that is not a push's JSON (the body says which)
- *   409  the delivery id was seen before for this source (sources.h, table source_deliveries): a replay,
+ *   409  the delivery id was seen before for this source (deliveries.h): a replay,
  * refused 200  {"status":"ignored","reason":…}: a ping or another event, a push to another branch or a tag,
  *        the deletion of the branch — nothing to sync
  *   202  {"status":"accepted",…}: a push to the source's branch; the sync runs on the sync worker
@@ -22,10 +22,9 @@
 #include <string.h>
 
 #include "hooksig.h"
+#include "deliveries.h"
 #include "http_internal.h"
-#include "sources.h"
 #include "syncsvc.h"
-#include "tdate.h"
 #include "banned.h"
 
 static const char *mhd_header(void *ctx, const char *name)
@@ -92,12 +91,7 @@ enum MHD_Result http_hooks(struct http_impl *s, struct MHD_Connection *c, struct
 
 	struct store *st = http_pool_get(s);
 	bool fresh = false;
-	char at[21], cut[21];
-	time_format(http_now(s), at);
-	time_format(http_now(s) - SOURCES_DELIVERY_KEEP_S, cut);
-	if (sources_delivery_prune(st, cut, &err) < 0) /* not fatal: only old ids stay longer */
-		http_logf(s, "hooks %s: pruning old deliveries: %s", name, err.msg);
-	int rc = sources_delivery(st, name, d.id, at, &fresh, &err);
+	int rc = delivery_record(st, name, d.id, hook_provider_name(d.provider), http_now(s), &fresh, &err);
 	http_pool_put(s, st);
 	if (rc < 0) {
 		http_logf(s, "hooks %s: recording delivery %s: %s", name, d.id, err.msg);

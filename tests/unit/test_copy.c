@@ -109,8 +109,8 @@ static void populate(struct store *st)
 		    "'done', 7, 1900000000, '2026-01-01T00:00:00Z');"
 		    "INSERT INTO sources (name, repo, branch, last_commit, synced_at, syncs) VALUES ('docs', "
 		    "'https://example.com/pm.git', 'main', 'c0ffee', '2026-01-03T00:00:00Z', 3);"
-		    "INSERT INTO source_deliveries (id, source, delivery, received_at) VALUES (3, 'docs', "
-		    "'d-1', '2026-01-03T00:00:00Z');"
+		    "INSERT INTO source_deliveries (id, source, delivery, provider, received_at) VALUES (3, "
+		    "'docs', 'd-1', 'github', '2026-01-03T00:00:00Z');"
 		    "INSERT INTO source_own_commits (id, source, commit_id, made_at) VALUES (5, 'docs', "
 		    "'beef', '2026-01-03T00:00:00Z')");
 }

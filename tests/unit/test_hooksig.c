@@ -217,6 +217,8 @@ static void test_parse_push(void **state)
 	assert_non_null(strstr(err.msg, "not a JSON object"));
 	assert_int_equal(hook_parse_push("{\"after\":\"x\"}", 13, &d, &err), -1);
 	assert_non_null(strstr(err.msg, "\"ref\""));
+	assert_int_equal(hook_parse_push("{\"ref\":\"\"}", 10, &d, &err), -1); /* found by fuzz_hooksig */
+	assert_non_null(strstr(err.msg, "empty"));
 	const char badafter[] = "{\"ref\":\"refs/heads/main\",\"after\":\"zz\"}";
 	assert_int_equal(hook_parse_push(badafter, strlen(badafter), &d, &err), -1);
 	assert_non_null(strstr(err.msg, "commit id"));

@@ -187,9 +187,11 @@ int hook_parse_push(const char *body, size_t len, struct hook_delivery *d, struc
 	if (!strcmp(d->event, "System Hook") && (!kind || strcmp(kind, "push")))
 		goto out;
 	const char *ref = json_string_value(json_object_get(j, "ref"));
+	if (ref && !*ref)
+		ref = NULL; /* an empty ref names nothing */
 	if (!ref) {
 		if (d->event[0])
-			rc = error_set(err, ERR_DATA, "a push delivery without a \"ref\" string");
+			rc = error_set(err, ERR_DATA, "a push delivery without a \"ref\" (or an empty one)");
 		goto out; /* no event header and no ref: not a push */
 	}
 	if (strlen(ref) >= sizeof d->ref || strpbrk(ref, "\r\n")) {

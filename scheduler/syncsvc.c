@@ -14,9 +14,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "gitwb.h"
 #include "hooksig.h"
 #include "source.h"
 #include "store.h"
+#include "sync.h"
 #include "banned.h"
 
 struct src {
@@ -53,7 +55,7 @@ static void slog(struct syncsvc *s, const char *fmt, ...)
 {
 	if (!s->log)
 		return;
-	char line[1400];
+	char line[2000];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
@@ -61,19 +63,43 @@ static void slog(struct syncsvc *s, const char *fmt, ...)
 	s->log(s->log_ctx, line);
 }
 
-/* TODO(hooks) STUB — replace after merging gitsync's phase 1 (tracker/sync/sync.h): one sync of a source
- * on the worker's connection through sync_source(); on success `commit` receives the commit the source
- * is now synced to and `summary` a line for the log. Until then every sync fails, saying so. */
+/* One sync of a source on the worker's connection (sync_source(), tracker/sync/sync.h), then, when the
+ * source writes back (writeback = branch | push), the write-back commit (gitwb.h). On success `commit`
+ * receives the commit the source is synced to and `summary` a line for the log. A failed write-back is
+ * logged but does not fail the sync. */
 static int run_sync(struct syncsvc *s, const struct src *src, char commit[HOOK_COMMIT_MAX], char *summary,
 		    size_t sumsz, struct error *err)
 {
-	(void)s;
-	(void)commit;
-	(void)summary;
-	(void)sumsz;
-	return error_set(err, ERR_IO,
-			 "sync of source %s: not in this build yet (stub until sync_source lands)",
-			 src->name);
+	struct sync_opts so = {.actor = "tracker", .now = (int64_t)time(NULL)};
+	struct sync_report rep;
+	memset(&rep, 0, sizeof rep);
+	if (sync_source(&s->st, &s->cfg, src->cfg, &so, &rep, err) < 0)
+		return -1;
+	snprintf(commit, HOOK_COMMIT_MAX, "%.*s", HOOK_COMMIT_MAX - 1, rep.to);
+	int n = snprintf(summary, sumsz,
+			 "%s at %.12s: %zu document%s imported, %zu unchanged, %zu removed, %zu renamed, %zu "
+			 "rejected; items %u new, %u changed, %u removed",
+			 rep.up_to_date ? "up to date" : "synced", rep.to, rep.imported,
+			 rep.imported == 1 ? "" : "s", rep.unchanged, rep.removed_docs, rep.renamed,
+			 rep.rejected, rep.items_created, rep.items_updated, rep.items_removed);
+	if (src->cfg->writeback == WRITEBACK_OFF || n < 0 || (size_t)n >= sumsz)
+		return 0;
+	struct gitwb_opts wo = {
+	    .now = (int64_t)time(NULL), .actor = "tracker", .author = src->cfg->commit_author};
+	struct gitwb_report wr;
+	struct error we;
+	error_init(&we);
+	gitwb_report_init(&wr);
+	if (gitwb_run(&s->st, &s->cfg, src->cfg, &wo, &wr, &we) < 0)
+		snprintf(summary + n, sumsz - (size_t)n, "; write-back failed: %s", we.msg);
+	else if (wr.already)
+		snprintf(summary + n, sumsz - (size_t)n, "; %s already holds the write-back", wr.ref);
+	else if (wr.commit[0])
+		snprintf(summary + n, sumsz - (size_t)n, "; wrote back %zu change%s as %.12s on %s%s",
+			 wr.edits, wr.edits == 1 ? "" : "s", wr.commit, wr.ref,
+			 wr.rebased ? " (remade on the moved head)" : "");
+	gitwb_report_release(&wr);
+	return 0;
 }
 
 /* The [source NAME] sections of the worker's configuration as its table (names, branches and secret
@@ -139,7 +165,7 @@ static void *worker(void *arg)
 		pick->asked_commit[0] = '\0';
 		pthread_mutex_unlock(&s->lock);
 
-		char commit[HOOK_COMMIT_MAX] = "", summary[600] = "";
+		char commit[HOOK_COMMIT_MAX] = "", summary[1500] = "";
 		struct error err;
 		error_init(&err);
 		int rc = run_sync(s, pick, commit, summary, sizeof summary, &err);

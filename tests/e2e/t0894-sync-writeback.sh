@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0886 — status back into git (issue 13, writeback = branch | push), real git over file://:
+# t0894 — status back into git (issue 13, writeback = branch | push), real git over file://:
 #   branch: `tracker writeback --source docs` makes ONE commit by the configured author on tracker/status,
 #           on top of main, whose `git diff` is exactly the patch written below (two Status cells and the
 #           two Review checklist boxes); main is untouched; merging it and syncing records no event;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0885 — push webhooks (issue 13): `tracker serve` with a [source docs] over file://, real git. The test
+# t0893 — push webhooks (issue 13): `tracker serve` with a [source docs] over file://, real git. The test
 # commits and pushes, sends a GitHub-format delivery (X-Hub-Signature-256 computed here with openssl) and
 # a GitLab-format one (X-Gitlab-Token), and sees the new items in the JSON API within 2 s; a Gitea-format
 # delivery is checked too. Refused: a wrong signature and an unsigned request (401, no detail), a replay

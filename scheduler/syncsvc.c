@@ -84,8 +84,10 @@ static int run_sync(struct syncsvc *s, const struct src *src, char commit[HOOK_C
 			 rep.rejected, rep.items_created, rep.items_updated, rep.items_removed);
 	if (src->cfg->writeback == WRITEBACK_OFF || n < 0 || (size_t)n >= sumsz)
 		return 0;
-	struct gitwb_opts wo = {
-	    .now = (int64_t)time(NULL), .actor = "tracker", .author = src->cfg->commit_author};
+	struct gitwb_opts wo = {.now = (int64_t)time(NULL),
+				.actor = "tracker",
+				.author = src->cfg->commit_author,
+				.synced = rep.to};
 	struct gitwb_report wr;
 	struct error we;
 	error_init(&we);

@@ -6,11 +6,26 @@
 #   push:   the commit goes to main itself; a concurrent upstream commit pushed between the tracker's
 #           sync and its push (a git wrapper on PATH makes the race) is rebased over: the tracker syncs
 #           it, makes its commit again on the new head and pushes once more;
-#   then the next sync records nothing (no new event), and `--dry-run` with nothing to write says so.
+#   then the next sync records nothing (no new event), and a write-back with nothing to write says so;
+#   `tracker serve` writes back after its sync (push mode).
 . "$(dirname "$0")/lib.sh"
 require_command sync
 command -v git >/dev/null || skip "no git"
 REALGIT=$(command -v git)
+
+SERVE=
+cleanup() {
+	local rc=$?
+	set +e
+	trap - ERR
+	if [[ -n $SERVE ]]; then
+		kill "$SERVE" 2>/dev/null
+		wait "$SERVE" 2>/dev/null
+	fi
+	(exit "$rc")
+	e2e_cleanup
+}
+trap cleanup EXIT
 
 export GIT_AUTHOR_NAME=Ann GIT_AUTHOR_EMAIL=ann@example.org GIT_COMMITTER_NAME=Ann
 export GIT_COMMITTER_EMAIL=ann@example.org GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
@@ -171,6 +186,29 @@ assert_rc 0 tc sync docs
 assert_eq "$n" "$(events)" "events after syncing the tracker's own commit"
 run tc writeback --source docs
 assert_file_match "$TMP/out" 'nothing to write' "nothing left to write after push"
+
+# tracker serve writes back after its syncs (the first one at start): item 3 done is pushed to main.
+assert_rc 0 tc set 'INC-2026-04-01-001#3' status=done
+before=$(git -C "$TMP/remote.git" rev-parse main)
+"$TRACKER_BIN" --db "$DB" --config "$TMP/config.ini" serve 2>"$TMP/serve.log" &
+SERVE=$!
+for _ in $(seq 100); do
+	[[ $(git -C "$TMP/remote.git" rev-parse main) != "$before" ]] && break
+	sleep 0.05
+done
+kill -TERM "$SERVE"
+rc=0
+wait "$SERVE" || rc=$?
+SERVE=
+assert_eq 0 "$rc" "serve exit status: $(tail -5 "$TMP/serve.log")"
+[[ $(git -C "$TMP/remote.git" rev-parse main) != "$before" ]] || fail "serve did not write back: $(cat "$TMP/serve.log")"
+assert_file_match "$TMP/serve.log" 'sync docs \(poll\): .*; wrote back 1 change as [0-9a-f]{12} on refs/heads/main' "serve log"
+G pull -q origin main 2>/dev/null
+assert_eq "$before" "$(G rev-parse HEAD^)" "serve's commit is on the previous head"
+G diff --no-color HEAD^ HEAD | grep '^[-+]|' >"$TMP/serve.diff"
+printf '%s\n' '-| 3 | Write the runbook | @ann | 2026-06-03 | P2 | In progress |' \
+	'+| 3 | Write the runbook | @ann | 2026-06-03 | P2 | Done        |' >"$TMP/serve.expected"
+assert_same_file "$TMP/serve.expected" "$TMP/serve.diff" "serve's write-back diff"
 
 # A source with writeback off is refused, saying how to turn it on.
 sed -i 's/^writeback = push$/writeback = off/' "$TMP/config.ini"

@@ -381,7 +381,9 @@ int gitwb_run(struct store *st, const struct config *cfg, const struct source_cf
 		/* 1. the store up to date with the branch head */
 		struct sync_report sr;
 		memset(&sr, 0, sizeof sr);
-		if (sync_source(st, cfg, src, &so, &sr, err) < 0)
+		if (!attempt && o->synced)
+			snprintf(sr.to, sizeof sr.to, "%s", o->synced);
+		else if (sync_source(st, cfg, src, &so, &sr, err) < 0)
 			goto out;
 		char prev_head[72];
 		snprintf(prev_head, sizeof prev_head, "%s", rep->head);

@@ -48,6 +48,7 @@ struct gitwb_opts {
 	const char *author; /* "Name <email>"; NULL: GITWB_DEFAULT_AUTHOR */
 	bool dry_run;       /* compute and report the diff (rep->diff); no commit, no push */
 	const char *git;    /* the git program; NULL: "git" */
+	const char *synced; /* the caller just synced the source to this commit: no first sync */
 };
 
 struct gitwb_report {

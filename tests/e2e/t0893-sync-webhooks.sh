@@ -8,11 +8,7 @@
 # names the last synced commit.
 . "$(dirname "$0")/lib.sh"
 require_command serve
-# Until `tracker sync` (sync_source) is in the build, the deliveries are checked but not the syncs they
-# start: the test says so, and checks everything once it is.
-SYNC=1
-"$TRACKER_BIN" help sync >/dev/null 2>&1 || SYNC=0
-((SYNC)) || note "no tracker sync in this build: the syncs the deliveries start are not checked"
+require_command sync
 command -v git >/dev/null || skip "no git"
 command -v curl >/dev/null || skip "no curl"
 command -v openssl >/dev/null || skip "no openssl"
@@ -80,15 +76,12 @@ HOOK=$U/hooks/git/docs
 
 metric() { curl -s "$U/metrics" | awk -v m="$1" 'index($0, m) == 1 {print $NF}'; }
 # The first sync at start (the polling fallback catches up) imports the first post-mortem.
-if ((SYNC)); then
-	for _ in $(seq 100); do [[ $(metric 'tracker_sync_runs_total{source="docs"}') == 1 ]] && break; sleep 0.05; done
-	assert_eq 1 "$(metric 'tracker_sync_runs_total{source="docs"}')" "first sync at start: $(cat "$TMP/serve.log")"
-fi
+for _ in $(seq 100); do [[ $(metric 'tracker_sync_runs_total{source="docs"}') == 1 ]] && break; sleep 0.05; done
+assert_eq 1 "$(metric 'tracker_sync_runs_total{source="docs"}')" "first sync at start: $(cat "$TMP/serve.log")"
 
 items() { curl -s -H "Authorization: Bearer $TOKEN" "$U/api/v1/items"; }
 # Waits up to 2 s for the API to list an item of incident $1.
 wait_item() {
-	((SYNC)) || return 0
 	local start end
 	start=$(date +%s%N)
 	for _ in $(seq 200); do
@@ -101,7 +94,7 @@ wait_item() {
 	((ms <= 2000)) || fail "$1 took $ms ms to appear (over 2 s)"
 	note "$1 in the API $ms ms after the delivery was accepted"
 }
-((!SYNC)) || items | grep -q '"INC-2026-04-01-001"' || fail "the first post-mortem was not imported: $(items)"
+items | grep -q '"INC-2026-04-01-001"' || fail "the first post-mortem was not imported: $(items)"
 
 hmac() { printf '%s' "$2" | openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1; }
 # post NAME URL BODY HEADER... — sets CODE; the response body in $TMP/NAME.b
@@ -194,15 +187,10 @@ head -c 1100000 /dev/zero | tr '\0' 'a' >"$TMP/big"
 assert_eq 413 "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$TMP/big" "$HOOK")" "over 1 MiB"
 
 # ---- /metrics ----
-if ((SYNC)); then
-	for _ in $(seq 100); do [[ $(metric 'tracker_sync_runs_total{source="docs"}') == 4 ]] && break; sleep 0.05; done
-	assert_eq 4 "$(metric 'tracker_sync_runs_total{source="docs"}')" "syncs: start + 3 pushes"
-	assert_eq 0 "$(metric 'tracker_sync_failures_total{source="docs"}')" "no failed sync"
-	assert_eq 1 "$(metric "tracker_sync_last_commit_info{source=\"docs\",commit=\"$head\"}")" "last synced commit"
-else
-	# the stub fails every sync, and says why in the log
-	assert_file_match "$TMP/serve.log" 'sync docs \((poll|push)[^)]*\): failed: .*stub' "sync stub logged"
-fi
+for _ in $(seq 100); do [[ $(metric 'tracker_sync_runs_total{source="docs"}') == 4 ]] && break; sleep 0.05; done
+assert_eq 4 "$(metric 'tracker_sync_runs_total{source="docs"}')" "syncs: start + 3 pushes"
+assert_eq 0 "$(metric 'tracker_sync_failures_total{source="docs"}')" "no failed sync"
+assert_eq 1 "$(metric "tracker_sync_last_commit_info{source=\"docs\",commit=\"$head\"}")" "last synced commit"
 assert_eq 3 "$(metric 'tracker_sync_deliveries_total{source="docs",result="accepted"}')" "accepted"
 assert_eq 1 "$(metric 'tracker_sync_deliveries_total{source="docs",result="replay"}')" "replays"
 assert_eq 3 "$(metric 'tracker_sync_deliveries_total{source="docs",result="bad_signature"}')" "bad signatures"

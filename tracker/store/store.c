@@ -221,6 +221,13 @@ int store_begin(struct store *st, struct error *err)
 	return 0;
 }
 
+int store_begin_rows(struct store *st, struct error *err)
+{
+	if (db_begin_rows(st->conn) < 0)
+		return store_fail(st, err, "database");
+	return 0;
+}
+
 int store_commit(struct store *st, struct error *err)
 {
 	if (db_commit(st->conn) < 0)

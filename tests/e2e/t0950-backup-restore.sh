@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0885 — the backups of docs/deployment.md, taken while `tracker serve` runs, restored and found
+# t0950 — the backups of docs/deployment.md, taken while `tracker serve` runs, restored and found
 # whole. SQLite: `sqlite3 DB ".backup FILE"`, the database (and its -wal/-shm) deleted, the backup
 # copied into its place. PostgreSQL: `pg_dump -Fc`, `pg_restore --no-owner --exit-on-error` into a new,
 # empty database. Each time: the same rows (db_dump), the same `list --all` and feeds, the same schema

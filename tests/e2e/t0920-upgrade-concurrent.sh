@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0880 — an upgrade with several instances (docs/deployment.md, "Upgrades"): a database at schema
+# t0920 — an upgrade with several instances (docs/deployment.md, "Upgrades"): a database at schema
 # 0006 (the migrations 0001–0006 of this engine applied by hand, with data), the write lock held by
 # another session while three `tracker serve` start at once on it. All three wait (none listens while
 # the lock is held), then all come up and answer /healthz; the schema is at the latest version; the

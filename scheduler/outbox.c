@@ -45,48 +45,22 @@
 
 int outbox_parse_duration(const char *s, const char *key, int64_t *out, struct error *err)
 {
-	const char *p = s;
 	if (!s || !*s)
 		return error_set(err, ERR_CONFIG, "%s: empty duration (use e.g. 30s, 5m, 6h, 2d)", key);
-	int64_t v = 0;
-	if (*p < '0' || *p > '9')
-		goto bad;
-	while (*p >= '0' && *p <= '9') {
-		v = v * 10 + (*p - '0');
-		if (v > 100L * 365 * 86400)
-			return error_set(err, ERR_CONFIG, "%s: \"%s\" is too long", key, s);
-		p++;
-	}
-	int64_t mul = 1;
-	switch (*p) {
-	case '\0':
-	case 's':
-		mul = 1;
-		break;
-	case 'm':
-		mul = 60;
-		break;
-	case 'h':
-		mul = 3600;
-		break;
-	case 'd':
-		mul = 86400;
-		break;
-	default:
-		goto bad;
-	}
-	if (*p && p[1])
-		goto bad;
-	if (v == 0)
+	switch (duration_parse(s, out)) {
+	case 0:
+		return 0;
+	case DURATION_ZERO:
 		return error_set(err, ERR_CONFIG, "%s: \"%s\" must be longer than zero", key, s);
-	if (v * mul > 100L * 365 * 86400)
+	case DURATION_LONG:
 		return error_set(err, ERR_CONFIG, "%s: \"%s\" is too long", key, s);
-	*out = v * mul;
-	return 0;
-bad:
-	return error_set(err, ERR_CONFIG,
-			 "%s: \"%s\" is not a duration (a number and a unit s, m, h or d, e.g. 30s, 5m, 6h)",
-			 key, s);
+	default:
+		return error_set(
+		    err, ERR_CONFIG,
+		    "%s: \"%s\" is not a duration (a number and a unit s, m, h or d, e.g. 30s, 5m, "
+		    "6h)",
+		    key, s);
+	}
 }
 
 int outbox_config_parse(const struct config *cfg, struct outbox_config *oc, struct error *err)

@@ -179,3 +179,43 @@ int32_t time_to_date(int64_t t)
 {
 	return (int32_t)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
 }
+
+int duration_parse(const char *s, int64_t *secs)
+{
+	const int64_t most = 100LL * 365 * 86400;
+	const char *p = s;
+	if (!p || *p < '0' || *p > '9')
+		return DURATION_BAD;
+	int64_t v = 0;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (*p - '0');
+		if (v > most)
+			return DURATION_LONG;
+	}
+	int64_t mul;
+	switch (*p) {
+	case '\0':
+	case 's':
+		mul = 1;
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	default:
+		return DURATION_BAD;
+	}
+	if (*p && p[1])
+		return DURATION_BAD;
+	if (v == 0)
+		return DURATION_ZERO;
+	if (v * mul > most)
+		return DURATION_LONG;
+	*secs = v * mul;
+	return 0;
+}

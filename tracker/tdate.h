@@ -30,4 +30,10 @@ void time_format(int64_t t, char out[static 21]);
 int time_parse(const char *s, int64_t *t);
 int32_t time_to_date(int64_t t);
 
+/* A duration in the config's form: digits and a unit s, m, h or d (no unit: seconds), e.g. 30s, 5m,
+ * 6h, 2d. Returns 0 with *secs set, DURATION_BAD (not that form), DURATION_ZERO or DURATION_LONG
+ * (over 100 years). */
+enum { DURATION_BAD = -1, DURATION_ZERO = -2, DURATION_LONG = -3 };
+int duration_parse(const char *s, int64_t *secs);
+
 #endif

@@ -74,13 +74,36 @@ static void test_time_parse(void **state)
 	assert_int_equal(time_to_date(-1), -1);
 }
 
+static void test_duration(void **state)
+{
+	(void)state;
+	int64_t v = 0;
+	assert_int_equal(duration_parse("90", &v), 0);
+	assert_int_equal(v, 90);
+	assert_int_equal(duration_parse("30s", &v), 0);
+	assert_int_equal(v, 30);
+	assert_int_equal(duration_parse("10m", &v), 0);
+	assert_int_equal(v, 600);
+	assert_int_equal(duration_parse("6h", &v), 0);
+	assert_int_equal(v, 21600);
+	assert_int_equal(duration_parse("2d", &v), 0);
+	assert_int_equal(v, 172800);
+	assert_int_equal(duration_parse("0m", &v), DURATION_ZERO);
+	assert_int_equal(duration_parse("36500d", &v), 0);
+	assert_int_equal(duration_parse("36501d", &v), DURATION_LONG);
+	assert_int_equal(duration_parse("99999999999999999999", &v), DURATION_LONG);
+	const char *bad[] = {"", "m", "-5m", "5 m", "5mm", "5w", "1.5h", " 5m", NULL};
+	for (int i = 0; bad[i]; i++)
+		assert_int_equal(duration_parse(bad[i], &v), DURATION_BAD);
+	assert_int_equal(duration_parse(NULL, &v), DURATION_BAD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ymd_roundtrip),
-	    cmocka_unit_test(test_invalid_dates),
-	    cmocka_unit_test(test_weekday),
-	    cmocka_unit_test(test_time_parse),
+	    cmocka_unit_test(test_ymd_roundtrip), cmocka_unit_test(test_invalid_dates),
+	    cmocka_unit_test(test_weekday),       cmocka_unit_test(test_time_parse),
+	    cmocka_unit_test(test_duration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * references and the mirror's place (see source.h).
  */
 #include "source.h"
+#include "tdate.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -52,35 +53,10 @@ bool source_name_ok(const char *name)
 
 int source_parse_interval(const char *v, long *out)
 {
-	char *end;
-	errno = 0;
-	if (*v < '0' || *v > '9')
+	int64_t secs;
+	if (duration_parse(v, &secs) < 0 || secs > 366L * 86400)
 		return -1;
-	long n = strtol(v, &end, 10);
-	if (errno || n <= 0)
-		return -1;
-	long mul = 1;
-	switch (*end) {
-	case '\0':
-	case 's':
-		break;
-	case 'm':
-		mul = 60;
-		break;
-	case 'h':
-		mul = 3600;
-		break;
-	case 'd':
-		mul = 86400;
-		break;
-	default:
-		return -1;
-	}
-	if (*end && end[1])
-		return -1;
-	if (n > 366L * 86400 / mul)
-		return -1;
-	*out = n * mul;
+	*out = (long)secs;
 	return 0;
 }
 

@@ -1,0 +1,323 @@
+/*
+ * test_history.c — replaying a document's history through merge_doc() with past times (what `tracker
+ * sync --history` does: each version at its commit time) gives the true metrics: items are created at
+ * the commit that added them, a due date slips at the commit that moved it, an item is closed at the
+ * commit that marked it done, removed at the commit that dropped it. `stats` over the result is checked
+ * against figures worked out by hand below. Importing the same version again at the same time changes
+ * nothing. Runs on SQLite, or on a fresh PostgreSQL database with $TRACKER_TEST_PG (testdb.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+#include "merge.h"
+#include "stats.h"
+#include "store.h"
+#include "tdate.h"
+#include "testdb.h"
+#include "testsql.h"
+
+struct fx {
+	struct store st;
+	struct merger *m;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	struct error err;
+	error_init(&err);
+	if (!f || testdb_open(&f->st) < 0 || !(f->m = merger_new(&f->st, &err))) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	merger_free(f->m);
+	testdb_close(&f->st);
+	free(f);
+	return 0;
+}
+
+static int64_t at(const char *iso)
+{
+	int64_t t;
+	assert_int_equal(time_parse(iso, &t), 0);
+	return t;
+}
+
+/* One version of the document, imported at `when` (a commit time), in its own transaction. */
+static struct merge_summary import_at(struct fx *f, const char *md, const char *when)
+{
+	struct import_doc d;
+	struct import_opts o = {0};
+	struct error err;
+	struct merge_summary sum;
+	error_init(&err);
+	import_doc_init(&d);
+	assert_int_equal(import_parse_buffer("/nonexistent/pm/db-outage.md", md, strlen(md), &o, &d), 0);
+	assert_int_equal(store_begin(&f->st, &err), 0);
+	int rc = merge_doc(f->m, &d, "/nonexistent/pm/db-outage.md", "alice", at(when), &sum, &err);
+	if (rc < 0)
+		fprintf(stderr, "%s\n", err.msg);
+	assert_int_equal(rc, 0);
+	assert_int_equal(store_commit(&f->st, &err), 0);
+	import_doc_release(&d);
+	return sum;
+}
+
+static void expect(struct fx *f, const char *sql, const char *want)
+{
+	char *got = testsql_one(&f->st, sql);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void expect_rows(struct fx *f, const char *sql, const char *want)
+{
+	char *got = testsql_rows(&f->st, sql, ",");
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+#define DOC(date, rows)                                                                                      \
+	"# DB outage\n\n**Incident ID:** INC-2026-01-05-001\n" date "\n## Action Items\n\n"                  \
+	"| ID | Action | Owner | Due Date | Priority | Status |\n|---|---|---|---|---|---|\n" rows
+
+#define WITH_DATE "**Date:** 2026-01-05\n"
+
+/* v1 at T0: three open items with due dates. */
+#define V1                                                                                                   \
+	DOC(WITH_DATE, "| 1 | Add the alert | @bob | 2026-01-20 | P1 | open |\n"                             \
+		       "| 2 | Write the runbook | @carol | 2026-01-25 | P1 | open |\n"                       \
+		       "| 3 | Fix the cron job | @dave | 2026-01-15 | P2 | open |\n")
+/* v2 at T1: item 2's due date slips to 02-05, item 3's to 01-17; item 4 is added. */
+#define V2                                                                                                   \
+	DOC(WITH_DATE, "| 1 | Add the alert | @bob | 2026-01-20 | P1 | open |\n"                             \
+		       "| 2 | Write the runbook | @carol | 2026-02-05 | P1 | open |\n"                       \
+		       "| 3 | Fix the cron job | @dave | 2026-01-17 | P2 | open |\n"                         \
+		       "| 4 | Test restores | @erin | 2026-01-30 | P2 | open |\n")
+/* v3 at T2: item 1 done before its due date, item 3 done after its (slipped) due date. */
+#define V3                                                                                                   \
+	DOC(WITH_DATE, "| 1 | Add the alert | @bob | 2026-01-20 | P1 | done |\n"                             \
+		       "| 2 | Write the runbook | @carol | 2026-02-05 | P1 | open |\n"                       \
+		       "| 3 | Fix the cron job | @dave | 2026-01-17 | P2 | done |\n"                         \
+		       "| 4 | Test restores | @erin | 2026-01-30 | P2 | open |\n")
+/* v4 at T3: item 2 done on time; item 4 dropped from the document. */
+#define V4                                                                                                   \
+	DOC(WITH_DATE, "| 1 | Add the alert | @bob | 2026-01-20 | P1 | done |\n"                             \
+		       "| 2 | Write the runbook | @carol | 2026-02-05 | P1 | done |\n"                       \
+		       "| 3 | Fix the cron job | @dave | 2026-01-17 | P2 | done |\n")
+
+#define T0 "2026-01-10T12:00:00Z"
+#define T1 "2026-01-14T08:00:00Z"
+#define T2 "2026-01-19T15:30:00Z"
+#define T3 "2026-02-01T06:00:00Z"
+
+static void replay(struct fx *f)
+{
+	struct merge_summary s = import_at(f, V1, T0);
+	assert_int_equal(s.created, 3);
+	s = import_at(f, V2, T1);
+	assert_int_equal(s.created, 1);
+	assert_int_equal(s.updated, 2);
+	s = import_at(f, V3, T2);
+	assert_int_equal(s.updated, 2);
+	s = import_at(f, V4, T3);
+	assert_int_equal(s.updated, 1);
+	assert_int_equal(s.removed, 1);
+}
+
+/* Every stored time is the commit's, never the clock's. */
+static void test_times_are_commit_times(void **state)
+{
+	struct fx *f = *state;
+	replay(f);
+	expect_rows(f, "SELECT key || '=' || created_at FROM items ORDER BY key",
+		    "1=" T0 ",2=" T0 ",3=" T0 ",4=" T1);
+	/* the incident's date is before every first import: every start is 2026-01-05 */
+	expect_rows(f, "SELECT key || '=' || start_date FROM items ORDER BY key",
+		    "1=2026-01-05,2=2026-01-05,3=2026-01-05,4=2026-01-05");
+	expect_rows(f, "SELECT key || '=' || coalesce(closed_at, '-') FROM items ORDER BY key",
+		    "1=" T2 ",2=" T3 ",3=" T2 ",4=-");
+	expect_rows(f, "SELECT key || '=' || coalesce(removed_at, '-') FROM items ORDER BY key",
+		    "1=-,2=-,3=-,4=" T3);
+	/* updated_at follows the last change */
+	expect_rows(f, "SELECT key || '=' || updated_at FROM items ORDER BY key",
+		    "1=" T2 ",2=" T3 ",3=" T2 ",4=" T3);
+	/* close_secs: from 2026-01-05T00:00:00Z to the close. Item 1 and 3: 14 days 15:30 = 1265400 s;
+	 * item 2: 27 days 06:00 = 2354400 s. */
+	expect_rows(f, "SELECT key || '=' || coalesce(CAST(close_secs AS TEXT), '-') FROM items ORDER BY key",
+		    "1=1265400,2=2354400,3=1265400,4=-");
+	/* the events, each at its commit */
+	expect_rows(f,
+		    "SELECT i.key || ':' || e.kind || ':' || coalesce(e.field, '') || ':' || "
+		    "coalesce(e.old, '') || '>' || coalesce(e.new, '') || '@' || e.at "
+		    "FROM events e JOIN items i ON i.id = e.item_id WHERE e.kind <> 'created' ORDER BY e.id",
+		    "2:changed:due:2026-01-25>2026-02-05@" T1 ",3:changed:due:2026-01-15>2026-01-17@" T1
+		    ",1:changed:status:open>done@" T2 ",3:changed:status:open>done@" T2
+		    ",2:changed:status:open>done@" T3 ",4:removed::>@" T3);
+	expect_rows(f,
+		    "SELECT i.key || '@' || e.at FROM events e JOIN items i ON i.id = e.item_id "
+		    "WHERE e.kind = 'created' ORDER BY i.key",
+		    "1@" T0 ",2@" T0 ",3@" T0 ",4@" T1);
+	expect(f, "SELECT imported_at FROM incidents", T3);
+}
+
+/*
+ * The metrics that history implies, by hand (stats "now" 2026-02-10):
+ *   counted: items 1, 2, 3 (4 was removed);  done 3, open 0, overdue 0;
+ *   on time: 1 closed 01-19 <= due 01-20 yes; 2 closed 02-01 <= due 02-05 yes; 3 closed 01-19 > due
+ *            01-17 no  →  done_with_due 3, done_on_time 2, rate 2/3;
+ *   time to close from the incident date 2026-01-05 (midnight UTC): 1 and 3: 14 d 15:30 = 14.6458333 d,
+ *            2: 27 d 06:00 = 27.25 d; sorted 14.65, 14.65, 27.25 → median (rank 2) 14.6458333,
+ *            p90 (rank ceil(2.7) = 3) 27.25;
+ *   slipped: item 2 (01-25 → 02-05) and item 3 (01-15 → 01-17): 2.
+ */
+static void test_stats_from_history(void **state)
+{
+	struct fx *f = *state;
+	replay(f);
+	struct stats s;
+	struct stats_row t;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(stats_compute(&f->st, STATS_BY_ALL, NULL, at("2026-02-10T00:00:00Z"), &s, &err), 0);
+	assert_int_equal(stats_total(&f->st, &s, NULL, 0, &t, &err), 0);
+	assert_int_equal(t.open, 0);
+	assert_int_equal(t.overdue, 0);
+	assert_int_equal(t.done, 3);
+	assert_int_equal(t.done_close_unknown, 0);
+	assert_int_equal(t.done_with_due, 3);
+	assert_int_equal(t.done_on_time, 2);
+	assert_true(fabs(stats_on_time_rate(&t) - 2.0 / 3.0) < 1e-12);
+	assert_int_equal(t.closed_timed, 3);
+	assert_true(fabs(t.median_days - (14.0 + 15.5 / 24.0)) < 1e-9);
+	assert_true(fabs(t.p90_days - 27.25) < 1e-9);
+	assert_int_equal(t.slipped, 2);
+	free(t.group);
+	stats_release(&s);
+
+	/* by priority: P1 = items 1, 2 (both on time, one slip), P2 = item 3 (late, one slip) */
+	assert_int_equal(stats_compute(&f->st, STATS_BY_PRIORITY, NULL, at("2026-02-10T00:00:00Z"), &s, &err),
+			 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.rows[0].group, "P1");
+	assert_int_equal(s.rows[0].done_on_time, 2);
+	assert_int_equal(s.rows[0].done_with_due, 2);
+	assert_int_equal(s.rows[0].slipped, 1);
+	assert_true(fabs(s.rows[0].median_days - (14.0 + 15.5 / 24.0)) < 1e-9);
+	assert_string_equal(s.rows[1].group, "P2");
+	assert_int_equal(s.rows[1].done_on_time, 0);
+	assert_int_equal(s.rows[1].done_with_due, 1);
+	assert_int_equal(s.rows[1].slipped, 1);
+	stats_release(&s);
+}
+
+/* The state half-way (after v2): overdue is measured against the stats "now", not the clock. */
+static void test_stats_midway(void **state)
+{
+	struct fx *f = *state;
+	import_at(f, V1, T0);
+	import_at(f, V2, T1);
+	struct stats s;
+	struct stats_row t;
+	struct error err;
+	error_init(&err);
+	/* on 2026-01-18: item 3 (due 01-17) is overdue, the others are not */
+	assert_int_equal(stats_compute(&f->st, STATS_BY_ALL, NULL, at("2026-01-18T10:00:00Z"), &s, &err), 0);
+	assert_int_equal(stats_total(&f->st, &s, NULL, 0, &t, &err), 0);
+	assert_int_equal(t.open, 4);
+	assert_int_equal(t.overdue, 1);
+	assert_int_equal(t.slipped, 2);
+	/* oldest open P0/P1: items 1 and 2 start 2026-01-05 → 13 days on 01-18 */
+	assert_int_equal(t.oldest_open_p01_days, 13);
+	free(t.group);
+	stats_release(&s);
+}
+
+/* Importing the same version again at the same commit adds no event and changes no row. */
+static void test_same_version_again(void **state)
+{
+	struct fx *f = *state;
+	replay(f);
+	char *before = testsql_one(&f->st, "SELECT count(*) FROM events");
+	char *rows = testsql_rows(&f->st,
+				  "SELECT key || updated_at || sequence || coalesce(closed_at, '') || "
+				  "coalesce(removed_at, '') FROM items ORDER BY key",
+				  ",");
+	struct merge_summary s = import_at(f, V4, T3);
+	assert_true(s.same_file);
+	assert_int_equal(s.created + s.updated + s.removed + s.restored + s.conflicts, 0);
+	expect(f, "SELECT count(*) FROM events", before);
+	expect_rows(
+	    f,
+	    "SELECT key || updated_at || sequence || coalesce(closed_at, '') || coalesce(removed_at, '') "
+	    "FROM items ORDER BY key",
+	    rows);
+	free(before);
+	free(rows);
+}
+
+/* An incident without a date: the start is the commit that added the item (or an earlier due date),
+ * not the day the history was replayed. */
+static void test_start_without_incident_date(void **state)
+{
+	struct fx *f = *state;
+	import_at(
+	    f,
+	    DOC("", "| 1 | a | @bob | 2026-01-20 | P1 | open |\n| 2 | b | @bob | 2026-01-08 | P1 | open |\n"),
+	    T0);
+	import_at(f,
+		  DOC("",
+		      "| 1 | a | @bob | 2026-01-20 | P1 | done |\n| 2 | b | @bob | 2026-01-08 | P1 | open |\n"
+		      "| 3 | c | @bob | | P2 | open |\n"),
+		  T2);
+	expect_rows(f, "SELECT key || '=' || start_date FROM items ORDER BY key",
+		    "1=2026-01-10,2=2026-01-08,3=2026-01-19");
+	/* item 1: 2026-01-10T00:00 → 2026-01-19T15:30 = 9 d 15:30 = 833400 s */
+	expect(f, "SELECT close_secs FROM items WHERE key = '1'", "833400");
+}
+
+/* An item the first version already marks done was closed at a time nobody knows (before T0): it
+ * stays unknown, also when its history goes on; reopened and closed again, its close is known. */
+static void test_done_in_first_version(void **state)
+{
+	struct fx *f = *state;
+	import_at(f, DOC(WITH_DATE, "| 1 | a | @bob | 2026-01-20 | P1 | done |\n"), T0);
+	import_at(f, DOC(WITH_DATE, "| 1 | a (edited) | @bob | 2026-01-20 | P1 | done |\n"), T1);
+	expect(f, "SELECT coalesce(closed_at, '-') || coalesce(CAST(close_secs AS TEXT), '-') FROM items",
+	       "--");
+	import_at(f, DOC(WITH_DATE, "| 1 | a (edited) | @bob | 2026-01-20 | P1 | open |\n"), T2);
+	import_at(f, DOC(WITH_DATE, "| 1 | a (edited) | @bob | 2026-01-20 | P1 | done |\n"), T3);
+	expect(f, "SELECT closed_at FROM items", T3);
+	/* 2026-01-05 → 2026-02-01T06:00 = 27.25 d */
+	expect(f, "SELECT close_secs FROM items", "2354400");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_times_are_commit_times, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stats_from_history, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stats_midway, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_same_version_again, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_start_without_incident_date, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_done_in_first_version, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

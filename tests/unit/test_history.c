@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "history.h"
 #include "import.h"
 #include "merge.h"
 #include "stats.h"
@@ -309,6 +310,148 @@ static void test_done_in_first_version(void **state)
 	expect(f, "SELECT close_secs FROM items", "2354400");
 }
 
+/* ---- reading `git log --raw -z` and planning the replay (history.h) ---- */
+
+#define Z "\0"
+#define OID_A "1111111111111111111111111111111111111111"
+#define OID_B "2222222222222222222222222222222222222222"
+#define OID_C "3333333333333333333333333333333333333333"
+#define OID_0 "0000000000000000000000000000000000000000"
+#define C1 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define C2 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define C3 "cccccccccccccccccccccccccccccccccccccccc"
+#define C4 "dddddddddddddddddddddddddddddddddddddddd"
+
+/* What git writes for HIST_LOG_FORMAT with --raw --no-abbrev -z (checked against git 2.39's bytes):
+ * C1 adds two documents (one with a newline in its name) and a symlink; C2 renames a.md with an edit
+ * and deletes the other; C3 renames z.md out of the tracked paths; C4 brings pm/a.md back. */
+static const char git_log[] =
+    "\x01" C1 " 1768046400 Alice Doe <alice@example.com>" Z "Add post-mortems" Z "\n"
+    ":000000 100644 " OID_0 " " OID_A " A" Z "pm/a.md" Z ":000000 100644 " OID_0 " " OID_B " A" Z
+    "pm/b\nc.md" Z ":000000 120000 " OID_0 " " OID_C " A" Z "pm/link.md" Z "\x01" C2
+    " 1768378800 Bob <bob@example.com>" Z "Merge pull request #2 from x/y" Z "\n"
+    ":100644 100644 " OID_A " " OID_C " R087" Z "pm/a.md" Z "pm/z.md" Z ":100644 000000 " OID_B " " OID_0
+    " D" Z "pm/b\nc.md" Z "\x01" C3 " 1768800000 Bob <bob@example.com>" Z "" Z "\n"
+    ":100644 100644 " OID_C " " OID_C " R100" Z "pm/z.md" Z "attic/z.txt" Z "\x01" C4
+    " 1769000000 Carol <carol@example.com>" Z "Revert" Z "\n"
+    ":000000 100644 " OID_0 " " OID_A " A" Z "pm/a.md" Z;
+
+static bool md_only(const char *path, void *ud)
+{
+	(void)ud;
+	size_t n = strlen(path);
+	return n > 3 && !strcmp(path + n - 3, ".md");
+}
+
+static void test_log_parse(void **state)
+{
+	(void)state;
+	struct hist_log l;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(hist_log_parse(git_log, sizeof git_log - 1, &l, &err), 0);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.v[0].id, C1);
+	assert_int_equal(l.v[0].time, 1768046400);
+	assert_string_equal(l.v[0].author, "Alice Doe <alice@example.com>");
+	assert_string_equal(l.v[0].subject, "Add post-mortems");
+	assert_int_equal(l.v[0].nch, 3);
+	assert_int_equal(l.v[0].ch[0].status, 'A');
+	assert_string_equal(l.v[0].ch[0].blob, OID_A);
+	assert_string_equal(l.v[0].ch[1].path, "pm/b\nc.md");
+	assert_int_equal(l.v[0].ch[2].new_mode, 0120000);
+	assert_string_equal(l.v[1].subject, "Merge pull request #2 from x/y");
+	assert_int_equal(l.v[1].ch[0].status, 'R');
+	assert_string_equal(l.v[1].ch[0].old_path, "pm/a.md");
+	assert_string_equal(l.v[1].ch[0].path, "pm/z.md");
+	assert_int_equal(l.v[1].ch[1].status, 'D');
+	assert_string_equal(l.v[1].ch[1].blob, "");
+	assert_string_equal(l.v[2].subject, "");
+
+	struct hist_plan p;
+	assert_int_equal(hist_plan_make(&l, md_only, NULL, &p, &err), 0);
+	/* lineage 0: pm/a.md (C1) → pm/z.md (C2) → gone out of the tracked paths (C3);
+	 * lineage 1: pm/b\nc.md (C1) → deleted (C2); lineage 2: pm/a.md again (C4) */
+	assert_int_equal(p.nlineages, 3);
+	assert_int_equal(p.nsteps, 6);
+	struct {
+		size_t commit, change, lineage;
+		enum hist_op op;
+	} want[] = {{0, 0, 0, HIST_IMPORT}, {0, 1, 1, HIST_IMPORT}, {1, 0, 0, HIST_IMPORT},
+		    {1, 1, 1, HIST_DELETE}, {2, 0, 0, HIST_DELETE}, {3, 0, 2, HIST_IMPORT}};
+	for (size_t i = 0; i < p.nsteps; i++) {
+		assert_int_equal(p.steps[i].commit, want[i].commit);
+		assert_int_equal(p.steps[i].change, want[i].change);
+		assert_int_equal(p.steps[i].lineage, want[i].lineage);
+		assert_int_equal(p.steps[i].op, want[i].op);
+	}
+	/* the symlink is said, not imported */
+	assert_int_equal(p.nskips, 1);
+	assert_int_equal(p.skips[0].change, 2);
+	assert_non_null(strstr(p.skips[0].why, "symbolic link"));
+	hist_plan_release(&p);
+	hist_log_release(&l);
+}
+
+/* Two documents swap their names in one commit: each keeps its lineage. */
+static void test_plan_swap(void **state)
+{
+	(void)state;
+	static const char swap[] = "\x01" C1 " 1 A <a@x>" Z "s" Z "\n"
+				   ":000000 100644 " OID_0 " " OID_A " A" Z "a.md" Z ":000000 100644 " OID_0
+				   " " OID_B " A" Z "b.md" Z "\x01" C2 " 2 A <a@x>" Z "swap" Z "\n"
+				   ":100644 100644 " OID_A " " OID_A " R100" Z "a.md" Z "b.md" Z
+				   ":100644 100644 " OID_B " " OID_B " R100" Z "b.md" Z "a.md" Z;
+	struct hist_log l;
+	struct hist_plan p;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(hist_log_parse(swap, sizeof swap - 1, &l, &err), 0);
+	assert_int_equal(hist_plan_make(&l, md_only, NULL, &p, &err), 0);
+	assert_int_equal(p.nlineages, 2);
+	assert_int_equal(p.nsteps, 4);
+	assert_int_equal(p.steps[2].lineage, 0); /* a.md → b.md */
+	assert_int_equal(p.steps[3].lineage, 1); /* b.md → a.md */
+	hist_plan_release(&p);
+	hist_log_release(&l);
+}
+
+/* What is not git's raw log is an error that says where, never a partial history. */
+static void test_log_parse_bad(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		size_t len;
+		const char *want;
+	} bad[] = {
+	    {"commit abc\n", 11, "byte 0: expected the start of a commit"},
+	    {"\x01" C1 " 12x A" Z "s" Z, 53, "not a number"},
+	    {"\x01"
+	     "abc 12 A" Z "s" Z,
+	     12, "without its object id"},
+	    {"\x01" C1 " 1 A" Z "s" Z "\n:100644 100644 " OID_A " " OID_B " X" Z "a" Z, 0,
+	     "unknown change status"},
+	    {"\x01" C1 " 1 A" Z "s" Z "\n:100644 100644 " OID_A " " OID_B " M" Z, 0, "without its path"},
+	    {"\x01" C1 " 1 A" Z "s", 0, "subject without its end"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct hist_log l;
+		struct error err;
+		error_init(&err);
+		size_t len = bad[i].len;
+		if (!len) /* the texts with NULs after their last one: up to the end of the literal */
+			len = i == 3   ? 54 + 15 + 40 + 1 + 40 + 3 + 2
+			      : i == 4 ? 54 + 15 + 40 + 1 + 40 + 3
+				       : 46;
+		assert_int_equal(hist_log_parse(bad[i].text, len, &l, &err), -1);
+		assert_int_equal(err.kind, ERR_DATA);
+		if (!strstr(err.msg, bad[i].want))
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err.msg, bad[i].want);
+		assert_null(l.v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +461,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_same_version_again, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_start_without_incident_date, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_done_in_first_version, setup, teardown),
+	    cmocka_unit_test(test_log_parse),
+	    cmocka_unit_test(test_plan_swap),
+	    cmocka_unit_test(test_log_parse_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "source.h"
 #include "suggest.h"
 #include "banned.h"
 
@@ -76,6 +77,7 @@ static const struct key keys[] = {
     K("reminders", "backoff_base", C_STR, rem_backoff_base),
     K("reminders", "backoff_max", C_STR, rem_backoff_max),
     K("reminders", "lease", C_STR, rem_lease),
+    K("sync", "dir", C_STR, sync_dir),
 };
 #undef K
 
@@ -143,6 +145,16 @@ const char *const config_known_keys[] = {"store.path",
 					 "webhook.priorities",
 					 "webhook.owners",
 					 "webhook.incidents",
+					 "sync.dir",
+					 "source.repo",
+					 "source.branch",
+					 "source.paths",
+					 "source.username",
+					 "source.token_file",
+					 "source.ssh_key",
+					 "source.interval",
+					 "source.webhook_secret_file",
+					 "source.writeback",
 					 NULL};
 
 void config_init(struct config *c)
@@ -179,6 +191,11 @@ void config_release(struct config *c)
 		free(c->webhooks[i].name);
 	}
 	free(c->webhooks);
+	for (size_t i = 0; i < c->nsources; i++)
+		source_release(&c->sources[i]);
+	free(c->sources);
+	c->sources = NULL;
+	c->nsources = 0;
 	free(c->path);
 	c->webhooks = NULL;
 	c->nwebhooks = 0;
@@ -272,6 +289,60 @@ static struct webhook_config *webhook_get(struct config *c, const char *name)
 	return w;
 }
 
+static struct source_cfg *source_get(struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nsources; i++)
+		if (!strcmp(c->sources[i].name, name))
+			return &c->sources[i];
+	struct source_cfg *s = realloc(c->sources, (c->nsources + 1) * sizeof *s);
+	if (!s)
+		return NULL;
+	c->sources = s;
+	s = &c->sources[c->nsources];
+	source_init(s);
+	if (!(s->name = strdup(name)))
+		return NULL;
+	c->nsources++;
+	return s;
+}
+
+/* A [source NAME] key: the value is checked at once, so a bad one is reported with its line. */
+static int source_handler(struct load_state *st, const char *section, const char *name, const char *value)
+{
+	const char *sname = section + 7;
+	while (*sname == ' ')
+		sname++;
+	if (!*sname) {
+		snprintf(st->problem, sizeof st->problem, "[source] needs a name: [source NAME]");
+		return 0;
+	}
+	if (!source_name_ok(sname)) {
+		snprintf(st->problem, sizeof st->problem,
+			 "[source %s]: a source name is 1 to %d letters, digits, '-', '_' or '.' (not first)",
+			 sname, SOURCE_NAME_MAX);
+		return 0;
+	}
+	struct source_cfg *s = source_get(st->c, sname);
+	if (!s) {
+		snprintf(st->problem, sizeof st->problem, "out of memory");
+		return 0;
+	}
+	int r = source_set(s, name, value, st->problem, sizeof st->problem);
+	if (r == 1) {
+		size_t n = 0;
+		while (source_keys[n])
+			n++;
+		const char *best = suggest_nearest(name, source_keys, n);
+		char hint[96] = "";
+		if (best)
+			snprintf(hint, sizeof hint, " (did you mean %s?)", best);
+		snprintf(st->problem, sizeof st->problem, "unknown key \"%s\" in [source %s]%s", name, sname,
+			 hint);
+		return 0;
+	}
+	return r == 0;
+}
+
 /* " (did you mean X?)" when a known key of the section — or a known section — is one typo away. */
 static void did_you_mean(char *out, size_t size, const struct key *table, size_t n, const char *section,
 			 const char *word, bool sections)
@@ -290,6 +361,8 @@ static void did_you_mean(char *out, size_t size, const struct key *table, size_t
 	}
 	if (sections && k < sizeof cand / sizeof cand[0])
 		cand[k++] = "webhook";
+	if (sections && k < sizeof cand / sizeof cand[0])
+		cand[k++] = "source";
 	const char *best = suggest_nearest(word, cand, k);
 	if (best)
 		snprintf(out, size, sections ? "; did you mean [%s]?" : " (did you mean %s?)", best);
@@ -301,6 +374,8 @@ static int handler(void *user, const char *section, const char *name, const char
 {
 	char hint[96];
 	struct load_state *st = user;
+	if (!strncmp(section, "source ", 7) || !strcmp(section, "source"))
+		return source_handler(st, section[6] ? section : "source ", name, value);
 	if (!strncmp(section, "webhook ", 8)) {
 		const char *wname = section + 8;
 		while (*wname == ' ')
@@ -364,6 +439,11 @@ static int check_values(struct config *c, const char *name, struct error *err)
 	    strcmp(c->server_dashboard, "open"))
 		return error_set(err, ERR_CONFIG, "%s: [server] dashboard must be token or open, not \"%s\"",
 				 name, c->server_dashboard);
+	for (size_t i = 0; i < c->nsources; i++) {
+		char problem[512];
+		if (source_check(&c->sources[i], problem, sizeof problem) < 0)
+			return error_set(err, ERR_CONFIG, "%s: %s", name, problem);
+	}
 	for (size_t i = 0; i < c->nwebhooks; i++) {
 		const struct webhook_config *w = &c->webhooks[i];
 		if (!w->url)
@@ -442,5 +522,13 @@ const struct webhook_config *config_webhook(const struct config *c, const char *
 	for (size_t i = 0; i < c->nwebhooks; i++)
 		if (!strcmp(c->webhooks[i].name, name))
 			return &c->webhooks[i];
+	return NULL;
+}
+
+const struct source_cfg *config_source(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nsources; i++)
+		if (!strcmp(c->sources[i].name, name))
+			return &c->sources[i];
 	return NULL;
 }

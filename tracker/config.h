@@ -18,6 +18,8 @@
 
 #include "error.h"
 
+struct source_cfg; /* sync/source.h */
+
 struct webhook_config {
 	char *name;
 	char *url;
@@ -92,6 +94,11 @@ struct config {
 
 	struct webhook_config *webhooks;
 	size_t nwebhooks;
+
+	/* [sync] and the [source NAME] sections (issue 13: tracker/sync/source.h, docs/sync.md) */
+	char *sync_dir; /* where the sources' mirrors live; NULL: $XDG_DATA_HOME/tracker/sources */
+	struct source_cfg *sources;
+	size_t nsources;
 };
 
 /* Sets every key to its default. */
@@ -102,8 +109,11 @@ int config_load(struct config *c, const char *explicit_path, struct error *err);
 /* Parses INI text (for tests); `name` is used in messages. */
 int config_load_string(struct config *c, const char *text, const char *name, struct error *err);
 const struct webhook_config *config_webhook(const struct config *c, const char *name);
+/* The [source NAME] section, or NULL. */
+const struct source_cfg *config_source(const struct config *c, const char *name);
 
-/* Each known "section.key" in order, NULL-terminated (webhook keys as "webhook.key"); for docs tests. */
+/* Each known "section.key" in order, NULL-terminated (webhook keys as "webhook.key", source keys as
+ * "source.key"); for docs tests. */
 extern const char *const config_known_keys[];
 
 #endif

@@ -27,7 +27,8 @@ struct merger {
 	struct incidents_batch *incidents;
 	struct db_stmt *events;
 	struct store_savepoint sp;
-	struct stats_refresh *refresh; /* issue 11 §5: stored start dates and close times (stats.h) */
+	struct stats_refresh *refresh;      /* issue 11 §5: stored start dates and close times (stats.h) */
+	const struct import_origin *origin; /* during merge_doc_from(), or NULL */
 };
 
 struct merger *merger_new(struct store *st, struct error *err)
@@ -156,7 +157,8 @@ static int event(struct merger *m, int64_t item, const char *inc, const char *at
 				  .field = field,
 				  .old_value = old,
 				  .new_value = nw,
-				  .note = note};
+				  .note = note,
+				  .origin = m->origin ? m->origin->id : 0};
 	return events_add_deferred(m->st, m->events, &e, err);
 }
 
@@ -271,6 +273,7 @@ static int insert_item(struct merger *m, const char *inc, const struct import_it
 	     * back-filled post-mortem): closed_at stays NULL, never the import time (docs/metrics.md). */
 	    .closed_at = NULL,
 	    .actor = actor, /* the created event */
+	    .origin = m->origin ? m->origin->id : 0,
 	};
 	return items_batch_insert(m->items, &x, NULL, err);
 }
@@ -533,9 +536,18 @@ static int cmp_stored(const void *a, const void *b)
 	return strcmp(((const struct stored *)a)->key, ((const struct stored *)b)->key);
 }
 
+/* Whether the document of another incident still exists (import_origin.exists, else access(2)). */
+static bool doc_exists(const struct merger *m, const char *ref)
+{
+	if (m->origin && m->origin->exists)
+		return m->origin->exists(ref, m->origin->ud);
+	return access(ref, F_OK) == 0;
+}
+
 /* incidents_batch_by_hash(): an incident whose old path is gone is this document renamed (the smallest
  * id when several are). */
 struct renamed {
+	const struct merger *m;
 	const char *source;
 	char *id;
 	bool oom;
@@ -544,7 +556,7 @@ struct renamed {
 static int find_renamed(const char *id, const char *src, void *ud)
 {
 	struct renamed *r = ud;
-	if (!src || !strcmp(src, r->source) || (r->id && strcmp(id, r->id) >= 0) || access(src, F_OK) == 0)
+	if (!src || !strcmp(src, r->source) || (r->id && strcmp(id, r->id) >= 0) || doc_exists(r->m, src))
 		return 0;
 	free(r->id);
 	if (!(r->id = strdup(id))) {
@@ -579,7 +591,7 @@ static int merge_doc_writes(struct merger *m, const struct import_doc *doc, cons
 		const char *old_src = prev.source;
 		was_rekeyed = prev.rekeyed;
 		if (old_src && strcmp(old_src, source)) {
-			if (!was_rekeyed && access(old_src, F_OK) == 0) {
+			if (!was_rekeyed && doc_exists(m, old_src)) {
 				if (doc->inc.id_derived)
 					error_set(
 					    err, ERR_DATA,
@@ -629,7 +641,7 @@ static int merge_doc_writes(struct merger *m, const struct import_doc *doc, cons
 	if ((found == 1 || was_rekeyed) && !other_source && doc->inc.id_derived) {
 		/* A renamed file whose id came from its name: the same bytes, the old path gone. (A
 		 * written id survives a rename: the "moved" rule above handles that.) */
-		struct renamed rn = {.source = source};
+		struct renamed rn = {.m = m, .source = source};
 		if (incidents_batch_by_hash(m->incidents, hash, doc->inc.id, find_renamed, &rn, err) < 0 ||
 		    rn.oom) {
 			if (rn.oom)
@@ -738,7 +750,100 @@ out:
 int merge_doc(struct merger *m, const struct import_doc *doc, const char *source, const char *actor,
 	      int64_t now_t, struct merge_summary *sum, struct error *err)
 {
-	if (merge_doc_writes(m, doc, source, actor, now_t, sum, err) < 0)
+	return merge_doc_from(m, doc, source, actor, now_t, NULL, sum, err);
+}
+
+int merge_doc_from(struct merger *m, const struct import_doc *doc, const char *source, const char *actor,
+		   int64_t now_t, const struct import_origin *origin, struct merge_summary *sum,
+		   struct error *err)
+{
+	if (origin && origin->actor)
+		actor = origin->actor;
+	if (origin && origin->time > 0)
+		now_t = origin->time;
+	m->origin = origin;
+	int rc = merge_doc_writes(m, doc, source, actor, now_t, sum, err);
+	m->origin = NULL;
+	if (rc < 0)
 		return -1;
 	return store_flush(m->st, err);
+}
+
+struct gone {
+	char **ids;
+	size_t n;
+	bool oom;
+};
+
+static int add_gone(const struct incident_ref *r, void *ud)
+{
+	struct gone *g = ud;
+	char **nv = realloc(g->ids, (g->n + 1) * sizeof *nv);
+	if (!nv || !(nv[g->n] = strdup(r->id))) {
+		if (nv)
+			g->ids = nv;
+		g->oom = true;
+		return -1;
+	}
+	g->ids = nv;
+	g->n++;
+	return 0;
+}
+
+int merge_source_gone(struct merger *m, const char *source, const char *actor, int64_t now_t,
+		      const struct import_origin *origin, unsigned *removed, unsigned *incidents,
+		      struct error *err)
+{
+	struct gone g = {0};
+	struct stored *items = NULL;
+	size_t n = 0;
+	int rc = -1;
+	char now[21];
+	*removed = 0;
+	if (incidents)
+		*incidents = 0;
+	if (origin && origin->actor)
+		actor = origin->actor;
+	if (origin && origin->time > 0)
+		now_t = origin->time;
+	time_format(now_t, now);
+	m->origin = origin;
+	if (incidents_find_source(m->st, source, add_gone, &g, err) < 0 || g.oom) {
+		if (g.oom)
+			error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < g.n; k++) {
+		if (load_items(m, g.ids[k], &items, &n, err) < 0)
+			goto out;
+		unsigned before = *removed;
+		for (size_t i = 0; i < n; i++) {
+			if (items[i].removed)
+				continue;
+			if (items_batch_remove(m->items, items[i].id, now, err) < 0 ||
+			    event(m, items[i].id, g.ids[k], now, actor, "removed", NULL, NULL, NULL,
+				  "the document was deleted from its repository", err) < 0)
+				goto out;
+			(*removed)++;
+		}
+		if (*removed > before && stats_refresh_run(m->refresh, g.ids[k], err) < 0)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			stored_release(&items[i]);
+		free(items);
+		items = NULL;
+		n = 0;
+		if (incidents)
+			(*incidents)++;
+	}
+	rc = store_flush(m->st, err);
+out:
+	m->origin = NULL;
+	for (size_t i = 0; i < n; i++)
+		stored_release(&items[i]);
+	free(items);
+	for (size_t k = 0; k < g.n; k++)
+		free(g.ids[k]);
+	free(g.ids);
+	return rc;
 }

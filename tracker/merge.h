@@ -63,4 +63,33 @@ int merger_source_touch(struct merger *m, const char *id, const struct import_st
 int merge_doc(struct merger *m, const struct import_doc *doc, const char *source, const char *actor,
 	      int64_t now, struct merge_summary *sum, struct error *err);
 
+/* Where a document version came from when it is not a file on this machine (issue 13: a commit of a git
+ * source, docs/sync.md). With an origin, merge_doc_from() records every event, item creation time and
+ * close time at `time` (the commit time) instead of the clock, as `actor` (the commit's author), with the
+ * event_origins row `id` (sources_origin(), store/sources.h) in each event's origin column.
+ *
+ * `exists` says whether the document of another incident, at `ref` (an incidents.source: a path, or a
+ * "git:NAME:PATH" reference of source.h), still exists: merge's move and rename rules ask it where a
+ * file import asks access(2). NULL: access(2). */
+struct import_origin {
+	int64_t id;        /* event_origins row, 0 for none */
+	const char *actor; /* recorded as the events' actor; NULL: merge_doc_from()'s `actor` */
+	int64_t time;      /* Unix seconds of the commit; 0: merge_doc_from()'s `now` */
+	bool (*exists)(const char *ref, void *ud);
+	void *ud;
+};
+
+/* merge_doc() with an origin (NULL: merge_doc()). */
+int merge_doc_from(struct merger *m, const struct import_doc *doc, const char *source, const char *actor,
+		   int64_t now, const struct import_origin *origin, struct merge_summary *sum,
+		   struct error *err);
+
+/* The document at `source` is gone (deleted from its repository): every item of the incidents imported
+ * from it that is not already flagged is flagged removed, each with a `removed` event (the same rule
+ * as a row that vanished from its document; nothing is deleted). *removed counts them; *incidents (may
+ * be NULL) counts the incidents. Inside the caller's transaction, like merge_doc(). */
+int merge_source_gone(struct merger *m, const char *source, const char *actor, int64_t now,
+		      const struct import_origin *origin, unsigned *removed, unsigned *incidents,
+		      struct error *err);
+
 #endif

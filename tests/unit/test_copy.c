@@ -85,10 +85,13 @@ static void populate(struct store *st)
 		    "'alice', '2026-02-01', 1, 'open', 'fix it', 'open', '2026-01-03T00:00:00Z', "
 		    "'2026-01-03T00:00:00Z'), (42, 'INC-2026-01-01-1', '2', 2, 11, 'tab\there', '[]', NULL, "
 		    "NULL, NULL, 'done', 'x', 'done', '2026-01-03T00:00:00Z', '2026-01-03T00:00:00Z');"
-		    "INSERT INTO events (id, item_id, incident_id, at, actor, source, kind, field, old, new) "
-		    "VALUES (3, 7, 'INC-2026-01-02-1', '2026-01-03T00:00:00Z', 'alice', 'import', 'created', "
-		    "NULL, NULL, NULL), (9, 42, 'INC-2026-01-01-1', '2026-01-04T00:00:00Z', 'bob', 'cli', "
-		    "'changed', 'status', 'open', 'done');"
+		    "INSERT INTO event_origins (id, source, commit_id, author, subject, committed_at) VALUES "
+		    "(12, 'docs', 'c0ffee', 'Alice <alice@example.com>', 'Merge \"x\"', "
+		    "'2026-01-03T00:00:00Z');"
+		    "INSERT INTO events (id, item_id, incident_id, at, actor, source, kind, field, old, new, "
+		    "origin) VALUES (3, 7, 'INC-2026-01-02-1', '2026-01-03T00:00:00Z', 'alice', 'import', "
+		    "'created', NULL, NULL, NULL, 12), (9, 42, 'INC-2026-01-01-1', '2026-01-04T00:00:00Z', "
+		    "'bob', 'cli', 'changed', 'status', 'open', 'done', NULL);"
 		    "INSERT INTO outbox (id, channel, recipient, kind, idempotency_key, payload, state, "
 		    "attempts, next_attempt_at, last_code, created_at, updated_at) VALUES (5, 'email', "
 		    "'alice@example.com', 'overdue', 'k1', '{\"items\":[7]}', 'sent', 1, "
@@ -103,7 +106,13 @@ static void populate(struct store *st)
 		    "INSERT INTO sessions (id, sid_hash, token_id, created_at, expires) VALUES (8, 's1', 4, "
 		    "'2026-01-01T00:00:00Z', 1900000000);"
 		    "INSERT INTO action_nonces (nonce, action, item_id, expires, used_at) VALUES ('n1', "
-		    "'done', 7, 1900000000, '2026-01-01T00:00:00Z')");
+		    "'done', 7, 1900000000, '2026-01-01T00:00:00Z');"
+		    "INSERT INTO sources (name, repo, branch, last_commit, synced_at, syncs) VALUES ('docs', "
+		    "'https://example.com/pm.git', 'main', 'c0ffee', '2026-01-03T00:00:00Z', 3);"
+		    "INSERT INTO source_deliveries (id, source, delivery, received_at) VALUES (3, 'docs', "
+		    "'d-1', '2026-01-03T00:00:00Z');"
+		    "INSERT INTO source_own_commits (id, source, commit_id, made_at) VALUES (5, 'docs', "
+		    "'beef', '2026-01-03T00:00:00Z')");
 }
 
 static void sums(struct store *st, struct copy_table_sum *out)

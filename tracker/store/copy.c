@@ -27,11 +27,20 @@ struct table_spec {
 
 /* Foreign-key order: every reference points to an earlier table, or to its own (self_ref). */
 static const struct table_spec specs[] = {
-    {"people", "handle", true, NULL},  {"incidents", "id", true, "rekeyed_to"},
-    {"items", "id", false, NULL},      {"events", "id", false, NULL},
-    {"outbox", "id", false, NULL},     {"reminders_sent", "id", false, NULL},
-    {"api_tokens", "id", false, NULL}, {"feeds", "id", false, NULL},
-    {"sessions", "id", false, NULL},   {"action_nonces", "nonce", true, NULL},
+    {"people", "handle", true, NULL},
+    {"incidents", "id", true, "rekeyed_to"},
+    {"items", "id", false, NULL},
+    {"event_origins", "id", false, NULL},
+    {"events", "id", false, NULL},
+    {"outbox", "id", false, NULL},
+    {"reminders_sent", "id", false, NULL},
+    {"api_tokens", "id", false, NULL},
+    {"feeds", "id", false, NULL},
+    {"sessions", "id", false, NULL},
+    {"action_nonces", "nonce", true, NULL},
+    {"sources", "name", true, NULL},
+    {"source_deliveries", "id", false, NULL},
+    {"source_own_commits", "id", false, NULL},
 };
 enum { NSPECS = sizeof specs / sizeof specs[0] };
 

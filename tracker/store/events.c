@@ -10,7 +10,7 @@ int events_prepare(struct store *st, struct db_stmt **stmt, struct error *err)
 	return store_sql(
 	    st, stmt,
 	    "INSERT INTO events (item_id, incident_id, at, actor, source, kind, field, old, new, "
-	    "note) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+	    "note, origin) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
 	    err);
 }
 
@@ -30,6 +30,10 @@ static void bind_event(struct db_stmt *s, const struct history_event *e)
 	db_bind_text(s, 8, e->old_value);
 	db_bind_text(s, 9, e->new_value);
 	db_bind_text(s, 10, e->note);
+	if (e->origin)
+		db_bind_int64(s, 11, e->origin);
+	else
+		db_bind_null(s, 11);
 }
 
 int events_add(struct store *st, struct db_stmt *s, const struct history_event *e, struct error *err)

@@ -23,6 +23,7 @@ struct history_event {
 	const char *kind;   /* created | changed | conflict | removed | restored | slipped | note | … */
 	const char *field;  /* NULL when the event is not about one field */
 	const char *old_value, *new_value, *note;
+	int64_t origin; /* event_origins row (sources.h: the commit it was recorded from), 0 for none */
 };
 
 /* The prepared INSERT, reused for any number of events (*stmt is NULL after a failure). */

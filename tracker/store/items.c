@@ -449,8 +449,9 @@ static const char *insert_sql(struct store *st)
 {
 	return db_pick(st->conn, ITEM_INSERT_SQL,
 		       "WITH ins AS (" ITEM_INSERT_SQL " RETURNING id) "
-		       "INSERT INTO events (item_id, incident_id, at, actor, source, kind, new) "
-		       "SELECT id, ?1, ?13, ?15, 'import', 'created', ?5 FROM ins RETURNING item_id");
+		       "INSERT INTO events (item_id, incident_id, at, actor, source, kind, new, origin) "
+		       "SELECT id, ?1, ?13, ?15, 'import', 'created', ?5, CAST(?16 AS BIGINT) FROM ins "
+		       "RETURNING item_id");
 }
 
 struct items_batch {
@@ -496,6 +497,14 @@ int items_batch_of_incident(struct items_batch *b, const char *incident, item_ro
 	return read_rows(b->st, b->s[B_OF_INCIDENT], incident, cb, ud, err);
 }
 
+static void bind_origin(struct db_stmt *s, int idx, int64_t origin)
+{
+	if (origin)
+		db_bind_int64(s, idx, origin);
+	else
+		db_bind_null(s, idx);
+}
+
 int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64_t *id, struct error *err)
 {
 	struct db_stmt *s = b->s[B_INSERT];
@@ -516,12 +525,14 @@ int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64
 	db_bind_text(s, 14, x->closed_at);
 	if (!b->events && !id) { /* PostgreSQL, id not wanted: deferred (store_defer) */
 		db_bind_text(s, 15, x->actor);
+		bind_origin(s, 16, x->origin);
 		int rc = store_defer(b->st, s, err, "adding an item");
 		db_reset(s);
 		return rc;
 	}
 	if (!b->events) { /* PostgreSQL: item and event in one statement */
 		db_bind_text(s, 15, x->actor);
+		bind_origin(s, 16, x->origin);
 		int rc = db_step(s);
 		if (rc == DB_ROW) {
 			*id = db_column_int64(s, 0);
@@ -554,7 +565,8 @@ int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64
 				  .actor = x->actor,
 				  .source = "import",
 				  .kind = "created",
-				  .new_value = x->action};
+				  .new_value = x->action,
+				  .origin = x->origin};
 	return events_add(b->st, b->events, &e, err);
 }
 

@@ -170,6 +170,7 @@ struct item_insert {
 	const char *now;       /* created_at and updated_at */
 	const char *closed_at; /* NULL: an item imported already closed was closed at an unknown time */
 	const char *actor;     /* who imports (the created event's actor) */
+	int64_t origin;        /* the created event's origin (events.h), 0 for none */
 };
 
 /* An imported item's new row: the merged current values, the document's values as the new base, and

@@ -15,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "git.h"
 #include "history.h"
 #include "import.h"
 #include "merge.h"
+#include "source.h"
 #include "stats.h"
 #include "store.h"
 #include "tdate.h"
@@ -452,6 +455,277 @@ static void test_log_parse_bad(void **state)
 	}
 }
 
+/* ---- the replay against a real git repository (hist_run) ---- */
+
+struct repo_fx {
+	struct fx f;
+	char dir[64];
+	struct source_cfg src;
+	struct git_env g;
+	char git_dir[96];
+};
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	int rc = system(cmd);
+	if (rc != 0)
+		fprintf(stderr, "test: `%s` failed (%d)\n", cmd, rc);
+	return rc;
+}
+
+/* commit DIR DATE AUTHOR MESSAGE, with the document text in $DOC written to pm/db.md first */
+#define GIT_ENV(date, who)                                                                                   \
+	"GIT_AUTHOR_DATE=" date " GIT_COMMITTER_DATE=" date " GIT_AUTHOR_NAME=" who                          \
+	" GIT_COMMITTER_NAME=" who " GIT_AUTHOR_EMAIL=" who "@example.com GIT_COMMITTER_EMAIL=" who          \
+	"@example.com "
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static int repo_setup(void **state)
+{
+	struct repo_fx *r = calloc(1, sizeof *r);
+	struct error err;
+	error_init(&err);
+	if (!r || testdb_open(&r->f.st) < 0 || !(r->f.m = merger_new(&r->f.st, &err)))
+		return -1;
+	snprintf(r->dir, sizeof r->dir, "/tmp/test_history.XXXXXX");
+	if (!mkdtemp(r->dir))
+		return -1;
+	snprintf(r->git_dir, sizeof r->git_dir, "%s/.git", r->dir);
+	source_init(&r->src);
+	char problem[256];
+	r->src.name = strdup("docs");
+	if (source_set(&r->src, "repo", r->dir, problem, sizeof problem) != 0 ||
+	    source_set(&r->src, "paths", "pm/**/*.md", problem, sizeof problem) != 0) {
+		fprintf(stderr, "%s\n", problem);
+		return -1;
+	}
+	r->g.git_dir = r->git_dir;
+	r->g.timeout_s = 60;
+	if (sh("git init -q -b main %s && git -C %s config user.name T && git -C %s config user.email t@x",
+	       r->dir, r->dir, r->dir) != 0)
+		return -1;
+	*state = r;
+	return 0;
+}
+
+static int repo_teardown(void **state)
+{
+	struct repo_fx *r = *state;
+	sh("rm -rf %s", r->dir);
+	source_release(&r->src);
+	merger_free(r->f.m);
+	testdb_close(&r->f.st);
+	free(r);
+	return 0;
+}
+
+/* Writes pm/PATH (creating pm/) and commits everything at DATE as WHO. */
+static void commit_doc(struct repo_fx *r, const char *path, const char *text, const char *env,
+		       const char *msg)
+{
+	char full[256];
+	snprintf(full, sizeof full, "%s/pm", r->dir);
+	mkdir(full, 0755);
+	if (path) {
+		snprintf(full, sizeof full, "%s/pm/%s", r->dir, path);
+		assert_int_equal(write_file(full, text), 0);
+	}
+	assert_int_equal(sh("cd %s && git add -A && %s git commit -q -m '%s'", r->dir, env, msg), 0);
+}
+
+static struct hist_result run_history(struct repo_fx *r)
+{
+	struct hist_result res;
+	struct error err;
+	error_init(&err);
+	struct import_opts io = {0};
+	struct hist_opts o = {.src = &r->src, .git = &r->g, .rev = "main", .import = &io, .now = at(T3)};
+	int rc = hist_run(&r->f.st, &o, &res, &err);
+	if (rc < 0)
+		fprintf(stderr, "hist_run: %s\n", err.msg);
+	assert_int_equal(rc, 0);
+	return res;
+}
+
+static void test_run_history(void **state)
+{
+	struct repo_fx *r = *state;
+	commit_doc(r, "db.md", V1, GIT_ENV(T0, "alice"), "add");
+	commit_doc(r, "db.md", V2, GIT_ENV(T1, "bob"), "slip");
+	/* a broken version (a duplicate item key) between two good ones: skipped and said */
+	commit_doc(r, "db.md", V2 "| 4 | again | @x | | P2 | open |\n",
+		   GIT_ENV("2026-01-15T00:00:00Z", "bob"), "oops");
+	commit_doc(r, "db.md", V2, GIT_ENV("2026-01-15T01:00:00Z", "bob"), "fix");
+	commit_doc(r, "db.md", V3, GIT_ENV(T2, "carol"), "done");
+	/* the rename, then v4 on the new path */
+	assert_int_equal(sh("cd %s && git mv pm/db.md pm/db-outage.md && " GIT_ENV(
+				"2026-01-25T00:00:00Z", "alice") "git commit -q -m move",
+			    r->dir),
+			 0);
+	commit_doc(r, "db-outage.md", V4, GIT_ENV(T3, "dave"), "finish");
+	/* a file outside the paths and a second document, deleted at T3 + 1 h */
+	commit_doc(r, "other.md", DOC(WITH_DATE, "| 1 | x | @e | 2026-01-30 | P2 | open |\n"),
+		   GIT_ENV("2026-01-26T00:00:00Z", "erin"), "other");
+	/* the same incident id as db.md: refused while db.md lives */
+	assert_int_equal(sh("cd %s && echo hi >notes.txt && git rm -q pm/other.md && git add -A && " GIT_ENV(
+				"2026-02-01T07:00:00Z", "erin") "git commit -q -m gone",
+			    r->dir),
+			 0);
+
+	struct hist_result res = run_history(r);
+	fprintf(stderr, "%s", buf_cstr(&res.notes));
+	assert_int_equal(res.commits, 9);
+	assert_int_equal(res.lineages, 2);
+	assert_int_equal(res.broken, 1);
+	assert_non_null(strstr(buf_cstr(&res.notes), "pm/db.md:"));
+	assert_non_null(strstr(buf_cstr(&res.notes), "(commit "));
+	/* other.md names INC-2026-01-05-001 too, while db-outage.md is that incident: refused */
+	assert_int_equal(res.refused, 1);
+	assert_non_null(
+	    strstr(buf_cstr(&res.notes), "pm/other.md: incident INC-2026-01-05-001 not replayed"));
+	hist_result_release(&res);
+
+	struct fx *f = &r->f;
+	expect_rows(f,
+		    "SELECT key || '=' || created_at || '/' || coalesce(closed_at, '-') || '/' || "
+		    "coalesce(removed_at, '-') FROM items ORDER BY key",
+		    "1=" T0 "/" T2 "/-,2=" T0 "/" T3 "/-,3=" T0 "/" T2 "/-,4=" T1 "/-/" T3);
+	expect(f, "SELECT source FROM incidents", "git:docs:pm/db-outage.md");
+	expect(f, "SELECT at || ' ' || actor FROM events WHERE kind = 'moved'",
+	       "2026-01-25T00:00:00Z alice <alice@example.com>");
+	expect(f, "SELECT count(*) FROM events WHERE origin IS NULL", "0");
+	expect(f,
+	       "SELECT o.subject || ' ' || e.actor FROM events e JOIN event_origins o ON o.id = e.origin "
+	       "JOIN items i ON i.id = e.item_id WHERE e.field = 'due' AND i.key = '2'",
+	       "slip bob <bob@example.com>");
+
+	/* the metrics of test_stats_from_history: on time 2/3, median 14.65 d, p90 27.25 d, 2 slips */
+	struct stats s;
+	struct stats_row t;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(stats_compute(&f->st, STATS_BY_ALL, NULL, at("2026-02-10T00:00:00Z"), &s, &err), 0);
+	assert_int_equal(stats_total(&f->st, &s, NULL, 0, &t, &err), 0);
+	assert_int_equal(t.done_with_due, 3);
+	assert_int_equal(t.done_on_time, 2);
+	assert_true(fabs(t.median_days - (14.0 + 15.5 / 24.0)) < 1e-9);
+	assert_true(fabs(t.p90_days - 27.25) < 1e-9);
+	assert_int_equal(t.slipped, 2);
+	free(t.group);
+	stats_release(&s);
+
+	/* a second run changes nothing */
+	char *events = testsql_one(&f->st, "SELECT count(*) FROM events");
+	res = run_history(r);
+	assert_int_equal(res.versions + res.deletions, 0);
+	assert_int_equal(res.up_to_date, 1);
+	expect(f, "SELECT count(*) FROM events", events);
+	hist_result_release(&res);
+	free(events);
+
+	/* a new commit: replayed alone */
+	commit_doc(r, "db-outage.md", V3, GIT_ENV("2026-02-09T00:00:00Z", "dave"), "reopen 2");
+	res = run_history(r);
+	assert_int_equal(res.versions, 1);
+	assert_int_equal(res.replayed, 1);
+	hist_result_release(&res);
+	expect(f, "SELECT status || ' ' || coalesce(closed_at, '-') FROM items WHERE key = '2'", "open -");
+
+	/* Two more commits that a plain sync imported (the head's version, at its own time) before the next
+	 * --history: the replay goes on from the version the store has, without replaying the one between
+	 * (it would undo and redo what the sync recorded). */
+	commit_doc(r, "db-outage.md", V4, GIT_ENV("2026-02-10T00:00:00Z", "dave"), "done 2 again");
+#define V5                                                                                                   \
+	DOC(WITH_DATE, "| 1 | Add the alert (edited) | @bob | 2026-01-20 | P1 | done |\n"                    \
+		       "| 2 | Write the runbook | @carol | 2026-02-05 | P1 | done |\n"                       \
+		       "| 3 | Fix the cron job | @dave | 2026-01-17 | P2 | done |\n")
+	commit_doc(r, "db-outage.md", V5, GIT_ENV("2026-02-11T00:00:00Z", "dave"), "edit 1");
+	{
+		struct import_doc d;
+		struct import_opts o = {0};
+		struct merge_summary sum;
+		import_doc_init(&d);
+		assert_int_equal(import_parse_buffer("pm/db-outage.md", V5, strlen(V5), &o, &d), 0);
+		assert_int_equal(store_begin(&f->st, &err), 0);
+		assert_int_equal(merge_doc(f->m, &d, "git:docs:pm/db-outage.md", "sync",
+					   at("2026-02-12T00:00:00Z"), &sum, &err),
+				 0);
+		assert_int_equal(store_commit(&f->st, &err), 0);
+		import_doc_release(&d);
+	}
+	events = testsql_one(&f->st, "SELECT count(*) FROM events");
+	res = run_history(r);
+	assert_int_equal(res.versions, 0);
+	expect(f, "SELECT count(*) FROM events", events);
+	hist_result_release(&res);
+	res = run_history(r);
+	assert_int_equal(res.versions + res.deletions, 0);
+	assert_int_equal(res.up_to_date, 1);
+	expect(f, "SELECT count(*) FROM events", events);
+	hist_result_release(&res);
+	free(events);
+}
+
+/* An incident imported before from a file is left alone; the others are replayed. */
+static void test_run_refuses_known(void **state)
+{
+	struct repo_fx *r = *state;
+	import_at(&r->f, V1, T0); /* /nonexistent/pm/db-outage.md, a plain import */
+	commit_doc(r, "db.md", V2, GIT_ENV(T1, "bob"), "slip");
+	commit_doc(r, "x.md",
+		   "# X\n\n**Incident ID:** INC-2026-02-01-009\n\n## Action Items\n\n"
+		   "| ID | Action | Owner | Due Date | Priority | Status |\n|---|---|---|---|---|---|\n"
+		   "| 1 | a | @b | 2026-03-01 | P1 | open |\n",
+		   GIT_ENV(T2, "carol"), "x");
+	char *events =
+	    testsql_one(&r->f.st, "SELECT count(*) FROM events WHERE incident_id = 'INC-2026-01-05-001'");
+	struct hist_result res = run_history(r);
+	assert_int_equal(res.refused, 1);
+	assert_int_equal(res.replayed, 1);
+	assert_non_null(strstr(buf_cstr(&res.notes), "it is already tracked"));
+	hist_result_release(&res);
+	expect(&r->f, "SELECT count(*) FROM events WHERE incident_id = 'INC-2026-01-05-001'", events);
+	expect(&r->f, "SELECT created_at FROM items WHERE incident_id = 'INC-2026-02-01-009'", T2);
+	free(events);
+}
+
+/* A document deleted, then added back with the same bytes (a revert): its items come back at the
+ * commit that restored it. */
+static void test_run_deleted_and_back(void **state)
+{
+	struct repo_fx *r = *state;
+	commit_doc(r, "db.md", V1, GIT_ENV(T0, "alice"), "add");
+	assert_int_equal(
+	    sh("cd %s && git rm -q pm/db.md && " GIT_ENV(T1, "bob") "git commit -q -m rm", r->dir), 0);
+	commit_doc(r, "db.md", V1, GIT_ENV(T2, "carol"), "revert");
+	struct hist_result res = run_history(r);
+	assert_int_equal(res.lineages, 2);
+	assert_int_equal(res.deletions, 1);
+	assert_int_equal(res.refused, 0);
+	hist_result_release(&res);
+	expect_rows(&r->f, "SELECT key || '=' || coalesce(removed_at, '-') FROM items ORDER BY key",
+		    "1=-,2=-,3=-");
+	expect_rows(
+	    &r->f,
+	    "SELECT e.kind || '@' || e.at FROM events e JOIN items i ON i.id = e.item_id WHERE i.key = '1' "
+	    "ORDER BY e.id",
+	    "created@" T0 ",removed@" T1 ",restored@" T2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +738,9 @@ int main(void)
 	    cmocka_unit_test(test_log_parse),
 	    cmocka_unit_test(test_plan_swap),
 	    cmocka_unit_test(test_log_parse_bad),
+	    cmocka_unit_test_setup_teardown(test_run_history, repo_setup, repo_teardown),
+	    cmocka_unit_test_setup_teardown(test_run_refuses_known, repo_setup, repo_teardown),
+	    cmocka_unit_test_setup_teardown(test_run_deleted_and_back, repo_setup, repo_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -828,6 +828,10 @@ int merge_source_gone(struct merger *m, const char *source, const char *actor, i
 		}
 		if (*removed > before && stats_refresh_run(m->refresh, g.ids[k], err) < 0)
 			goto out;
+		/* the document is gone: if the same bytes come back, they must be merged again (the
+		 * same-file skip would leave its items removed) */
+		if (incidents_set_hash(m->st, g.ids[k], "", err) < 0)
+			goto out;
 		for (size_t i = 0; i < n; i++)
 			stored_release(&items[i]);
 		free(items);

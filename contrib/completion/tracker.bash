@@ -2,11 +2,12 @@
 # (or source it from ~/.bashrc). Keep the lists in step with tracker/cli/commands.def and each
 # command's -h; tests/e2e/t0500-help.sh checks that every command is here.
 
-_tracker_commands="import list show incidents set done reopen snooze people stats report ical notify writeback check remind outbox serve feed token http db help version"
+_tracker_commands="import sync list show incidents set done reopen snooze people stats report ical notify writeback check remind outbox serve feed token http db help version"
 
 _tracker_opts() {
 	case $1 in
 	import) echo "--dry-run --atomic --help" ;;
+	sync) echo "--dry-run --full --prune --no-fetch --help" ;;
 	list) echo "--all --overdue --owner --mine --priority --status --incident --due-before --due-within --unassigned --unscheduled --removed --sort --limit --format --now --help" ;;
 	show) echo "--format --now --help" ;;
 	incidents) echo "--format --help" ;;

@@ -4,6 +4,7 @@
  */
 #include "sources.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,8 +115,8 @@ int sources_failed(struct store *st, const char *name, const char *repo, const c
 	const char *v[] = {name, repo, branch, msg, at};
 	return run1(st,
 		    "INSERT INTO sources (name, repo, branch, last_error, error_at, failures) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT (name) DO UPDATE SET repo = excluded.repo, "
-		    "branch = excluded.branch, last_error = excluded.last_error, "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT (name) DO UPDATE SET "
+		    "last_error = excluded.last_error, "
 		    "error_at = excluded.error_at, failures = sources.failures + 1",
 		    v, 5, err, "recording a failed sync");
 }
@@ -125,6 +126,36 @@ int sources_reset(struct store *st, const char *name, struct error *err)
 	const char *v[] = {name};
 	return run1(st, "UPDATE sources SET last_commit = NULL WHERE name = ?1", v, 1, err,
 		    "resetting a source");
+}
+
+int sources_documents(struct store *st, const char *name, int (*cb)(const char *ref, void *ud), void *ud,
+		      struct error *err)
+{
+	/* a range, not LIKE: no escaping of '_' in names, and the index on source serves it; ';' is the
+	 * byte after ':' */
+	char lo[128], hi[128];
+	snprintf(lo, sizeof lo, "git:%s:", name);
+	snprintf(hi, sizeof hi, "git:%s;", name);
+	struct db_stmt *s;
+	if (store_sql(st, &s,
+		      "SELECT DISTINCT source FROM incidents WHERE source >= ?1 AND source < ?2 "
+		      "AND rekeyed_to IS NULL ORDER BY source",
+		      err) < 0)
+		return -1;
+	db_bind_text(s, 1, lo);
+	db_bind_text(s, 2, hi);
+	int r, rc = 0;
+	while ((r = db_step(s)) == DB_ROW) {
+		int c = cb(db_column_text(s, 0), ud);
+		if (c) {
+			rc = c < 0 ? -1 : 0;
+			break;
+		}
+	}
+	if (!rc && r != DB_ROW && r != DB_DONE)
+		rc = store_fail(st, err, "listing a source's documents");
+	db_finalize(s);
+	return rc;
 }
 
 int sources_origin(struct store *st, const char *source, const char *commit, const char *author,

@@ -39,11 +39,17 @@ int sources_list(struct store *st, int (*cb)(const struct source_state *s, void 
  * row is made if needed; repo and branch are updated to the configured ones). */
 int sources_synced(struct store *st, const char *name, const char *repo, const char *branch,
 		   const char *commit, const char *at, struct error *err);
-/* A failed sync: last_error = msg, error_at = at, failures + 1; last_commit is kept. */
+/* A failed sync: last_error = msg, error_at = at, failures + 1; last_commit, repo and branch are kept
+ * (they are those of the last success: repo and branch only fill a new row). */
 int sources_failed(struct store *st, const char *name, const char *repo, const char *branch, const char *msg,
 		   const char *at, struct error *err);
 /* Forgets the last synced commit (the next sync is a full one). */
 int sources_reset(struct store *st, const char *name, struct error *err);
+
+/* The documents of source `name` (incidents.source "git:NAME:…", not rekeyed), each reference once:
+ * cb(ref) until it returns nonzero. */
+int sources_documents(struct store *st, const char *name, int (*cb)(const char *ref, void *ud), void *ud,
+		      struct error *err);
 
 /* The event_origins row of (source, commit), made if needed: *id. `committed_at` UTC text. */
 int sources_origin(struct store *st, const char *source, const char *commit, const char *author,

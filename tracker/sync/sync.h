@@ -50,6 +50,7 @@ struct sync_opts {
 	bool dry_run;         /* do everything, then roll back */
 	bool full;            /* a full sync of the tree even when the diff is possible */
 	bool no_fetch;        /* use the mirror as it is (tests, and a sync right after a webhook's fetch) */
+	bool prune;           /* a full sync may flag more than half of the source's documents removed */
 	const char *git;      /* the git program; NULL: "git" from PATH */
 	long fetch_timeout_s; /* 0: 300 */
 	void (*line)(void *ud, enum sync_line_kind kind, const char *text);
@@ -69,6 +70,7 @@ struct sync_report {
 	size_t rejected;       /* documents the import rules refused */
 	size_t refused;        /* paths refused (symlink, binary, too large, bad name) */
 	size_t ignored;        /* paths not matching `paths`, submodules */
+	size_t held_back;      /* full sync: documents gone from the tree but not removed (see prune) */
 	unsigned items_created, items_updated, items_removed;
 };
 

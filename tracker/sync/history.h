@@ -88,8 +88,6 @@ int hist_plan_make(const struct hist_log *log, bool (*match)(const char *path, v
 		   struct hist_plan *plan, struct error *err);
 void hist_plan_release(struct hist_plan *p);
 
-#endif
-
 /* A set of paths, each with its lineage (open addressing: a repository has some thousands of
  * documents). The paths are borrowed (from the log): they must outlive the set. */
 struct hist_path_slot {
@@ -112,12 +110,14 @@ struct store;
 struct source_cfg;
 struct git_env;
 struct import_opts;
+struct sync_people;
 
 struct hist_opts {
 	const struct source_cfg *src;
 	const struct git_env *git;        /* git_dir: the source's mirror, already fetched */
 	const char *rev;                  /* what to replay: the branch's ref or commit id in the mirror */
 	const struct import_opts *import; /* the import rules (config [import]) */
+	const struct sync_people *people; /* commit authors → actors (sync.h); NULL: the author as written */
 	int64_t now;                      /* the clock: when the marks were written */
 };
 
@@ -132,6 +132,7 @@ struct hist_result {
 	unsigned up_to_date; /* lineages replayed by an earlier run with nothing new */
 	unsigned refused;    /* lineages left alone (their incident known from elsewhere) */
 	unsigned broken;     /* versions rejected (their problems in notes) */
+	unsigned skipped;    /* files refused or ignored: symlinks, submodules (in notes) */
 	struct buf notes;    /* one line per problem or refusal, "\n"-terminated */
 };
 void hist_result_release(struct hist_result *r);
@@ -141,3 +142,13 @@ void hist_result_release(struct hist_result *r);
  * A broken version, a document too large or not a regular file, a lineage refused: reported in r->notes
  * and counted, the rest goes on. -1 with err for what stops the run (git failed, the store failed). */
 int hist_run(struct store *st, const struct hist_opts *o, struct hist_result *r, struct error *err);
+
+/* `tracker sync --history NAME`: fetches the source into its mirror (sync_fetch(), sync.h; with
+ * so->no_fetch, the mirror as last fetched), then hist_run() on the branch head, with the import rules
+ * and people of a plain sync (sync_people_load()). */
+struct config;
+struct sync_opts;
+int hist_sync(struct store *st, const struct config *cfg, const struct source_cfg *src,
+	      const struct sync_opts *so, struct hist_result *r, struct error *err);
+
+#endif

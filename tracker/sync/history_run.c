@@ -18,6 +18,7 @@
 #include "merge.h"
 #include "source.h"
 #include "sources.h"
+#include "sync.h"
 #include "store.h"
 #include "tdate.h"
 #include "banned.h"
@@ -67,6 +68,7 @@ struct run {
 	unsigned nchunk;  /* the chunk in `chunk` */
 	struct buf chunk;
 	struct buf ref;
+	char actor[1024];
 };
 
 static void note(struct run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -259,6 +261,20 @@ static int may_take(struct run *x, size_t li, const char *id, const char **why, 
 		*why = ours ? "it was replayed from another lineage (was the branch's history rewritten?)"
 			    : "it is already tracked (imported by `tracker import` or `tracker sync`)";
 	return 0;
+}
+
+/* The actor of a commit's events: as a plain sync names it (sync_people_actor()). */
+static const char *actor_of(struct run *x, const struct hist_commit *c)
+{
+	if (!x->o->people)
+		return c->author;
+	const char *lt = strrchr(c->author, '<');
+	size_t n = strlen(c->author);
+	char email[512] = "";
+	if (lt && n && c->author[n - 1] == '>')
+		snprintf(email, sizeof email, "%.*s", (int)(c->author + n - 1 - lt - 1), lt + 1);
+	snprintf(x->actor, sizeof x->actor, "%s", sync_people_actor(x->o->people, email, c->author));
+	return x->actor;
 }
 
 static void add_sum(struct hist_result *r, const struct merge_summary *s)
@@ -469,13 +485,14 @@ static int replay_import(struct run *x, size_t si, struct error *err)
 		error_set(err, ERR_IO, "out of memory");
 		goto out;
 	}
-	struct import_origin org = {.actor = c->author, .time = c->time, .exists = live_exists, .ud = x};
+	const char *actor = actor_of(x, c);
+	struct import_origin org = {.actor = actor, .time = c->time, .exists = live_exists, .ud = x};
 	if (origin_of(x, s->commit, &org.id, err) < 0)
 		goto out;
 	struct merge_summary sum;
 	if (merger_begin_doc(x->m, err) < 0)
 		goto out;
-	int mr = merge_doc_from(x->m, &d, buf_cstr(&x->ref), c->author, c->time, &org, &sum, err);
+	int mr = merge_doc_from(x->m, &d, buf_cstr(&x->ref), actor, c->time, &org, &sum, err);
 	if (merger_end_doc(x->m, mr == 0, err) < 0)
 		goto out;
 	if (mr < 0) {
@@ -507,13 +524,14 @@ static int replay_delete(struct run *x, size_t si, struct error *err)
 	const struct hist_commit *c = &x->log.v[s->commit];
 	if (source_ref(x->o->src->name, step_path(x, s), &x->ref) < 0)
 		return error_set(err, ERR_IO, "out of memory");
-	struct import_origin org = {.actor = c->author, .time = c->time, .exists = live_exists, .ud = x};
+	const char *actor = actor_of(x, c);
+	struct import_origin org = {.actor = actor, .time = c->time, .exists = live_exists, .ud = x};
 	if (origin_of(x, s->commit, &org.id, err) < 0)
 		return -1;
 	unsigned removed;
 	if (merger_begin_doc(x->m, err) < 0)
 		return -1;
-	int mr = merge_source_gone(x->m, buf_cstr(&x->ref), c->author, c->time, &org, &removed, NULL, err);
+	int mr = merge_source_gone(x->m, buf_cstr(&x->ref), actor, c->time, &org, &removed, NULL, err);
 	if (merger_end_doc(x->m, mr == 0, err) < 0 || mr < 0)
 		return -1;
 	/* The document is gone: no content is its last import any more. Without this, the same bytes added
@@ -715,6 +733,7 @@ int hist_run(struct store *st, const struct hist_opts *o, struct hist_result *r,
 	if (hist_plan_make(&x.log, match_path, (void *)o->src, &x.plan, err) < 0)
 		goto out;
 	r->lineages = (unsigned)x.plan.nlineages;
+	r->skipped = (unsigned)x.plan.nskips;
 	for (size_t i = 0; i < x.plan.nskips; i++) {
 		const struct hist_skip *k = &x.plan.skips[i];
 		char cid[13];
@@ -775,5 +794,32 @@ out:
 	hist_paths_release(&x.live);
 	hist_plan_release(&x.plan);
 	hist_log_release(&x.log);
+	return rc;
+}
+
+int hist_sync(struct store *st, const struct config *cfg, const struct source_cfg *src,
+	      const struct sync_opts *so, struct hist_result *r, struct error *err)
+{
+	char head[72] = "refs/tracker/head";
+	struct git_env g;
+	struct sync_env hold = {0};
+	struct import_opts io;
+	struct sync_people *people = NULL;
+	int rc = -1;
+	memset(r, 0, sizeof *r);
+	buf_init(&r->notes, 1);
+	if (!so->no_fetch && sync_fetch(cfg, src, so, head, err) < 0)
+		return -1;
+	if (import_opts_from_config(&io, cfg, err) < 0)
+		return -1;
+	if (sync_env(cfg, src, so, &g, &hold, err) < 0 || !(people = sync_people_load(st, &io, err)))
+		goto out;
+	struct hist_opts o = {
+	    .src = src, .git = &g, .rev = head, .import = &io, .people = people, .now = so->now};
+	rc = hist_run(st, &o, r, err);
+out:
+	sync_people_free(people);
+	sync_env_release(&hold);
+	import_opts_release(&io);
 	return rc;
 }

@@ -81,6 +81,13 @@ EOF
 g add -A
 commit 2026-01-20T10:00:00Z Erin "Add the DNS post-mortem"
 
+# Hostile entries: a symlink named .md pointing outside the repository, a file name with a newline.
+ln -s /etc/passwd "$REPO/postmortems/link.md"
+printf '# x\n' >"$REPO/postmortems/bad
+name.md"
+g add -A
+commit 2026-01-21T10:00:00Z Mallory "Hostile entries"
+
 # T3 2026-01-24 09:00: the file is renamed (and its lineage kept); nothing else changes.
 mkdir -p "$REPO/postmortems/2026"
 g mv postmortems/db.md postmortems/2026/db-outage.md
@@ -126,6 +133,11 @@ cp "$TMP/err" "$TMP/first.err"
 # the broken version is reported with its path, line and commit, and the history went on
 assert_file_match "$TMP/first.err" "postmortems/dns.md:[0-9]+: error: .*\(commit ${BROKEN:0:12}\)"
 assert_file_match "$TMP/first.out" "docs: .*"
+# refused and said, never imported
+assert_file_match "$TMP/first.err" "postmortems/link.md: a symbolic link \(refused"
+assert_file_match "$TMP/first.err" 'postmortems/bad\\nname.md: refused: the path is not valid UTF-8'
+assert_eq "0" "$(dbq "SELECT count(*) FROM incidents WHERE source LIKE '%link%' OR source LIKE '%bad%'")" \
+	"incidents of refused files"
 
 # Items: created at the commit that added them, closed at the commit that marked them done.
 assert_rc 0 t list --all --format json

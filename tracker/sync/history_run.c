@@ -69,6 +69,7 @@ struct run {
 	struct buf chunk;
 	struct buf ref;
 	char actor[1024];
+	char shown[2][1024]; /* paths fit for a message (shown()) */
 };
 
 static void note(struct run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -85,6 +86,13 @@ static void note(struct run *x, const char *fmt, ...)
 void hist_result_release(struct hist_result *r)
 {
 	buf_release(&r->notes);
+}
+
+/* A path fit for a message (sync_path_show()); two at a time. */
+static const char *shown(struct run *x, int k, const char *path)
+{
+	sync_path_show(path, x->shown[k], sizeof x->shown[k]);
+	return x->shown[k];
 }
 
 /* merge's question "does the document at `ref` still exist?": is it a tracked path of the branch at the
@@ -451,8 +459,8 @@ static int replay_import(struct run *x, size_t si, struct error *err)
 				 h->blob, h->path, c->id);
 	if (r == 2) {
 		x->r->broken++;
-		note(x, "%s: %zu bytes, over the %zu-byte limit (commit %s): this version skipped", h->path,
-		     size, max, cid);
+		note(x, "%s: %zu bytes, over the %zu-byte limit (commit %s): this version skipped",
+		     shown(x, 0, h->path), size, max, cid);
 		return 0;
 	}
 	struct import_doc d;
@@ -462,8 +470,8 @@ static int replay_import(struct run *x, size_t si, struct error *err)
 		x->r->broken++;
 		for (size_t i = 0; i < d.ndiags; i++)
 			if (d.diags[i].level == DIAG_ERROR)
-				note(x, "%s:%u: error: %s (commit %s): this version skipped", h->path,
-				     d.diags[i].line, d.diags[i].msg, cid);
+				note(x, "%s:%u: error: %s (commit %s): this version skipped",
+				     shown(x, 0, h->path), d.diags[i].line, d.diags[i].msg, cid);
 		rc = 0;
 		goto out;
 	}
@@ -474,8 +482,8 @@ static int replay_import(struct run *x, size_t si, struct error *err)
 		if (why) {
 			l->state = LIN_REFUSED;
 			x->r->refused++;
-			note(x, "%s: incident %s not replayed: %s; its history is left as it is", h->path,
-			     d.inc.id, why);
+			note(x, "%s: incident %s not replayed: %s; its history is left as it is",
+			     shown(x, 0, h->path), d.inc.id, why);
 			rc = 0;
 			goto out;
 		}
@@ -499,7 +507,7 @@ static int replay_import(struct run *x, size_t si, struct error *err)
 		if (err->kind != ERR_DATA)
 			goto out;
 		x->r->broken++;
-		note(x, "%s: %s (commit %s): this version skipped", h->path, err->msg, cid);
+		note(x, "%s: %s (commit %s): this version skipped", shown(x, 0, h->path), err->msg, cid);
 		error_init(err);
 		rc = 0;
 		goto out;
@@ -692,7 +700,7 @@ fail:
 
 static bool match_path(const char *path, void *ud)
 {
-	return source_path_matches(ud, path);
+	return source_path_matches(ud, path) && sync_path_ok(path);
 }
 
 int hist_run(struct store *st, const struct hist_opts *o, struct hist_result *r, struct error *err)
@@ -733,13 +741,6 @@ int hist_run(struct store *st, const struct hist_opts *o, struct hist_result *r,
 	if (hist_plan_make(&x.log, match_path, (void *)o->src, &x.plan, err) < 0)
 		goto out;
 	r->lineages = (unsigned)x.plan.nlineages;
-	r->skipped = (unsigned)x.plan.nskips;
-	for (size_t i = 0; i < x.plan.nskips; i++) {
-		const struct hist_skip *k = &x.plan.skips[i];
-		char cid[13];
-		short_id(x.log.v[k->commit].id, cid);
-		note(&x, "%s: %s (commit %s)", x.log.v[k->commit].ch[k->change].path, k->why, cid);
-	}
 	if (!(x.origins = calloc(x.log.n ? x.log.n : 1, sizeof *x.origins))) {
 		error_set(err, ERR_IO, "out of memory");
 		goto out;
@@ -753,6 +754,42 @@ int hist_run(struct store *st, const struct hist_opts *o, struct hist_result *r,
 		goto out;
 	}
 	find_marks(&x);
+	/* What was refused is said for the commits this run is the first to see: those after the newest
+	 * commit an earlier run replayed (a second run is silent about what the first one said). */
+	size_t seen = 0;
+	bool any_mark = false;
+	for (size_t i = 0; i < x.plan.nlineages; i++)
+		if (x.lin[i].mark_step != SIZE_MAX) {
+			size_t c = x.plan.steps[x.lin[i].mark_step].commit;
+			if (!any_mark || c > seen)
+				seen = c;
+			any_mark = true;
+		}
+	for (size_t i = 0; i < x.plan.nskips; i++) {
+		const struct hist_skip *k = &x.plan.skips[i];
+		if (any_mark && k->commit <= seen)
+			continue;
+		r->skipped++;
+		char cid[13];
+		short_id(x.log.v[k->commit].id, cid);
+		note(&x, "%s: %s (commit %s)", shown(&x, 0, x.log.v[k->commit].ch[k->change].path), k->why,
+		     cid);
+	}
+	/* a path a plain sync refuses is refused here too: said once, where it comes into the branch */
+	for (size_t ci = any_mark ? seen + 1 : 0; ci < x.log.n; ci++)
+		for (size_t j = 0; j < x.log.v[ci].nch; j++) {
+			const struct hist_change *h = &x.log.v[ci].ch[j];
+			if ((h->status != 'A' && h->status != 'R' && h->status != 'C') ||
+			    !source_path_matches(o->src, h->path) || sync_path_ok(h->path))
+				continue;
+			char cid[13];
+			short_id(x.log.v[ci].id, cid);
+			note(&x,
+			     "%s: refused: the path is not valid UTF-8 or holds control characters (commit "
+			     "%s)",
+			     shown(&x, 0, h->path), cid);
+			r->skipped++;
+		}
 	mark_wanted(&x);
 	if (read_sizes(&x, err) < 0 || !(x.m = merger_new(st, err)))
 		goto out;
@@ -768,8 +805,8 @@ int hist_run(struct store *st, const struct hist_opts *o, struct hist_result *r,
 			     "%s: its history was replayed up to commit %.12s, which is no longer on the "
 			     "branch "
 			     "(history rewritten?): not replayed again; incident %s is left as it is",
-			     step_change(&x, &x.plan.steps[x.lin[i].first])->path, l->mark_commit,
-			     l->incident ? l->incident : "?");
+			     shown(&x, 0, step_change(&x, &x.plan.steps[x.lin[i].first])->path),
+			     l->mark_commit, l->incident ? l->incident : "?");
 		} else if (l->mark_commit && !l->counted && l->state == LIN_REPLAY) {
 			r->up_to_date++;
 		}

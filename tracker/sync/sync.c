@@ -1399,3 +1399,13 @@ void sync_people_free(struct sync_people *p)
 	pn_release(&p->pn);
 	free(p);
 }
+
+bool sync_path_ok(const char *path)
+{
+	return path_ok(path);
+}
+
+void sync_path_show(const char *path, char *out, size_t outsz)
+{
+	path_show(path, out, outsz);
+}

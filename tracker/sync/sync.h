@@ -105,4 +105,9 @@ struct sync_people *sync_people_load(struct store *st, struct import_opts *io, s
 const char *sync_people_actor(const struct sync_people *p, const char *email, const char *author);
 void sync_people_free(struct sync_people *p);
 
+/* The path rules of a sync, for `sync --history`: whether a repository path can name a document (valid
+ * UTF-8, no control characters), and the path fit for a message (\n, \xHH). */
+bool sync_path_ok(const char *path);
+void sync_path_show(const char *path, char *out, size_t outsz);
+
 #endif

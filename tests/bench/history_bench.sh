@@ -10,7 +10,8 @@
 # reopened, an action edited), every 97th renaming one, every 499th deleting one. Then, on a fresh
 # database each:
 #   1. `tracker sync --history` (the first run: every version replayed), timed, RUNS times (default 1);
-#   2. the same again (nothing new: only `git log` and the marks), timed once.
+#   2. `sync --history --no-fetch` into another fresh database (the mirror as fetched: the replay alone);
+#   3. the same again (nothing new: the fetch, `git log` and the marks), timed once.
 # Environment: DOCS, COMMITS, RUNS, DB (a PostgreSQL URL or key=value target of an EMPTY database instead
 # of a SQLite file in the temp dir; use RUNS=1 with it), KEEP=1 (keep the temp dir).
 set -euo pipefail
@@ -74,6 +75,14 @@ for ((r = 1; r <= RUNS; r++)); do
 	cat "$T/time"
 	tail -3 "$T/out" | sed 's/^/  /'
 done
+if [[ -z ${DB:-} ]]; then
+	rm -f "$T/replay.db"*
+	/usr/bin/time -f "  %e s wall, %U s user, %S s sys, %M KiB max RSS" -o "$T/time" \
+		"$TRACKER" --db "$T/replay.db" sync --history --no-fetch bench >"$T/out" 2>"$T/err" ||
+		{ echo "sync --history --no-fetch failed" >&2; tail -5 "$T/err" >&2; exit 1; }
+	echo "sync --history --no-fetch into a fresh database (the replay alone: git log, cat-file, import):"
+	cat "$T/time"
+fi
 timed "sync --history again (nothing new: fetch, git log, the marks)" "$TRACKER" --db "$target" sync --history bench
 tail -2 "$T/out" | sed 's/^/  /'
 echo "events: $("$TRACKER" --db "$target" stats --format json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)["total"]; print(d["done"], "done,", d["open"], "open,", d["slipped"], "slips, on time", d["on_time_rate"])')"

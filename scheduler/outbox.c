@@ -95,6 +95,7 @@ int outbox_config_parse(const struct config *cfg, struct outbox_config *oc, stru
 	oc->backoff_base = 60;
 	oc->backoff_max = 6 * 3600;
 	oc->lease = 5 * 60;
+	oc->claim_batch = 32;
 	if (cfg->rem_max_attempts < 1 || cfg->rem_max_attempts > 1000)
 		return error_set(err, ERR_CONFIG, "[reminders] max_attempts: %ld is out of range (1 to 1000)",
 				 cfg->rem_max_attempts);
@@ -106,6 +107,13 @@ int outbox_config_parse(const struct config *cfg, struct outbox_config *oc, stru
 	    outbox_parse_duration(cfg->rem_backoff_max, "[reminders] backoff_max", &oc->backoff_max, err) < 0)
 		return -1;
 	if (cfg->rem_lease && outbox_parse_duration(cfg->rem_lease, "[reminders] lease", &oc->lease, err) < 0)
+		return -1;
+	if (cfg->rem_claim_batch < 1 || cfg->rem_claim_batch > 1000)
+		return error_set(err, ERR_CONFIG, "[reminders] claim_batch: %ld is out of range (1 to 1000)",
+				 cfg->rem_claim_batch);
+	oc->claim_batch = cfg->rem_claim_batch;
+	char id[128];
+	if (cfg->server_instance && outbox_instance_id(cfg, id, err) < 0)
 		return -1;
 	if (oc->backoff_max < oc->backoff_base)
 		return error_set(err, ERR_CONFIG,
@@ -139,15 +147,23 @@ static int cmp_rows(const void *a, const void *b)
 int outbox_claim(struct store *st, const char *owner, int64_t now, const struct outbox_config *oc,
 		 size_t limit, struct outbox_rows *rows, struct error *err)
 {
+	return outbox_claim_at(st, owner, now, now, oc, limit, rows, err);
+}
+
+int outbox_claim_at(struct store *st, const char *owner, int64_t now, int64_t lease_from,
+		    const struct outbox_config *oc, size_t limit, struct outbox_rows *rows, struct error *err)
+{
 	rows->v = NULL;
 	rows->n = 0;
-	if (store_begin(st, err) < 0)
+	/* Row-level: on PostgreSQL no database-wide lock (several instances claim at once, each taking
+	 * other rows: FOR UPDATE SKIP LOCKED in the store); on SQLite BEGIN IMMEDIATE as ever. */
+	if (store_begin_rows(st, err) < 0)
 		return -1;
 	/* A row whose lease ran out max_attempts times never got an outcome: each dispatcher that took it
 	 * died (or hung) while sending it. Claiming it again could crash the next one too. Both statements
-	 * run in this one transaction, under the writers' lock. */
+	 * run in this one transaction. */
 	if (outbox_bury_stalled(st, now, oc->max_attempts, NULL, err) < 0 ||
-	    outbox_take_ready(st, owner, now, now + oc->lease, limit ? limit : 32, rows, err) < 0 ||
+	    outbox_take_ready(st, owner, now, lease_from + oc->lease, limit ? limit : 32, rows, err) < 0 ||
 	    store_commit(st, err) < 0)
 		goto fail;
 	if (rows->n > 1)
@@ -205,6 +221,29 @@ void outbox_owner_id(char out[static 128])
 	host[sizeof host - 1] = '\0';
 	snprintf(out, 128, "%s:%ld:%08llx", host, (long)getpid(),
 		 (unsigned long long)(random_u64() & 0xffffffffULL));
+}
+
+int outbox_instance_id(const struct config *cfg, char out[static 128], struct error *err)
+{
+	const char *v = cfg->server_instance;
+	if (!v) {
+		outbox_owner_id(out);
+		return 0;
+	}
+	size_t n = strlen(v);
+	if (n == 0 || n > 100)
+		return error_set(err, ERR_CONFIG, "[server] instance: \"%s\" must be 1 to 100 characters", v);
+	for (const char *p = v; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("._-:@/", *p)))
+			return error_set(
+			    err, ERR_CONFIG,
+			    "[server] instance: \"%s\" has a character other than letters, digits "
+			    "and . _ - : @ / (at position %zu)",
+			    v, (size_t)(p - v) + 1);
+	}
+	snprintf(out, 128, "%s", v);
+	return 0;
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -430,10 +469,37 @@ static struct notify_transport *transport_for(struct dispatch_state *ds, const c
 	return &c->t;
 }
 
+/* The dispatcher's clock for leases and outcomes (see wall_clock). */
+static int64_t clock_now(const struct outbox_dispatcher *d)
+{
+	if (!d->wall_clock)
+		return d->now;
+	int64_t t = (int64_t)time(NULL);
+	return t > d->now ? t : d->now;
+}
+
 static int send_one(struct dispatch_state *ds, const struct outbox_row *r, struct outbox_stats *stats,
 		    struct error *err)
 {
 	struct outbox_dispatcher *d = ds->d;
+	/* The rows of a batch are sent one after another: a row whose lease is half gone by its turn is
+	 * renewed first, so that no other instance takes it over while we send it (a slow server, a
+	 * large batch). A lease already lost is not sent: another dispatcher owns the row. */
+	int64_t at = clock_now(d);
+	if (r->lease_until - at < d->oc->lease / 2) {
+		int k = outbox_renew(d->st, r->id, d->owner, at, at + d->oc->lease, err);
+		if (k < 0)
+			return -1;
+		if (k == 1) {
+			stats->lost++;
+			logf_(d,
+			      "lost #%lld %s %s: lease taken over by another dispatcher before sending, not "
+			      "sent",
+			      (long long)r->id, r->channel, r->recipient);
+			return 0;
+		}
+		stats->renewed++;
+	}
 	struct notify_outcome out;
 	memset(&out, 0, sizeof out);
 	error_init(&out.err);
@@ -459,7 +525,7 @@ static int send_one(struct dispatch_state *ds, const struct outbox_row *r, struc
 	free(items);
 	enum outbox_state ns = OUTBOX_PENDING;
 	int64_t next = 0;
-	int m = outbox_mark(d->st, d->oc, r, d->owner, &out, d->now, random_u64(), &ns, &next, err);
+	int m = outbox_mark(d->st, d->oc, r, d->owner, &out, clock_now(d), random_u64(), &ns, &next, err);
 	if (m < 0)
 		return -1;
 	if (m == 1) {
@@ -502,7 +568,9 @@ int outbox_dispatch(struct outbox_dispatcher *d, struct outbox_stats *stats, str
 		if (d->stop && *d->stop)
 			break;
 		struct outbox_rows rows;
-		if (outbox_claim(d->st, d->owner, d->now, d->oc, d->batch ? d->batch : 32, &rows, err) < 0)
+		size_t batch = d->batch ? d->batch : (size_t)d->oc->claim_batch;
+		if (outbox_claim_at(d->st, d->owner, d->now, clock_now(d), d->oc, batch ? batch : 32, &rows,
+				    err) < 0)
 			goto out;
 		if (rows.n == 0)
 			break;

@@ -38,15 +38,17 @@
 /* The table's rows: tracker/store/outbox.h (this header's name is taken by the dispatcher's). */
 #include "store/outbox.h"
 
-/* [reminders] max_attempts, backoff_base, backoff_max, lease. */
+/* [reminders] max_attempts, backoff_base, backoff_max, lease, claim_batch. */
 struct outbox_config {
 	long max_attempts;    /* >= 1; default 8 */
 	int64_t backoff_base; /* seconds; default 60 */
 	int64_t backoff_max;  /* seconds; default 6 h */
 	int64_t lease;        /* seconds; default 5 min */
+	long claim_batch;     /* rows per claim, 1-1000; default 32 */
 };
 
-/* Defaults, then the [reminders] values; a bad value is an ERR_CONFIG naming its key. */
+/* Defaults, then the [reminders] values (and a check of [server] instance); a bad value is an
+ * ERR_CONFIG naming its key. */
 int outbox_config_parse(const struct config *cfg, struct outbox_config *oc, struct error *err);
 /* "30s", "5m", "6h", "2d" (a bare number is seconds) → seconds > 0. `key` names the setting in the
  * message, e.g. "[reminders] lease". */
@@ -57,7 +59,8 @@ int outbox_parse_duration(const char *s, const char *key, int64_t *out, struct e
 int64_t outbox_backoff(const struct outbox_config *oc, long attempts, uint64_t rnd);
 
 /* Claims up to `limit` ready rows (pending and due, or sending with an expired lease) for `owner`:
- * state sending, lease_until = now + oc->lease, attempts + 1. One write transaction (store_begin); the rows
+ * state sending, lease_until = now + oc->lease, attempts + 1. One row-level write transaction
+ * (store_begin_rows: PostgreSQL claims rows with FOR UPDATE SKIP LOCKED, no database-wide lock); the rows
  * come back ordered by next_attempt_at, id. In the same transaction, a sending row whose lease expired
  * with attempts >= max_attempts becomes dead: every dispatcher that took it died before an outcome. */
 int outbox_claim(struct store *st, const char *owner, int64_t now, const struct outbox_config *oc,
@@ -71,14 +74,27 @@ int outbox_mark(struct store *st, const struct outbox_config *oc, const struct o
 		const char *owner, const struct notify_outcome *out, int64_t now, uint64_t rnd,
 		enum outbox_state *state, int64_t *next_at, struct error *err);
 
+/* Like outbox_claim(), with the lease counted from `lease_from` (the wall clock of a long pass)
+ * instead of `now` (which still decides what is ready). */
+int outbox_claim_at(struct store *st, const char *owner, int64_t now, int64_t lease_from,
+		    const struct outbox_config *oc, size_t limit, struct outbox_rows *rows,
+		    struct error *err);
+
 /* A unique lease owner for this process: "host:pid:random". out holds 128 bytes. */
 void outbox_owner_id(char out[static 128]);
+
+/* The name of this service instance: [server] instance when set (1 to 100 characters among letters,
+ * digits and . _ - : @ /; an ERR_CONFIG naming the key otherwise), else outbox_owner_id(). It is the
+ * lease owner of every row the instance claims (tracker outbox list shows it) and the `instance`
+ * label of /metrics. Each running instance needs its own: two live processes with one name could
+ * record outcomes of each other's claims. out holds 128 bytes. */
+int outbox_instance_id(const struct config *cfg, char out[static 128], struct error *err);
 
 /* ---------------------------------------------------------------------------------------------------- */
 /* The dispatcher                                                                                        */
 
 struct outbox_stats {
-	unsigned long claimed, sent, retried, dead, lost, released;
+	unsigned long claimed, sent, retried, dead, lost, released, renewed;
 };
 
 struct outbox_dispatcher {
@@ -87,7 +103,12 @@ struct outbox_dispatcher {
 	const struct outbox_config *oc;
 	const char *owner; /* lease owner */
 	int64_t now;       /* the pass's clock: lease and retry times */
-	size_t batch;      /* rows per claim; 0 = 32 */
+	size_t batch;      /* rows per claim; 0 = oc->claim_batch (32 by default) */
+	/* Leases and outcome times from the wall clock (time(NULL), never before `now`) instead of
+	 * `now`, which still decides what is ready: `tracker serve`, where a pass may outlast a lease.
+	 * A row whose lease is half gone when its turn comes is renewed before it is sent (and skipped
+	 * when another dispatcher took it over meanwhile). */
+	bool wall_clock;
 	/* Set (by a signal handler) to stop after the send in flight; claimed unsent rows are released. */
 	volatile sig_atomic_t *stop;
 	/* One line per action (no secrets); NULL = quiet. */

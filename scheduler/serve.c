@@ -54,6 +54,7 @@ int serve_pass(struct serve_pass *sp, struct error *err)
 				      .oc = sp->oc,
 				      .owner = sp->owner ? sp->owner : owner,
 				      .now = sp->now,
+				      .wall_clock = sp->wall_clock,
 				      .stop = sp->stop,
 				      .log = sp->log,
 				      .log_ctx = sp->log_ctx};
@@ -162,6 +163,7 @@ static int pass(struct serve_options *o, const char *owner, int64_t now, int64_t
 				.oc = &o->oc,
 				.now = now,
 				.owner = owner,
+				.wall_clock = true,
 				.stop = &got_term,
 				.log = dispatch_log,
 				.log_ctx = o,
@@ -231,11 +233,16 @@ int serve_run(struct serve_options *o, struct error *err)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	/* The instance's name, fixed for the life of the process (a reload does not rename it): the
+	 * lease owner of what it claims, and /metrics' instance label. */
 	char owner[128];
-	outbox_owner_id(owner);
+	if (outbox_instance_id(o->cfg, owner, err) < 0) {
+		signals_default();
+		return -1;
+	}
 	char *shown = db_redact(o->db_path);
-	slog(o, "started: pid %ld, database %s, configuration %s", (long)getpid(), shown ? shown : "?",
-	     o->cfg->path ? o->cfg->path : "(defaults)");
+	slog(o, "started: instance %s, pid %ld, database %s, configuration %s", owner, (long)getpid(),
+	     shown ? shown : "?", o->cfg->path ? o->cfg->path : "(defaults)");
 	free(shown);
 
 	/* The HTTP endpoint runs on its own threads with its own database connections, so a slow client
@@ -244,8 +251,12 @@ int serve_run(struct serve_options *o, struct error *err)
 	struct http_server http = {0};
 	bool http_on = false;
 	if (o->http) {
-		struct http_options ho = {
-		    .db_path = o->db_path, .cfg = o->cfg, .listen = o->listen, .log = http_log, .log_ctx = o};
+		struct http_options ho = {.db_path = o->db_path,
+					  .cfg = o->cfg,
+					  .listen = o->listen,
+					  .instance = owner,
+					  .log = http_log,
+					  .log_ctx = o};
 		if (http_start(&http, &ho, err) < 0) {
 			signals_default();
 			return -1;

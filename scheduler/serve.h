@@ -35,7 +35,8 @@ struct serve_pass {
 	const struct outbox_config *oc;
 	int64_t now;                 /* the pass's clock, retry and lease times included */
 	bool dry_run;                /* plan only (a read transaction): nothing written or sent */
-	const char *owner;           /* the outbox lease owner (outbox_owner_id); NULL: made here */
+	const char *owner;           /* the outbox lease owner (outbox_instance_id); NULL: made here */
+	bool wall_clock;             /* leases and outcomes at the real time (outbox_dispatcher) */
 	volatile sig_atomic_t *stop; /* set by a signal handler: stop after the send in flight */
 	/* The dispatcher's lines, one per action; NULL = quiet. */
 	void (*log)(void *ctx, const char *line);

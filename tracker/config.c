@@ -64,6 +64,7 @@ static const struct key keys[] = {
     K("server", "max_request_size", C_LONG, server_max_request_size),
     K("server", "dashboard", C_STR, server_dashboard),
     K("server", "secret_file", C_STR, server_secret_file),
+    K("server", "instance", C_STR, server_instance),
     K("reminders", "priorities", C_STR, rem_priorities),
     K("reminders", "repeat", C_STR, rem_repeat),
     K("reminders", "due_soon", C_STR, rem_due_soon),
@@ -77,6 +78,7 @@ static const struct key keys[] = {
     K("reminders", "backoff_base", C_STR, rem_backoff_base),
     K("reminders", "backoff_max", C_STR, rem_backoff_max),
     K("reminders", "lease", C_STR, rem_lease),
+    K("reminders", "claim_batch", C_LONG, rem_claim_batch),
     K("sync", "dir", C_STR, sync_dir),
 };
 #undef K
@@ -122,6 +124,7 @@ const char *const config_known_keys[] = {"store.path",
 					 "server.max_request_size",
 					 "server.dashboard",
 					 "server.secret_file",
+					 "server.instance",
 					 "reminders.priorities",
 					 "reminders.repeat",
 					 "reminders.due_soon",
@@ -135,6 +138,7 @@ const char *const config_known_keys[] = {"store.path",
 					 "reminders.backoff_base",
 					 "reminders.backoff_max",
 					 "reminders.lease",
+					 "reminders.claim_batch",
 					 "webhook.url",
 					 "webhook.format",
 					 "webhook.secret",
@@ -170,6 +174,7 @@ void config_init(struct config *c)
 	c->server_connection_timeout = 30;
 	c->server_max_request_size = 64 * 1024;
 	c->rem_max_attempts = 8;
+	c->rem_claim_batch = 32;
 }
 
 static void free_strings(void *base, const struct key *tab, size_t n)

@@ -76,6 +76,8 @@ struct config {
 	long server_max_request_size;
 	char *server_dashboard; /* token | open */
 	char *server_secret_file;
+	char *
+	    server_instance; /* this service instance's name (lease owner, /metrics); NULL: host:pid:random */
 
 	/* [reminders] — parsed by the scheduler */
 	char *rem_priorities;
@@ -91,6 +93,7 @@ struct config {
 	char *rem_backoff_base;
 	char *rem_backoff_max;
 	char *rem_lease;
+	long rem_claim_batch;
 
 	struct webhook_config *webhooks;
 	size_t nwebhooks;

@@ -609,6 +609,7 @@ static void impl_free(struct http_impl *s)
 		MHD_destroy_response(s->not_found);
 	action_secret_wipe(&s->secret);
 	free(s->db_path);
+	free(s->instance);
 	free(s->base_url);
 	free(s->prefix);
 	free(s->base_origin);
@@ -694,6 +695,7 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 	pthread_mutex_init(&s->watch_lock, NULL);
 	pthread_rwlock_init(&s->feeds.lock, NULL);
 	s->db_path = strdup(o->db_path);
+	s->instance = o->instance ? strdup(o->instance) : NULL;
 	s->dashboard_open = cfg->server_dashboard && !strcmp(cfg->server_dashboard, "open");
 	s->max_request_size = cfg->server_max_request_size > 0 ? cfg->server_max_request_size : 65536;
 	s->access_log = o->access_log;

@@ -37,9 +37,10 @@
 struct http_options {
 	const char *db_path;      /* the database (required) */
 	const struct config *cfg; /* [server] and [store] busy_timeout_ms; copied, need not outlive start */
-	const char *listen; /* overrides [server] listen when set; "HOST:PORT", "[V6]:PORT", port 0 ok */
-	unsigned threads;   /* polling threads; 0 = one per CPU, at least 2 */
-	bool access_log;    /* log every request, not only failures */
+	const char *listen;   /* overrides [server] listen when set; "HOST:PORT", "[V6]:PORT", port 0 ok */
+	const char *instance; /* this instance's name for /metrics (outbox_instance_id); NULL: none; copied */
+	unsigned threads;     /* polling threads; 0 = one per CPU, at least 2 */
+	bool access_log;      /* log every request, not only failures */
 	void (*log)(void *ctx, const char *line); /* NULL: no logging */
 	void *log_ctx;
 	int64_t (*clock)(void *ctx); /* "now" for overdue and link expiry; NULL: time() */

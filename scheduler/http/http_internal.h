@@ -78,6 +78,7 @@ struct http_impl {
 	atomic_int_fast64_t last_watch_ns; /* CLOCK_MONOTONIC of the last data_version look */
 	/* settings (copied) */
 	char *db_path, *base_url;
+	char *instance;    /* this instance's name (/metrics), NULL when not given */
 	char *prefix;      /* base_url's path without the trailing slash: "" or e.g. "/tracker" */
 	char *base_origin; /* "https://intranet.example" when base_url is set, else NULL */
 	char *base_host;   /* base_url's host[:port], lowercase, when set, else NULL */

@@ -58,6 +58,40 @@ static int channel_row(const char *ch, int64_t sent, int64_t dead, void *ud)
 	return 0;
 }
 
+struct leases {
+	struct buf *held;
+	int64_t expired;
+};
+
+static int lease_row(const char *holder, int64_t held, int64_t expired, void *ud)
+{
+	struct leases *x = ud;
+	buf_adds(x->held, "tracker_outbox_leases{instance=\"");
+	label_value(x->held, holder);
+	buf_printf(x->held, "\"} %" PRId64 "\n", held);
+	x->expired += expired;
+	return 0;
+}
+
+/* Which instances hold outbox leases, and how many leases ran out (their holder stopped before an
+ * outcome; another instance takes the rows over). */
+static int lease_metrics(struct http_impl *s, struct store *st, struct buf *b, struct error *err)
+{
+	char now[21];
+	time_format(http_now(s), now);
+	struct leases x = {.held = b};
+	buf_adds(b, "# HELP tracker_outbox_leases Notifications being sent (state sending), by the instance "
+		    "holding their lease.\n# TYPE tracker_outbox_leases gauge\n");
+	if (metrics_outbox_leases(st, now, lease_row, &x, err) < 0)
+		return -1;
+	buf_printf(b,
+		   "# HELP tracker_outbox_leases_expired Notifications still sending whose lease ran out "
+		   "(the holder stopped; another instance takes them over).\n"
+		   "# TYPE tracker_outbox_leases_expired gauge\ntracker_outbox_leases_expired %" PRId64 "\n",
+		   x.expired);
+	return 0;
+}
+
 static int db_metrics(struct http_impl *s, struct store *st, struct buf *b, struct error *err)
 {
 	int64_t now = http_now(s);
@@ -115,7 +149,9 @@ static int db_metrics(struct http_impl *s, struct store *st, struct buf *b, stru
 	int rc = metrics_outbox_channels(st, channel_row, &x, err);
 	buf_add(b, failed.data ? failed.data : "", failed.len);
 	buf_release(&failed);
-	return rc;
+	if (rc < 0)
+		return -1;
+	return lease_metrics(s, st, b, err);
 }
 
 enum MHD_Result http_metrics(struct http_impl *s, struct MHD_Connection *c, struct req *q)
@@ -125,6 +161,14 @@ enum MHD_Result http_metrics(struct http_impl *s, struct MHD_Connection *c, stru
 	struct store *st = http_pool_get(s);
 	struct error err;
 	error_init(&err);
+	/* Which process answers (behind a load balancer each instance is scraped on its own). */
+	buf_adds(&b, "# HELP tracker_instance_info This tracker instance: its name ([server] instance), "
+		     "version and database engine.\n# TYPE tracker_instance_info gauge\n"
+		     "tracker_instance_info{instance=\"");
+	label_value(&b, s->instance ? s->instance : "");
+	buf_adds(&b, "\",version=\"");
+	label_value(&b, TRACKER_VERSION);
+	buf_printf(&b, "\",engine=\"%s\"} 1\n", store_engine(st) == DB_POSTGRESQL ? "postgresql" : "sqlite");
 	int rc = db_metrics(s, st, &b, &err);
 	if (rc < 0)
 		http_logf(s, "metrics: %s", err.msg);

@@ -62,7 +62,14 @@ sqlite3 "$A" "INSERT INTO outbox (channel, recipient, kind, idempotency_key, pay
 	INSERT INTO sessions (sid_hash, token_id, created_at, expires) VALUES ('s', 1, 'x', 1);
 	INSERT INTO action_nonces (nonce, action, item_id, expires, used_at) VALUES ('n', 'done', 1, 1, 'x');
 	UPDATE incidents SET rekeyed_to = (SELECT max(id) FROM incidents)
-	 WHERE id = (SELECT min(id) FROM incidents)"
+	 WHERE id = (SELECT min(id) FROM incidents);
+	INSERT INTO sources (name, repo, branch, last_commit, synced_at, syncs)
+	VALUES ('docs', 'https://example.com/pm.git', 'main', 'c0ffee', '2026-01-03T00:00:00Z', 3);
+	INSERT INTO event_origins (source, commit_id, author, subject, committed_at)
+	VALUES ('docs', 'c0ffee', 'Ann <ann@example.com>', 'Merge fix', '2026-01-02T00:00:00Z');
+	INSERT INTO source_deliveries (source, delivery, provider, received_at)
+	VALUES ('docs', 'd-1', 'github', '2026-01-03T00:00:00Z');
+	INSERT INTO source_own_commits (source, commit_id, made_at) VALUES ('docs', 'beef', 'x')"
 
 # The table lines of a copy's output: "table rows sha256".
 sums() { awk 'NR > 2 && $1 != "total" {print $1, $2, $3}' "$1"; }
@@ -84,7 +91,7 @@ assert_file_match "$TMP/ab.out" "^copied $A to postgresql $B on .* \\(schema [0-
 assert_file_match "$TMP/ab.out" "^total +[0-9]+ +row counts and checksums of the copy match the source$"
 assert_file_no_match "$TMP/ab.out" "$SECRET"
 assert_file_no_match "$TMP/err" "$SECRET"
-[[ $(sums "$TMP/ab.out" | wc -l) -eq 10 ]] || fail "expected 10 tables in: $(cat "$TMP/ab.out")"
+[[ $(sums "$TMP/ab.out" | wc -l) -eq 14 ]] || fail "expected 14 tables in: $(cat "$TMP/ab.out")"
 if sums "$TMP/ab.out" | awk '$2 == 0 {bad = 1} END {exit !bad}'; then
 	fail "a table was copied empty: every table should have rows: $(cat "$TMP/ab.out")"
 fi

@@ -14,6 +14,9 @@ Each stored message's .env file ends with "tls=yes|no" and "auth=USER|-".
 Failures on demand, read on every command so a running server can be switched:
   --rcpt-reply / DIR/reply-rcpt   e.g. "550 5.1.1 No such user"   (answer to RCPT TO)
   --data-reply / DIR/reply-data   e.g. "451 4.3.0 Try again later" (answer to the end of DATA)
+Slow on demand: --delay SECONDS / DIR/delay waits that long after storing a message before answering
+the end of DATA (a client killed meanwhile leaves a message the server has, but the client never saw
+accepted: the at-least-once case). Many connections are served at once; each waits on its own.
 Run with Debian's /usr/bin/python3 (python3-aiosmtpd).
 """
 import argparse
@@ -44,11 +47,15 @@ class Authenticator:
 
 
 class Handler:
-    def __init__(self, directory, rcpt_reply, data_reply):
+    def __init__(self, directory, rcpt_reply, data_reply, delay=0.0):
         self.dir = directory
+        self.delay = delay
         self.rcpt_reply = rcpt_reply
         self.data_reply = data_reply
-        self.count = 0
+        # numbering goes on after the messages a previous run left in DIR (a server restarted on the
+        # same directory never overwrites one)
+        self.count = max([int(f[4:8]) for f in os.listdir(directory)
+                          if f.startswith("msg-") and f.endswith(".eml") and f[4:8].isdigit()] or [0])
 
     def reply(self, what, default):
         path = os.path.join(self.dir, "reply-" + what)
@@ -98,6 +105,9 @@ class Handler:
             user = session.auth_data if session.authenticated else None
             f.write("auth=%s\n" % (user.decode() if isinstance(user, bytes) else (user or "-")))
         os.rename(base + ".tmp", base + ".eml")
+        delay = float(self.reply("delay", str(self.delay)) or 0)
+        if delay > 0:
+            await asyncio.sleep(delay)
         return "250 Message accepted for delivery"
 
 
@@ -110,9 +120,10 @@ def main():
     ap.add_argument("--starttls", default=None)
     ap.add_argument("--smtps", default=None)
     ap.add_argument("--auth", default=None)
+    ap.add_argument("--delay", type=float, default=0.0)
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    handler = Handler(args.dir, args.rcpt_reply, args.data_reply)
+    handler = Handler(args.dir, args.rcpt_reply, args.data_reply, args.delay)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     opts = dict(hostname="smtp.test", decode_data=False, enable_SMTPUTF8=True)

@@ -307,8 +307,9 @@ static void test_write_lock(void **state)
 	db_close(b);
 
 	/* A writer that holds the lock for a while: the second waits for it, then goes on. */
-	int ready[2];
+	int ready[2], go[2];
 	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -316,6 +317,8 @@ static void test_write_lock(void **state)
 		struct db *c = db_open(target, 0, 2000, msg, sizeof msg);
 		int ok = c && db_begin(c) == DB_OK && db_exec(c, "INSERT INTO t (n) VALUES (2)") == DB_OK;
 		(void)!write(ready[1], "x", 1);
+		char g;
+		(void)!read(go[0], &g, 1); /* the parent's connection is open: hold the lock from now */
 		usleep(400 * 1000);
 		ok = ok && db_commit(c) == DB_OK;
 		db_close(c);
@@ -325,8 +328,12 @@ static void test_write_lock(void **state)
 	assert_int_equal(read(ready[0], &x, 1), 1);
 	close(ready[0]);
 	close(ready[1]);
+	/* Timed from when the child starts its 400 ms, not before this open (slow on a loaded machine). */
 	struct db *d = open_flags(0, 5000);
 	t0 = now_ms();
+	assert_int_equal(write(go[1], "x", 1), 1);
+	close(go[0]);
+	close(go[1]);
 	assert_int_equal(db_begin(d), DB_OK);
 	waited = now_ms() - t0;
 	/* Inside the lock the first writer's row is visible. */

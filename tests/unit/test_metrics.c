@@ -114,11 +114,46 @@ static void test_outbox(void **state)
 	assert_string_equal(out, "email:2:1 webhook:ops:0:1 ");
 }
 
+static int lease(const char *holder, int64_t held, int64_t expired, void *ud)
+{
+	char *out = ud;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s:%lld:%lld ", holder, (long long)held, (long long)expired);
+	return 0;
+}
+
+/* Leases per holder: rows in sending, and how many of those ran out at `now`. */
+static void test_leases(void **state)
+{
+	struct store *st = *state;
+	struct error err;
+	error_init(&err);
+	char out[256] = "";
+	assert_int_equal(metrics_outbox_leases(st, "2026-04-20T10:00:00Z", lease, out, &err), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(
+	    db_exec(st->conn,
+		    "INSERT INTO outbox (channel, recipient, kind, idempotency_key, payload, state, "
+		    "next_attempt_at, lease_owner, lease_until, created_at, updated_at) VALUES "
+		    "('email','a','overdue','k1','{}','sending','2026-04-20T09:00:00Z','web2',"
+		    "'2026-04-20T09:05:00Z','2026-04-20T09:00:00Z','2026-04-20T09:00:00Z'),"
+		    "('email','a','overdue','k2','{}','sending','2026-04-20T09:00:00Z','web2',"
+		    "'2026-04-20T10:05:00Z','2026-04-20T09:00:00Z','2026-04-20T09:00:00Z'),"
+		    "('email','a','overdue','k3','{}','sending','2026-04-20T09:00:00Z','web1',"
+		    "'2026-04-20T10:05:00Z','2026-04-20T09:00:00Z','2026-04-20T09:00:00Z'),"
+		    "('email','a','overdue','k4','{}','sent','2026-04-20T09:00:00Z',NULL,"
+		    "NULL,'2026-04-20T09:00:00Z','2026-04-20T09:00:00Z')"),
+	    DB_OK);
+	assert_int_equal(metrics_outbox_leases(st, "2026-04-20T10:00:00Z", lease, out, &err), 0);
+	assert_string_equal(out, "web1:1:0 web2:2:1 ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_items, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_leases, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -450,6 +450,126 @@ static void test_dispatch_capture(void **state)
 	testdb_close(&st);
 }
 
+/* outbox_renew() extends only the holder's lease; a lease another dispatcher took over is lost (1). */
+static void test_renew(void **state)
+{
+	(void)state;
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(testdb_open(&st), 0);
+	bool added;
+	int64_t id = enqueue(&st, "k1", &added);
+	struct outbox_rows a, b;
+	assert_int_equal(outbox_claim(&st, "A", T0, &oc, 10, &a, &err), 0);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(outbox_renew(&st, id, "A", T0 + 200, T0 + 500, &err), 0);
+	/* renewed to T0+500: not claimable at T0+400 (the first lease ended at T0+300) */
+	assert_int_equal(outbox_claim(&st, "B", T0 + 400, &oc, 10, &b, &err), 0);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(outbox_renew(&st, id, "B", T0 + 400, T0 + 700, &err), 1);
+	assert_int_equal(outbox_claim(&st, "B", T0 + 500, &oc, 10, &b, &err), 0);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(outbox_renew(&st, id, "A", T0 + 510, T0 + 810, &err), 1);
+	struct outbox_row r;
+	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_string_equal(r.lease_owner, "B");
+	assert_int_equal(r.lease_until, T0 + 800);
+	outbox_row_release(&r);
+	outbox_rows_release(&a);
+	outbox_rows_release(&b);
+	testdb_close(&st);
+}
+
+/* PostgreSQL: claims and outcomes take no database-wide lock. While one connection holds the writers'
+ * lock (a reminder pass, an import), another claims and records; while one claim transaction holds its
+ * rows, another claims the others (FOR UPDATE SKIP LOCKED) without waiting. SQLite has one writer. */
+static void test_claim_row_level_pg(void **state)
+{
+	(void)state;
+	if (!testdb_is_pg())
+		skip();
+	struct store st, other;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(testdb_open(&st), 0);
+	char target[1024];
+	snprintf(target, sizeof target, "%s dbname=%s", getenv("TRACKER_TEST_PG"), testdb_name);
+	/* a 1 s lock timeout: a claim that waited for a lock would fail instead of hanging the test */
+	assert_int_equal(store_open(&other, target, 0, 1000, &err), 0);
+	bool added;
+	for (int i = 0; i < 6; i++) {
+		char key[8];
+		snprintf(key, sizeof key, "k%d", i);
+		enqueue(&st, key, &added);
+	}
+	struct outbox_rows a = {0}, b;
+	/* st holds the writers' lock; other claims and records all the same */
+	assert_int_equal(store_begin(&st, &err), 0);
+	assert_int_equal(outbox_claim(&other, "B", T0, &oc, 2, &b, &err), 0);
+	assert_int_equal(b.n, 2);
+	struct outbox_outcome sent = {.state = OUTBOX_SENT};
+	assert_int_equal(outbox_record(&other, b.v[0].id, "B", &sent, T0, &err), 0);
+	assert_int_equal(outbox_release(&other, &b.v[1], "B", &err), 0);
+	store_rollback(&st);
+	outbox_rows_release(&b);
+	/* st's claim is open (its rows locked, not committed): other takes the rest, skipping them */
+	assert_int_equal(store_begin_rows(&st, &err), 0);
+	assert_int_equal(outbox_take_ready(&st, "A", T0, T0 + 300, 2, &a, &err), 0);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(outbox_claim(&other, "B", T0, &oc, 10, &b, &err), 0);
+	assert_int_equal(b.n, 3);
+	for (size_t i = 0; i < b.n; i++)
+		for (size_t j = 0; j < a.n; j++)
+			assert_true(b.v[i].id != a.v[j].id);
+	assert_int_equal(store_commit(&st, &err), 0);
+	/* every row is taken once: nothing is left to claim */
+	struct outbox_rows c;
+	assert_int_equal(outbox_claim(&other, "C", T0, &oc, 10, &c, &err), 0);
+	assert_int_equal(c.n, 0);
+	outbox_rows_release(&a);
+	outbox_rows_release(&b);
+	store_close(&other);
+	testdb_close(&st);
+}
+
+/* [server] instance: checked when the configuration is (serve --check, a reload), used as given, else
+ * host:pid:random; [reminders] claim_batch 1-1000. */
+static void test_instance_and_batch(void **state)
+{
+	(void)state;
+	struct config cfg;
+	struct outbox_config c;
+	struct error err;
+	error_init(&err);
+	config_init(&cfg);
+	char id[128];
+	assert_int_equal(outbox_config_parse(&cfg, &c, &err), 0);
+	assert_int_equal(c.claim_batch, 32);
+	assert_int_equal(outbox_instance_id(&cfg, id, &err), 0);
+	assert_non_null(strchr(id, ':'));
+	cfg.server_instance = strdup("web-1.example.org");
+	assert_int_equal(outbox_instance_id(&cfg, id, &err), 0);
+	assert_string_equal(id, "web-1.example.org");
+	free(cfg.server_instance);
+	cfg.server_instance = strdup("web 1");
+	assert_int_equal(outbox_config_parse(&cfg, &c, &err), -1);
+	assert_non_null(strstr(err.msg, "[server] instance: \"web 1\""));
+	assert_non_null(strstr(err.msg, "position 4"));
+	free(cfg.server_instance);
+	cfg.server_instance = strdup("");
+	assert_int_equal(outbox_instance_id(&cfg, id, &err), -1);
+	free(cfg.server_instance);
+	cfg.server_instance = NULL;
+	cfg.rem_claim_batch = 0;
+	assert_int_equal(outbox_config_parse(&cfg, &c, &err), -1);
+	assert_non_null(strstr(err.msg, "[reminders] claim_batch: 0"));
+	cfg.rem_claim_batch = 4;
+	assert_int_equal(outbox_config_parse(&cfg, &c, &err), 0);
+	assert_int_equal(c.claim_batch, 4);
+	config_release(&cfg);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -463,6 +583,9 @@ int main(void)
 	    cmocka_unit_test(test_release_and_errors),
 	    cmocka_unit_test(test_payload_round_trip),
 	    cmocka_unit_test(test_dispatch_capture),
+	    cmocka_unit_test(test_renew),
+	    cmocka_unit_test(test_claim_row_level_pg),
+	    cmocka_unit_test(test_instance_and_batch),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "http/http.h"
+#include "outbox.h"
 #include "banned.h"
 
 static const char usage[] =
@@ -81,6 +82,10 @@ int cmd_http(struct ctx *c, int argc, char **argv)
 	store_close(&c->st);
 	o.db_path = c->db_path;
 	o.cfg = &c->cfg;
+	char instance[128]; /* /metrics' instance label ([server] instance) */
+	if (outbox_instance_id(&c->cfg, instance, &err) < 0)
+		return cli_fail(c, &err);
+	o.instance = instance;
 	struct http_server h;
 	cli_warn_permissions(c, true, true);
 	if (http_start(&h, &o, &err) < 0)

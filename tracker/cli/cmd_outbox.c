@@ -158,8 +158,9 @@ static int list(struct ctx *c, int argc, char **argv)
 		fputc('\n', c->out);
 		json_decref(a);
 	} else {
-		fprintf(c->out, "%-6s %-8s %-3s %-20s %-24s %-30s %-10s %s\n", "ID", "STATE", "TRY",
-			"NEXT/SENT", "CHANNEL", "RECIPIENT", "KIND", "ITEMS  LAST ERROR");
+		/* HOLDER: the instance holding a sending row's lease ([server] instance), "-" otherwise */
+		fprintf(c->out, "%-6s %-8s %-3s %-20s %-24s %-30s %-10s %-6s %-24s %s\n", "ID", "STATE",
+			"TRY", "NEXT/SENT", "CHANNEL", "RECIPIENT", "KIND", "ITEMS", "HOLDER", "LAST ERROR");
 		for (size_t i = 0; i < rows.n; i++) {
 			const struct outbox_row *r = &rows.v[i];
 			char when[21] = "-";
@@ -169,9 +170,11 @@ static int list(struct ctx *c, int argc, char **argv)
 				time_format(r->next_attempt_at, when);
 			else if (r->state == OUTBOX_SENDING)
 				time_format(r->lease_until, when);
-			fprintf(c->out, "%-6lld %-8s %-3ld %-20s %-24s %-30s %-10s %-6zu %s\n",
+			const char *holder =
+			    r->state == OUTBOX_SENDING && r->lease_owner ? r->lease_owner : "-";
+			fprintf(c->out, "%-6lld %-8s %-3ld %-20s %-24s %-30s %-10s %-6zu %-24s %s\n",
 				(long long)r->id, outbox_state_name(r->state), r->attempts, when, r->channel,
-				r->recipient, r->kind, payload_items(r->payload),
+				r->recipient, r->kind, payload_items(r->payload), holder,
 				r->last_error ? r->last_error : "");
 		}
 	}

@@ -124,7 +124,7 @@ int cmd_remind(struct ctx *c, int argc, char **argv)
 	    {"dry-run", no_argument, NULL, 'n'},   {"explain", no_argument, NULL, 'e'},
 	    {"now", required_argument, NULL, 'T'}, {"timings", no_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
-	bool dry_run = false, explain = false, timings = false;
+	bool dry_run = false, explain = false, timings = false, pinned = false;
 	int o;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
@@ -140,6 +140,7 @@ int cmd_remind(struct ctx *c, int argc, char **argv)
 		case 'T':
 			if (cli_parse_now(c, optarg) < 0)
 				return EXIT_USAGE;
+			pinned = true;
 			break;
 		case 'h':
 			fputs(usage, c->out);
@@ -168,6 +169,8 @@ int cmd_remind(struct ctx *c, int argc, char **argv)
 				.pc = &pc,
 				.oc = &oc,
 				.now = c->now,
+				/* unpinned: leases from the real clock, as serve (docs/outbox.md) */
+				.wall_clock = !pinned,
 				.dry_run = dry_run,
 				.log = log_line,
 				.log_ctx = c->err,

@@ -242,6 +242,10 @@ int db_begin(struct db *db)
 {
 	return db->ops->begin(db);
 }
+int db_begin_rows(struct db *db)
+{
+	return db->ops->begin_rows ? db->ops->begin_rows(db) : db->ops->begin(db);
+}
 int db_commit(struct db *db)
 {
 	return db->ops->commit(db);

@@ -15,6 +15,11 @@
  * Transactions: db_begin() takes the database's single write lock up front (SQLite BEGIN IMMEDIATE;
  * PostgreSQL BEGIN plus a transaction-scoped advisory lock), so writers are serialised the same way on
  * both engines and a read-modify-write inside one transaction is never interleaved with another.
+ * db_begin_rows() opens a write transaction WITHOUT that lock, for work that protects itself with row
+ * locks (the outbox's claims and outcomes: SELECT … FOR UPDATE SKIP LOCKED, conditional UPDATEs):
+ * SQLite has one write lock whatever is asked, so it is BEGIN IMMEDIATE as db_begin(); PostgreSQL
+ * BEGIN ISOLATION LEVEL READ COMMITTED, where each statement sees what others committed before it and
+ * only the rows it touches are locked, so several instances claim and record outcomes side by side.
  */
 #ifndef TRACKER_STORE_DB_H
 #define TRACKER_STORE_DB_H
@@ -119,6 +124,7 @@ int db_column_bytes(struct db_stmt *s, int col);
 
 /* Transactions (see above). db_rollback() is a no-op outside a transaction. */
 int db_begin(struct db *db);
+int db_begin_rows(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 bool db_in_transaction(struct db *db);

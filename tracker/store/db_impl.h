@@ -29,6 +29,8 @@ struct db_ops {
 	const char *(*column_text)(struct db_stmt *s, int col);
 	int (*column_bytes)(struct db_stmt *s, int col);
 	int (*begin)(struct db *db);
+	/* optional (NULL: db_begin_rows() is db_begin()) */
+	int (*begin_rows)(struct db *db);
 	int (*commit)(struct db *db);
 	void (*rollback)(struct db *db);
 	bool (*in_transaction)(struct db *db);

@@ -22,7 +22,8 @@
  * IMMEDIATE, and in READ COMMITTED every statement after the lock sees what earlier writers committed.
  * busy_ms becomes lock_timeout: a writer that waits longer gets DBE_BUSY. With a busy handler
  * (db_set_busy_handler, the HTTP server's pool) db_begin() instead tries the lock without waiting
- * (pg_try_advisory_xact_lock) and asks the handler after each failed try.
+ * (pg_try_advisory_xact_lock) and asks the handler after each failed try. db_begin_rows() is a plain
+ * BEGIN ISOLATION LEVEL READ COMMITTED without that lock (row locks only: the outbox's claims).
  *
  * The schema version lives in the table tracker_schema (one row); db_data_version() is a digest of the
  * server's current snapshot (see pg_data_version()).
@@ -1134,6 +1135,28 @@ static int pg_begin(struct db *db)
 	return DB_OK;
 }
 
+/* db_begin_rows(): a transaction without the write lock; the statements in it lock rows (FOR UPDATE
+ * SKIP LOCKED, UPDATE) and wait at most lock_timeout for one. READ COMMITTED is named even though it is
+ * the server's default, so a database whose default_transaction_isolation was raised does not turn a
+ * skipped row into a serialization failure. */
+static int pg_begin_rows(struct db *db)
+{
+	if (ensure_connected(db) < 0 || pipe_settle(db) < 0)
+		return DB_ERR;
+	PGconn *c = C(db);
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+		return db_set_error(db, DBE_OTHER, "a transaction is already open");
+	PGresult *res = PQexec(c, "BEGIN ISOLATION LEVEL READ COMMITTED");
+	note_tx(db);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fail_res(db, res);
+		PQclear(res);
+		return pg_rollback_quiet(db);
+	}
+	PQclear(res);
+	return DB_OK;
+}
+
 static int pg_commit(struct db *db)
 {
 	PGconn *c = C(db);
@@ -1280,6 +1303,7 @@ static const struct db_ops pg_ops = {
     .column_text = pg_text,
     .column_bytes = pg_bytes,
     .begin = pg_begin,
+    .begin_rows = pg_begin_rows,
     .commit = pg_commit,
     .rollback = pg_rollback,
     .in_transaction = pg_in_tx,

@@ -80,3 +80,25 @@ int metrics_outbox_channels(struct store *st,
 	db_finalize(s);
 	return rc == DB_DONE ? 0 : store_fail(st, err, "counting the outbox by channel");
 }
+
+int metrics_outbox_leases(struct store *st, const char *now,
+			  int (*cb)(const char *holder, int64_t held, int64_t expired, void *ud), void *ud,
+			  struct error *err)
+{
+	struct db_stmt *s;
+	if (store_sql(st, &s,
+		      "SELECT coalesce(lease_owner, ''), count(*), "
+		      "coalesce(sum(CASE WHEN lease_until <= ?1 THEN 1 ELSE 0 END), 0) "
+		      "FROM outbox WHERE state = 'sending' GROUP BY lease_owner ORDER BY lease_owner",
+		      err) < 0)
+		return -1;
+	db_bind_text(s, 1, now);
+	int rc;
+	while ((rc = db_step(s)) == DB_ROW)
+		if (cb(db_column_text(s, 0), db_column_int64(s, 1), db_column_int64(s, 2), ud) != 0) {
+			rc = DB_DONE;
+			break;
+		}
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, err, "counting the outbox's leases");
+}

@@ -30,4 +30,12 @@ int metrics_outbox_channels(struct store *st,
 			    int (*cb)(const char *channel, int64_t sent, int64_t dead, void *ud), void *ud,
 			    struct error *err);
 
+/* The outbox's leases: per lease holder (lease_owner, by name), how many rows it holds in state
+ * 'sending' and how many of those leases ran out at `now` ("YYYY-MM-DDTHH:MM:SSZ"): a holder whose
+ * leases all expired has stopped (another instance takes its rows over). The callback returns 0 to go
+ * on; `holder` is valid during the call. */
+int metrics_outbox_leases(struct store *st, const char *now,
+			  int (*cb)(const char *holder, int64_t held, int64_t expired, void *ud), void *ud,
+			  struct error *err);
+
 #endif

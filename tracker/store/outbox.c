@@ -120,12 +120,14 @@ static int collect(struct store *st, struct db_stmt *s, struct outbox_rows *rows
 }
 
 /* Runs one prepared UPDATE in its own write transaction; *changes (may be NULL) gets the row count.
- * Finalizes `s` either way. */
-static int write_one(struct store *st, struct db_stmt *s, const char *what, int64_t *changes,
+ * `rows`: a row-level transaction (store_begin_rows: on PostgreSQL no database-wide lock, only the
+ * updated rows are locked) for the dispatcher's own writes; otherwise the writers' lock (operator
+ * commands). Finalizes `s` either way. */
+static int write_one(struct store *st, struct db_stmt *s, bool rows, const char *what, int64_t *changes,
 		     struct error *err)
 {
 	int rc = -1;
-	if (store_begin(st, err) < 0)
+	if ((rows ? store_begin_rows(st, err) : store_begin(st, err)) < 0)
 		goto out;
 	if (store_run(st, s, err, what) < 0) {
 		store_rollback(st);
@@ -197,12 +199,25 @@ int outbox_bury_stalled(struct store *st, int64_t now, long max_attempts, long *
 	struct db_stmt *s = NULL;
 	if (n)
 		*n = 0;
+	/* PostgreSQL: several instances run this at once, each in a row-level transaction
+	 * (store_begin_rows, no database-wide lock). The rows are picked with FOR UPDATE SKIP LOCKED, so
+	 * a row another instance is claiming or recording right now is left to it (and two instances
+	 * never wait on each other's rows in opposite orders). SQLite has no row locks and needs none:
+	 * its transaction holds the database's one write lock. */
 	if (store_sql(st, &s,
-		      "UPDATE outbox SET state = 'dead', lease_owner = NULL, lease_until = NULL, "
-		      "updated_at = ?1, "
-		      "last_error = 'no outcome after ' || CAST(attempts AS TEXT) || ' attempts: the "
-		      "dispatcher stopped while sending (lease expired)' "
-		      "WHERE state = 'sending' AND lease_until <= ?1 AND attempts >= ?2",
+		      db_pick(st->conn,
+			      "UPDATE outbox SET state = 'dead', lease_owner = NULL, lease_until = NULL, "
+			      "updated_at = ?1, "
+			      "last_error = 'no outcome after ' || CAST(attempts AS TEXT) || ' attempts: the "
+			      "dispatcher stopped while sending (lease expired)' "
+			      "WHERE state = 'sending' AND lease_until <= ?1 AND attempts >= ?2",
+			      "UPDATE outbox SET state = 'dead', lease_owner = NULL, lease_until = NULL, "
+			      "updated_at = ?1, "
+			      "last_error = 'no outcome after ' || CAST(attempts AS TEXT) || ' attempts: the "
+			      "dispatcher stopped while sending (lease expired)' "
+			      "WHERE id IN (SELECT id FROM outbox "
+			      "  WHERE state = 'sending' AND lease_until <= ?1 AND attempts >= ?2 "
+			      "  FOR UPDATE SKIP LOCKED)"),
 		      err) < 0)
 		return -1;
 	bind_time(s, 1, now);
@@ -218,16 +233,32 @@ int outbox_take_ready(struct store *st, const char *owner, int64_t now, int64_t 
 		      struct outbox_rows *rows, struct error *err)
 {
 	struct db_stmt *s = NULL;
-	/* UPDATE … RETURNING (SQLite 3.35+, PostgreSQL): the claimed rows as they now are. The subquery
-	 * picks them; the writers' lock (store_begin) keeps two claims from picking the same rows. */
+	/* UPDATE … RETURNING (SQLite 3.35+, PostgreSQL): the claimed rows as they now are.
+	 * SQLite: the subquery picks them; the transaction holds the database's one write lock, so two
+	 * claims never pick the same rows.
+	 * PostgreSQL: the transaction is row-level (store_begin_rows, no database-wide lock: several
+	 * instances claim at once). The rows are picked and locked with FOR UPDATE SKIP LOCKED: a row
+	 * another claim has locked is skipped, not waited for, and a row whose lease another claim
+	 * renewed after our statement began is re-checked on its new version (READ COMMITTED) and
+	 * dropped. The locked set is a MATERIALIZED CTE so that it is computed exactly once (a LIMIT
+	 * subquery under IN could be re-scanned by a nested loop and lock other rows). */
 	if (store_sql(st, &s,
-		      "UPDATE outbox SET state = 'sending', lease_owner = ?1, lease_until = ?2, "
-		      "attempts = attempts + 1, updated_at = ?3 "
-		      "WHERE id IN (SELECT id FROM outbox "
-		      "  WHERE (state = 'pending' AND next_attempt_at <= ?3) "
-		      "     OR (state = 'sending' AND lease_until <= ?3) "
-		      "  ORDER BY next_attempt_at, id LIMIT ?4) "
-		      "RETURNING " ROW_COLUMNS,
+		      db_pick(st->conn,
+			      "UPDATE outbox SET state = 'sending', lease_owner = ?1, lease_until = ?2, "
+			      "attempts = attempts + 1, updated_at = ?3 "
+			      "WHERE id IN (SELECT id FROM outbox "
+			      "  WHERE (state = 'pending' AND next_attempt_at <= ?3) "
+			      "     OR (state = 'sending' AND lease_until <= ?3) "
+			      "  ORDER BY next_attempt_at, id LIMIT ?4) "
+			      "RETURNING " ROW_COLUMNS,
+			      "WITH ready AS MATERIALIZED (SELECT id FROM outbox "
+			      "  WHERE (state = 'pending' AND next_attempt_at <= ?3) "
+			      "     OR (state = 'sending' AND lease_until <= ?3) "
+			      "  ORDER BY next_attempt_at, id LIMIT ?4 FOR UPDATE SKIP LOCKED) "
+			      "UPDATE outbox SET state = 'sending', lease_owner = ?1, lease_until = ?2, "
+			      "attempts = attempts + 1, updated_at = ?3 "
+			      "WHERE id IN (SELECT id FROM ready) "
+			      "RETURNING " ROW_COLUMNS),
 		      err) < 0)
 		return -1;
 	db_bind_text(s, 1, owner);
@@ -263,7 +294,26 @@ int outbox_record(struct store *st, int64_t id, const char *owner, const struct 
 		db_bind_null(s, 5);
 	db_bind_int64(s, 6, id);
 	db_bind_text(s, 7, owner);
-	if (write_one(st, s, "outbox: mark", &changes, err) < 0)
+	if (write_one(st, s, true, "outbox: mark", &changes, err) < 0)
+		return -1;
+	return changes == 1 ? 0 : 1;
+}
+
+int outbox_renew(struct store *st, int64_t id, const char *owner, int64_t now, int64_t lease_until,
+		 struct error *err)
+{
+	struct db_stmt *s = NULL;
+	int64_t changes = 0;
+	if (store_sql(st, &s,
+		      "UPDATE outbox SET lease_until = ?1, updated_at = ?2 "
+		      "WHERE id = ?3 AND lease_owner = ?4 AND state = 'sending'",
+		      err) < 0)
+		return -1;
+	bind_time(s, 1, lease_until);
+	bind_time(s, 2, now);
+	db_bind_int64(s, 3, id);
+	db_bind_text(s, 4, owner);
+	if (write_one(st, s, true, "outbox: renew", &changes, err) < 0)
 		return -1;
 	return changes == 1 ? 0 : 1;
 }
@@ -280,7 +330,7 @@ int outbox_release(struct store *st, const struct outbox_row *r, const char *own
 		return -1;
 	db_bind_int64(s, 1, r->id);
 	db_bind_text(s, 2, owner);
-	return write_one(st, s, "outbox: release", NULL, err);
+	return write_one(st, s, true, "outbox: release", NULL, err);
 }
 
 int outbox_list(struct store *st, int state, struct outbox_rows *rows, struct error *err)
@@ -338,7 +388,7 @@ int outbox_retry(struct store *st, int64_t id, int64_t now, struct error *err)
 		return -1;
 	bind_time(s, 1, now);
 	db_bind_int64(s, 2, id);
-	if (write_one(st, s, "outbox: retry", &changes, err) < 0)
+	if (write_one(st, s, false, "outbox: retry", &changes, err) < 0)
 		return -1;
 	if (changes == 1)
 		return 0;
@@ -362,7 +412,7 @@ int outbox_retry_dead(struct store *st, int64_t now, long *n, struct error *err)
 		      err) < 0)
 		return -1;
 	bind_time(s, 1, now);
-	int rc = write_one(st, s, "outbox: retry", &changes, err);
+	int rc = write_one(st, s, false, "outbox: retry", &changes, err);
 	*n = (long)changes;
 	return rc;
 }

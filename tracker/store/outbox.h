@@ -5,10 +5,14 @@
  *
  *   pending --claim--> sending --outcome--> sent | pending (later) | dead
  *
- * Claiming is two statements the dispatcher runs in ONE transaction it holds (store_begin … commit):
- * outbox_bury_stalled() then outbox_take_ready(). Every other writer here runs its statement(s) in its
- * own write transaction (store_begin), except outbox_enqueue(), which runs in the caller's (a reminder
- * pass enqueues and records its reminders together).
+ * Claiming is two statements the dispatcher runs in ONE transaction it holds (store_begin_rows …
+ * commit): outbox_bury_stalled() then outbox_take_ready(). On PostgreSQL that transaction takes no
+ * database-wide lock: the rows are picked with SELECT … FOR UPDATE SKIP LOCKED, so several instances
+ * claim disjoint rows at once; on SQLite it is BEGIN IMMEDIATE as before. The dispatcher's other
+ * writes (outbox_record, outbox_renew, outbox_release) each run in their own row-level transaction
+ * (store_begin_rows) too; the operator's (retry, purge) take the writers' lock (store_begin).
+ * outbox_enqueue() runs in the caller's transaction (a reminder pass enqueues and records its
+ * reminders together, under the writers' lock).
  *
  * An outcome, a release and a retry are conditional updates: outbox_record() and outbox_release() touch
  * a row only while `owner` still holds its lease (state 'sending'), so a dispatcher that stalled past its
@@ -80,7 +84,7 @@ int outbox_bury_stalled(struct store *st, int64_t now, long max_attempts, long *
 int outbox_take_ready(struct store *st, const char *owner, int64_t now, int64_t lease_until, size_t limit,
 		      struct outbox_rows *rows, struct error *err);
 
-/* ---- outcomes (each in its own write transaction) ---- */
+/* ---- outcomes (each in its own row-level write transaction, store_begin_rows) ---- */
 
 /* The outcome of one attempt. */
 struct outbox_outcome {
@@ -94,6 +98,12 @@ struct outbox_outcome {
  * row's lease. Returns 0, 1 when the lease was lost (the row was left alone), or -1. */
 int outbox_record(struct store *st, int64_t id, const char *owner, const struct outbox_outcome *o,
 		  int64_t now, struct error *err);
+
+/* Extends the lease of claimed row `id` to lease_until, only while `owner` holds it (the dispatcher
+ * renews a row whose lease is half gone before sending it). Returns 0, 1 when the lease was lost (the
+ * row was left alone: do not send it), or -1. */
+int outbox_renew(struct store *st, int64_t id, const char *owner, int64_t now, int64_t lease_until,
+		 struct error *err);
 
 /* Gives a claimed but unsent row back (pending, attempts - 1, no lease), only while `owner` holds it:
  * e.g. on SIGTERM. Returns 0 (also when the lease had been lost: then nothing changed) or -1. */

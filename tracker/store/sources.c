@@ -186,25 +186,6 @@ int sources_origin(struct store *st, const char *source, const char *commit, con
 	return rc;
 }
 
-int sources_delivery(struct store *st, const char *source, const char *delivery, const char *at, bool *fresh,
-		     struct error *err)
-{
-	struct db_stmt *s;
-	if (store_sql(st, &s,
-		      "INSERT INTO source_deliveries (source, delivery, received_at) VALUES (?1, ?2, ?3) "
-		      "ON CONFLICT (source, delivery) DO NOTHING",
-		      err) < 0)
-		return -1;
-	db_bind_text(s, 1, source);
-	db_bind_text(s, 2, delivery);
-	db_bind_text(s, 3, at);
-	int rc = store_run(st, s, err, "recording a webhook delivery");
-	if (rc == 0)
-		*fresh = db_changes(s) > 0;
-	db_finalize(s);
-	return rc;
-}
-
 int sources_own_commit_add(struct store *st, const char *source, const char *commit, const char *at,
 			   struct error *err)
 {

@@ -1,10 +1,10 @@
 /*
- * sources — what the store keeps of the git sources (issue 13, docs/sync.md; schema 0009):
+ * sources — what the store keeps of the git sources (issue 13, docs/sync.md; schema 0008):
  *   - each source's state: the last commit fully synced (the base of the next diff), when, and the last
  *     failure (kept until the next success) — for `tracker sync`, /metrics and the polling loop;
  *   - event_origins: one row per commit events were recorded from (source, commit id, author, subject,
  *     commit time); events.origin points at it (events.h);
- *   - source_deliveries: push webhook delivery ids already accepted (replays are refused);
+ *   - source_deliveries (the push webhook deliveries seen) belongs to the store module deliveries.[ch];
  *   - source_own_commits: commits the tracker made itself (write-back), which a sync skips.
  *
  * The functions run inside the caller's transaction when there is one (a sync records its origin rows
@@ -54,10 +54,6 @@ int sources_documents(struct store *st, const char *name, int (*cb)(const char *
 /* The event_origins row of (source, commit), made if needed: *id. `committed_at` UTC text. */
 int sources_origin(struct store *st, const char *source, const char *commit, const char *author,
 		   const char *subject, const char *committed_at, int64_t *id, struct error *err);
-
-/* Records a webhook delivery id: *fresh is true the first time, false for a replay. */
-int sources_delivery(struct store *st, const char *source, const char *delivery, const char *at, bool *fresh,
-		     struct error *err);
 
 /* A commit the tracker made (write-back). */
 int sources_own_commit_add(struct store *st, const char *source, const char *commit, const char *at,

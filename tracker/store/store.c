@@ -221,6 +221,13 @@ int store_begin(struct store *st, struct error *err)
 	return 0;
 }
 
+int store_begin_rows(struct store *st, struct error *err)
+{
+	if (db_begin_rows(st->conn) < 0)
+		return store_fail(st, err, "database");
+	return 0;
+}
+
 int store_commit(struct store *st, struct error *err)
 {
 	if (db_commit(st->conn) < 0)
@@ -262,10 +269,23 @@ static int migrate(struct store *st, bool readonly, struct error *err)
 		    where, v, n);
 	if (store_begin(st, err) < 0)
 		return -1;
-	/* Re-read under the write lock: another process may have migrated meanwhile. */
+	/* Re-read under the write lock: another process may have migrated meanwhile — then there is
+	 * nothing to write (several instances starting at once: one migrates, the others only wait), and
+	 * if a newer tracker did, recording our version would hide its migrations from it. */
 	if (db_schema_version(st->conn, &v) < 0) {
 		store_fail(st, err, "reading schema version");
 		goto fail;
+	}
+	if (v > n) {
+		error_set(err, ERR_STORE,
+			  "%s: database schema version %d is newer than this tracker knows (%d); use a newer "
+			  "tracker",
+			  where, v, n);
+		goto fail;
+	}
+	if (v == n) {
+		store_rollback(st);
+		return 0;
 	}
 	for (int i = v; i < n; i++) {
 		if (store_exec(st, m[i].sql, err) < 0) {

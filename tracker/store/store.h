@@ -58,6 +58,9 @@ int store_set_busy_handler(struct store *st, int (*wait)(void *ctx, int attempt)
 
 /* Transactions. store_begin() takes the write lock up front (see db.h). */
 int store_begin(struct store *st, struct error *err);
+/* A write transaction without the database-wide lock (db_begin_rows): for statements that lock only
+ * the rows they take (the outbox's claims and outcomes). On SQLite the same as store_begin(). */
+int store_begin_rows(struct store *st, struct error *err);
 int store_commit(struct store *st, struct error *err);
 void store_rollback(struct store *st);
 int store_exec(struct store *st, const char *sql, struct error *err);

@@ -1,4 +1,4 @@
--- 0009: git sources (issue 13): where each event came from, and what each [source NAME] has synced.
+-- 0008: git sources (issue 13): where each event came from, and what each [source NAME] has synced.
 --
 -- event_origins: one row per commit that events were recorded from (a sync of a push, or a commit
 -- replayed by `sync --history`): the source's name, the full commit id, its author ("Name <email>"),
@@ -33,14 +33,17 @@ CREATE TABLE sources (
 ) STRICT;
 
 -- Push webhook deliveries already accepted (the delivery id of X-GitHub-Delivery, X-Gitlab-Event-UUID,
--- X-Gitea-Delivery): a second delivery with the same id is a replay and is refused.
+-- X-Gitea-Delivery): inserting one already here (INSERT … ON CONFLICT DO NOTHING changes no row) tells
+-- a replay, which is refused. Rows older than 7 days are pruned when a delivery is recorded.
 CREATE TABLE source_deliveries (
     id          INTEGER PRIMARY KEY,
-    source      TEXT NOT NULL,
-    delivery    TEXT NOT NULL,
-    received_at TEXT NOT NULL,
+    source      TEXT NOT NULL,                 -- the [source NAME] of the config
+    delivery    TEXT NOT NULL,                 -- the delivery id as sent
+    provider    TEXT NOT NULL,                 -- github | gitlab | gitea
+    received_at TEXT NOT NULL,                 -- UTC "YYYY-MM-DDTHH:MM:SSZ"
     UNIQUE (source, delivery)
 ) STRICT;
+CREATE INDEX source_deliveries_received ON source_deliveries (received_at);
 
 -- Commits the tracker made itself (write-back, writeback = branch | push): the next sync recognises them
 -- and records no events for what it wrote.

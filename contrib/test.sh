@@ -34,7 +34,7 @@ BUILD_DEPS=(cmake make pkg-config gcc libc6-dev libsqlite3-dev sqlite3 libcmark-
 	libcurl4-openssl-dev libjansson-dev libinih-dev libssl-dev libutf8proc-dev libcmocka-dev
 	libmicrohttpd-dev zlib1g-dev libyaml-dev libpq-dev)
 TEST_DEPS=(clang clang-format libclang-rt-14-dev python3 python3-aiosmtpd python3-icalendar chromium
-	wrk nginx hyperfine time jq shellcheck git ca-certificates openssl curl strace postgresql-15)
+	wrk nginx fcgiwrap hyperfine time jq shellcheck git ca-certificates openssl curl strace postgresql-15)
 
 passed=0 failed=0 skipped=0
 declare -a report=()

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "listener.h"
 #include "store.h"
 #include "tdate.h"
 #include "banned.h"
@@ -75,6 +77,8 @@ int serve_pass(struct serve_pass *sp, struct error *err)
 enum { MAX_SLEEP = 3600, ERROR_SLEEP = 60 };
 
 static volatile sig_atomic_t got_term, got_hup;
+/* Another instance changed something (listener.h): run a pass now. */
+static atomic_int got_change;
 static int wake_fd[2] = {-1, -1};
 
 static void on_signal(int sig)
@@ -181,11 +185,11 @@ static int pass(struct serve_options *o, const char *owner, int64_t now, int64_t
 	return 0;
 }
 
-/* Sleeps until `until` (Unix seconds) or a signal. */
-static void sleep_until(int64_t until)
+/* Sleeps until `until` (Unix seconds), a signal or (when `wakes`) another instance's change. */
+static void sleep_until(int64_t until, bool wakes)
 {
 	for (;;) {
-		if (got_term || got_hup)
+		if (got_term || got_hup || (wakes && atomic_load(&got_change)))
 			return;
 		int64_t now = (int64_t)time(NULL);
 		if (now >= until)
@@ -199,6 +203,34 @@ static void sleep_until(int64_t until)
 				;
 		}
 	}
+}
+
+/* The listener's callback: another instance committed a change (or the database came back). */
+struct wake_ctx {
+	struct serve_options *o;
+	struct http_server *http; /* NULL without the HTTP endpoint */
+};
+
+static void on_change(void *ctx)
+{
+	http_notify_data_changed(((struct wake_ctx *)ctx)->http);
+	atomic_store(&got_change, 1);
+	if (wake_fd[1] >= 0) {
+		ssize_t n = write(wake_fd[1], "x", 1);
+		(void)n;
+	}
+}
+
+static void listener_log(void *ctx, const char *line)
+{
+	slog(((struct wake_ctx *)ctx)->o, "%s", line);
+}
+
+/* The wait after a failed pass: 1 s, doubling to ERROR_SLEEP while it keeps failing (a database that
+ * fails over is back within seconds; one that is down for long is not asked every second). */
+static int64_t error_sleep(int fails)
+{
+	return fails >= 6 ? ERROR_SLEEP : (int64_t)1 << fails;
 }
 
 static void signals_default(void)
@@ -264,21 +296,42 @@ int serve_run(struct serve_options *o, struct error *err)
 		http_on = true;
 		slog(o, "http: listening on %s", http.address);
 	}
+	/* On PostgreSQL, other instances' changes wake this one (listener.h). */
+	struct listener *lis = NULL;
+	struct wake_ctx wctx = {.o = o, .http = http_on ? &http : NULL};
+	atomic_store(&got_change, 0);
+	if (store_engine(o->st) == DB_POSTGRESQL) {
+		struct listener_options lo = {
+		    .db_path = o->db_path, .changed = on_change, .log = listener_log, .ctx = &wctx};
+		struct error e;
+		error_init(&e);
+		if (listener_start(&lis, &lo, &e) < 0)
+			slog(o, "%s (other instances' changes are seen at the next pass)", e.msg);
+	}
+	int fails = 0;
+	int64_t last_pass = 0;
 
 	while (!got_term) {
+		/* A pass woken by another instance's change runs at most once a second. */
+		if (atomic_exchange(&got_change, 0) && (int64_t)time(NULL) <= last_pass)
+			sleep_until(last_pass + 1, false);
+		if (got_term)
+			break;
 		int64_t now = (int64_t)time(NULL);
+		last_pass = now;
 		int64_t policy_next = 0, outbox_next = 0;
 		int64_t wake = now + MAX_SLEEP;
 		if (pass(o, owner, now, &policy_next) < 0) {
-			wake = now + ERROR_SLEEP;
+			wake = now + error_sleep(fails++);
 		} else {
+			fails = 0;
 			if (policy_next > now && policy_next < wake)
 				wake = policy_next;
 			struct error e;
 			error_init(&e);
 			if (outbox_next_due(o->st, &outbox_next, &e) < 0) {
 				slog(o, "outbox: %s", e.msg);
-				wake = now + ERROR_SLEEP;
+				wake = now + error_sleep(fails++);
 			} else if (outbox_next && outbox_next < wake) {
 				wake = outbox_next > now ? outbox_next : now + 1;
 			}
@@ -288,13 +341,14 @@ int serve_run(struct serve_options *o, struct error *err)
 		char when[21];
 		time_format(wake, when);
 		slog(o, "next pass at %s", when);
-		sleep_until(wake);
+		sleep_until(wake, true);
 		if (got_hup) {
 			got_hup = 0;
 			reload(o);
 		}
 	}
 
+	listener_stop(lis);
 	if (http_on) {
 		slog(o, "http: finishing the requests in flight");
 		http_stop(&http);

@@ -82,10 +82,14 @@ uint64_t http_generation(struct http_impl *s)
 	int64_t v;
 	struct error err;
 	error_init(&err);
-	if (store_data_version(&s->watcher, &v, &err) == 0 && v != s->last_data_version) {
+	bool ok = store_data_version(&s->watcher, &v, &err) == 0;
+	if (ok && v != s->last_data_version) {
 		s->last_data_version = v;
 		atomic_fetch_add(&s->gen, 1);
 	}
+	if (!ok) /* whatever is cached now may be older than the database it cannot see */
+		atomic_fetch_add(&s->gen, 1);
+	atomic_store(&s->watch_ok, ok);
 	pthread_mutex_unlock(&s->watch_lock);
 	return atomic_load(&s->gen);
 }
@@ -293,17 +297,34 @@ enum MHD_Result http_method_not_allowed(struct http_impl *s, struct MHD_Connecti
 
 /* /healthz runs on the watcher connection (read-only; on SQLite in WAL a reader never waits for the
  * write lock), not on the pool, so that it answers while every pooled connection is busy. */
+int http_db_health(struct http_impl *s, bool *writable, struct error *err)
+{
+	pthread_mutex_lock(&s->watch_lock);
+	int rc = store_health(&s->watcher, writable, err);
+	bool lost = rc < 0 && store_unreachable(&s->watcher);
+	pthread_mutex_unlock(&s->watch_lock);
+	return rc < 0 ? (lost ? -2 : -1) : 0;
+}
+
+/* 200 "ENGINE writable" when this instance can write to its database; 503 otherwise, saying why. A
+ * lost database is logged by the service once per outage (listener.h), not here per probe. */
 static enum MHD_Result healthz(struct http_impl *s, struct MHD_Connection *c, struct req *q)
 {
 	struct error err;
 	error_init(&err);
-	pthread_mutex_lock(&s->watch_lock);
-	int rc = store_ping(&s->watcher, &err);
-	pthread_mutex_unlock(&s->watch_lock);
-	if (rc == 0)
-		return http_send(s, c, q, 200, "text/plain; charset=utf-8", "ok\n", 3);
-	http_logf(s, "healthz: %s", err.msg);
-	return http_send(s, c, q, 503, "text/plain; charset=utf-8", "database unavailable\n", 21);
+	bool writable;
+	int rc = http_db_health(s, &writable, &err);
+	const char *engine = store_engine(&s->watcher) == DB_POSTGRESQL ? "postgresql" : "sqlite";
+	char body[64];
+	int n;
+	if (rc == 0 && writable) {
+		n = snprintf(body, sizeof body, "%s writable\n", engine);
+		return http_send(s, c, q, 200, "text/plain; charset=utf-8", body, (size_t)n);
+	}
+	if (rc == -1)
+		http_logf(s, "healthz: %s", err.msg);
+	n = snprintf(body, sizeof body, rc == 0 ? "%s read-only\n" : "%s unreachable\n", engine);
+	return http_send(s, c, q, 503, "text/plain; charset=utf-8", body, (size_t)n);
 }
 
 static enum MHD_Result dispatch(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *url,

@@ -168,7 +168,7 @@ static enum MHD_Result list_items(struct http_impl *s, struct MHD_Connection *c,
 	if (rc < 0) {
 		json_decref(arr);
 		http_logf(s, "api items: %s", err.msg);
-		return http_json_error(s, c, r, 500, "database error");
+		return http_json_error(s, c, r, store_unreachable(st) ? 503 : 500, "database error");
 	}
 	return http_send_json(s, c, r, 200, arr);
 }
@@ -315,8 +315,8 @@ static enum MHD_Result change_item(struct http_impl *s, struct MHD_Connection *c
 	json_t *j = item_json(s, st, id, false, &err);
 	if (j)
 		json_object_set_new(j, "changed", json_boolean(res.changed));
-	ret =
-	    j ? http_send_json(s, c, r, 200, j) : http_json_error(s, c, r, 500, "cannot read the item back");
+	ret = j ? http_send_json(s, c, r, 200, j)
+		: http_json_error(s, c, r, store_unreachable(st) ? 503 : 500, "cannot read the item back");
 out:
 	change_release(&ch);
 	json_decref(body);
@@ -337,7 +337,7 @@ static enum MHD_Result incidents(struct http_impl *s, struct MHD_Connection *c, 
 	if (incidents_list(st, 0, incident_json, arr, &err) < 0) {
 		json_decref(arr);
 		http_logf(s, "api incidents: %s", err.msg);
-		return http_json_error(s, c, r, 500, "database error");
+		return http_json_error(s, c, r, store_unreachable(st) ? 503 : 500, "database error");
 	}
 	return http_send_json(s, c, r, 200, arr);
 }
@@ -400,7 +400,7 @@ enum MHD_Result http_api(struct http_impl *s, struct MHD_Connection *c, struct r
 		const char *ref = path + strlen("/api/v1/items/");
 		int64_t id = http_find_item(st, ref);
 		if (id < 0) {
-			ret = http_json_error(s, c, r, 500, "database error");
+			ret = http_json_error(s, c, r, store_unreachable(st) ? 503 : 500, "database error");
 		} else if (id == 0) {
 			ret = http_json_error(s, c, r, 404, "no item \"%.200s\" (write INC-…%%23KEY)", ref);
 		} else if (post && tok.read_only) {
@@ -411,8 +411,9 @@ enum MHD_Result http_api(struct http_impl *s, struct MHD_Connection *c, struct r
 			struct error err;
 			error_init(&err);
 			json_t *j = item_json(s, st, id, true, &err);
-			ret = j ? http_send_json(s, c, r, 200, j)
-				: http_json_error(s, c, r, 500, "database error");
+			ret =
+			    j ? http_send_json(s, c, r, 200, j)
+			      : http_json_error(s, c, r, store_unreachable(st) ? 503 : 500, "database error");
 		}
 	}
 	apitoken_release(&tok);

@@ -136,7 +136,8 @@ static struct MHD_Response *not_modified(struct feed_entry *e, bool gz)
 	return r;
 }
 
-/* Renders the feed into fresh responses. 0 ok, 1 the feed is gone (revoked), -1 error. */
+/* Renders the feed into fresh responses. 0 ok, 1 the feed is gone (revoked), -1 error, -2 the database
+ * failed (503: the old body is not served, it may be stale). */
 static int rebuild(struct http_impl *s, struct feed_entry *e, int32_t today)
 {
 	struct store *st = http_pool_get(s);
@@ -154,7 +155,7 @@ static int rebuild(struct http_impl *s, struct feed_entry *e, int32_t today)
 		http_pool_put(s, st);
 		if (found < 0)
 			http_logf(s, "feed #%lld: %s", (long long)e->id, err.msg);
-		return found;
+		return found < 0 ? -2 : found;
 	}
 	struct scope sc;
 	struct item_filter f;
@@ -163,8 +164,10 @@ static int rebuild(struct http_impl *s, struct feed_entry *e, int32_t today)
 		goto out;
 	if (todo)
 		f.statuses = (1u << STATUS_COUNT) - 1;
-	if (feed_items_load(st, &f, today, &fi, &err) < 0)
+	if (feed_items_load(st, &f, today, &fi, &err) < 0) {
+		rc = -2;
 		goto out;
+	}
 	http_pool_put(s, st);
 	st = NULL;
 	struct ical_feed feed = {.name = row.name,
@@ -226,7 +229,7 @@ static int rebuild(struct http_impl *s, struct feed_entry *e, int32_t today)
 	e->built = true;
 	rc = 0;
 out:
-	if (rc < 0)
+	if (rc != 0)
 		http_logf(s, "feed #%lld: %s", (long long)row.id, err.msg);
 	if (st)
 		http_pool_put(s, st);
@@ -339,6 +342,10 @@ enum MHD_Result http_feed(struct http_impl *s, struct MHD_Connection *c, struct 
 	}
 	snprintf(q->log_path, sizeof q->log_path, "/feeds/#%lld", (long long)e->id);
 	uint64_t gen = http_generation(s);
+	/* The data version could not be read (the database is unreachable): a cached body may be stale
+	 * (another instance may have changed it), so none is served. */
+	if (!atomic_load(&s->watch_ok))
+		return http_send(s, c, q, 503, "text/plain; charset=utf-8", "database unavailable\n", 21);
 	int32_t today = time_to_date(http_now(s));
 	enum MHD_Result ret;
 	pthread_mutex_lock(&e->lock);
@@ -354,6 +361,9 @@ enum MHD_Result http_feed(struct http_impl *s, struct MHD_Connection *c, struct 
 			pthread_mutex_unlock(&e->lock);
 			if (rc > 0)
 				return http_not_found(s, c, q);
+			if (rc == -2)
+				return http_send(s, c, q, 503, "text/plain; charset=utf-8",
+						 "database unavailable\n", 21);
 			return http_send(s, c, q, 500, "text/plain; charset=utf-8",
 					 "cannot render the feed\n", 23);
 		}

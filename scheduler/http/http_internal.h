@@ -76,6 +76,7 @@ struct http_impl {
 	int64_t last_data_version;
 	atomic_uint_fast64_t gen;
 	atomic_int_fast64_t last_watch_ns; /* CLOCK_MONOTONIC of the last data_version look */
+	atomic_bool watch_ok;              /* that look succeeded (else feeds answer 503) */
 	/* settings (copied) */
 	char *db_path, *base_url;
 	char *instance;    /* this instance's name (/metrics), NULL when not given */
@@ -113,6 +114,10 @@ extern const int http_codes[HTTP_NCODES - 1];
 int64_t http_now(struct http_impl *s);
 /* The current data generation (checks store_data_version() on the watcher connection). */
 uint64_t http_generation(struct http_impl *s);
+
+/* The database's health on the watcher connection (store_health): 0 with *writable, -2 unreachable,
+ * -1 another error (err). */
+int http_db_health(struct http_impl *s, bool *writable, struct error *err);
 
 struct store *http_pool_get(struct http_impl *s);
 void http_pool_put(struct http_impl *s, struct store *st);

@@ -154,6 +154,31 @@ static int db_metrics(struct http_impl *s, struct store *st, struct buf *b, stru
 	return lease_metrics(s, st, b, err);
 }
 
+/* Reachable and writable as /healthz sees them; the process's reconnect counters (db.h). */
+static void db_health_metrics(struct http_impl *s, struct buf *b)
+{
+	bool writable = false;
+	struct error err;
+	error_init(&err);
+	int h = http_db_health(s, &writable, &err);
+	struct db_conn_stats cs;
+	store_conn_stats(&cs);
+	buf_printf(b,
+		   "# HELP tracker_db_reachable Whether this instance reaches its database (as /healthz).\n"
+		   "# TYPE tracker_db_reachable gauge\ntracker_db_reachable %d\n"
+		   "# HELP tracker_db_writable Whether that database accepts writes (PostgreSQL: a primary, "
+		   "not read-only).\n# TYPE tracker_db_writable gauge\ntracker_db_writable %d\n"
+		   "# HELP tracker_db_connections_lost_total Database connections found broken.\n"
+		   "# TYPE tracker_db_connections_lost_total counter\n"
+		   "tracker_db_connections_lost_total %" PRIu64 "\n"
+		   "# HELP tracker_db_reconnects_total Broken database connections opened again.\n"
+		   "# TYPE tracker_db_reconnects_total counter\ntracker_db_reconnects_total %" PRIu64 "\n"
+		   "# HELP tracker_db_reconnect_failures_total Reconnect attempts that failed.\n"
+		   "# TYPE tracker_db_reconnect_failures_total counter\n"
+		   "tracker_db_reconnect_failures_total %" PRIu64 "\n",
+		   h == 0, h == 0 && writable, cs.lost, cs.reconnects, cs.reconnect_fails);
+}
+
 enum MHD_Result http_metrics(struct http_impl *s, struct MHD_Connection *c, struct req *q)
 {
 	struct buf b;
@@ -170,8 +195,12 @@ enum MHD_Result http_metrics(struct http_impl *s, struct MHD_Connection *c, stru
 	label_value(&b, TRACKER_VERSION);
 	buf_printf(&b, "\",engine=\"%s\"} 1\n", store_engine(st) == DB_POSTGRESQL ? "postgresql" : "sqlite");
 	int rc = db_metrics(s, st, &b, &err);
-	if (rc < 0)
-		http_logf(s, "metrics: %s", err.msg);
+	if (rc < 0) {
+		/* no half-read figures: what the database did not answer is left out (tracker_up 0) */
+		buf_truncate(&b, 0);
+		if (!store_unreachable(st))
+			http_logf(s, "metrics: %s", err.msg);
+	}
 	http_pool_put(s, st);
 	buf_adds(&b, "# HELP tracker_http_requests_total HTTP requests answered, by route and status.\n"
 		     "# TYPE tracker_http_requests_total counter\n");
@@ -195,6 +224,7 @@ enum MHD_Result http_metrics(struct http_impl *s, struct MHD_Connection *c, stru
 		   "# HELP tracker_up Whether the database answered this scrape.\n# TYPE tracker_up "
 		   "gauge\ntracker_up %d\n",
 		   rc == 0);
+	db_health_metrics(s, &b);
 	enum MHD_Result ret =
 	    http_send(s, c, q, 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "", b.len);
 	buf_release(&b);

@@ -106,7 +106,7 @@ assert_eq 405 "$CODE" "DELETE"
 # --- /healthz and /metrics ---
 fetch health "$U/healthz"
 assert_eq 200 "$CODE" "healthz"
-assert_eq ok "$(cat "$TMP/health.b")" "healthz body"
+assert_eq "$E2E_ENGINE writable" "$(cat "$TMP/health.b")" "healthz body"
 dbq "INSERT INTO outbox (channel, recipient, kind, idempotency_key, payload, state, next_attempt_at, created_at, updated_at)
   VALUES ('email','a@example.com','overdue','k1','{}','sent','2026-01-01T00:00:00Z','2026-01-01T00:00:00Z','2026-01-01T00:00:00Z'),
          ('email','b@example.com','overdue','k2','{}','dead','2026-01-01T00:00:00Z','2026-01-01T00:00:00Z','2026-01-01T00:00:00Z'),

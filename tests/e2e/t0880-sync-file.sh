@@ -91,6 +91,8 @@ assert_eq "done|bob@example.com|2026-01-20T09:00:00Z|$SIDE|Bob Builder <bob@exam
 assert_eq "2026-01-20T09:00:00Z" "$(dbq "SELECT closed_at FROM items WHERE action = 'Add alerting'")" \
 	"closed at the commit's time"
 assert_eq "2026-02-15|2026-02-20" "$(dbq "SELECT old, new FROM events WHERE field = 'due'")"
+assert_rc 0 t show "INC-2026-01-05-1#1"
+assert_file_match "$TMP/out" "^  2026-01-20T09:00:00Z  import    changed    bob@example.com  status: open -> done  \[commit ${SIDE:0:12}: Merge pull request #7: close items\]$"
 
 # --- a person with that e-mail: the actor is their handle ---
 t people add bobby --email bob@example.com >/dev/null

@@ -17,6 +17,8 @@ Failures on demand, read on every command so a running server can be switched:
 Slow on demand: --delay SECONDS / DIR/delay waits that long after storing a message before answering
 the end of DATA (a client killed meanwhile leaves a message the server has, but the client never saw
 accepted: the at-least-once case). Many connections are served at once; each waits on its own.
+  DIR/delay-data                  seconds (e.g. "0.2") to wait before answering the end of DATA: a
+                                  slow server, so that a test can act while a pass is sending
 Run with Debian's /usr/bin/python3 (python3-aiosmtpd).
 """
 import argparse
@@ -90,6 +92,13 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        try:
+            with open(os.path.join(self.dir, "delay-data")) as f:
+                delay = float(f.read().strip() or 0)
+        except (FileNotFoundError, ValueError):
+            delay = None
+        if delay:
+            await asyncio.sleep(delay)
         r = self.reply("data", self.data_reply)
         if r:
             return r

@@ -608,6 +608,241 @@ static void test_pg_connection_lost(void **state)
 	assert_int_equal(count(a, "SELECT count(*) FROM t"), 1);
 }
 
+/* Waits up to `ms` for notifications on the listening connection l; the counts add up. */
+static void wait_notes(struct db *l, int ms, int *others, int *own)
+{
+	*others = *own = 0;
+	for (int waited = 0; waited <= ms; waited += 20) {
+		int o = 0, w = 0;
+		assert_int_equal(db_notifications(l, &o, &w), DB_OK);
+		*others += o;
+		*own += w;
+		if (*others || *own)
+			return;
+		usleep(20 * 1000);
+	}
+}
+
+/* A child process (another notify tag) that runs one write transaction on the database, then exits. */
+static void child_writes(void)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char msg[512];
+		struct db *c = db_open(target, 0, 2000, msg, sizeof msg);
+		int rc = c && db_begin(c) == DB_OK && db_exec(c, "INSERT INTO t (n) VALUES (99)") == DB_OK &&
+				 db_commit(c) == DB_OK
+			     ? 0
+			     : 1;
+		db_close(c);
+		_exit(rc);
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* LISTEN/NOTIFY (db.h): a committing write transaction notifies, with this process's tag; reads, empty
+ * writes and rollbacks do not; another process's commit counts as "others"; after the listening
+ * connection broke, db_listen() reconnects and listens again. */
+static void test_pg_notify(void **state)
+{
+	struct db *a = *state;
+	make_table(a);
+	struct db *l = open_db();
+	assert_int_equal(db_listen(l), DB_OK);
+	assert_true(db_socket(l) >= 0);
+	assert_int_equal(strlen(db_notify_tag()), 16);
+	int others, own;
+
+	assert_int_equal(db_begin(a), DB_OK);
+	assert_int_equal(db_exec(a, "INSERT INTO t (n) VALUES (1)"), DB_OK);
+	assert_int_equal(db_commit(a), DB_OK);
+	wait_notes(l, 2000, &others, &own);
+	assert_int_equal(own, 1);
+	assert_int_equal(others, 0);
+
+	/* a read-only transaction, an UPDATE of no row, a rollback: nothing */
+	assert_int_equal(db_begin(a), DB_OK);
+	assert_int_equal(count(a, "SELECT count(*) FROM t"), 1);
+	struct db_stmt *s;
+	assert_int_equal(db_prepare(a, "UPDATE t SET n = 5 WHERE n = ?", &s), DB_OK);
+	db_bind_int64(s, 1, 12345);
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_commit(a), DB_OK);
+	assert_int_equal(db_begin(a), DB_OK);
+	db_reset(s);
+	db_bind_int64(s, 1, 1);
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_changes(s), 1);
+	db_rollback(a);
+	wait_notes(l, 300, &others, &own);
+	assert_int_equal(own + others, 0);
+
+	/* an UPDATE that changed a row, a deferred insert, an autocommit insert: one each */
+	assert_int_equal(db_begin(a), DB_OK);
+	db_reset(s);
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_commit(a), DB_OK);
+	wait_notes(l, 2000, &others, &own);
+	assert_int_equal(own, 1);
+	struct db_stmt *ins;
+	assert_int_equal(db_prepare(a, "INSERT INTO t (n) VALUES (?)", &ins), DB_OK);
+	assert_int_equal(db_begin(a), DB_OK);
+	db_bind_int64(ins, 1, 7);
+	assert_int_equal(db_step_deferred(ins, "adding a row"), DB_DONE);
+	assert_int_equal(db_commit(a), DB_OK);
+	wait_notes(l, 2000, &others, &own);
+	assert_int_equal(own, 1);
+	db_reset(ins);
+	db_bind_int64(ins, 1, 8);
+	assert_int_equal(db_step(ins), DB_DONE);
+	wait_notes(l, 2000, &others, &own);
+	assert_int_equal(own, 1);
+	db_finalize(ins);
+	db_finalize(s);
+
+	/* another process */
+	child_writes();
+	wait_notes(l, 2000, &others, &own);
+	assert_int_equal(others, 1);
+	assert_int_equal(own, 0);
+
+	/* the listener's connection breaks: reported, then db_listen() reconnects and listens again */
+	int64_t pid = count(l, "SELECT pg_backend_pid()");
+	assert_int_equal(db_prepare(a, "SELECT pg_terminate_backend(CAST(? AS INTEGER))", &s), DB_OK);
+	db_bind_int64(s, 1, pid);
+	assert_int_equal(db_step(s), DB_ROW);
+	db_finalize(s);
+	int rc = DB_OK;
+	for (int i = 0; i < 100 && rc == DB_OK; i++) {
+		usleep(20 * 1000);
+		rc = db_notifications(l, &others, &own);
+	}
+	assert_int_equal(rc, DB_ERR);
+	assert_int_equal(db_errclass(l), DBE_CONNECTION);
+	uint64_t before = db_reconnect_count(l);
+	assert_int_equal(db_listen(l), DB_OK);
+	assert_int_equal(db_reconnect_count(l), before + 1);
+	child_writes();
+	wait_notes(l, 2000, &others, &own);
+	assert_int_equal(others, 1);
+	db_close(l);
+}
+
+/* A reconnect that fails is not retried before the backoff: commands fail at once meanwhile, counted
+ * in db_conn_stats; once the database takes connections again the next attempt after the backoff
+ * succeeds. (The database refuses connections: ALTER DATABASE … ALLOW_CONNECTIONS false.) */
+static void test_pg_reconnect_backoff(void **state)
+{
+	struct db *a = *state;
+	struct db *b = open_db();
+	struct db_conn_stats s0, s1;
+	db_conn_stats(&s0);
+	char sql[200];
+	snprintf(sql, sizeof sql, "ALTER DATABASE %s ALLOW_CONNECTIONS false", pgname);
+	assert_int_equal(testdb_admin(sql), 0);
+	int64_t pid = count(b, "SELECT pg_backend_pid()");
+	struct db_stmt *s;
+	assert_int_equal(db_prepare(a, "SELECT pg_terminate_backend(CAST(? AS INTEGER))", &s), DB_OK);
+	db_bind_int64(s, 1, pid);
+	assert_int_equal(db_step(s), DB_ROW);
+	db_finalize(s);
+	usleep(100 * 1000);
+	/* the first command finds it broken, the next one tries to reconnect: refused */
+	int64_t v;
+	assert_int_equal(db_data_version(b, &v), DB_ERR);
+	assert_int_equal(db_errclass(b), DBE_CONNECTION);
+	assert_int_equal(db_data_version(b, &v), DB_ERR);
+	assert_int_equal(db_errclass(b), DBE_CONNECTION);
+	/* then, within the backoff, commands fail at once without trying */
+	db_conn_stats(&s1);
+	uint64_t fails = s1.reconnect_fails;
+	assert_true(fails >= s0.reconnect_fails + 1);
+	assert_int_equal(db_data_version(b, &v), DB_ERR);
+	assert_non_null(strstr(db_errmsg(b), "next attempt in"));
+	db_conn_stats(&s1);
+	assert_int_equal(s1.reconnect_fails, fails);
+	assert_true(s1.lost >= s0.lost + 1);
+	snprintf(sql, sizeof sql, "ALTER DATABASE %s ALLOW_CONNECTIONS true", pgname);
+	assert_int_equal(testdb_admin(sql), 0);
+	usleep(300 * 1000); /* the first backoff is 250 ms */
+	assert_int_equal(db_data_version(b, &v), DB_OK);
+	db_conn_stats(&s1);
+	assert_int_equal(s1.reconnects, s0.reconnects + 1);
+	assert_int_equal(db_reconnect_count(b), 1);
+	db_close(b);
+}
+
+/* libpq multi-host targets: a host that is down is skipped (key=value and URL forms), and
+ * target_session_attrs=read-write is accepted. */
+static void test_pg_multihost(void **state)
+{
+	(void)state;
+	char host[512] = "", port[32] = "";
+	const char *pg = getenv("TRACKER_TEST_PG");
+	const char *h = strstr(pg, "host="), *p = strstr(pg, "port=");
+	assert_non_null(h);
+	assert_non_null(p);
+	sscanf(h + 5, "%511s", host);
+	sscanf(p + 5, "%31s", port);
+	char t[2048], msg[512];
+	snprintf(t, sizeof t,
+		 "host=/nonexistent/tracker-sock,%s port=%s,%s user=postgres dbname=%s "
+		 "target_session_attrs=read-write",
+		 host, port, port, pgname);
+	struct db *db = db_open(t, 0, 1000, msg, sizeof msg);
+	if (!db)
+		fail_msg("key=value: %s", msg);
+	bool w = false;
+	assert_int_equal(db_writable(db, &w), DB_OK);
+	assert_true(w);
+	db_close(db);
+	/* the URL form: socket directories in the host parameter */
+	snprintf(t, sizeof t,
+		 "postgresql:///%s?host=/nonexistent/tracker-sock,%s&port=%s,%s&user=postgres&"
+		 "target_session_attrs=read-write",
+		 pgname, host, port, port);
+	db = db_open(t, 0, 1000, msg, sizeof msg);
+	if (!db)
+		fail_msg("URL: %s", msg);
+	assert_int_equal(db_writable(db, &w), DB_OK);
+	assert_true(w);
+	db_close(db);
+}
+
+/* db_writable: true on a writable database (also asked on a read-only connection); PostgreSQL says
+ * false when the database's default is read-only. */
+static void test_writable(void **state)
+{
+	struct db *a = *state;
+	bool w = false;
+	assert_int_equal(db_writable(a, &w), DB_OK);
+	assert_true(w);
+	struct db *ro = open_flags(DB_OPEN_READONLY, 1000);
+	assert_int_equal(db_writable(ro, &w), DB_OK);
+	assert_true(w);
+	db_close(ro);
+	if (engine == DB_SQLITE) {
+		if (geteuid() != 0) { /* root may write any file */
+			assert_int_equal(chmod(target, 0444), 0);
+			assert_int_equal(db_writable(a, &w), DB_OK);
+			assert_false(w);
+			chmod(target, 0600);
+		}
+		return;
+	}
+	char sql[200];
+	snprintf(sql, sizeof sql, "ALTER DATABASE %s SET default_transaction_read_only = on", pgname);
+	assert_int_equal(testdb_admin(sql), 0);
+	struct db *b = open_db();
+	assert_int_equal(db_writable(b, &w), DB_OK);
+	assert_false(w);
+	db_close(b);
+}
+
 /* Defers one insert of (n, s); the statement is reset and may be bound again at once. */
 static int defer_row(struct db_stmt *ins, int64_t n, const char *sv)
 {
@@ -761,10 +996,11 @@ int main(void)
 	    CASE(test_readonly),
 	    CASE(test_reset_rerun),
 	    CASE(test_deferred),
+	    CASE(test_writable),
 	};
 	const struct CMUnitTest pg_only[] = {
-	    CASE(test_pg_open_errors),
-	    CASE(test_pg_connection_lost),
+	    CASE(test_pg_open_errors),       CASE(test_pg_connection_lost), CASE(test_pg_notify),
+	    CASE(test_pg_reconnect_backoff), CASE(test_pg_multihost),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	engine = DB_SQLITE;

@@ -341,6 +341,18 @@ static void test_server_hooks(void **state)
 	}
 	assert_int_equal(store_open(&b, path, 0, 1000, &err), 0);
 	assert_int_equal(store_ping(&b, &err), 0);
+	bool writable = false;
+	assert_int_equal(store_health(&b, &writable, &err), 0);
+	assert_true(writable);
+	/* change notification: PostgreSQL only; SQLite says so */
+	if (testdb_is_pg()) {
+		assert_int_equal(store_listen(&b, &err), 0);
+		assert_true(store_socket(&b) >= 0);
+	} else {
+		assert_int_equal(store_listen(&b, &err), -1);
+		assert_non_null(strstr(err.msg, "no change notifications on SQLite"));
+		assert_int_equal(store_socket(&b), -1);
+	}
 	assert_int_equal(store_data_version(&b, &v1, &err), 0);
 	assert_int_equal(store_data_version(&b, &v2, &err), 0);
 	assert_true(v1 == v2);
@@ -355,7 +367,18 @@ static void test_server_hooks(void **state)
 	assert_int_equal(store_set_busy_handler(&b, gave_up_after_3, &calls), 0);
 	assert_int_equal(store_begin(&b, &err), -1);
 	assert_int_equal(calls, 4);
+	assert_false(store_unreachable(&b)); /* busy is not unreachable: 503 either way, no outage */
 	assert_int_equal(store_commit(&a, &err), 0);
+	if (testdb_is_pg()) { /* a's commit notified; this process's own tag */
+		int others = 0, own = 0;
+		for (int i = 0; i < 100 && !own; i++) {
+			assert_int_equal(store_notifications(&b, &others, &own, &err), 0);
+			if (!own)
+				usleep(20 * 1000);
+		}
+		assert_int_equal(own, 1);
+		assert_int_equal(others, 0);
+	}
 	assert_int_equal(store_data_version(&b, &v3, &err), 0);
 	assert_true(v3 != v2);
 	assert_int_equal(store_begin(&b, &err), 0);

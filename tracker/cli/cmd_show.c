@@ -164,6 +164,11 @@ int cmd_show(struct ctx *c, int argc, char **argv)
 			fprintf(c->out, "  %s", nw);
 		if (note)
 			fprintf(c->out, "  (%s)", note);
+		json_t *git = json_object_get(e, "git");
+		if (git)
+			fprintf(c->out, "  [commit %.12s: %s]",
+				json_string_value(json_object_get(git, "commit")),
+				json_string_value(json_object_get(git, "subject")));
 		fputc('\n', c->out);
 	}
 	json_decref(hist);

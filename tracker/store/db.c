@@ -275,6 +275,37 @@ int db_set_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), void
 	return db->ops->busy_handler ? db->ops->busy_handler(db, wait, ctx) : -1;
 }
 
+int db_writable(struct db *db, bool *writable)
+{
+	*writable = false;
+	return db->ops->writable(db, writable);
+}
+int db_listen(struct db *db)
+{
+	if (!db->ops->listen)
+		return db_set_error(db, DBE_OTHER, "no change notifications on SQLite");
+	return db->ops->listen(db);
+}
+int db_socket(struct db *db)
+{
+	return db->ops->socket ? db->ops->socket(db) : -1;
+}
+int db_notifications(struct db *db, int *others, int *own)
+{
+	*others = *own = 0;
+	if (!db->ops->notifications)
+		return db_set_error(db, DBE_OTHER, "no change notifications on SQLite");
+	return db->ops->notifications(db, others, own);
+}
+uint64_t db_reconnect_count(struct db *db)
+{
+	return db->ops->reconnect_count ? db->ops->reconnect_count(db) : 0;
+}
+void db_conn_stats(struct db_conn_stats *out)
+{
+	db_pg_conn_stats(out);
+}
+
 /* Both libraries are linked whatever the engine of the moment, so both are named. */
 void db_library_versions(char *out, size_t n)
 {

@@ -148,6 +148,51 @@ int db_data_version(struct db *db, int64_t *version);
  * engine has no such hook (it then keeps busy_ms). */
 int db_set_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx);
 
+/*
+ * Change notification between processes (PostgreSQL LISTEN/NOTIFY; SQLite has none).
+ *
+ * On PostgreSQL every transaction that changed a row (db_begin … db_commit, or a single statement in
+ * autocommit) also sends pg_notify('tracker', TAG) — in the transaction, so it is delivered only if
+ * the commit is, and only after it — where TAG names this process (db_notify_tag(): 16 hex digits,
+ * random per process). A transaction that changed nothing sends nothing, so passes that find no work
+ * never wake anyone.
+ *
+ * db_listen() makes a connection listen on the channel (again after every reconnect); db_socket() is
+ * its socket, for poll(); db_notifications() reads what arrived without blocking and counts the
+ * notifications of other processes (*others) and of this one (*own). It fails with DBE_CONNECTION
+ * when the connection broke: call db_listen() again to reconnect (with the backoff below). On SQLite
+ * db_listen() fails with DBE_OTHER ("no change notifications on SQLite") and db_socket() is -1.
+ */
+const char *db_notify_tag(void);
+int db_listen(struct db *db);
+int db_socket(struct db *db);
+int db_notifications(struct db *db, int *others, int *own);
+/* How many times this connection was opened again after it broke (PostgreSQL; 0 on SQLite): a
+ * listener that sees it move knows it may have missed notifications meanwhile. */
+uint64_t db_reconnect_count(struct db *db);
+
+/*
+ * Reconnecting (PostgreSQL): a connection that broke is opened again before the next command, never
+ * inside a transaction (db_pg.c). A reconnect that fails is not tried again before a backoff (250 ms,
+ * doubling to 4 s) has passed, or another connection of the process got through (the database is
+ * back): meanwhile every command fails at once with DBE_CONNECTION, so an outage
+ * costs no connect timeout per request. libpq's multi-host targets (host=a,b … target_session_attrs=
+ * read-write, or the URL form) are tried host by host at each reconnect, which is how an instance
+ * finds the new primary after a failover. Process-wide counters (all connections), for /metrics:
+ */
+struct db_conn_stats {
+	uint64_t reconnects;      /* connections opened again after they broke */
+	uint64_t reconnect_fails; /* attempts that failed */
+	uint64_t lost;            /* times a connection was found broken */
+};
+void db_conn_stats(struct db_conn_stats *out);
+
+/* Whether the database accepts writes right now: PostgreSQL — the server is not in recovery (not a
+ * standby) and the session's default (the server's, database's or role's, not this connection's own
+ * read-only setting) is not read-only; SQLite — the file (or :memory:) is writable by this process.
+ * DB_OK with *writable set, or DB_ERR when the database cannot be asked. */
+int db_writable(struct db *db, bool *writable);
+
 /* The engine libraries this binary runs with, e.g. "SQLite 3.40.1, libpq 15.10". */
 void db_library_versions(char *out, size_t n);
 

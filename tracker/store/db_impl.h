@@ -42,6 +42,12 @@ struct db_ops {
 	int (*flush)(struct db *db);
 	/* optional (NULL: db_set_busy_handler() returns -1) */
 	int (*busy_handler)(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx);
+	int (*writable)(struct db *db, bool *writable);
+	/* optional (NULL: no change notifications, see db.h) */
+	int (*listen)(struct db *db);
+	int (*socket)(struct db *db);
+	int (*notifications)(struct db *db, int *others, int *own);
+	uint64_t (*reconnect_count)(struct db *db);
 };
 
 struct db {
@@ -66,5 +72,7 @@ struct db *db_pg_open(const char *conninfo, int flags, long busy_ms, char *msg, 
 /* The linked libraries' versions (db_library_versions): "3.40.1"; PQlibVersion(). */
 const char *db_sqlite_libversion(void);
 int db_pg_libversion(void);
+/* The process-wide reconnect counters of the PostgreSQL engine (db_conn_stats). */
+void db_pg_conn_stats(struct db_conn_stats *out);
 
 #endif

@@ -27,13 +27,29 @@
  *
  * The schema version lives in the table tracker_schema (one row); db_data_version() is a digest of the
  * server's current snapshot (see pg_data_version()).
+ *
+ * Change notification: a transaction that changed rows sends pg_notify('tracker', TAG) just before its
+ * COMMIT (deferred, so it travels with the COMMIT's round trip when other statements are queued); a
+ * change made in autocommit sends it right after. "Changed rows" is what the server reported (the
+ * command tag's row count of INSERT/UPDATE/DELETE, with or without RETURNING) or any db_exec() inside a
+ * transaction (migrations). See db.h.
+ *
+ * Reconnecting: ensure_connected() (below) opens a broken connection again between transactions, with
+ * a backoff after a failed attempt (PG_BACKOFF_MIN_MS doubling to PG_BACKOFF_MAX_MS) during which
+ * commands fail at once.
  */
 #include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "db_impl.h"
 #include "banned.h"
@@ -51,6 +67,56 @@ enum { PG_MAX_PARAMS = 65535, PG_CACHE_MAX = 4096 };
  * server's answers never fill the socket while libpq is still writing (a deadlock libpq's manual warns
  * about): a few hundred short answers fit the kernel's buffers many times over. */
 enum { PG_PIPE_MAX = 256 };
+
+/* The backoff between reconnect attempts of one connection. */
+enum { PG_BACKOFF_MIN_MS = 250, PG_BACKOFF_MAX_MS = 4000 };
+
+/* The channel of change notifications (db.h). */
+#define PG_CHANNEL "tracker"
+
+/* Process-wide reconnect counters (db_conn_stats). */
+static atomic_uint_fast64_t pg_reconnects, pg_reconnect_fails, pg_lost;
+
+/* The tag is made again in a forked child: a process is an instance of its own. */
+static char notify_tag[17];
+static pid_t notify_tag_pid;
+static pthread_mutex_t notify_tag_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void notify_tag_init(void)
+{
+	uint64_t r = 0;
+	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec;
+	}
+	snprintf(notify_tag, sizeof notify_tag, "%016llx", (unsigned long long)r);
+}
+
+const char *db_notify_tag(void)
+{
+	pthread_mutex_lock(&notify_tag_lock);
+	if (notify_tag_pid != getpid()) {
+		notify_tag_init();
+		notify_tag_pid = getpid();
+	}
+	pthread_mutex_unlock(&notify_tag_lock);
+	return notify_tag;
+}
+
+void db_pg_conn_stats(struct db_conn_stats *out)
+{
+	out->reconnects = atomic_load(&pg_reconnects);
+	out->reconnect_fails = atomic_load(&pg_reconnect_fails);
+	out->lost = atomic_load(&pg_lost);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* One server-side prepared statement: a SQL text with one set of parameter types. */
 struct pg_variant {
@@ -90,6 +156,17 @@ struct pg_db {
 	long busy_ms;
 	int (*busy)(void *ctx, int attempt); /* db_set_busy_handler(): how db_begin() waits, or NULL */
 	void *busy_ctx;
+	/* change notification */
+	bool wrote;             /* the open transaction changed rows: its commit notifies */
+	bool listening;         /* db_listen(): LISTEN again after a reconnect */
+	struct db_stmt *notify; /* SELECT pg_notify(...), prepared at the first commit that wrote */
+	/* reconnecting */
+	bool down;           /* found broken, not yet opened again */
+	uint64_t resets;     /* reconnects that succeeded */
+	long backoff_ms;     /* after a failed attempt: the wait before the next one */
+	int64_t retry_at_ms; /* CLOCK_MONOTONIC: no attempt before this… */
+	uint64_t fail_seen;  /* …unless pg_reconnects moved since the failed attempt */
+	char down_msg[300];  /* why the last attempt failed */
 };
 
 struct pg_param {
@@ -427,33 +504,75 @@ static void connect_error(PGconn *c, const char *where, const char *dbname, cons
  * the server; until the caller rolls it back every command fails, so nothing meant to be part of it
  * runs on its own in autocommit. This is what lets `tracker serve` outlive a database restart.
  */
+/* Between transactions nothing should arrive on an idle connection but notifications: a readable
+ * socket there may be the server closing it (restart, failover, terminated backend). Reading it then
+ * lets the command reconnect first instead of failing on a connection libpq still thinks is up. One
+ * poll() with no wait. */
+static bool idle_broken(struct pg_db *d)
+{
+	if (PQtransactionStatus(d->c) != PQTRANS_IDLE)
+		return false;
+	struct pollfd p = {.fd = PQsocket(d->c), .events = POLLIN};
+	if (p.fd < 0 || poll(&p, 1, 0) <= 0)
+		return false;
+	PQconsumeInput(d->c); /* notifications stay queued for db_notifications() */
+	return PQstatus(d->c) != CONNECTION_OK;
+}
+
 static int ensure_connected(struct db *db)
 {
 	struct pg_db *d = (struct pg_db *)db;
-	if (PQstatus(d->c) == CONNECTION_OK)
+	if (PQstatus(d->c) == CONNECTION_OK && (d->npend || !idle_broken(d)))
 		return DB_OK;
+	if (!d->down) {
+		d->down = true;
+		atomic_fetch_add(&pg_lost, 1);
+	}
 	if (d->tx)
 		return db_set_error(db, DBE_CONNECTION,
 				    "the connection to PostgreSQL was lost in the middle of a transaction, "
 				    "which was rolled back");
+	/* Another connection of this process got through since: the database is back, try at once. */
+	int64_t now = mono_ms();
+	if (d->backoff_ms && now < d->retry_at_ms && atomic_load(&pg_reconnects) == d->fail_seen)
+		return db_set_error(db, DBE_CONNECTION,
+				    "the connection to PostgreSQL was lost: %s (next attempt in %lld ms)",
+				    d->down_msg, (long long)(d->retry_at_ms - now));
+	/* PQreset goes through the target's hosts again (target_session_attrs included). */
 	PQreset(d->c);
 	if (PQstatus(d->c) != CONNECTION_OK) {
-		char msg[512];
 		const char *host = PQhost(d->c), *port = PQport(d->c), *dbn = PQdb(d->c);
 		char where[200];
 		snprintf(where, sizeof where, "%s:%s", host && *host ? host : "localhost",
 			 port && *port ? port : "5432");
-		connect_error(d->c, where, dbn ? dbn : "?", PQuser(d->c) ? PQuser(d->c) : "?", msg,
-			      sizeof msg);
-		return db_set_error(db, DBE_CONNECTION, "the connection to PostgreSQL was lost: %s", msg);
+		connect_error(d->c, where, dbn ? dbn : "?", PQuser(d->c) ? PQuser(d->c) : "?", d->down_msg,
+			      sizeof d->down_msg);
+		atomic_fetch_add(&pg_reconnect_fails, 1);
+		d->fail_seen = atomic_load(&pg_reconnects);
+		d->backoff_ms = d->backoff_ms ? d->backoff_ms * 2 : PG_BACKOFF_MIN_MS;
+		if (d->backoff_ms > PG_BACKOFF_MAX_MS)
+			d->backoff_ms = PG_BACKOFF_MAX_MS;
+		d->retry_at_ms = mono_ms() + d->backoff_ms;
+		return db_set_error(db, DBE_CONNECTION, "the connection to PostgreSQL was lost: %s",
+				    d->down_msg);
 	}
+	d->down = false;
+	d->backoff_ms = 0;
+	d->resets++;
+	d->npend = 0;
+	d->wrote = false;
+	atomic_fetch_add(&pg_reconnects, 1);
 	cache_forget_variants(d);
 	return session_setup(d);
 }
 
+static void pg_finalize(struct db_stmt *st);
+
 static void pg_close(struct db *db)
 {
 	struct pg_db *d = (struct pg_db *)db;
+	if (d->notify)
+		pg_finalize(d->notify);
 	for (size_t i = 0; i < d->nslots; i++)
 		if (d->slots[i])
 			entry_free(d->slots[i]);
@@ -473,6 +592,8 @@ static int pg_exec(struct db *db, const char *sql)
 	int rc = DB_OK;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
 		rc = fail_res(db, res);
+	else if (((struct pg_db *)db)->tx)
+		((struct pg_db *)db)->wrote = true; /* DDL, migrations: counted as a change */
 	PQclear(res);
 	return rc;
 }
@@ -700,6 +821,8 @@ static int pipe_drain(struct pg_db *d, PGresult **tail)
 					     p->what ? p->what : "statement");
 			failed = true;
 		}
+		if (ok && !p->prepare && cmd_tuples(r) > 0)
+			d->wrote = true;
 		if (ok && p->tail)
 			*tail = r;
 		else
@@ -826,6 +949,10 @@ static int pipe_send(struct pg_stmt *s, const char *what, bool tail)
 	if (!PQsendQueryPrepared(c, v->name, s->nparams, s->values, NULL, NULL, 0))
 		return pipe_send_failed(d, what);
 	d->pend[d->npend++] = (struct pg_pending){.what = what, .entry = s->entry, .v = v, .tail = tail};
+	/* A deferred statement is a write by contract (db.h): counted at once, so the commit that drains
+	 * it notifies (and the notification travels in the same round trip). */
+	if (!tail && &s->base != d->notify)
+		d->wrote = true;
 	return DB_OK;
 }
 
@@ -857,6 +984,19 @@ static struct pg_variant *variant(struct pg_stmt *s)
 	v->next = s->entry->variants;
 	s->entry->variants = v;
 	return v;
+}
+
+/* A statement changed rows: inside a transaction its commit notifies; in autocommit the change is
+ * committed already and the notification goes now (best effort: the change stands either way). */
+static void wrote_rows(struct pg_db *d)
+{
+	if (PQstatus(d->c) == CONNECTION_OK && PQtransactionStatus(d->c) == PQTRANS_IDLE) {
+		const char *values[] = {db_notify_tag()};
+		PQclear(PQexecParams(d->c, "SELECT pg_notify('" PG_CHANNEL "', $1)", 1, NULL, values, NULL,
+				     NULL, 0));
+		return;
+	}
+	d->wrote = true;
 }
 
 static int execute(struct pg_stmt *s)
@@ -891,6 +1031,8 @@ static int execute(struct pg_stmt *s)
 	}
 	note_tx(db);
 	ExecStatusType st = PQresultStatus(res);
+	if ((st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) && cmd_tuples(res) > 0)
+		wrote_rows((struct pg_db *)db);
 	if (st == PGRES_TUPLES_OK) {
 		s->res = res;
 		s->nrows = PQntuples(res);
@@ -1063,6 +1205,7 @@ static int pg_rollback_quiet(struct db *db)
 	if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
 		PQclear(PQexec(c, "ROLLBACK"));
 	((struct pg_db *)db)->tx = false; /* also one that went with a broken connection */
+	((struct pg_db *)db)->wrote = false;
 	return DB_ERR;
 }
 
@@ -1072,6 +1215,7 @@ static int pg_begin_polling(struct db *db)
 {
 	struct pg_db *d = (struct pg_db *)db;
 	const char *try_lock = "SELECT pg_try_advisory_xact_lock(" TRACKER_PG_WRITE_LOCK ")";
+	d->wrote = false;
 	PGresult *res = PQexec(d->c, "BEGIN");
 	note_tx(db);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -1120,6 +1264,7 @@ static int pg_begin(struct db *db)
 	if (d->busy)
 		return pg_begin_polling(db);
 	/* One round trip: both statements in one simple query. */
+	d->wrote = false;
 	PGresult *res = PQexec(c, "BEGIN; SELECT pg_advisory_xact_lock(" TRACKER_PG_WRITE_LOCK ")");
 	note_tx(db);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -1146,6 +1291,7 @@ static int pg_begin_rows(struct db *db)
 	PGconn *c = C(db);
 	if (PQtransactionStatus(c) != PQTRANS_IDLE)
 		return db_set_error(db, DBE_OTHER, "a transaction is already open");
+	((struct pg_db *)db)->wrote = false;
 	PGresult *res = PQexec(c, "BEGIN ISOLATION LEVEL READ COMMITTED");
 	note_tx(db);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -1157,9 +1303,28 @@ static int pg_begin_rows(struct db *db)
 	return DB_OK;
 }
 
+/* Queues the notification of a transaction that wrote, to go just before its COMMIT. */
+static int queue_notify(struct pg_db *d)
+{
+	if (!d->notify && pg_prepare(&d->base, "SELECT pg_notify('" PG_CHANNEL "', ?)", &d->notify) < 0)
+		return DB_ERR;
+	pg_reset(d->notify);
+	if (pg_bind(d->notify, 1, 't', 0, 0, db_notify_tag(), -1) < 0)
+		return DB_ERR;
+	return pg_step_deferred(d->notify, "notifying the other tracker processes") == DB_DONE ? DB_OK
+											       : DB_ERR;
+}
+
 static int pg_commit(struct db *db)
 {
 	PGconn *c = C(db);
+	struct pg_db *d = (struct pg_db *)db;
+	bool wrote = d->wrote;
+	d->wrote = false;
+	/* (with deferred statements queued the status is "active": they go first) */
+	if (wrote && PQstatus(c) == CONNECTION_OK &&
+	    (d->npend || PQtransactionStatus(c) == PQTRANS_INTRANS) && queue_notify(d) < 0)
+		return pg_rollback_quiet(db);
 	/* The deferred statements first: one that failed fails the commit (the transaction is rolled
 	 * back with its message). */
 	if (pipe_settle(db) < 0)
@@ -1176,7 +1341,8 @@ static int pg_commit(struct db *db)
 				    "the transaction was rolled back: an earlier statement in it failed");
 	}
 	PGresult *res = PQexec(c, "COMMIT");
-	((struct pg_db *)db)->tx = false;
+	d->tx = false;
+	d->wrote = false;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fail_res(db, res);
 		PQclear(res);
@@ -1285,6 +1451,69 @@ static int pg_data_version(struct db *db, int64_t *version)
 	return DB_OK;
 }
 
+/* ---- change notification, health ---- */
+
+static int pg_listen(struct db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	if (ensure_connected(db) < 0)
+		return DB_ERR;
+	if (d->listening) /* session_setup() listens again after a reconnect */
+		return DB_OK;
+	if (pg_exec(db, "LISTEN " PG_CHANNEL) < 0)
+		return DB_ERR;
+	d->listening = true;
+	return DB_OK;
+}
+
+static int pg_socket(struct db *db)
+{
+	return PQsocket(C(db));
+}
+
+static int pg_notifications(struct db *db, int *others, int *own)
+{
+	struct pg_db *d = (struct pg_db *)db;
+	if (PQstatus(d->c) != CONNECTION_OK || !PQconsumeInput(d->c) || PQstatus(d->c) != CONNECTION_OK) {
+		if (!d->down) {
+			d->down = true;
+			atomic_fetch_add(&pg_lost, 1);
+		}
+		return fail_res(db, NULL);
+	}
+	const char *tag = db_notify_tag();
+	PGnotify *n;
+	while ((n = PQnotifies(d->c)) != NULL) {
+		if (n->extra && !strcmp(n->extra, tag))
+			(*own)++;
+		else
+			(*others)++;
+		PQfreemem(n);
+	}
+	return DB_OK;
+}
+
+static uint64_t pg_reconnect_count(struct db *db)
+{
+	return ((struct pg_db *)db)->resets;
+}
+
+/* reset_val is the setting without this session's own SET (session_setup() makes read-only
+ * connections read-only by default): the server's, the database's or the role's default. */
+static int pg_writable(struct db *db, bool *writable)
+{
+	char *t;
+	if (query_one(
+		db,
+		"SELECT NOT pg_is_in_recovery() AND coalesce((SELECT reset_val FROM pg_catalog.pg_settings "
+		"WHERE name = 'default_transaction_read_only'), 'off') = 'off'",
+		0, NULL, &t) < 0)
+		return DB_ERR;
+	*writable = t && !strcmp(t, "t");
+	free(t);
+	return DB_OK;
+}
+
 static const struct db_ops pg_ops = {
     .close = pg_close,
     .exec = pg_exec,
@@ -1311,6 +1540,11 @@ static const struct db_ops pg_ops = {
     .set_schema_version = pg_set_schema_version,
     .data_version = pg_data_version,
     .busy_handler = pg_busy_handler,
+    .writable = pg_writable,
+    .listen = pg_listen,
+    .socket = pg_socket,
+    .notifications = pg_notifications,
+    .reconnect_count = pg_reconnect_count,
 };
 
 /* ---- opening ---- */
@@ -1395,11 +1629,17 @@ static int session_setup(struct pg_db *d)
 	if (PQsetClientEncoding(d->c, "UTF8") != 0)
 		return db_set_error(&d->base, DBE_CONNECTION, "cannot set the client encoding to UTF8");
 	/* Read-only only when asked: a role the DBA made read-only stays so. */
-	return pg_exec_params(&d->base,
-			      d->readonly ? "SELECT set_config('lock_timeout', $1, false), "
-					    "set_config('default_transaction_read_only', 'on', false)"
-					  : "SELECT set_config('lock_timeout', $1, false)",
-			      1, v1);
+	if (pg_exec_params(&d->base,
+			   d->readonly ? "SELECT set_config('lock_timeout', $1, false), "
+					 "set_config('default_transaction_read_only', 'on', false)"
+				       : "SELECT set_config('lock_timeout', $1, false)",
+			   1, v1) < 0)
+		return DB_ERR;
+	/* A listener listens again on its new session (notifications sent meanwhile are lost: the
+	 * caller sees db_reconnect_count() move and treats everything as changed). */
+	if (d->listening && pg_exec(&d->base, "LISTEN " PG_CHANNEL) < 0)
+		return DB_ERR;
+	return DB_OK;
 }
 
 struct db *db_pg_open(const char *conninfo, int flags, long busy_ms, char *msg, size_t msgsz)

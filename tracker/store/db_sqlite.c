@@ -237,6 +237,16 @@ static int sq_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), v
 	return sqlite3_busy_handler(H(db), wait, ctx) == SQLITE_OK ? 0 : -1;
 }
 
+/* The file (and the directory that holds its -wal and -shm files) writable by this process; an
+ * in-memory or temporary database always is. The connection's own read-only flag does not count:
+ * /healthz asks on a read-only connection whether the database could be written. */
+static int sq_writable(struct db *db, bool *writable)
+{
+	const char *f = sqlite3_db_filename(H(db), "main");
+	*writable = !f || !*f || access(f, W_OK) == 0;
+	return DB_OK;
+}
+
 static const struct db_ops sqlite_ops = {
     .close = sq_close,
     .exec = sq_exec,
@@ -260,6 +270,7 @@ static const struct db_ops sqlite_ops = {
     .set_schema_version = sq_set_schema_version,
     .data_version = sq_data_version,
     .busy_handler = sq_busy_handler,
+    .writable = sq_writable,
 };
 
 /* mkdir -p for the parent of `path`, mode 0700 for directories we create. */

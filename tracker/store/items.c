@@ -294,10 +294,12 @@ int items_resolve(struct store *st, const char *ref, int64_t *id, struct error *
 json_t *items_history_json(struct store *st, int64_t id, struct error *err)
 {
 	struct db_stmt *s;
-	if (store_sql(st, &s,
-		      "SELECT at, actor, source, kind, field, old, new, note FROM events WHERE item_id = ?1 "
-		      "ORDER BY id",
-		      err) < 0)
+	if (store_sql(
+		st, &s,
+		"SELECT e.at, e.actor, e.source, e.kind, e.field, e.old, e.new, e.note, o.source, "
+		"o.commit_id, o.author, o.subject FROM events e LEFT JOIN event_origins o ON o.id = e.origin "
+		"WHERE e.item_id = ?1 ORDER BY e.id",
+		err) < 0)
 		return NULL;
 	db_bind_int64(s, 1, id);
 	json_t *a = json_array();
@@ -307,6 +309,15 @@ json_t *items_history_json(struct store *st, int64_t id, struct error *err)
 		json_t *o = json_object();
 		for (int i = 0; i < 8; i++)
 			json_object_set_new(o, names[i], str_or_null(col(s, i)));
+		/* an event recorded from a git commit (issue 13, docs/sync.md): where from; absent otherwise,
+		 * so the history of a file import reads as before */
+		if (!db_column_is_null(s, 9)) {
+			json_t *g = json_object();
+			static const char *const gnames[] = {"source", "commit", "author", "subject"};
+			for (int i = 0; i < 4; i++)
+				json_object_set_new(g, gnames[i], str_or_null(col(s, 8 + i)));
+			json_object_set_new(o, "git", g);
+		}
 		json_array_append_new(a, o);
 	}
 	if (rc != DB_DONE) {

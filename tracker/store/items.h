@@ -121,7 +121,8 @@ int items_find_exact(struct store *st, const char *ref, int64_t *id, struct erro
 /* Resolves "INC-…#KEY" (a unique incident-id prefix is enough) to an item row id. */
 int items_resolve(struct store *st, const char *ref, int64_t *id, struct error *err);
 
-/* Prints an item's history as JSON array (for show) — caller owns. */
+/* Prints an item's history as JSON array (for show) — caller owns. An event recorded from a git commit
+ * has a "git" object: source, commit, author, subject (store/sources.h). */
 json_t *items_history_json(struct store *st, int64_t id, struct error *err);
 
 /* Open items whose due date was moved later (events of kind changed/slipped on "due" with new > old),

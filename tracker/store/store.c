@@ -95,6 +95,50 @@ int store_ping(struct store *st, struct error *err)
 	return rc;
 }
 
+int store_health(struct store *st, bool *writable, struct error *err)
+{
+	*writable = false;
+	if (store_ping(st, err) < 0)
+		return -1;
+	if (db_writable(st->conn, writable) < 0)
+		return store_fail(st, err, "asking whether the database is writable");
+	return 0;
+}
+
+bool store_unreachable(struct store *st)
+{
+	return !st || !st->conn || db_errclass(st->conn) == DBE_CONNECTION;
+}
+
+int store_listen(struct store *st, struct error *err)
+{
+	if (db_listen(st->conn) < 0)
+		return store_fail(st, err, "listening for changes");
+	return 0;
+}
+
+int store_socket(struct store *st)
+{
+	return db_socket(st->conn);
+}
+
+int store_notifications(struct store *st, int *others, int *own, struct error *err)
+{
+	if (db_notifications(st->conn, others, own) < 0)
+		return store_fail(st, err, "reading change notifications");
+	return 0;
+}
+
+uint64_t store_reconnects(struct store *st)
+{
+	return db_reconnect_count(st->conn);
+}
+
+void store_conn_stats(struct db_conn_stats *out)
+{
+	db_conn_stats(out);
+}
+
 int store_set_busy_handler(struct store *st, int (*wait)(void *ctx, int attempt), void *ctx)
 {
 	return db_set_busy_handler(st->conn, wait, ctx);

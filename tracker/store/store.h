@@ -53,6 +53,21 @@ void store_library_versions(char *out, size_t n);
 int store_data_version(struct store *st, int64_t *version, struct error *err);
 /* Whether the database answers a read of the schema (the incidents table): /healthz. */
 int store_ping(struct store *st, struct error *err);
+/* /healthz: whether the database answers (store_ping) and accepts writes (db_writable: PostgreSQL not
+ * a standby nor read-only by default; SQLite a writable file). 0 with *writable set, or -1. */
+int store_health(struct store *st, bool *writable, struct error *err);
+/* Whether the last error on the store was a lost or unreachable database (DBE_CONNECTION): the HTTP
+ * endpoint answers 503 with Retry-After, the service retries soon. */
+bool store_unreachable(struct store *st);
+
+/* Change notification between processes (db.h: db_listen and friends; PostgreSQL only). */
+int store_listen(struct store *st, struct error *err);
+int store_socket(struct store *st);
+int store_notifications(struct store *st, int *others, int *own, struct error *err);
+uint64_t store_reconnects(struct store *st);
+/* The process's reconnect counters (db_conn_stats). */
+void store_conn_stats(struct db_conn_stats *out);
+
 /* How a connection waits for the write lock (db_set_busy_handler); -1 when the engine cannot. */
 int store_set_busy_handler(struct store *st, int (*wait)(void *ctx, int attempt), void *ctx);
 

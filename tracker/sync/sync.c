@@ -434,12 +434,18 @@ struct commit {
 	int64_t origin; /* event_origins row, 0 until made */
 };
 
+struct byid {
+	const char *id;
+	int idx;
+};
+
 struct range {
 	struct commit *v;
 	size_t n;
 	char **paths; /* path → commit index: parallel arrays, sorted by path for bsearch */
 	int *who;
 	size_t npaths;
+	struct byid *byid; /* commit_index() */
 };
 
 static void range_release(struct range *r)
@@ -455,14 +461,30 @@ static void range_release(struct range *r)
 		free(r->paths[i]);
 	free(r->paths);
 	free(r->who);
+	free(r->byid);
 	memset(r, 0, sizeof *r);
+}
+
+/* The commits by id (r->byid sorted by id), for the walk below: a range of 20,000 commits is not
+ * 20,000² comparisons. */
+static int cmp_byid(const void *a, const void *b)
+{
+	return strcmp(((const struct byid *)a)->id, ((const struct byid *)b)->id);
 }
 
 static int commit_index(const struct range *r, const char *id)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (!strcmp(r->v[i].id, id))
-			return (int)i;
+	size_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(r->byid[mid].id, id);
+		if (!c)
+			return r->byid[mid].idx;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -1;
 }
 
@@ -574,10 +596,7 @@ static int load_range(const struct git_env *g, const char *from, const char *to,
 		}
 		pm[npm++].who = cur;
 	}
-	/* newest first: a stable sort keeps, for each path, its newest commit first */
-	for (size_t k = 0; k < npm; k++)
-		pm[k].who = pm[k].who * 1; /* (order kept by index below) */
-	/* stable: qsort is not, so sort by (path, who) — who grows with age */
+	/* by path; among one path's entries the smallest index (the newest commit) wins below */
 	qsort(pm, npm, sizeof *pm, cmp_pme);
 	r->paths = calloc(npm ? npm : 1, sizeof *r->paths);
 	r->who = calloc(npm ? npm : 1, sizeof *r->who);
@@ -602,6 +621,13 @@ static int load_range(const struct git_env *g, const char *from, const char *to,
 		}
 		k = e;
 	}
+	if (!(r->byid = calloc(r->n ? r->n : 1, sizeof *r->byid))) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < r->n; k++)
+		r->byid[k] = (struct byid){.id = r->v[k].id, .idx = (int)k};
+	qsort(r->byid, r->n, sizeof *r->byid, cmp_byid);
 	/* which first-parent commit brought each commit: walk the first-parent chain from the head
 	 * (r->v[0] in topological order is the head) to its oldest, then, oldest first, give each
 	 * merge the commits reachable from its other parents that no older one took. */

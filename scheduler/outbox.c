@@ -474,7 +474,7 @@ static int64_t clock_now(const struct outbox_dispatcher *d)
 {
 	if (!d->wall_clock)
 		return d->now;
-	int64_t t = (int64_t)time(NULL);
+	int64_t t = d->clock ? d->clock(d->clock_ctx) : (int64_t)time(NULL);
 	return t > d->now ? t : d->now;
 }
 

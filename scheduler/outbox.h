@@ -109,6 +109,8 @@ struct outbox_dispatcher {
 	 * A row whose lease is half gone when its turn comes is renewed before it is sent (and skipped
 	 * when another dispatcher took it over meanwhile). */
 	bool wall_clock;
+	int64_t (*clock)(void *ctx); /* the wall clock (tests); NULL: time() */
+	void *clock_ctx;
 	/* Set (by a signal handler) to stop after the send in flight; claimed unsent rows are released. */
 	volatile sig_atomic_t *stop;
 	/* One line per action (no secrets); NULL = quiet. */

@@ -18,6 +18,7 @@
 #include "http/http.h"
 #include "listener.h"
 #include "store.h"
+#include "syncsvc.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -280,6 +281,22 @@ int serve_run(struct serve_options *o, struct error *err)
 	/* The HTTP endpoint runs on its own threads with its own database connections, so a slow client
 	 * never stalls a pass. http_start() copies the settings it needs, so a SIGHUP reload that
 	 * replaces *o->cfg never frees anything under its threads. */
+	/* The git sources ([source NAME]): their own worker thread and connection (syncsvc.h), so a sync
+	 * never delays a reminder pass and a pass never delays a sync. */
+	struct syncsvc *sync = NULL;
+	struct syncsvc_options so = {.db_path = o->db_path,
+				     .cfg = o->cfg,
+				     .busy_timeout_ms = o->cfg->busy_timeout_ms,
+				     .poll = true,
+				     .log = dispatch_log,
+				     .log_ctx = o};
+	if (syncsvc_start(&sync, &so, err) < 0) {
+		signals_default();
+		return -1;
+	}
+	if (sync)
+		slog(o, "sync: git sources are polled and synced on push");
+
 	struct http_server http = {0};
 	bool http_on = false;
 	if (o->http) {
@@ -288,8 +305,10 @@ int serve_run(struct serve_options *o, struct error *err)
 					  .listen = o->listen,
 					  .instance = owner,
 					  .log = http_log,
-					  .log_ctx = o};
+					  .log_ctx = o,
+					  .sync = sync};
 		if (http_start(&http, &ho, err) < 0) {
+			syncsvc_stop(sync);
 			signals_default();
 			return -1;
 		}
@@ -345,6 +364,10 @@ int serve_run(struct serve_options *o, struct error *err)
 		if (got_hup) {
 			got_hup = 0;
 			reload(o);
+			if (sync)
+				slog(o, "reload: the git sources and their secrets are kept as they were at "
+					"start "
+					"(restart to change them)");
 		}
 	}
 
@@ -352,6 +375,10 @@ int serve_run(struct serve_options *o, struct error *err)
 	if (http_on) {
 		slog(o, "http: finishing the requests in flight");
 		http_stop(&http);
+	}
+	if (sync) {
+		slog(o, "sync: finishing the sync in flight");
+		syncsvc_stop(sync);
 	}
 
 	slog(o, "stopped");

@@ -159,6 +159,7 @@ const char *const config_known_keys[] = {"store.path",
 					 "source.interval",
 					 "source.webhook_secret_file",
 					 "source.writeback",
+					 "source.commit_author",
 					 NULL};
 
 void config_init(struct config *c)

@@ -1157,30 +1157,15 @@ static int rekey_doc(struct import_doc *doc, const struct stored_item *stored, s
 	return 0;
 }
 
-int writeback_incident(struct store *st, const char *target, const struct writeback_opts *o,
-		       struct writeback_report *rep, struct error *err)
+int writeback_prepare(struct store *st, const char *stored_hash, const struct writeback_opts *o,
+		      struct writeback_report *rep, struct error *err)
 {
 	int rc = -1;
-	char *hash = NULL;
-	struct atomic_file af = {0};
-	bool in_tx = false;
 	struct import_doc doc;
 	struct stored_item *stored = NULL;
 	struct wb_item *items = NULL;
 	size_t nstored = 0;
-	struct stat orig = {.st_mode = 0644};
 	import_doc_init(&doc);
-
-	if (resolve_target(st, target, &rep->incident, &rep->path, &hash, err) < 0)
-		goto out;
-	if (!o->dry_run) {
-		if (store_begin(st, err) < 0)
-			goto out;
-		in_tx = true;
-	}
-	size_t max = o->io && o->io->max_size ? o->io->max_size : DEFAULT_MAX_SIZE;
-	if (read_all(rep->path, max, &rep->old_data, &rep->old_len, &orig, err) < 0)
-		goto out;
 	if (import_parse_buffer(rep->path, rep->old_data, rep->old_len, o->io, &doc) < 0) {
 		error_set(err, ERR_DATA,
 			  "%s: the document has errors (see tracker check %s): fix it and re-import first",
@@ -1194,7 +1179,7 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 	}
 	char old_hash[65];
 	hex_lower(doc.sha256, sizeof doc.sha256, old_hash);
-	rep->stale = strcmp(old_hash, hash) != 0;
+	rep->stale = strcmp(old_hash, stored_hash) != 0;
 	if (rep->stale && !o->force) {
 		error_set(err, ERR_DATA,
 			  "%s changed since it was last imported: re-import first (tracker import %s), "
@@ -1225,16 +1210,51 @@ int writeback_incident(struct store *st, const char *target, const struct writeb
 	}
 	if (writeback_compute(rep->old_data, rep->old_len, &doc, items, nstored, &rep->res, err) < 0)
 		goto out;
+	rc = 0;
+out:
+	stored_free(stored, nstored);
+	free(items);
+	import_doc_release(&doc);
+	return rc;
+}
+
+int writeback_record(struct store *st, const struct writeback_report *rep, const struct writeback_opts *o,
+		     struct error *err)
+{
+	char new_hash[65];
+	hex_lower(rep->res.doc.sha256, sizeof rep->res.doc.sha256, new_hash);
+	return update_store(st, rep, new_hash, o, err);
+}
+
+int writeback_incident(struct store *st, const char *target, const struct writeback_opts *o,
+		       struct writeback_report *rep, struct error *err)
+{
+	int rc = -1;
+	char *hash = NULL;
+	struct atomic_file af = {0};
+	bool in_tx = false;
+	struct stat orig = {.st_mode = 0644};
+
+	if (resolve_target(st, target, &rep->incident, &rep->path, &hash, err) < 0)
+		goto out;
+	if (!o->dry_run) {
+		if (store_begin(st, err) < 0)
+			goto out;
+		in_tx = true;
+	}
+	size_t max = o->io && o->io->max_size ? o->io->max_size : DEFAULT_MAX_SIZE;
+	if (read_all(rep->path, max, &rep->old_data, &rep->old_len, &orig, err) < 0)
+		goto out;
+	if (writeback_prepare(st, hash, o, rep, err) < 0)
+		goto out;
 	if (o->dry_run || rep->res.nedits == 0) {
 		rc = 0;
 		goto out;
 	}
-	char new_hash[65];
-	hex_lower(rep->res.doc.sha256, sizeof rep->res.doc.sha256, new_hash);
 	/* The copy keeps the document's owner, group and mode, or nothing is written. */
 	if (atomic_file_write(&af, rep->path, "wb", rep->res.data, rep->res.len, &orig, err) < 0)
 		goto out;
-	if (update_store(st, rep, new_hash, o, err) < 0)
+	if (writeback_record(st, rep, o, err) < 0)
 		goto out;
 	if (atomic_file_commit(&af, err) < 0)
 		goto out;
@@ -1253,9 +1273,6 @@ out:
 	atomic_file_release(&af);
 	if (in_tx)
 		store_rollback(st);
-	stored_free(stored, nstored);
-	free(items);
 	free(hash);
-	import_doc_release(&doc);
 	return rc;
 }

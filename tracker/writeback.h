@@ -150,4 +150,18 @@ void writeback_report_release(struct writeback_report *r);
 int writeback_incident(struct store *st, const char *target, const struct writeback_opts *o,
 		       struct writeback_report *rep, struct error *err);
 
+/*
+ * The two halves of writeback_incident() for documents that are not files of their own (a git source's
+ * blob, tracker/sync/gitwb.h). writeback_prepare(): rep->incident, rep->path (a label for messages) and
+ * rep->old_data/old_len (owned by rep) are set by the caller; parses them, checks they are the
+ * incident's document and, unless o->force, that their SHA-256 is `stored_hash` (incidents.source_hash),
+ * then computes rep->res from the store's items. Changes nothing. writeback_record(): once the new bytes
+ * are where the document lives, stores the written fields as the new base, one `writeback` event per
+ * edit and (unless rep->stale) the new hash — inside the caller's transaction.
+ */
+int writeback_prepare(struct store *st, const char *stored_hash, const struct writeback_opts *o,
+		      struct writeback_report *rep, struct error *err);
+int writeback_record(struct store *st, const struct writeback_report *rep, const struct writeback_opts *o,
+		     struct error *err);
+
 #endif

@@ -22,7 +22,7 @@ _tracker_opts() {
 	remind) echo "--dry-run --explain --now --timings --help" ;;
 	outbox) echo "list show retry purge --state --format --dead --sent-before --now --help" ;;
 	serve) echo "--check --http --listen --help" ;;
-	writeback) echo "--dry-run --force --help" ;;
+	writeback) echo "--dry-run --force --source --help" ;;
 	check) echo "--strict --format --help" ;;
 	feed) echo "create list revoke --scope --todo --name --all --help" ;;
 	token) echo "create list revoke --name --read-only --all --help" ;;

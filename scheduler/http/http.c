@@ -38,6 +38,7 @@ const char *const http_route_names[R_COUNT] = {
     [R_SUBSCRIBE] = "subscribe",
     [R_ITEM_PAGE] = "item_page",
     [R_INCIDENT_PAGE] = "incident_page",
+    [R_HOOK] = "hooks",
     [R_OTHER] = "other",
 };
 const int http_codes[HTTP_NCODES - 1] = HTTP_CODES;
@@ -277,6 +278,8 @@ static enum route classify(const char *url)
 		return R_ITEM_PAGE;
 	if (!strncmp(url, "/incidents/", 11))
 		return R_INCIDENT_PAGE;
+	if (!strncmp(url, "/hooks/git/", 11))
+		return R_HOOK;
 	return R_OTHER;
 }
 
@@ -361,6 +364,8 @@ static enum MHD_Result dispatch(struct http_impl *s, struct MHD_Connection *c, s
 	case R_ITEM_PAGE:
 	case R_INCIDENT_PAGE:
 		return http_pages(s, c, q, method, url);
+	case R_HOOK:
+		return http_hooks(s, c, q, method, url + 11);
 	case R_OTHER:
 	case R_COUNT:
 		break;
@@ -368,8 +373,16 @@ static enum MHD_Result dispatch(struct http_impl *s, struct MHD_Connection *c, s
 	return http_not_found(s, c, q);
 }
 
+static long body_cap(const struct http_impl *s, const struct req *q)
+{
+	return q->route == R_HOOK && s->max_request_size < HTTP_HOOK_MAX_BODY ? HTTP_HOOK_MAX_BODY
+									      : s->max_request_size;
+}
+
 static enum MHD_Result too_large(struct http_impl *s, struct MHD_Connection *c, struct req *q)
 {
+	if (q->route == R_HOOK)
+		return http_json_error(s, c, q, 413, "push delivery larger than %ld bytes", body_cap(s, q));
 	return http_json_error(s, c, q, 413, "request body larger than %ld bytes ([server] max_request_size)",
 			       s->max_request_size);
 }
@@ -398,8 +411,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return MHD_NO;
 		*con_cls = q;
 		atomic_fetch_add(&s->in_flight, 1);
-		buf_init(&q->body, (size_t)s->max_request_size);
 		q->route = classify(url);
+		buf_init(&q->body, (size_t)body_cap(s, q));
 		if (q->route == R_OTHER)
 			snprintf(q->log_path, sizeof q->log_path, "(unknown path)");
 		else if (q->route == R_FEED)
@@ -416,7 +429,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 				char *end;
 				errno = 0;
 				unsigned long long n = strtoull(cl, &end, 10);
-				if (errno || *end || n > (unsigned long long)s->max_request_size)
+				if (errno || *end || n > (unsigned long long)body_cap(s, q))
 					return too_large(s, c, q);
 			}
 			return MHD_YES; /* the body comes in the next calls */
@@ -724,6 +737,7 @@ int http_start(struct http_server *h, const struct http_options *o, struct error
 	s->log_ctx = o->log_ctx;
 	s->clock = o->clock;
 	s->clock_ctx = o->clock_ctx;
+	s->sync = o->sync;
 	s->not_found = MHD_create_response_from_buffer(sizeof not_found_body - 1, (void *)not_found_body,
 						       MHD_RESPMEM_PERSISTENT);
 	if (!s->db_path || !s->not_found) {

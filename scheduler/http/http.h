@@ -10,6 +10,7 @@
  *   GET|POST /act/<action>/<item>/<expiry>/<nonce>/<sig>   action links (actionlink.h): GET confirms only
  *   GET      /metrics                      Prometheus text format 0.0.4
  *   GET      /healthz                      200 "ok" when the database answers
+ *   POST     /hooks/git/<source>           a git host's push delivery (http_hooks.c, docs/sync.md)
  *   GET      /                             dashboard (token cookie after /login, or [server] dashboard=open)
  *
  * Threads: http_start() runs libmicrohttpd with its own polling threads (a thread pool, epoll), so the
@@ -34,6 +35,8 @@
 #include "config.h"
 #include "error.h"
 
+struct syncsvc;
+
 struct http_options {
 	const char *db_path;      /* the database (required) */
 	const struct config *cfg; /* [server] and [store] busy_timeout_ms; copied, need not outlive start */
@@ -45,6 +48,7 @@ struct http_options {
 	void *log_ctx;
 	int64_t (*clock)(void *ctx); /* "now" for overdue and link expiry; NULL: time() */
 	void *clock_ctx;
+	struct syncsvc *sync; /* the git sources (syncsvc.h) for /hooks/git/ and /metrics; NULL: none */
 };
 
 struct http_impl;

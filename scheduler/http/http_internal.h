@@ -33,6 +33,7 @@ enum route {
 	R_SUBSCRIBE,
 	R_ITEM_PAGE,
 	R_INCIDENT_PAGE,
+	R_HOOK,
 	R_OTHER,
 	R_COUNT
 };
@@ -40,9 +41,13 @@ enum route {
 /* The status codes counted per route in /metrics (others count as "other"). */
 #define HTTP_CODES                                                                                           \
 	{                                                                                                    \
-		200, 303, 304, 400, 401, 403, 404, 405, 409, 410, 413, 500, 503                              \
+		200, 202, 303, 304, 400, 401, 403, 404, 405, 409, 410, 413, 500, 503                         \
 	}
-#define HTTP_NCODES 14 /* 13 codes + other */
+#define HTTP_NCODES 15 /* 14 codes + other */
+
+/* The body a push delivery may have (POST /hooks/git/NAME), whatever [server] max_request_size says:
+ * a git host's push payload lists the pushed commits. */
+#define HTTP_HOOK_MAX_BODY (1024 * 1024)
 
 /* How often the data version (store_data_version) is asked, at most: another process's commit is seen within
  * this. */
@@ -93,6 +98,7 @@ struct http_impl {
 	void *log_ctx;
 	int64_t (*clock)(void *ctx);
 	void *clock_ctx;
+	struct syncsvc *sync; /* borrowed; may be NULL */
 	/* metrics */
 	atomic_uint_fast64_t requests[R_COUNT][HTTP_NCODES];
 	atomic_int in_flight;
@@ -221,6 +227,9 @@ enum MHD_Result http_dashboard(struct http_impl *s, struct MHD_Connection *c, st
 			       const char *method, const char *path);
 enum MHD_Result http_pages(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *method,
 			   const char *path);
+/* POST /hooks/git/<source> (http_hooks.c); `name` is the path after /hooks/git/. */
+enum MHD_Result http_hooks(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *method,
+			   const char *name);
 /* The action-link pages (http_act.c). */
 enum MHD_Result http_act(struct http_impl *s, struct MHD_Connection *c, struct req *q, const char *method,
 			 const char *rest);

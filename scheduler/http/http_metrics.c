@@ -14,6 +14,7 @@
 #include "http_internal.h"
 #include "metrics.h"
 #include "stats.h"
+#include "syncsvc.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -220,6 +221,8 @@ enum MHD_Result http_metrics(struct http_impl *s, struct MHD_Connection *c, stru
 					   "\n",
 					   http_route_names[r], n);
 		}
+	if (syncsvc_metrics(s->sync, &b) < 0)
+		http_logf(s, "metrics: out of memory");
 	buf_printf(&b,
 		   "# HELP tracker_up Whether the database answered this scrape.\n# TYPE tracker_up "
 		   "gauge\ntracker_up %d\n",

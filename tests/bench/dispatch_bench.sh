@@ -90,8 +90,12 @@ one() {
 	rm -rf "$OUT/mail"
 	"$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$OUT/mail" --delay "$delay" >"$OUT/sink.port" 2>"$OUT/sink.log" &
 	sink=$!
-	for _ in $(seq 100); do [[ -s $OUT/sink.port ]] && break; sleep 0.1; done
+	for _ in $(seq 600); do [[ -s $OUT/sink.port ]] && break; sleep 0.1; done
 	port=$(head -1 "$OUT/sink.port")
+	[[ -n $port ]] || {
+		echo "dispatch_bench: the SMTP sink did not start within 60 s: $(cat "$OUT/sink.log")" >&2
+		exit 1
+	}
 	cat >"$OUT/config.ini" <<EOC
 [smtp]
 url = smtp://127.0.0.1:$port

@@ -570,6 +570,81 @@ static void test_instance_and_batch(void **state)
 	config_release(&cfg);
 }
 
+/* A wall clock 200 s further on at each look; at the fourth look (row 2's turn) a thief claims the
+ * expired rows, as another instance would. */
+struct fake_clock {
+	struct store *st;
+	int calls;
+	int64_t t;
+};
+
+static int64_t fake_clock(void *ctx)
+{
+	struct fake_clock *f = ctx;
+	f->t += f->calls++ ? 200 : 0;
+	if (f->calls == 4) {
+		struct outbox_rows stolen;
+		struct error err;
+		error_init(&err);
+		assert_int_equal(outbox_claim(f->st, "thief", f->t, &oc, 10, &stolen, &err), 0);
+		assert_int_equal(stolen.n, 2);
+		outbox_rows_release(&stolen);
+	}
+	return f->t;
+}
+
+/* The dispatcher with the wall clock: a row whose lease is half gone at its turn is renewed before it
+ * is sent; a row another dispatcher took over meanwhile is not sent at all ("lost"). */
+static void test_dispatch_renews(void **state)
+{
+	(void)state;
+	struct store st;
+	struct error err;
+	error_init(&err);
+	assert_int_equal(testdb_open(&st), 0);
+	bool added;
+	int64_t id1 = enqueue(&st, "k1", &added);
+	int64_t id2 = enqueue(&st, "k2", &added);
+	enqueue(&st, "k3", &added);
+	struct config cfg;
+	config_init(&cfg);
+	struct fake_clock fc = {.st = &st, .t = T0};
+	char dir[] = "/tmp/test_outbox_renew.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct outbox_dispatcher d = {.st = &st,
+				      .cfg = &cfg,
+				      .oc = &oc,
+				      .owner = "me",
+				      .now = T0,
+				      .batch = 3,
+				      .wall_clock = true,
+				      .clock = fake_clock,
+				      .clock_ctx = &fc,
+				      .transport_override = "capture",
+				      .capture_dir = dir};
+	struct outbox_stats s;
+	assert_int_equal(outbox_dispatch(&d, &s, &err), 0);
+	assert_int_equal(s.claimed, 3);
+	assert_int_equal(s.renewed, 1); /* row 1: 100 s of 300 left at T0+200, renewed to T0+500 */
+	assert_int_equal(s.sent, 1);
+	assert_int_equal(s.lost, 2); /* rows 2 and 3: taken by the thief at T0+600, never sent by us */
+	/* one message went out (its .eml and .json), not three */
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "test $(ls %s | wc -l) -eq 2 && rm -r %s", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	struct outbox_row r;
+	assert_int_equal(outbox_get(&st, id1, &r, &err), 0);
+	assert_int_equal(r.state, OUTBOX_SENT);
+	assert_int_equal(r.sent_at, T0 + 400); /* the outcome's time is the wall clock's */
+	outbox_row_release(&r);
+	assert_int_equal(outbox_get(&st, id2, &r, &err), 0);
+	assert_int_equal(r.state, OUTBOX_SENDING);
+	assert_string_equal(r.lease_owner, "thief");
+	outbox_row_release(&r);
+	config_release(&cfg);
+	testdb_close(&st);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -586,6 +661,7 @@ int main(void)
 	    cmocka_unit_test(test_renew),
 	    cmocka_unit_test(test_claim_row_level_pg),
 	    cmocka_unit_test(test_instance_and_batch),
+	    cmocka_unit_test(test_dispatch_renews),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

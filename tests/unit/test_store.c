@@ -290,6 +290,69 @@ static void test_concurrent_first_open(void **state)
 	}
 }
 
+/* A process that waits for the write lock to migrate while another one (a newer tracker) records a
+ * version above ours refuses once it holds the lock, and does not write its own version over it. The
+ * parent holds the lock (an old database, version 1) for a second before recording the newer version,
+ * so the child has read version 1 and is waiting on the lock by then (if it were late, it would refuse at
+ * its first read instead, with the same message: the case would pass without testing the re-read). */
+static void test_waiter_finds_newer_version(void **state)
+{
+	enum engine e = engine_of(state);
+	char target[1024], msg[512];
+	fresh_target(e, "waiter", target, sizeof target);
+	struct db *db = db_open(target, DB_OPEN_CREATE, 1000, msg, sizeof msg);
+	if (!db)
+		fail_msg("%s", msg);
+	const struct migration *m = e == ON_PG ? migrations_postgresql : migrations_sqlite;
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_exec(db, m[0].sql), 0);
+	assert_int_equal(db_set_schema_version(db, 1), 0);
+	assert_int_equal(db_commit(db), 0);
+	db_close(db); /* no connection across fork(): SQLite keeps its lock records per process */
+
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char c;
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(3);
+		struct store st;
+		struct error err;
+		error_init(&err);
+		if (store_open(&st, target, 0, 20000, &err) == 0) {
+			store_close(&st);
+			_exit(1);
+		}
+		if (!strstr(err.msg, "is newer than this tracker knows")) {
+			fprintf(stderr, "waiter: %s\n", err.msg);
+			_exit(2);
+		}
+		_exit(0);
+	}
+	close(go[0]);
+	db = db_open(target, 0, 1000, msg, sizeof msg);
+	if (!db)
+		fail_msg("%s", msg);
+	assert_int_equal(db_begin(db), 0); /* the write lock, as a migrating tracker holds it */
+	assert_int_equal(write(go[1], "x", 1), 1);
+	close(go[1]);
+	sleep(1);
+	int newer = store_schema_version() + 1;
+	assert_int_equal(db_set_schema_version(db, newer), 0);
+	assert_int_equal(db_commit(db), 0);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	int v = -1;
+	assert_int_equal(db_schema_version(db, &v), 0);
+	assert_int_equal(v, newer);
+	db_close(db);
+}
+
 static void test_resolve_path(void **state)
 {
 	(void)state;
@@ -398,10 +461,11 @@ static void test_server_hooks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_new_file),     BOTH(test_new_database),
-	    BOTH(test_missing_not_created),      BOTH(test_upgrade_from_first_version),
-	    BOTH(test_newer_schema_refused),     BOTH(test_concurrent_first_open),
-	    cmocka_unit_test(test_resolve_path), cmocka_unit_test(test_server_hooks),
+	    cmocka_unit_test(test_new_file),       BOTH(test_new_database),
+	    BOTH(test_missing_not_created),        BOTH(test_upgrade_from_first_version),
+	    BOTH(test_newer_schema_refused),       BOTH(test_concurrent_first_open),
+	    BOTH(test_waiter_finds_newer_version), cmocka_unit_test(test_resolve_path),
+	    cmocka_unit_test(test_server_hooks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

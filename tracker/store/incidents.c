@@ -127,6 +127,22 @@ int incidents_find_source(struct store *st, const char *source, incident_ref_cb 
 	return run_refs(st, s, cb, ud, err);
 }
 
+int incidents_find_source_prefix(struct store *st, const char *prefix, incident_ref_cb cb, void *ud,
+				 struct error *err)
+{
+	struct db_stmt *s;
+	/* substr() with a bound length instead of LIKE: a prefix may hold '%' or '_' */
+	if (store_sql(st, &s,
+		      "SELECT id, source, source_hash FROM incidents WHERE substr(source, 1, CAST(?1 AS "
+		      "INTEGER)) = "
+		      "CAST(?2 AS TEXT) AND rekeyed_to IS NULL ORDER BY source, id",
+		      err) < 0)
+		return -1;
+	db_bind_int64(s, 1, (int64_t)strlen(prefix));
+	db_bind_text(s, 2, prefix);
+	return run_refs(st, s, cb, ud, err);
+}
+
 bool incidents_rekeyed_to(struct store *st, const char *id, char *out, size_t outsz)
 {
 	struct db_stmt *s;

@@ -53,6 +53,10 @@ int incidents_find_prefix(struct store *st, const char *ref, long max, incident_
  * particular order. */
 int incidents_find_source(struct store *st, const char *source, incident_ref_cb cb, void *ud,
 			  struct error *err);
+/* The incidents (not rekeyed) whose source starts with `prefix` ("git:NAME:" for a git source's
+ * documents), by source then id. */
+int incidents_find_source_prefix(struct store *st, const char *prefix, incident_ref_cb cb, void *ud,
+				 struct error *err);
 /* The id the document of `id` now has when it changed its id (following the chain), into out: true
  * when there is one. */
 bool incidents_rekeyed_to(struct store *st, const char *id, char *out, size_t outsz);

@@ -13,9 +13,9 @@
 #include "sha256.h"
 #include "banned.h"
 
-const char *const source_keys[] = {"repo",       "branch",  "paths",    "username",
-				   "token_file", "ssh_key", "interval", "webhook_secret_file",
-				   "writeback",  NULL};
+const char *const source_keys[] = {"repo",       "branch",        "paths",    "username",
+				   "token_file", "ssh_key",       "interval", "webhook_secret_file",
+				   "writeback",  "commit_author", NULL};
 
 void source_init(struct source_cfg *s)
 {
@@ -34,6 +34,7 @@ void source_release(struct source_cfg *s)
 	free(s->token_file);
 	free(s->ssh_key);
 	free(s->webhook_secret_file);
+	free(s->commit_author);
 	source_init(s);
 }
 
@@ -189,6 +190,17 @@ int source_set(struct source_cfg *s, const char *key, const char *value, char *p
 			return -1;
 		}
 		return 0;
+	}
+	if (!strcmp(key, "commit_author")) {
+		const char *lt = strchr(value, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+		if (!lt || lt == value || !gt || gt == lt + 1 || gt[1] || strpbrk(value, "\r\n")) {
+			snprintf(problem, plen,
+				 "[source %s] commit_author: write \"Name <email>\", e.g. \"tracker "
+				 "<tracker@example.org>\", not \"%s\"",
+				 sec, value);
+			return -1;
+		}
+		return set_str(&s->commit_author, value, problem, plen);
 	}
 	if (!strcmp(key, "writeback")) {
 		if (!strcmp(value, "off"))

@@ -39,7 +39,9 @@ struct source_cfg {
 	long interval;             /* polling fallback, seconds; default SOURCE_DEFAULT_INTERVAL */
 	char *webhook_secret_file; /* push webhooks: the shared secret, first line */
 	enum source_writeback writeback;
-	int line; /* where the section started in the config file (for messages), 0 unknown */
+	char *commit_author; /* write-back commits' author and committer "Name <email>"; NULL: the default
+				(gitwb.h) */
+	int line;            /* where the section started in the config file (for messages), 0 unknown */
 };
 
 void source_init(struct source_cfg *s);

@@ -7,7 +7,7 @@ _tracker_commands="import sync list show incidents set done reopen snooze people
 _tracker_opts() {
 	case $1 in
 	import) echo "--dry-run --atomic --help" ;;
-	sync) echo "--dry-run --full --prune --no-fetch --help" ;;
+	sync) echo "--dry-run --full --prune --no-fetch --history --help" ;;
 	list) echo "--all --overdue --owner --mine --priority --status --incident --due-before --due-within --unassigned --unscheduled --removed --sort --limit --format --now --help" ;;
 	show) echo "--format --now --help" ;;
 	incidents) echo "--format --help" ;;

@@ -112,7 +112,10 @@ static void populate(struct store *st)
 		    "INSERT INTO source_deliveries (id, source, delivery, provider, received_at) VALUES (3, "
 		    "'docs', 'd-1', 'github', '2026-01-03T00:00:00Z');"
 		    "INSERT INTO source_own_commits (id, source, commit_id, made_at) VALUES (5, 'docs', "
-		    "'beef', '2026-01-03T00:00:00Z')");
+		    "'beef', '2026-01-03T00:00:00Z');"
+		    "INSERT INTO source_history (id, source, first_commit, first_path, last_commit, path, "
+		    "incident_id, replayed_at) VALUES (11, 'docs', 'c0ffee', 'pm/a b.md', 'beef', 'pm/c.md', "
+		    "'INC-2026-01-02-1', '2026-01-03T00:00:00Z')");
 }
 
 static void sums(struct store *st, struct copy_table_sum *out)

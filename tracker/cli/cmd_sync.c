@@ -1,5 +1,6 @@
 /*
- * cmd_sync.c — `tracker sync [--dry-run] [--full [--prune]] [--no-fetch] [NAME...]`
+ * cmd_sync.c — `tracker sync [--dry-run] [--full [--prune]] [--no-fetch] [NAME...]`,
+ *              `tracker sync --history [--no-fetch] [NAME...]` (sync_history.h)
  *
  * Syncs the named [source NAME]s of the config (all of them when none is named) with sync_source()
  * (tracker/sync/sync.h, docs/sync.md) and prints what each did. Exit 0 when every source synced and
@@ -14,10 +15,12 @@
 #include "source.h"
 #include "suggest.h"
 #include "sync.h"
+#include "sync_history.h"
 #include "banned.h"
 
 static const char usage[] =
     "usage: tracker sync [--dry-run] [--full [--prune]] [--no-fetch] [NAME...]\n"
+    "       tracker sync --history [--no-fetch] [NAME...]\n"
     "\n"
     "Follows the git repositories of post-mortems named by [source NAME] sections of the config: fetches\n"
     "each source's branch, imports the documents changed since the last sync (new, edited, renamed), and\n"
@@ -29,6 +32,8 @@ static const char usage[] =
     "      --prune    with --full: flag documents missing from the tree removed even when they are\n"
     "                 most of the source's documents (held back otherwise)\n"
     "      --no-fetch use the local mirror as last fetched\n"
+    "      --history  replay the whole history of each post-mortem, oldest commit first, so items get\n"
+    "                 their real created, closed and slipped times (docs/sync.md, History back-fill)\n"
     "  -h, --help     show this help\n";
 
 static void on_line(void *ud, enum sync_line_kind kind, const char *text)
@@ -69,12 +74,16 @@ static void summary(struct ctx *c, const char *name, const struct sync_report *r
 
 int cmd_sync(struct ctx *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"dry-run", no_argument, NULL, 'n'}, {"full", no_argument, NULL, 'f'},
-	    {"prune", no_argument, NULL, 'p'},   {"no-fetch", no_argument, NULL, 'N'},
-	    {"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'},
+					     {"full", no_argument, NULL, 'f'},
+					     {"prune", no_argument, NULL, 'p'},
+					     {"no-fetch", no_argument, NULL, 'N'},
+					     {"history", no_argument, NULL, 'H'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	struct sync_opts so = {.actor = c->actor, .now = c->now, .line = on_line, .ud = c};
 	int o;
+	bool history = false;
 	while ((o = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n':
@@ -89,6 +98,9 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 		case 'N':
 			so.no_fetch = true;
 			break;
+		case 'H':
+			history = true;
+			break;
 		case 'h':
 			fputs(usage, c->out);
 			return EXIT_OK;
@@ -97,6 +109,8 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (history && (so.dry_run || so.full || so.prune))
+		return cli_usage_error(c, "sync: --history goes with no --dry-run, --full or --prune");
 	if (so.prune && !so.full)
 		return cli_usage_error(c, "sync: --prune goes with --full (see tracker sync -h)");
 	if (!c->cfg.nsources) {
@@ -123,6 +137,12 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		const struct source_cfg *src =
 		    optind < argc ? config_source(&c->cfg, argv[optind + (int)i]) : &c->cfg.sources[i];
+		if (history) {
+			int x = sync_history_one(c, src, &so);
+			if (x != EXIT_OK && (rc == EXIT_OK || x > rc))
+				rc = x;
+			continue;
+		}
 		struct sync_report rep;
 		struct error err;
 		error_init(&err);

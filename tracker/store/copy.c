@@ -41,6 +41,7 @@ static const struct table_spec specs[] = {
     {"sources", "name", true, NULL},
     {"source_deliveries", "id", false, NULL},
     {"source_own_commits", "id", false, NULL},
+    {"source_history", "id", false, NULL},
 };
 enum { NSPECS = sizeof specs / sizeof specs[0] };
 

@@ -807,12 +807,17 @@ static void pn_release(struct people_names *pn)
 	free(pn->email_handles);
 }
 
-static const char *actor_of(const struct people_names *pn, const struct commit *c)
+static const char *actor_by_email(const struct people_names *pn, const char *email, const char *author)
 {
 	for (size_t i = 0; i < pn->ne; i++)
-		if (!strcasecmp(pn->emails[i], c->email))
+		if (!strcasecmp(pn->emails[i], email))
 			return pn->email_handles[i];
-	return c->email[0] ? c->email : c->author;
+	return email[0] ? email : author;
+}
+
+static const char *actor_of(const struct people_names *pn, const struct commit *c)
+{
+	return actor_by_email(pn, c->email, c->author);
 }
 
 /* ---- the sync ---- */
@@ -1379,4 +1384,54 @@ out_nostate:
 		close(lock_fd);
 	sync_env_release(&hold);
 	return rc;
+}
+
+/* ---- the same rules for `sync --history` (history_run.c) ---- */
+
+struct sync_people {
+	struct people_names pn;
+	char rules[64];
+};
+
+struct sync_people *sync_people_load(struct store *st, struct import_opts *io, struct error *err)
+{
+	struct sync_people *p = calloc(1, sizeof *p);
+	if (!p) {
+		error_set(err, ERR_IO, "out of memory");
+		return NULL;
+	}
+	if (people_list(st, pn_cb, &p->pn, err) < 0) {
+		if (p->pn.oom)
+			error_set(err, ERR_IO, "out of memory");
+		sync_people_free(p);
+		return NULL;
+	}
+	io->people = (const char *const *)p->pn.names;
+	io->people_handles = (const char *const *)p->pn.handles;
+	import_rules_id(io, p->rules);
+	io->rules_id = p->rules;
+	return p;
+}
+
+const char *sync_people_actor(const struct sync_people *p, const char *email, const char *author)
+{
+	return actor_by_email(&p->pn, email, author);
+}
+
+void sync_people_free(struct sync_people *p)
+{
+	if (!p)
+		return;
+	pn_release(&p->pn);
+	free(p);
+}
+
+bool sync_path_ok(const char *path)
+{
+	return path_ok(path);
+}
+
+void sync_path_show(const char *path, char *out, size_t outsz)
+{
+	path_show(path, out, outsz);
 }

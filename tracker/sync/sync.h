@@ -95,4 +95,19 @@ int sync_env(const struct config *cfg, const struct source_cfg *src, const struc
 	     struct git_env *g, struct sync_env *hold, struct error *err);
 void sync_env_release(struct sync_env *hold);
 
+/* The people side of a sync, for others importing a source's documents (`sync --history`): the people
+ * table as import options ("(Name)" owners; io->people, people_handles and rules_id point into the
+ * result, which must outlive io's use), and the actor of a commit: the handle of the person with the
+ * author's e-mail, else the e-mail, else the author as written. */
+struct sync_people;
+struct import_opts;
+struct sync_people *sync_people_load(struct store *st, struct import_opts *io, struct error *err);
+const char *sync_people_actor(const struct sync_people *p, const char *email, const char *author);
+void sync_people_free(struct sync_people *p);
+
+/* The path rules of a sync, for `sync --history`: whether a repository path can name a document (valid
+ * UTF-8, no control characters), and the path fit for a message (\n, \xHH). */
+bool sync_path_ok(const char *path);
+void sync_path_show(const char *path, char *out, size_t outsz);
+
 #endif

@@ -69,7 +69,9 @@ sqlite3 "$A" "INSERT INTO outbox (channel, recipient, kind, idempotency_key, pay
 	VALUES ('docs', 'c0ffee', 'Ann <ann@example.com>', 'Merge fix', '2026-01-02T00:00:00Z');
 	INSERT INTO source_deliveries (source, delivery, provider, received_at)
 	VALUES ('docs', 'd-1', 'github', '2026-01-03T00:00:00Z');
-	INSERT INTO source_own_commits (source, commit_id, made_at) VALUES ('docs', 'beef', 'x')"
+	INSERT INTO source_own_commits (source, commit_id, made_at) VALUES ('docs', 'beef', 'x');
+	INSERT INTO source_history (source, first_commit, first_path, last_commit, path, incident_id,
+	 replayed_at) VALUES ('docs', 'c0ffee', 'a.md', 'c0ffee', 'a.md', (SELECT min(id) FROM incidents), 'x')"
 
 # The table lines of a copy's output: "table rows sha256".
 sums() { awk 'NR > 2 && $1 != "total" {print $1, $2, $3}' "$1"; }
@@ -91,7 +93,7 @@ assert_file_match "$TMP/ab.out" "^copied $A to postgresql $B on .* \\(schema [0-
 assert_file_match "$TMP/ab.out" "^total +[0-9]+ +row counts and checksums of the copy match the source$"
 assert_file_no_match "$TMP/ab.out" "$SECRET"
 assert_file_no_match "$TMP/err" "$SECRET"
-[[ $(sums "$TMP/ab.out" | wc -l) -eq 14 ]] || fail "expected 14 tables in: $(cat "$TMP/ab.out")"
+[[ $(sums "$TMP/ab.out" | wc -l) -eq 15 ]] || fail "expected 15 tables in: $(cat "$TMP/ab.out")"
 if sums "$TMP/ab.out" | awk '$2 == 0 {bad = 1} END {exit !bad}'; then
 	fail "a table was copied empty: every table should have rows: $(cat "$TMP/ab.out")"
 fi

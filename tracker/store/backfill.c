@@ -1,5 +1,5 @@
 /*
- * backfill.c — the marks of `tracker sync --history` (backfill.h), table source_history (schema 0010).
+ * backfill.c — the marks of `tracker sync --history` (backfill.h), table source_history (schema 0009).
  * Portable statements, every value bound.
  */
 #include "backfill.h"

@@ -1,5 +1,5 @@
 /*
- * backfill — what `tracker sync --history` has replayed (schema 0010, table source_history): one row per
+ * backfill — what `tracker sync --history` has replayed (schema 0009, table source_history): one row per
  * document lineage of a source (a file from the commit that added it, through its renames), naming the
  * last commit of it that was replayed and the incident it became. A second run replays only what came
  * after (running --history twice changes nothing); an incident the tracker knew before from elsewhere

@@ -1,7 +1,7 @@
 /*
  * history_run.c — the replay of `tracker sync --history` (history.h): git log read once, the plan
  * (history.c), each version's blob through one `git cat-file --batch-command`, merged at its commit time
- * with its commit as origin; the marks of schema 0010 (backfill.h) make a second run change nothing.
+ * with its commit as origin; the marks of schema 0009 (backfill.h) make a second run change nothing.
  */
 #include "history.h"
 

@@ -1,4 +1,4 @@
--- 0010: `tracker sync --history` (issue 13): how far each document's history has been replayed.
+-- 0009: `tracker sync --history` (issue 13): how far each document's history has been replayed.
 --
 -- One row per document lineage of a source: a file from the commit that added it, followed through its
 -- renames, up to its deletion. The lineage is named by the commit that added the file and the path it

@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +160,18 @@ static void test_timeout(void **state)
 	const char *argv[] = {"ls-remote", url, NULL};
 	assert_int_equal(git_run(&g, argv, NULL, 0, NULL, &err), -1);
 	assert_string_equal(err.msg, "git ls-remote: no answer within 1 s (stopped)");
+	/* git's helper that held the connection (git-remote-http) was stopped too: the connection is
+	 * closed. (Killing git alone left the helper waiting on it for ever.) */
+	int c = accept(s, NULL, NULL);
+	assert_true(c >= 0);
+	struct pollfd pfd = {.fd = c, .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	char b[4096];
+	ssize_t n;
+	while ((n = read(c, b, sizeof b)) > 0) /* the request git sent, then the end */
+		assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_true(n == 0 || errno == ECONNRESET);
+	close(c);
 	close(s);
 }
 

@@ -223,7 +223,10 @@ static int spawn(const struct git_env *g, const char *const argv[], int *in_fd, 
 	sigaddset(&dfl, SIGPIPE);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl); /* we ignore SIGPIPE; git expects the default */
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* Its own process group: git runs helpers (git-remote-http, ssh) as children, and a time limit
+	 * must stop them too — killing git alone left a hung git-remote-http behind for ever. */
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 	int r = posix_spawnp(pid, av[0], &fa, &at, av, e.v);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
@@ -381,7 +384,7 @@ int git_run_status(const struct git_env *g, const char *const argv[], const char
 	if (err_fd >= 0)
 		close(err_fd);
 	if (timed_out || too_big || rc < 0)
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL); /* the group: git and the helpers it started */
 	int ws;
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;

@@ -13,25 +13,7 @@ command -v git >/dev/null || skip "no git"
 command -v curl >/dev/null || skip "no curl"
 command -v openssl >/dev/null || skip "no openssl"
 
-SERVE=
-cleanup() {
-	local rc=$?
-	set +e
-	trap - ERR
-	if [[ -n $SERVE ]]; then
-		kill "$SERVE" 2>/dev/null
-		wait "$SERVE" 2>/dev/null
-	fi
-	(exit "$rc")
-	e2e_cleanup
-}
-trap cleanup EXIT
-
-export GIT_AUTHOR_NAME=Ann GIT_AUTHOR_EMAIL=ann@example.org GIT_COMMITTER_NAME=Ann
-export GIT_COMMITTER_EMAIL=ann@example.org GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-git init -q --bare -b main "$TMP/remote.git"
-git clone -q "$TMP/remote.git" "$TMP/work" 2>/dev/null
-G() { git -C "$TMP/work" "$@"; }
+. "$(dirname "$0")/gitrepo_lib.sh"
 
 postmortem() { # FILE ID ACTION
 	mkdir -p "$(dirname "$1")"

@@ -13,26 +13,8 @@ require_command sync
 command -v git >/dev/null || skip "no git"
 REALGIT=$(command -v git)
 
-SERVE=
-cleanup() {
-	local rc=$?
-	set +e
-	trap - ERR
-	if [[ -n $SERVE ]]; then
-		kill "$SERVE" 2>/dev/null
-		wait "$SERVE" 2>/dev/null
-	fi
-	(exit "$rc")
-	e2e_cleanup
-}
-trap cleanup EXIT
-
-export GIT_AUTHOR_NAME=Ann GIT_AUTHOR_EMAIL=ann@example.org GIT_COMMITTER_NAME=Ann
-export GIT_COMMITTER_EMAIL=ann@example.org GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-git init -q --bare -b main "$TMP/remote.git"
-git clone -q "$TMP/remote.git" "$TMP/work" 2>/dev/null
+. "$(dirname "$0")/gitrepo_lib.sh"
 git clone -q "$TMP/remote.git" "$TMP/other" 2>/dev/null
-G() { git -C "$TMP/work" "$@"; }
 mkdir -p "$TMP/work/pm"
 cat >"$TMP/work/pm/db.md" <<'EOM'
 # Postmortem — database failover

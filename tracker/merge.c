@@ -159,6 +159,9 @@ static int event(struct merger *m, int64_t item, const char *inc, const char *at
 				  .new_value = nw,
 				  .note = note,
 				  .origin = m->origin ? m->origin->id : 0};
+	/* the items added before it first: the history in the order of the document on both engines */
+	if (items_batch_send(m->items, err) < 0)
+		return -1;
 	return events_add_deferred(m->st, m->events, &e, err);
 }
 
@@ -275,7 +278,7 @@ static int insert_item(struct merger *m, const char *inc, const struct import_it
 	    .actor = actor, /* the created event */
 	    .origin = m->origin ? m->origin->id : 0,
 	};
-	return items_batch_insert(m->items, &x, NULL, err);
+	return items_batch_insert(m->items, &x, err);
 }
 
 /* Merges one stored item with its document row. */
@@ -365,26 +368,26 @@ int merger_source_touch(struct merger *m, const char *id, const struct import_st
 }
 
 struct sources {
-	struct merge_source *v;
-	size_t n;
+	struct merge_source **v; /* the list of source i */
+	size_t *n;
 	bool oom;
 };
 
-static int add_source(const struct incident_source *s, void *ud)
+static int add_source(size_t i, const struct incident_source *s, void *ud)
 {
 	struct sources *l = ud;
-	struct merge_source *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+	struct merge_source *nv = realloc(l->v[i], (l->n[i] + 1) * sizeof *nv);
 	if (!nv) {
 		l->oom = true;
 		return -1;
 	}
-	l->v = nv;
-	struct merge_source *x = &nv[l->n];
+	l->v[i] = nv;
+	struct merge_source *x = &nv[l->n[i]];
 	if (!(x->id = strdup(s->id))) {
 		l->oom = true;
 		return -1;
 	}
-	l->n++;
+	l->n[i]++;
 	snprintf(x->hash, sizeof x->hash, "%s", s->source_hash ? s->source_hash : "");
 	x->st = (struct import_stat){
 	    .known = s->stat.known, .size = s->stat.size, .mtime_ns = s->stat.mtime_ns, .ino = s->stat.ino};
@@ -396,17 +399,27 @@ static int cmp_source(const void *a, const void *b)
 	return strcmp(((const struct merge_source *)a)->id, ((const struct merge_source *)b)->id);
 }
 
-int merger_sources(struct merger *m, const char *source, const char *rules, struct merge_source **out,
-		   size_t *n, struct error *err)
+int merger_sources(struct merger *m, const char *const *sources, size_t n, const char *rules,
+		   struct merge_source **out, size_t *nout, struct error *err)
 {
-	struct sources l = {0};
-	int rc = incidents_batch_sources(m->incidents, source, rules, add_source, &l, err);
-	if (rc == 0 && l.n > 1) /* by id: the same first match on both engines */
-		qsort(l.v, l.n, sizeof *l.v, cmp_source);
-	*out = l.v;
-	*n = l.n;
-	if (rc < 0 && l.oom)
-		error_set(err, ERR_IO, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		out[i] = NULL;
+		nout[i] = 0;
+	}
+	struct sources l = {.v = out, .n = nout};
+	int rc = incidents_batch_sources(m->incidents, sources, n, rules, add_source, &l, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (nout[i] > 1) /* by id: the same first match on both engines */
+			qsort(out[i], nout[i], sizeof *out[i], cmp_source);
+	if (rc < 0) {
+		if (l.oom)
+			error_set(err, ERR_IO, "out of memory");
+		for (size_t i = 0; i < n; i++) {
+			merge_sources_free(out[i], nout[i]);
+			out[i] = NULL;
+			nout[i] = 0;
+		}
+	}
 	return rc;
 }
 
@@ -719,6 +732,9 @@ static int merge_doc_writes(struct merger *m, const struct import_doc *doc, cons
 		if (r < 0)
 			goto out;
 	}
+	/* PostgreSQL: the new items go in one statement (before the refresh below reads them) */
+	if (items_batch_send(m->items, err) < 0)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		if (items[i].seen || items[i].removed)
 			continue;
@@ -764,8 +780,10 @@ int merge_doc_from(struct merger *m, const struct import_doc *doc, const char *s
 	m->origin = origin;
 	int rc = merge_doc_writes(m, doc, source, actor, now_t, sum, err);
 	m->origin = NULL;
-	if (rc < 0)
+	if (rc < 0) {
+		items_batch_discard(m->items); /* not sent: the document is rolled back */
 		return -1;
+	}
 	return store_flush(m->st, err);
 }
 

@@ -40,10 +40,11 @@ int merger_begin_doc(struct merger *m, struct error *err);
 int merger_end_doc(struct merger *m, bool keep, struct error *err);
 
 /* The re-import skip (see docs/import.md "Re-import"). merger_sources() lists the incidents imported
- * from `source` (an absolute path) under the rules `rules` (import_rules_id()): usually one, more when
- * the document changed its id (the old incident keeps its source). A row whose stored stat equals the
- * file's (merge_source_by_stat) or whose hash equals the file's (merge_source_by_hash) was imported
- * from this very content: the file need not be parsed again. merger_source_items() counts that
+ * from each of `sources` (n absolute paths, looked up in one statement) under the rules `rules`
+ * (import_rules_id()) into out[i] (nout[i] of them, sorted by id; free each with merge_sources_free):
+ * usually one, more when the document changed its id (the old incident keeps its source). A row whose stored
+ * stat equals the file's (merge_source_by_stat) or whose hash equals the file's (merge_source_by_hash) was
+ * imported from this very content: the file need not be parsed again. merger_source_items() counts that
  * incident's items still in the document; merger_source_touch() records the stat of a file that the
  * hash proved unchanged. merge_doc() records doc->src itself. */
 struct merge_source {
@@ -51,8 +52,8 @@ struct merge_source {
 	char hash[65]; /* hex SHA-256 */
 	struct import_stat st;
 };
-int merger_sources(struct merger *m, const char *source, const char *rules, struct merge_source **out,
-		   size_t *n, struct error *err);
+int merger_sources(struct merger *m, const char *const *sources, size_t n, const char *rules,
+		   struct merge_source **out, size_t *nout, struct error *err);
 void merge_sources_free(struct merge_source *v, size_t n);
 int merge_source_by_stat(const struct merge_source *v, size_t n, const struct import_stat *st);
 int merge_source_by_hash(const struct merge_source *v, size_t n, const unsigned char sha256[32]);

@@ -117,6 +117,70 @@ static void test_first_import_and_idempotence(void **state)
 	expect(f, "SELECT sequence FROM items WHERE key='1'", "0");
 }
 
+/* Every column of a first import's rows, and the order of rows and history, whatever the engine (on
+ * PostgreSQL a document's new items go in one statement, on SQLite one by one: items.c): ids in
+ * document order, values with quotes, backslashes and non-ASCII text as written, NULLs as NULLs, the
+ * start date from the incident's date, and a re-import's history in the order of the document. */
+static void test_first_import_rows(void **state)
+{
+	struct fx *f = *state;
+	const char *md =
+	    "# X\n\n**Incident ID:** INC-2026-03-14-042\n**Date:** 2026-01-14\n\n## Action Items\n\n"
+	    "| ID | Action | Owner | Due Date | Priority | Status | Team |\n|---|---|---|---|---|---|---|\n"
+	    "| 3 | Say \"hi\" \\ to Zoë | @x, @y | 2026-04-01 | P0 | open | core |\n"
+	    "| 1 | second | | | | done | |\n"
+	    "| 2 | third | @z | 2026-02-01 | P2 | blocked | |\n";
+	struct merge_summary s = import_text(f, md, "/tmp/rows.md");
+	assert_int_equal(s.created, 3);
+	expect_rows(f, "SELECT key FROM items ORDER BY id", "3,1,2");
+	expect_rows(f, "SELECT action FROM items ORDER BY id", "Say \"hi\" \\ to Zoë,second,third");
+	expect_rows(f, "SELECT coalesce(owner, '-') || ' ' || owners FROM items ORDER BY id",
+		    "x [\"x\",\"y\"],- [],z [\"z\"]");
+	expect_rows(
+	    f,
+	    "SELECT coalesce(due, '-') || ' ' || coalesce(CAST(priority AS TEXT), '-') || ' ' || status "
+	    "|| ' ' || coalesce(status_raw, '-') FROM items ORDER BY id",
+	    "2026-04-01 0 open open,- - done done,2026-02-01 2 blocked blocked");
+	expect_rows(f,
+		    "SELECT CAST(position AS TEXT) || ' ' || CAST(line AS TEXT) || ' ' || extra FROM items "
+		    "ORDER BY id",
+		    "0 10 {\"Team\":\"core\"},1 11 {},2 12 {}");
+	expect_rows(
+	    f,
+	    "SELECT CASE WHEN base_action = action AND base_owners = owners AND coalesce(base_due, '') = "
+	    "coalesce(due, '') AND coalesce(base_priority, -1) = coalesce(priority, -1) AND "
+	    "base_status = status AND created_at = updated_at AND closed_at IS NULL THEN 'ok' ELSE "
+	    "'bad' END FROM items ORDER BY id",
+	    "ok,ok,ok");
+	expect_rows(f, "SELECT start_date FROM items ORDER BY id", "2026-01-14,2026-01-14,2026-01-14");
+	expect_rows(
+	    f,
+	    "SELECT e.kind || ' ' || e.new || ' ' || e.actor || ' ' || e.source FROM events e JOIN items "
+	    "i ON i.id = e.item_id ORDER BY e.id",
+	    "created Say \"hi\" \\ to Zoë tester import,created second tester import,created third "
+	    "tester import");
+	expect(f, "SELECT count(*) FROM events e JOIN items i ON i.id = e.item_id WHERE e.at = i.created_at",
+	       "3");
+	/* a re-import that adds a row before a changed one, and one at the end: history in document order */
+	md = "# X\n\n**Incident ID:** INC-2026-03-14-042\n**Date:** 2026-01-14\n\n## Action Items\n\n"
+	     "| ID | Action | Owner | Due Date | Priority | Status | Team |\n|---|---|---|---|---|---|---|\n"
+	     "| 4 | fourth | | | | open | |\n"
+	     "| 3 | Say \"hi\" \\ to Zoë | @x, @y | 2026-04-01 | P0 | done | core |\n"
+	     "| 1 | second | | | | done | |\n"
+	     "| 2 | third | @z | 2026-02-01 | P2 | blocked | |\n"
+	     "| 5 | fifth | | | | open | |\n";
+	s = import_text(f, md, "/tmp/rows.md");
+	assert_int_equal(s.created, 2);
+	assert_int_equal(s.updated, 1);
+	expect_rows(
+	    f,
+	    "SELECT e.kind || ' ' || coalesce(e.field, '-') || ' ' || coalesce(e.new, '-') FROM events e "
+	    "WHERE e.id > (SELECT max(id) FROM events WHERE kind = 'created' AND new = 'third') "
+	    "ORDER BY e.id",
+	    "created - fourth,changed status done,created - fifth");
+	expect_rows(f, "SELECT key FROM items ORDER BY id", "3,1,2,4,5");
+}
+
 #define LIST(bullets) "# X\n\n**Incident ID:** INC-2026-03-14-042\n\n## Follow-ups\n\n" bullets
 
 /* issue 9 §6: list items keep their keys, and the tracker's status, across the four edits */
@@ -399,7 +463,22 @@ static void test_source_skip(void **state)
 	size_t n;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(merger_sources(f->m, "/tmp/a.md", rules, &v, &n, &err), 0);
+	/* several paths in one lookup: each gets its own list, in the order given (a path twice, twice; a
+	 * path with quotes and a non-ASCII name, nothing) */
+	const char *const many[] = {"/tmp/b \"q\" é.md", "/tmp/a.md", "/tmp/none.md", "/tmp/a.md"};
+	struct merge_source *lv[4];
+	size_t ln[4];
+	assert_int_equal(merger_sources(f->m, many, 4, rules, lv, ln, &err), 0);
+	assert_int_equal(ln[0], 0);
+	assert_int_equal(ln[1], 1);
+	assert_int_equal(ln[2], 0);
+	assert_int_equal(ln[3], 1);
+	assert_string_equal(lv[1][0].id, "INC-2026-03-14-042");
+	assert_string_equal(lv[3][0].id, "INC-2026-03-14-042");
+	for (int k = 0; k < 4; k++)
+		merge_sources_free(lv[k], ln[k]);
+	const char *const a_md[] = {"/tmp/a.md"}, *const b_md[] = {"/tmp/b.md"};
+	assert_int_equal(merger_sources(f->m, a_md, 1, rules, &v, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].id, "INC-2026-03-14-042");
 	/* the same stat matches; any other size, mtime or inode does not; nor an unknown stat */
@@ -433,10 +512,10 @@ static void test_source_skip(void **state)
 	merge_sources_free(v, n);
 
 	/* under other rules, or from another path, nothing is known */
-	assert_int_equal(merger_sources(f->m, "/tmp/a.md", other, &v, &n, &err), 0);
+	assert_int_equal(merger_sources(f->m, a_md, 1, other, &v, &n, &err), 0);
 	assert_int_equal(n, 0);
 	merge_sources_free(v, n);
-	assert_int_equal(merger_sources(f->m, "/tmp/b.md", rules, &v, &n, &err), 0);
+	assert_int_equal(merger_sources(f->m, b_md, 1, rules, &v, &n, &err), 0);
 	assert_int_equal(n, 0);
 	merge_sources_free(v, n);
 
@@ -507,6 +586,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_first_import_and_idempotence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_first_import_rows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_keys_follow_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_closed_at_back_filled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_three_way, setup, teardown),

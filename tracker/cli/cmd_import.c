@@ -276,52 +276,64 @@ static void job_release(struct job *j)
 	memset(j, 0, sizeof *j);
 }
 
-/* Queues job i: realpath, what the store knows of the source, and the stat skip (no read). */
-static int pipeline_queue(struct pipeline *p, struct merger *m, const char *path, const char *rules,
-			  struct error *err)
+/* Queues jobs [from, to): realpath, what the store knows of the sources (one lookup for all of them: one
+ * round trip on PostgreSQL), and the stat skip (no read). */
+static int pipeline_queue(struct pipeline *p, struct merger *m, char *const *paths, size_t from, size_t to,
+			  const char *rules, struct error *err)
 {
-	struct job *j = &p->slot[p->queued % PIPE_DEPTH];
-	memset(j, 0, sizeof *j);
-	j->path = path;
-	j->match = -1;
-	import_doc_init(&j->doc);
-	error_init(&j->err);
-	char real[PATH_MAX];
-	if (realpath(path, real)) {
-		if (!(j->real = strdup(real)) ||
-		    merger_sources(m, j->real, rules, &j->known, &j->nknown, err) < 0) {
-			if (!j->real)
-				error_set(err, ERR_IO, "out of memory");
-			job_release(j);
-			return -1;
-		}
+	const char *reals[PIPE_DEPTH];
+	struct merge_source *known[PIPE_DEPTH];
+	size_t nknown[PIPE_DEPTH], nreal = 0;
+	for (size_t k = from; k < to; k++) {
+		struct job *j = &p->slot[k % PIPE_DEPTH];
+		memset(j, 0, sizeof *j);
+		j->path = paths[k];
+		j->match = -1;
+		import_doc_init(&j->doc);
+		error_init(&j->err);
+		char real[PATH_MAX];
+		if (!realpath(j->path, real))
+			j->real_errno = errno;
+		else if (!(j->real = strdup(real)))
+			j->real_errno = ENOMEM;
+		else
+			reals[nreal++] = j->real;
+	}
+	if (nreal && merger_sources(m, reals, nreal, rules, known, nknown, err) < 0) {
+		for (size_t k = from; k < to; k++)
+			job_release(&p->slot[k % PIPE_DEPTH]);
+		return -1;
+	}
+	for (size_t k = from, r = 0; k < to; k++) {
+		struct job *j = &p->slot[k % PIPE_DEPTH];
+		if (!j->real)
+			continue;
+		j->known = known[r];
+		j->nknown = nknown[r++];
 		struct stat sb;
-		if (j->nknown && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		if (j->nknown && stat(j->path, &sb) == 0 && S_ISREG(sb.st_mode)) {
 			struct import_stat st;
 			import_stat_from(&st, &sb);
 			j->match = merge_source_by_stat(j->known, j->nknown, &st);
 			j->by_stat = j->match >= 0;
 		}
-	} else {
-		j->real_errno = errno;
 	}
 	if (!p->threaded) {
-		job_run(j, p->io);
-		p->queued++;
-		p->worked++;
+		for (size_t k = from; k < to; k++)
+			job_run(&p->slot[k % PIPE_DEPTH], p->io);
+		p->queued = p->worked = to;
 		return 0;
 	}
 	pthread_mutex_lock(&p->mu);
-	if (j->by_stat && p->worked == p->queued) {
-		/* Nothing to read and the worker has nothing before it: done here, without a hand-over
-		 * (a re-import of an unchanged tree never wakes the worker). */
+	for (size_t k = from; k < to; k++) {
+		/* Nothing to read and the worker has nothing before it: done here, without a hand-over (a
+		 * re-import of an unchanged tree never wakes the worker). */
+		if (p->slot[k % PIPE_DEPTH].by_stat && p->worked == p->queued)
+			p->worked++;
 		p->queued++;
-		p->worked++;
-	} else {
-		p->queued++;
-		if (p->worker_idle && (p->queued - p->worked >= PIPE_DEPTH / 2 || p->queued == p->total))
-			pthread_cond_signal(&p->cv_work);
 	}
+	if (p->worker_idle && p->worked < p->queued)
+		pthread_cond_signal(&p->cv_work);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
@@ -483,8 +495,10 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	struct pipeline pipe;
 	pipeline_start(&pipe, &io, paths.n);
 	for (i = 0; i < paths.n; i++) {
-		while (pipe.queued < paths.n && pipe.queued < i + PIPE_DEPTH) {
-			if (pipeline_queue(&pipe, m, paths.v[pipe.queued], rules, &err) < 0) {
+		/* refilled half a queue at a time: one source lookup for many files */
+		if (pipe.queued < paths.n && pipe.queued <= i + PIPE_DEPTH / 2) {
+			size_t to = i + PIPE_DEPTH < paths.n ? i + PIPE_DEPTH : paths.n;
+			if (pipeline_queue(&pipe, m, paths.v, pipe.queued, to, rules, &err) < 0) {
 				rc = cli_fail(c, &err);
 				goto out_pipe;
 			}

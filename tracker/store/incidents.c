@@ -199,8 +199,7 @@ static const char *const batch_sql[B_N] = {
     [B_BY_HASH] = "SELECT id, source FROM incidents WHERE source_hash = ?1 AND id <> ?2 AND "
 		  "rekeyed_to IS NULL AND id_derived = 1",
     [B_REKEY] = "UPDATE incidents SET rekeyed_to = ?2 WHERE id = ?1",
-    [B_SOURCES] = "SELECT id, source_hash, source_size, source_mtime_ns, source_ino FROM incidents "
-		  "WHERE source = ?1 AND source_rules = ?2 AND rekeyed_to IS NULL",
+    [B_SOURCES] = NULL, /* sources_sql */
     [B_STAT] = "UPDATE incidents SET source_size = ?2, source_mtime_ns = ?3, source_ino = ?4 "
 	       "WHERE id = ?1",
     /* B_GET (kind 0) and B_BY_SOURCE (kind 1) in one statement: PostgreSQL only
@@ -211,6 +210,23 @@ static const char *const batch_sql[B_N] = {
 	"UNION ALL SELECT 1, NULL, NULL, NULL, 0, id, id_derived FROM incidents WHERE source = ?2 AND "
 	"id <> ?1 AND rekeyed_to IS NULL",
 };
+
+/* incidents_batch_sources(): the sources come as one JSON array of strings (?1), each row says which
+ * (its 0-based index). The engines' JSON table functions differ: SQLite's json_each (key is the
+ * index), PostgreSQL's json_array_elements_text WITH ORDINALITY (1-based; its text has the default
+ * collation, the column is COLLATE "C"). */
+#define SOURCES_COLS "i.id, i.source_hash, i.source_size, i.source_mtime_ns, i.source_ino "
+#define SOURCES_WHERE "i.source_rules = ?2 AND i.rekeyed_to IS NULL"
+static const char sources_sqlite[] =
+    "SELECT j.key, " SOURCES_COLS
+    "FROM json_each(?1) j JOIN incidents i ON i.source = j.value WHERE " SOURCES_WHERE;
+/* (a LATERAL subquery kept apart by OFFSET 0, which PostgreSQL never flattens: the index on source
+ * per path, whatever the planner thinks of the table — without it, the statistics of a table being
+ * filled by a first import made it scan all of incidents once per lookup) */
+static const char sources_pg[] =
+    "SELECT j.n - 1, i.* FROM json_array_elements_text(CAST(?1 AS json)) WITH ORDINALITY AS j(source, n) "
+    "CROSS JOIN LATERAL (SELECT " SOURCES_COLS "FROM incidents i WHERE i.source = j.source COLLATE \"C\" "
+    "AND " SOURCES_WHERE " OFFSET 0) i";
 
 struct incidents_batch {
 	struct store *st;
@@ -226,7 +242,8 @@ struct incidents_batch *incidents_batch_new(struct store *st, struct error *err)
 	}
 	b->st = st;
 	for (int i = 0; i < B_N; i++) {
-		if (store_sql(st, &b->s[i], batch_sql[i], err) < 0) {
+		const char *sql = batch_sql[i] ? batch_sql[i] : db_pick(st->conn, sources_sqlite, sources_pg);
+		if (store_sql(st, &b->s[i], sql, err) < 0) {
 			incidents_batch_free(b);
 			return NULL;
 		}
@@ -427,29 +444,44 @@ int incidents_batch_rekey(struct incidents_batch *b, const char *from, const cha
 	return rc;
 }
 
-int incidents_batch_sources(struct incidents_batch *b, const char *source, const char *rules,
-			    int (*cb)(const struct incident_source *s, void *ud), void *ud, struct error *err)
+int incidents_batch_sources(struct incidents_batch *b, const char *const *sources, size_t n,
+			    const char *rules, int (*cb)(size_t i, const struct incident_source *s, void *ud),
+			    void *ud, struct error *err)
 {
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(sources[i])) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	if (!text)
+		return error_set(err, ERR_IO, "out of memory (or a path that is not UTF-8)");
 	struct db_stmt *s = b->s[B_SOURCES];
 	db_reset(s);
-	db_bind_text(s, 1, source);
+	db_bind_text(s, 1, text);
 	db_bind_text(s, 2, rules);
 	int rc, ret = 0;
 	while ((rc = db_step(s)) == DB_ROW) {
-		struct incident_source x = {.id = col(s, 0),
-					    .source_hash = col(s, 1),
-					    .stat = {.known = !db_column_is_null(s, 2),
-						     .size = db_column_int64(s, 2),
-						     .mtime_ns = db_column_int64(s, 3),
-						     .ino = db_column_int64(s, 4)}};
-		if ((ret = cb(&x, ud)) != 0) {
+		int64_t k = db_column_int64(s, 0);
+		struct incident_source x = {.id = col(s, 1),
+					    .source_hash = col(s, 2),
+					    .stat = {.known = !db_column_is_null(s, 3),
+						     .size = db_column_int64(s, 3),
+						     .mtime_ns = db_column_int64(s, 4),
+						     .ino = db_column_int64(s, 5)}};
+		if (k < 0 || (uint64_t)k >= n)
+			continue; /* cannot happen: the index of one of the sources given */
+		if ((ret = cb((size_t)k, &x, ud)) != 0) {
 			rc = DB_DONE;
 			break;
 		}
 	}
 	if (rc != DB_DONE)
-		ret = store_fail(b->st, err, "looking up the source file");
+		ret = store_fail(b->st, err, "looking up the source files");
 	db_reset(s);
+	free(text);
 	return ret < 0 ? -1 : 0;
 }
 

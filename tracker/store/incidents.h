@@ -130,11 +130,12 @@ int incidents_batch_by_hash(struct incidents_batch *b, const char *hash, const c
 int incidents_batch_upsert(struct incidents_batch *b, const struct incident_record *r, struct error *err);
 /* Marks `from` as the old id of the document now imported as `to`. */
 int incidents_batch_rekey(struct incidents_batch *b, const char *from, const char *to, struct error *err);
-/* The incidents (not rekeyed) imported from `source` under `rules`, in no particular order: usually
- * one. */
-int incidents_batch_sources(struct incidents_batch *b, const char *source, const char *rules,
-			    int (*cb)(const struct incident_source *s, void *ud), void *ud,
-			    struct error *err);
+/* The incidents (not rekeyed) imported from each of `sources` (n paths) under `rules`, in no
+ * particular order: cb(i, row) for a row of sources[i], usually one per source. One statement for all
+ * of them (one round trip on PostgreSQL). */
+int incidents_batch_sources(struct incidents_batch *b, const char *const *sources, size_t n,
+			    const char *rules, int (*cb)(size_t i, const struct incident_source *s, void *ud),
+			    void *ud, struct error *err);
 /* Records the document's stat as the key of the next re-import. */
 int incidents_batch_set_stat(struct incidents_batch *b, const char *id, const struct source_stat *s,
 			     struct error *err);

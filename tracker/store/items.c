@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "buf.h"
 #include "events.h"
 #include "incidents.h"
@@ -449,27 +451,58 @@ static const char *const batch_sql[B_N] = {
 	"updated_at, closed_at, start_date) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?5,?6,?8,?9,?10," \
 	"?13,?13,?14," ITEM_START_EXPR("(SELECT date FROM incidents WHERE id = ?1)", "?8", "?13") ")"
 
-/* A new item and its `created` event. PostgreSQL does both in one statement (a data-modifying WITH:
- * one round trip per item instead of two, and the id comes back by RETURNING). SQLite has no
- * data-modifying WITH, and runs RETURNING as a trigger program per row (about 33,000 instructions per
- * insert, a tenth of a whole first import: callgrind, 1,000 files, docs/performance.md), so there the
- * INSERT is plain, the id is read back by the row's unique key (B_ID, about 6,000) and the event is
- * added through events_add(). The event is the same on both: source import, kind created, the action
- * as its new value. */
-static const char *insert_sql(struct store *st)
-{
-	return db_pick(st->conn, ITEM_INSERT_SQL,
-		       "WITH ins AS (" ITEM_INSERT_SQL " RETURNING id) "
-		       "INSERT INTO events (item_id, incident_id, at, actor, source, kind, new, origin) "
-		       "SELECT id, ?1, ?13, ?15, 'import', 'created', ?5, CAST(?16 AS BIGINT) FROM ins "
-		       "RETURNING item_id");
-}
+/* A new item and its `created` event, on SQLite: SQLite has no data-modifying WITH, and runs RETURNING
+ * as a trigger program per row (about 33,000 instructions per insert, a tenth of a whole first import:
+ * callgrind, 1,000 files, docs/performance.md), so the INSERT is plain, the id is read back by the
+ * row's unique key (B_ID, about 6,000) and the event is added through events_add(). */
+static const char insert_sqlite[] = ITEM_INSERT_SQL;
+
+/* PostgreSQL, the same rows for a document's new items in one statement: the items come as one JSON
+ * array (?1) of objects, the incident ?2, the time ?3 (created_at, updated_at, the event's time), the
+ * actor ?4 and the origin ?5; the items are inserted in document order (their ids follow it) with
+ * their start date from the incident's date read once, and the created events (source import, kind
+ * created, the action as the new value) from what the INSERT returned, in id order. Every statement
+ * costs the server its executor start (the CHECK constraints are parsed again per statement, the
+ * foreign-key triggers set up) whatever its rows: one per document instead of one per item is most of
+ * what a first import costs the server (docs/performance.md, "the PostgreSQL import"). */
+#define ITEM_COLS_JSON                                                                                       \
+	"key text, position bigint, line bigint, action text, owners text, owner text, due text, "           \
+	"priority bigint, status text, status_raw text, extra text, closed_at text"
+#define NEW_START ITEM_START_EXPR("n.date", "r.due", "CAST(?3 AS TEXT)")
+static const char insert_many_pg[] =
+    "WITH r AS (SELECT * FROM json_to_recordset(CAST(?1 AS json)) AS r(" ITEM_COLS_JSON ")), "
+    "n AS (SELECT (SELECT date FROM incidents WHERE id = CAST(?2 AS TEXT)) AS date), "
+    "ins AS (INSERT INTO items (incident_id, key, position, line, action, owners, owner, due, priority, "
+    "status, status_raw, extra, base_action, base_owners, base_due, base_priority, base_status, "
+    "created_at, updated_at, closed_at, start_date) "
+    "SELECT ?2, r.key, r.position, r.line, r.action, r.owners, r.owner, r.due, r.priority, r.status, "
+    "r.status_raw, r.extra, r.action, r.owners, r.due, r.priority, r.status, ?3, ?3, r.closed_at, " NEW_START
+    " FROM r CROSS JOIN n ORDER BY r.position RETURNING id, action) "
+    "INSERT INTO events (item_id, incident_id, at, actor, source, kind, new, origin) "
+    "SELECT id, ?2, ?3, ?4, 'import', 'created', action, CAST(?5 AS BIGINT) FROM ins ORDER BY id";
+
+/* The inserts waiting for items_batch_send() (PostgreSQL): one incident, time, actor and origin. */
+struct pending_items {
+	json_t *rows; /* NULL when none wait */
+	char *incident, *now, *actor;
+	int64_t origin;
+};
 
 struct items_batch {
 	struct store *st;
 	struct db_stmt *s[B_N];
 	struct db_stmt *events; /* SQLite: the created events (events_add) */
+	struct pending_items pend;
 };
+
+static void pending_clear(struct pending_items *p)
+{
+	json_decref(p->rows);
+	free(p->incident);
+	free(p->now);
+	free(p->actor);
+	memset(p, 0, sizeof *p);
+}
 
 struct items_batch *items_batch_new(struct store *st, struct error *err)
 {
@@ -480,7 +513,9 @@ struct items_batch *items_batch_new(struct store *st, struct error *err)
 	}
 	b->st = st;
 	for (int i = 0; i < B_N; i++) {
-		if (store_sql(st, &b->s[i], batch_sql[i] ? batch_sql[i] : insert_sql(st), err) < 0) {
+		const char *sql =
+		    batch_sql[i] ? batch_sql[i] : db_pick(st->conn, insert_sqlite, insert_many_pg);
+		if (store_sql(st, &b->s[i], sql, err) < 0) {
 			items_batch_free(b);
 			return NULL;
 		}
@@ -499,6 +534,7 @@ void items_batch_free(struct items_batch *b)
 	for (int i = 0; i < B_N; i++)
 		db_finalize(b->s[i]);
 	events_finish(b->events);
+	pending_clear(&b->pend);
 	free(b);
 }
 
@@ -508,16 +544,97 @@ int items_batch_of_incident(struct items_batch *b, const char *incident, item_ro
 	return read_rows(b->st, b->s[B_OF_INCIDENT], incident, cb, ud, err);
 }
 
-static void bind_origin(struct db_stmt *s, int idx, int64_t origin)
+static bool same_text(const char *a, const char *b)
 {
-	if (origin)
-		db_bind_int64(s, idx, origin);
-	else
-		db_bind_null(s, idx);
+	return a == b || (a && b && !strcmp(a, b));
 }
 
-int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64_t *id, struct error *err)
+int items_batch_send(struct items_batch *b, struct error *err)
 {
+	struct pending_items *p = &b->pend;
+	if (!p->rows)
+		return 0;
+	char *json = json_dumps(p->rows, JSON_COMPACT);
+	if (!json) {
+		pending_clear(p);
+		return error_set(err, ERR_IO, "out of memory");
+	}
+	struct db_stmt *s = b->s[B_INSERT];
+	db_reset(s);
+	db_bind_text(s, 1, json);
+	db_bind_text(s, 2, p->incident);
+	db_bind_text(s, 3, p->now);
+	db_bind_text(s, 4, p->actor);
+	if (p->origin)
+		db_bind_int64(s, 5, p->origin);
+	else
+		db_bind_null(s, 5);
+	int rc = store_defer(b->st, s, err, "adding the document's items");
+	db_reset(s);
+	free(json);
+	pending_clear(p);
+	return rc;
+}
+
+void items_batch_discard(struct items_batch *b)
+{
+	pending_clear(&b->pend);
+}
+
+/* A JSON string, or null for NULL; NULL when out of memory (or not UTF-8, which the importer refuses
+ * before: json_string checks). */
+static json_t *jstr(const char *v)
+{
+	return v ? json_string(v) : json_null();
+}
+
+/* PostgreSQL: the row joins the inserts waiting for items_batch_send(). */
+static int pending_add(struct items_batch *b, const struct item_insert *x, struct error *err)
+{
+	struct pending_items *p = &b->pend;
+	if (p->rows &&
+	    !(same_text(p->incident, x->incident) && same_text(p->now, x->now) &&
+	      same_text(p->actor, x->actor) && p->origin == x->origin) &&
+	    items_batch_send(b, err) < 0)
+		return -1;
+	if (!p->rows) {
+		p->rows = json_array();
+		p->incident = strdup(x->incident);
+		p->now = strdup(x->now);
+		p->actor = x->actor ? strdup(x->actor) : NULL;
+		p->origin = x->origin;
+		if (!p->rows || !p->incident || !p->now || (x->actor && !p->actor)) {
+			pending_clear(p);
+			return error_set(err, ERR_IO, "out of memory");
+		}
+	}
+	json_t *o = json_object();
+	bool ok =
+	    o && !json_object_set_new(o, "key", jstr(x->key)) &&
+	    !json_object_set_new(o, "position", json_integer(x->position)) &&
+	    !json_object_set_new(o, "line", json_integer(x->line)) &&
+	    !json_object_set_new(o, "action", jstr(x->action)) &&
+	    !json_object_set_new(o, "owners", jstr(x->owners)) &&
+	    !json_object_set_new(o, "owner", jstr(x->owner)) &&
+	    !json_object_set_new(o, "due", jstr(x->due)) &&
+	    !json_object_set_new(o, "priority", x->priority < 0 ? json_null() : json_integer(x->priority)) &&
+	    !json_object_set_new(o, "status", jstr(x->status)) &&
+	    !json_object_set_new(o, "status_raw", jstr(x->status_raw)) &&
+	    !json_object_set_new(o, "extra", jstr(x->extra)) &&
+	    !json_object_set_new(o, "closed_at", jstr(x->closed_at));
+	if (!ok)
+		json_decref(o);
+	if (!ok || json_array_append_new(p->rows, o) < 0) { /* (append_new drops o when it fails) */
+		pending_clear(p);
+		return error_set(err, ERR_IO, "out of memory");
+	}
+	return 0;
+}
+
+int items_batch_insert(struct items_batch *b, const struct item_insert *x, struct error *err)
+{
+	if (!b->events) /* PostgreSQL: one statement for the document's new items (items_batch_send) */
+		return pending_add(b, x, err);
 	struct db_stmt *s = b->s[B_INSERT];
 	db_reset(s);
 	db_bind_text(s, 1, x->incident);
@@ -534,43 +651,23 @@ int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64
 	db_bind_text(s, 12, x->extra);
 	db_bind_text(s, 13, x->now);
 	db_bind_text(s, 14, x->closed_at);
-	if (!b->events && !id) { /* PostgreSQL, id not wanted: deferred (store_defer) */
-		db_bind_text(s, 15, x->actor);
-		bind_origin(s, 16, x->origin);
-		int rc = store_defer(b->st, s, err, "adding an item");
-		db_reset(s);
-		return rc;
-	}
-	if (!b->events) { /* PostgreSQL: item and event in one statement */
-		db_bind_text(s, 15, x->actor);
-		bind_origin(s, 16, x->origin);
-		int rc = db_step(s);
-		if (rc == DB_ROW) {
-			*id = db_column_int64(s, 0);
-			rc = db_step(s);
-		}
-		db_reset(s);
-		return rc == DB_DONE ? 0 : store_fail(b->st, err, "adding an item");
-	}
-	int64_t idv;
-	if (!id) { /* SQLite: the id is still needed, for the created event */
-		id = &idv;
-	}
 	int rc = db_step(s);
 	db_reset(s);
 	if (rc != DB_DONE)
 		return store_fail(b->st, err, "adding an item");
+	/* the id, for the created event */
+	int64_t id;
 	s = b->s[B_ID];
 	db_reset(s);
 	db_bind_text(s, 1, x->incident);
 	db_bind_text(s, 2, x->key);
 	rc = db_step(s);
 	if (rc == DB_ROW)
-		*id = db_column_int64(s, 0);
+		id = db_column_int64(s, 0);
 	db_reset(s);
 	if (rc != DB_ROW)
 		return store_fail(b->st, err, "adding an item");
-	struct history_event e = {.item_id = *id,
+	struct history_event e = {.item_id = id,
 				  .incident = x->incident,
 				  .at = x->now,
 				  .actor = x->actor,
@@ -583,6 +680,8 @@ int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64
 
 int items_batch_update(struct items_batch *b, const struct item_update *x, struct error *err)
 {
+	if (items_batch_send(b, err) < 0) /* the writes in the order they were asked for */
+		return -1;
 	struct db_stmt *s = b->s[B_UPDATE];
 	db_reset(s);
 	db_bind_int64(s, 1, x->id);
@@ -610,6 +709,8 @@ int items_batch_update(struct items_batch *b, const struct item_update *x, struc
 
 int items_batch_remove(struct items_batch *b, int64_t id, const char *now, struct error *err)
 {
+	if (items_batch_send(b, err) < 0)
+		return -1;
 	struct db_stmt *s = b->s[B_REMOVE];
 	db_reset(s);
 	db_bind_int64(s, 1, id);
@@ -622,6 +723,8 @@ int items_batch_remove(struct items_batch *b, int64_t id, const char *now, struc
 int items_batch_rekey(struct items_batch *b, const char *from, const char *to, const char *now,
 		      int (*cb)(int64_t id, const char *key, void *ud), void *ud, struct error *err)
 {
+	if (items_batch_send(b, err) < 0)
+		return -1;
 	struct db_stmt *s = b->s[B_REKEY];
 	db_reset(s);
 	db_bind_text(s, 1, from);

@@ -199,10 +199,17 @@ void items_batch_free(struct items_batch *b);
 /* items_of_incident() on the batch's prepared statement. */
 int items_batch_of_incident(struct items_batch *b, const char *incident, item_row_cb cb, void *ud,
 			    struct error *err);
-/* Inserts the item with its created event and returns the new row id (id NULL: not wanted, and the
- * insert is a deferred write, store_defer(): its error may come from a later call or store_flush()).
+/* Inserts the item with its created event. A deferred write (store_defer(): its error may come from a
+ * later call or store_flush()); on PostgreSQL the item waits in the batch for items_batch_send(), which
+ * the importer calls once a document's items are all given: one statement for all of them. An insert
+ * for another incident, time, actor or origin, and any other write of the batch, send the waiting ones
+ * first (the rows and their history in the order they were asked for).
  * items_batch_update() and items_batch_remove() are deferred writes too. */
-int items_batch_insert(struct items_batch *b, const struct item_insert *x, int64_t *id, struct error *err);
+int items_batch_insert(struct items_batch *b, const struct item_insert *x, struct error *err);
+/* Sends the inserts waiting in the batch (PostgreSQL; on SQLite none wait): a deferred write. */
+int items_batch_send(struct items_batch *b, struct error *err);
+/* Drops the inserts waiting in the batch (the document they belong to is rolled back). */
+void items_batch_discard(struct items_batch *b);
 int items_batch_update(struct items_batch *b, const struct item_update *x, struct error *err);
 /* Flags an item that vanished from its document: removed_at = updated_at = now, sequence + 1. */
 int items_batch_remove(struct items_batch *b, int64_t id, const char *now, struct error *err);

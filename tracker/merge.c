@@ -29,7 +29,103 @@ struct merger {
 	struct store_savepoint sp;
 	struct stats_refresh *refresh;      /* issue 11 §5: stored start dates and close times (stats.h) */
 	const struct import_origin *origin; /* during merge_doc_from(), or NULL */
+	struct prefetched *pf;              /* merger_prefetch(): npf entries, id NULL when used or stale */
+	size_t npf;
+	bool grouped; /* merger_group_begin(): no savepoint and no wait per document */
 };
+
+/* What incidents_batch_get_many() said of a document before it was merged: valid until a write
+ * touches its incident id or source (merger_forget), or any write is undone (merger_forget_all). */
+struct prefetched {
+	char *id, *source;
+	int found;
+	struct incident_prev prev;
+	struct incident_other other;
+};
+
+static void prefetched_release(struct prefetched *e)
+{
+	free(e->id);
+	free(e->source);
+	incident_prev_release(&e->prev);
+	free(e->other.id);
+	memset(e, 0, sizeof *e);
+}
+
+static void merger_forget_all(struct merger *m)
+{
+	for (size_t i = 0; i < m->npf; i++)
+		prefetched_release(&m->pf[i]);
+	free(m->pf);
+	m->pf = NULL;
+	m->npf = 0;
+}
+
+/* A document is about to write incident `id` imported from `source`: what was fetched of either is
+ * stale. */
+static void merger_forget(struct merger *m, const char *id, const char *source)
+{
+	for (size_t i = 0; i < m->npf; i++)
+		if (m->pf[i].id && (!strcmp(m->pf[i].id, id) || !strcmp(m->pf[i].source, source)))
+			prefetched_release(&m->pf[i]);
+}
+
+int merger_prefetch(struct merger *m, const char *const *ids, const char *const *sources, size_t n,
+		    struct error *err)
+{
+	merger_forget_all(m);
+	if (!n)
+		return 0;
+	struct prefetched *pf = calloc(n, sizeof *pf);
+	int *found = calloc(n, sizeof *found);
+	struct incident_prev *prev = calloc(n, sizeof *prev);
+	struct incident_other *other = calloc(n, sizeof *other);
+	int rc = -1;
+	if (!pf || !found || !prev || !other) {
+		error_set(err, ERR_IO, "out of memory");
+		goto out;
+	}
+	if (incidents_batch_get_many(m->incidents, ids, sources, n, found, prev, other, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		pf[i] = (struct prefetched){.id = strdup(ids[i]),
+					    .source = strdup(sources[i]),
+					    .found = found[i],
+					    .prev = prev[i],
+					    .other = other[i]};
+		if (!pf[i].id || !pf[i].source)
+			prefetched_release(&pf[i]); /* (out of memory: looked up again when needed) */
+	}
+	m->pf = pf;
+	m->npf = n;
+	pf = NULL;
+	rc = 0;
+out:
+	free(pf);
+	free(found);
+	free(prev);
+	free(other);
+	return rc;
+}
+
+/* incidents_batch_get_with_source(), from what merger_prefetch() fetched when that is still valid. */
+static int get_with_source(struct merger *m, const char *id, const char *source, struct incident_prev *prev,
+			   struct incident_other *other, struct error *err)
+{
+	for (size_t i = 0; i < m->npf; i++) {
+		struct prefetched *e = &m->pf[i];
+		if (e->id && !strcmp(e->id, id) && !strcmp(e->source, source)) {
+			int found = e->found;
+			*prev = e->prev;
+			*other = e->other;
+			memset(&e->prev, 0, sizeof e->prev);
+			memset(&e->other, 0, sizeof e->other);
+			prefetched_release(e);
+			return found;
+		}
+	}
+	return incidents_batch_get_with_source(m->incidents, id, source, prev, other, err);
+}
 
 struct merger *merger_new(struct store *st, struct error *err)
 {
@@ -58,7 +154,32 @@ int merger_begin_doc(struct merger *m, struct error *err)
 
 int merger_end_doc(struct merger *m, bool keep, struct error *err)
 {
+	if (!keep)
+		merger_forget_all(m); /* (fetched while this document's writes were there) */
 	return store_savepoint_end(m->st, &m->sp, keep, err);
+}
+
+int merger_group_begin(struct merger *m, struct error *err)
+{
+	if (store_savepoint_set(m->st, &m->sp, err) < 0)
+		return -1;
+	m->grouped = true;
+	return 0;
+}
+
+int merger_group_end(struct merger *m, bool keep, struct error *err)
+{
+	m->grouped = false;
+	items_batch_discard(m->items);
+	if (keep && store_flush(m->st, err) < 0)
+		keep = false;
+	if (!keep) {
+		merger_forget_all(m);
+		struct error ignored;
+		store_savepoint_end(m->st, &m->sp, false, &ignored);
+		return -1;
+	}
+	return store_savepoint_end(m->st, &m->sp, true, err);
 }
 
 void merger_free(struct merger *m)
@@ -70,6 +191,7 @@ void merger_free(struct merger *m)
 	events_finish(m->events);
 	store_savepoint_free(&m->sp);
 	stats_refresh_free(m->refresh); /* issue 11 §5 */
+	merger_forget_all(m);
 	free(m);
 }
 
@@ -595,9 +717,15 @@ static int merge_doc_writes(struct merger *m, const struct import_doc *doc, cons
 	/* Where was this incident imported from before? */
 	struct incident_prev prev;
 	struct incident_other other;
-	int found = incidents_batch_get_with_source(m->incidents, doc->inc.id, source, &prev, &other, err);
+	int found = get_with_source(m, doc->inc.id, source, &prev, &other, err);
 	if (found < 0)
 		return -1;
+	/* This document writes its incident and source: what was fetched of either is stale now. (A
+	 * move, a rename or a new id for an old incident writes others too: everything is.) */
+	merger_forget(m, doc->inc.id, source);
+	if ((found == 0 && (!prev.source || strcmp(prev.source, source) || prev.rekeyed)) ||
+	    (found == 1 && other.found == 0) || !other.fetched)
+		merger_forget_all(m);
 	char *rekey_from = NULL;
 	bool was_rekeyed = false, other_source = false;
 	if (found == 0) {
@@ -784,7 +912,7 @@ int merge_doc_from(struct merger *m, const struct import_doc *doc, const char *s
 		items_batch_discard(m->items); /* not sent: the document is rolled back */
 		return -1;
 	}
-	return store_flush(m->st, err);
+	return m->grouped ? 0 : store_flush(m->st, err);
 }
 
 struct gone {
@@ -817,6 +945,7 @@ int merge_source_gone(struct merger *m, const char *source, const char *actor, i
 	size_t n = 0;
 	int rc = -1;
 	char now[21];
+	merger_forget_all(m);
 	*removed = 0;
 	if (incidents)
 		*incidents = 0;

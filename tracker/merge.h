@@ -39,6 +39,23 @@ void merger_free(struct merger *m);
 int merger_begin_doc(struct merger *m, struct error *err);
 int merger_end_doc(struct merger *m, bool keep, struct error *err);
 
+/* A group of documents under one savepoint, written without waiting (PostgreSQL: the server works on
+ * one document while this process reads the next). Between merger_group_begin() and
+ * merger_group_end() merge_doc() neither sets a savepoint nor waits for its writes, so an error it
+ * returns, or one that shows later, may be any document's of the group: merger_group_end(keep) waits
+ * for them all and releases the savepoint (0), or — when keep is false or a write failed — rolls the
+ * whole group back (-1). The caller then merges the group's documents again one by one
+ * (merger_begin_doc), which says which document failed and keeps the others. */
+int merger_group_begin(struct merger *m, struct error *err);
+int merger_group_end(struct merger *m, bool keep, struct error *err);
+
+/* Looks up what the store knows of n documents' incidents (ids[i], imported from sources[i]) in one
+ * statement, for merge_doc() to use instead of a look-up of its own (one round trip for many
+ * documents on PostgreSQL). What was fetched of an incident id or source that a document writes later,
+ * and everything after a document is rolled back, is dropped and looked up again when needed. */
+int merger_prefetch(struct merger *m, const char *const *ids, const char *const *sources, size_t n,
+		    struct error *err);
+
 /* The re-import skip (see docs/import.md "Re-import"). merger_sources() lists the incidents imported
  * from each of `sources` (n absolute paths, looked up in one statement) under the rules `rules`
  * (import_rules_id()) into out[i] (nout[i] of them, sorted by id; free each with merge_sources_free):

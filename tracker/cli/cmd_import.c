@@ -17,6 +17,15 @@
  * busy machine is more than the file. Only this thread touches the database and prints, in file order, so
  * messages, savepoints and commits are exactly those of a one-file-at-a-time import (which
  * TRACKER_IMPORT_NO_PIPELINE=1 runs, for measurements).
+ *
+ * Groups (PostgreSQL, not --atomic): waiting for each file's writes costs a round trip in which one
+ * side idles while the other works, and a savepoint per file costs the server a subtransaction. So up
+ * to GROUP_MAX files go under one savepoint without waiting (merger_group_begin), their incidents
+ * looked up half a queue at a time (merger_prefetch), while the server writes the files before; the
+ * group's messages are held until its writes are all known to have succeeded. If anything of a group
+ * fails — a write, a look-up, or a file the merge rejects — the group is rolled back and merged again
+ * one file at a time with a savepoint each, as on SQLite: the same files imported and rejected, the
+ * same messages, in the same order.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -40,6 +49,9 @@
 /* The worker does not start another file while the files it has read and the main thread has not yet
  * taken add up to this many bytes: a batch of large documents is not held in memory 127 at a time. */
 #define PIPE_BYTES ((size_t)8 << 20)
+/* PostgreSQL: at most this many documents in a group (see "Groups" above); under PIPE_DEPTH / 2, so the
+ * queue's refill never reaches a job of the open group. */
+#define GROUP_MAX 32
 
 static const char usage[] =
     "usage: tracker import [--dry-run] [--atomic] PATH...\n"
@@ -177,15 +189,15 @@ static void pending_rolled_back(struct ctx *c, struct pending *p)
 	pending_reset(p);
 }
 
-static void print_diags(struct ctx *c, const struct import_doc *d)
+static void print_diags(FILE *ef, const struct import_doc *d)
 {
 	for (size_t i = 0; i < d->ndiags; i++) {
 		const struct diag *g = &d->diags[i];
 		const char *lvl = g->level == DIAG_ERROR ? "error" : "warning";
 		if (g->line)
-			fprintf(c->err, "%s:%u: %s: %s\n", d->path, g->line, lvl, g->msg);
+			fprintf(ef, "%s:%u: %s: %s\n", d->path, g->line, lvl, g->msg);
 		else
-			fprintf(c->err, "%s: %s: %s\n", d->path, lvl, g->msg);
+			fprintf(ef, "%s: %s: %s\n", d->path, lvl, g->msg);
 	}
 }
 
@@ -418,6 +430,227 @@ static void pipeline_stop(struct pipeline *p, size_t next)
 	p->queued = next;
 }
 
+/* The jobs the worker has read so far (all of them are read once queued when there is no worker). */
+static size_t pipeline_ready(struct pipeline *p)
+{
+	if (!p->threaded)
+		return p->worked;
+	pthread_mutex_lock(&p->mu);
+	size_t n = p->worked;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+/* What the batch has done so far. */
+struct tally {
+	size_t rejected, since_commit, imported, no_items;
+};
+
+enum outcome {
+	JOB_DONE,  /* handled: imported, unchanged or rejected */
+	JOB_FATAL, /* the import stops (*rc says how) */
+	JOB_REDO,  /* in a group: something failed; the group is merged again one document at a time */
+};
+
+/* Handles job j: its messages to `ef` (diagnostics and errors) and to p (the lines for standard
+ * output, and the files for the rollback report), its counts to t. `grouped`: inside a merger group (no
+ * savepoint per document, nothing waited for), where any failure is JOB_REDO. */
+static enum outcome handle_job(struct ctx *c, struct merger *m, struct job *j, bool grouped, FILE *ef,
+			       struct pending *p, struct tally *t, int *rc, struct error *err)
+{
+	const char *path = j->path;
+	struct import_doc *doc = &j->doc;
+	error_init(err);
+	print_diags(ef, doc);
+	if (j->match >= 0) {
+		/* The very content an incident was imported from: nothing to parse or merge. */
+		const struct merge_source *k = &j->known[j->match];
+		unsigned nitems;
+		if (merger_source_items(m, k->id, &nitems, err) < 0 ||
+		    (!j->by_stat && doc->src.known && merger_source_touch(m, k->id, &doc->src, err) < 0)) {
+			if (grouped)
+				return JOB_REDO;
+			*rc = cli_fail(c, err);
+			return JOB_FATAL;
+		}
+		if (buf_printf(&p->text, "%s: unchanged (%u items, file identical to the last import) (%s)\n",
+			       k->id, nitems, path) < 0 ||
+		    paths_add(&p->files, path) < 0) {
+			error_set(err, ERR_IO, "out of memory");
+			*rc = cli_fail(c, err);
+			return JOB_FATAL;
+		}
+		t->since_commit++;
+		t->imported++;
+		t->no_items += nitems == 0; /* it was imported, and warned about, with none */
+		return JOB_DONE;
+	}
+	if (j->r < 0) {
+		if (j->err.kind != ERR_NONE)
+			fprintf(ef, "tracker: %s\n", j->err.msg);
+		else
+			fprintf(ef, "%s: rejected: nothing imported from this file\n", path);
+		t->rejected++;
+		return JOB_DONE;
+	}
+	if (!j->real) {
+		fprintf(ef, "tracker: %s: %s\n", path, strerror(j->real_errno));
+		t->rejected++;
+		return JOB_DONE;
+	}
+	struct merge_summary sum;
+	if (!grouped && merger_begin_doc(m, err) < 0) {
+		*rc = cli_fail(c, err);
+		return JOB_FATAL;
+	}
+	if (merge_doc(m, doc, j->real, c->actor, c->now, &sum, err) < 0) {
+		if (grouped)
+			return JOB_REDO;
+		fprintf(ef, "%s: error: %s\n", path, err->msg);
+		struct error ignored;
+		merger_end_doc(m, false, &ignored);
+		if (err->kind == ERR_STORE) {
+			*rc = EXIT_STORE;
+			return JOB_FATAL;
+		}
+		t->rejected++;
+		return JOB_DONE;
+	}
+	if (!grouped && merger_end_doc(m, true, err) < 0) {
+		*rc = cli_fail(c, err);
+		return JOB_FATAL;
+	}
+	size_t warns = count_warnings(doc);
+	/* say where the id came from when the document did not write one */
+	const char *how = doc->inc.id_derived ? " (id derived from the file name)" : "";
+	int pr = 0;
+	if (sum.rekeyed_from[0])
+		pr = buf_printf(&p->text, "%s: was %s: its items moved to the new id (%s)\n", doc->inc.id,
+				sum.rekeyed_from, path);
+	if (pr >= 0 && sum.same_file)
+		pr = buf_printf(&p->text,
+				"%s%s: unchanged (%u items, file identical to the last import) (%s)\n",
+				doc->inc.id, how, sum.unchanged, path);
+	else if (pr >= 0)
+		pr = buf_printf(&p->text,
+				"%s%s: %u new, %u updated, %u unchanged, %u removed%s%s, %zu placeholder%s "
+				"skipped, %zu warning%s (%s)\n",
+				doc->inc.id, how, sum.created, sum.updated + sum.restored, sum.unchanged,
+				sum.removed, sum.conflicts ? ", conflicts: " : "",
+				sum.conflicts ? "see tracker show" : "", doc->placeholders,
+				doc->placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
+	if (pr < 0 || paths_add(&p->files, path) < 0) {
+		error_set(err, ERR_IO, "out of memory");
+		*rc = cli_fail(c, err);
+		return JOB_FATAL;
+	}
+	t->since_commit++;
+	t->imported++;
+	t->no_items += doc->no_items_warned;
+	return JOB_DONE;
+}
+
+/* An open group of jobs [first, …]: what the batch had done before it, to undo when it is merged
+ * again, and its messages to standard error, held until it is kept. */
+#define NO_GROUP SIZE_MAX
+struct group {
+	size_t first;
+	size_t bytes;       /* of its files: a group ends before it holds half the queue's budget */
+	struct tally t;     /* the tally before it */
+	size_t text, files; /* the pending lines and files before it */
+	FILE *err;          /* its messages to standard error */
+	char *errbuf;
+	size_t errlen;
+};
+
+static int group_open(struct group *g, struct merger *m, const struct tally *t, const struct pending *p,
+		      size_t first, struct error *err)
+{
+	if (!(g->err = open_memstream(&g->errbuf, &g->errlen)))
+		return error_set(err, ERR_IO, "out of memory");
+	if (merger_group_begin(m, err) < 0) {
+		fclose(g->err);
+		free(g->errbuf);
+		return -1;
+	}
+	g->first = first;
+	g->bytes = 0;
+	g->t = *t;
+	g->text = p->text.len;
+	g->files = p->files.n;
+	return 0;
+}
+
+/* The group's messages to standard error: written out, or dropped (the group is merged again). */
+static void group_messages(struct ctx *c, struct group *g, bool write)
+{
+	fclose(g->err);
+	if (write)
+		fwrite(g->errbuf, 1, g->errlen, c->err);
+	free(g->errbuf);
+	g->err = NULL;
+	g->errbuf = NULL;
+}
+
+/* Ends the group of jobs [g->first, last]: kept when `ok` and every write of it succeeded; otherwise
+ * rolled back and merged again one document at a time, exactly as without groups. The jobs are done
+ * with either way. -1: the import stops (*rc). */
+static int group_close(struct ctx *c, struct group *g, struct merger *m, struct pipeline *pipe, size_t last,
+		       bool ok, struct pending *p, struct tally *t, int *rc, struct error *err)
+{
+	struct error ignored;
+	if (ok && merger_group_end(m, true, err) == 0) {
+		group_messages(c, g, true);
+	} else {
+		if (ok)
+			ok = false; /* (merger_group_end rolled the group back) */
+		else
+			merger_group_end(m, false, &ignored);
+		group_messages(c, g, false);
+		*t = g->t;
+		buf_truncate(&p->text, g->text);
+		while (p->files.n > g->files)
+			free(p->files.v[--p->files.n]);
+		for (size_t k = g->first; k <= last; k++)
+			if (handle_job(c, m, &pipe->slot[k % PIPE_DEPTH], false, c->err, p, t, rc, err) ==
+			    JOB_FATAL)
+				return -1;
+	}
+	for (size_t k = g->first; k <= last; k++)
+		pipeline_done(pipe, &pipe->slot[k % PIPE_DEPTH]);
+	g->first = NO_GROUP;
+	return 0;
+}
+
+/* The import stops with a group open: its messages are written (what was found in the files stays
+ * said; the files are reported rolled back), and *i becomes its first job, from which pipeline_stop()
+ * frees the jobs. */
+static void group_abandon(struct ctx *c, struct group *g, size_t *i)
+{
+	if (g->first == NO_GROUP)
+		return;
+	group_messages(c, g, true);
+	*i = g->first;
+	g->first = NO_GROUP;
+}
+
+/* Looks up the incidents of the documents read from job i on (up to half a queue) in one statement
+ * (merger_prefetch); *until: the jobs looked at. */
+static int prefetch(struct pipeline *pipe, struct merger *m, size_t i, size_t *until, struct error *err)
+{
+	const char *ids[PIPE_DEPTH / 2], *sources[PIPE_DEPTH / 2];
+	size_t n = 0, ready = pipeline_ready(pipe), k;
+	for (k = i; k < ready && k < i + PIPE_DEPTH / 2; k++) {
+		const struct job *j = &pipe->slot[k % PIPE_DEPTH];
+		if (j->match < 0 && j->r == 0 && j->real && j->doc.inc.id) {
+			ids[n] = j->doc.inc.id;
+			sources[n++] = j->real;
+		}
+	}
+	*until = k;
+	return merger_prefetch(m, ids, sources, n, err);
+}
+
 int cmd_import(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'},
@@ -488,111 +721,64 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 		rc = cli_fail(c, &err);
 		goto out;
 	}
-	size_t rejected = 0, since_commit = 0, imported = 0, no_items = 0, i = 0;
+	struct tally t = {0};
+	size_t i = 0;
 	char rules[64];
 	import_rules_id(&io, rules);
 	io.rules_id = rules;
 	struct pipeline pipe;
 	pipeline_start(&pipe, &io, paths.n);
+	/* PostgreSQL: documents in groups, written without waiting (see "Groups" above) */
+	bool grouping = store_engine(&c->st) == DB_POSTGRESQL && !atomic;
+	struct group g = {.first = NO_GROUP};
+	size_t prefetched = 0; /* jobs [0, prefetched) were looked up by merger_prefetch() or need not be */
 	for (i = 0; i < paths.n; i++) {
-		/* refilled half a queue at a time: one source lookup for many files */
-		if (pipe.queued < paths.n && pipe.queued <= i + PIPE_DEPTH / 2) {
-			size_t to = i + PIPE_DEPTH < paths.n ? i + PIPE_DEPTH : paths.n;
+		/* refilled half a queue at a time: one source lookup for many files (never over a job of
+		 * the open group, which is kept until the group ends) */
+		size_t base = g.first != NO_GROUP ? g.first : i;
+		if (pipe.queued < paths.n && pipe.queued <= base + PIPE_DEPTH / 2) {
+			size_t to = base + PIPE_DEPTH < paths.n ? base + PIPE_DEPTH : paths.n;
 			if (pipeline_queue(&pipe, m, paths.v, pipe.queued, to, rules, &err) < 0) {
+				group_abandon(c, &g, &i);
 				rc = cli_fail(c, &err);
 				goto out_pipe;
 			}
 		}
 		struct job *j = pipeline_wait(&pipe, i);
-		const char *path = j->path;
-		struct import_doc *doc = &j->doc;
-		struct merge_summary sum;
-		error_init(&err);
-		print_diags(c, doc);
-		if (j->match >= 0) {
-			/* The very content an incident was imported from: nothing to parse or merge. */
-			const struct merge_source *k = &j->known[j->match];
-			unsigned nitems;
-			if (merger_source_items(m, k->id, &nitems, &err) < 0 ||
-			    (!j->by_stat && doc->src.known &&
-			     merger_source_touch(m, k->id, &doc->src, &err) < 0)) {
-				rc = cli_fail(c, &err);
-				goto out_pipe;
-			}
-			if (buf_printf(&pend.text,
-				       "%s: unchanged (%u items, file identical to the last import) (%s)\n",
-				       k->id, nitems, path) < 0 ||
-			    paths_add(&pend.files, path) < 0) {
-				error_set(&err, ERR_IO, "out of memory");
-				rc = cli_fail(c, &err);
-				goto out_pipe;
-			}
-			since_commit++;
-			imported++;
-			no_items += nitems == 0; /* it was imported, and warned about, with none */
-		} else if (j->r < 0) {
-			if (j->err.kind != ERR_NONE)
-				fprintf(c->err, "tracker: %s\n", j->err.msg);
-			else
-				fprintf(c->err, "%s: rejected: nothing imported from this file\n", path);
-			rejected++;
-		} else if (!j->real) {
-			fprintf(c->err, "tracker: %s: %s\n", path, strerror(j->real_errno));
-			rejected++;
-		} else if (merger_begin_doc(m, &err) < 0) {
+		enum outcome out = JOB_DONE;
+		if (grouping && g.first == NO_GROUP && group_open(&g, m, &t, &pend, i, &err) < 0) {
 			rc = cli_fail(c, &err);
 			goto out_pipe;
-		} else if (merge_doc(m, doc, j->real, c->actor, c->now, &sum, &err) < 0) {
-			fprintf(c->err, "%s: error: %s\n", path, err.msg);
-			struct error ignored;
-			merger_end_doc(m, false, &ignored);
-			if (err.kind == ERR_STORE) {
-				rc = EXIT_STORE;
-				goto out_pipe;
-			}
-			rejected++;
-		} else if (merger_end_doc(m, true, &err) < 0) {
-			rc = cli_fail(c, &err);
-			goto out_pipe;
-		} else {
-			size_t warns = count_warnings(doc);
-			/* say where the id came from when the document did not write one */
-			const char *how = doc->inc.id_derived ? " (id derived from the file name)" : "";
-			int pr = 0;
-			if (sum.rekeyed_from[0])
-				pr =
-				    buf_printf(&pend.text, "%s: was %s: its items moved to the new id (%s)\n",
-					       doc->inc.id, sum.rekeyed_from, path);
-			if (pr >= 0 && sum.same_file)
-				pr = buf_printf(
-				    &pend.text,
-				    "%s%s: unchanged (%u items, file identical to the last import) (%s)\n",
-				    doc->inc.id, how, sum.unchanged, path);
-			else if (pr >= 0)
-				pr = buf_printf(
-				    &pend.text,
-				    "%s%s: %u new, %u updated, %u unchanged, %u removed%s%s, %zu "
-				    "placeholder%s "
-				    "skipped, %zu warning%s (%s)\n",
-				    doc->inc.id, how, sum.created, sum.updated + sum.restored, sum.unchanged,
-				    sum.removed, sum.conflicts ? ", conflicts: " : "",
-				    sum.conflicts ? "see tracker show" : "", doc->placeholders,
-				    doc->placeholders == 1 ? "" : "s", warns, warns == 1 ? "" : "s", path);
-			if (pr < 0 || paths_add(&pend.files, path) < 0) {
-				error_set(&err, ERR_IO, "out of memory");
-				rc = cli_fail(c, &err);
-				goto out_pipe;
-			}
-			since_commit++;
-			imported++;
-			no_items += doc->no_items_warned;
 		}
-		pipeline_done(&pipe, j);
-		if (rejected && atomic) {
+		if (g.first != NO_GROUP && i >= prefetched && prefetch(&pipe, m, i, &prefetched, &err) < 0)
+			out = JOB_REDO; /* (a write of the group failed, or the look-up: see by merging again)
+					 */
+		if (out == JOB_DONE)
+			out = handle_job(c, m, j, g.first != NO_GROUP, g.first != NO_GROUP ? g.err : c->err,
+					 &pend, &t, &rc, &err);
+		if (out == JOB_FATAL) {
+			group_abandon(c, &g, &i);
+			goto out_pipe;
+		}
+		if (g.first == NO_GROUP) {
+			pipeline_done(&pipe, j);
+		} else {
+			g.bytes += j->bytes;
+			if (out == JOB_REDO || i + 1 - g.first >= GROUP_MAX || i + 1 == paths.n ||
+			    g.bytes >= PIPE_BYTES / 2 || t.since_commit >= COMMIT_EVERY) {
+				if (group_close(c, &g, m, &pipe, i, out == JOB_DONE, &pend, &t, &rc, &err) <
+				    0) {
+					i = g.first;
+					g.first = NO_GROUP;
+					goto out_pipe;
+				}
+			}
+		}
+		if (t.rejected && atomic) {
 			i++;
 			break;
 		}
-		if (!atomic && !dry && since_commit >= COMMIT_EVERY) {
+		if (g.first == NO_GROUP && !atomic && !dry && t.since_commit >= COMMIT_EVERY) {
 			if (store_commit(&c->st, &err) < 0) {
 				rc = cli_fail(c, &err);
 				i++;
@@ -604,10 +790,11 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 				i++;
 				goto out_pipe;
 			}
-			since_commit = 0;
+			t.since_commit = 0;
 		}
 	}
 	pipeline_stop(&pipe, i);
+	size_t rejected = t.rejected;
 	if (dry || (atomic && rejected)) {
 		store_rollback(&c->st);
 		if (dry)
@@ -626,7 +813,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 	pending_flush(c, &pend);
 	if (paths.n > 1)
 		fprintf(c->out, "%zu files: %zu imported, %zu rejected, %zu with no action items\n", paths.n,
-			imported, rejected, no_items);
+			t.imported, rejected, t.no_items);
 	if (rejected)
 		rc = EXIT_DATA;
 	goto out;

@@ -202,13 +202,7 @@ static const char *const batch_sql[B_N] = {
     [B_SOURCES] = NULL, /* sources_sql */
     [B_STAT] = "UPDATE incidents SET source_size = ?2, source_mtime_ns = ?3, source_ino = ?4 "
 	       "WHERE id = ?1",
-    /* B_GET (kind 0) and B_BY_SOURCE (kind 1) in one statement: PostgreSQL only
-     * (incidents_batch_get_with_source); the id goes in its own column (it is COLLATE "C") */
-    [B_GET_SOURCE] =
-	"SELECT 0, source, source_hash, source_rules, CASE WHEN rekeyed_to IS NULL THEN 0 ELSE 1 END, "
-	"NULL, 0 FROM incidents WHERE id = ?1 "
-	"UNION ALL SELECT 1, NULL, NULL, NULL, 0, id, id_derived FROM incidents WHERE source = ?2 AND "
-	"id <> ?1 AND rekeyed_to IS NULL",
+    [B_GET_SOURCE] = NULL, /* get_many_pg */
 };
 
 /* incidents_batch_sources(): the sources come as one JSON array of strings (?1), each row says which
@@ -228,6 +222,18 @@ static const char sources_pg[] =
     "CROSS JOIN LATERAL (SELECT " SOURCES_COLS "FROM incidents i WHERE i.source = j.source COLLATE \"C\" "
     "AND " SOURCES_WHERE " OFFSET 0) i";
 
+/* incidents_batch_get_many() on PostgreSQL: B_GET (kind 0) and B_BY_SOURCE (kind 1) of every
+ * (id, source) pair of the JSON array ?1 in one statement, each row with the pair's 0-based index
+ * (LATERAL kept apart by OFFSET 0, as sources_pg: the indexes per pair). */
+static const char get_many_pg[] =
+    "SELECT p.n - 1, r.* FROM json_array_elements(CAST(?1 AS json)) WITH ORDINALITY AS p(v, n) "
+    "CROSS JOIN LATERAL (SELECT 0, source, source_hash, source_rules, "
+    "CASE WHEN rekeyed_to IS NULL THEN 0 ELSE 1 END, NULL, 0 FROM incidents "
+    "WHERE id = (p.v ->> 0) COLLATE \"C\" "
+    "UNION ALL SELECT 1, NULL, NULL, NULL, 0, id, id_derived FROM incidents "
+    "WHERE source = (p.v ->> 1) COLLATE \"C\" AND id <> (p.v ->> 0) COLLATE \"C\" AND rekeyed_to IS NULL "
+    "OFFSET 0) r";
+
 struct incidents_batch {
 	struct store *st;
 	struct db_stmt *s[B_N];
@@ -242,7 +248,11 @@ struct incidents_batch *incidents_batch_new(struct store *st, struct error *err)
 	}
 	b->st = st;
 	for (int i = 0; i < B_N; i++) {
-		const char *sql = batch_sql[i] ? batch_sql[i] : db_pick(st->conn, sources_sqlite, sources_pg);
+		const char *sql = batch_sql[i]        ? batch_sql[i]
+				  : i == B_GET_SOURCE ? get_many_pg
+						      : db_pick(st->conn, sources_sqlite, sources_pg);
+		if (i == B_GET_SOURCE && store_engine(st) == DB_SQLITE)
+			continue; /* PostgreSQL only */
 		if (store_sql(st, &b->s[i], sql, err) < 0) {
 			incidents_batch_free(b);
 			return NULL;
@@ -299,53 +309,91 @@ int incidents_batch_get_with_source(struct incidents_batch *b, const char *id, c
 				    struct incident_prev *out, struct incident_other *other,
 				    struct error *err)
 {
-	memset(other, 0, sizeof *other);
-	if (store_engine(b->st) == DB_SQLITE)
-		return incidents_batch_get(b, id, out, err);
+	int found;
+	if (incidents_batch_get_many(b, &id, &source, 1, &found, out, other, err) < 0)
+		return -1;
+	return found;
+}
+
+int incidents_batch_get_many(struct incidents_batch *b, const char *const *ids, const char *const *sources,
+			     size_t n, int *found, struct incident_prev *prev, struct incident_other *other,
+			     struct error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		found[i] = 1;
+		memset(&prev[i], 0, sizeof prev[i]);
+		memset(&other[i], 0, sizeof other[i]);
+	}
+	if (store_engine(b->st) == DB_SQLITE) { /* in-process: one look-up each, the other when needed */
+		for (size_t i = 0; i < n; i++)
+			if ((found[i] = incidents_batch_get(b, ids[i], &prev[i], err)) < 0)
+				goto fail;
+		return 0;
+	}
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_pack("[ss]", ids[i], sources[i])) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	if (!text) {
+		error_set(err, ERR_IO, "out of memory (or an id or path that is not UTF-8)");
+		goto fail;
+	}
 	struct db_stmt *s = b->s[B_GET_SOURCE];
-	memset(out, 0, sizeof *out);
 	db_reset(s);
-	db_bind_text(s, 1, id);
-	db_bind_text(s, 2, source);
-	int rc, ret = 1;
+	db_bind_text(s, 1, text);
+	for (size_t i = 0; i < n; i++) {
+		other[i].fetched = true;
+		other[i].found = 1;
+	}
+	int rc;
 	bool oom = false;
-	other->fetched = true;
-	other->found = 1;
 	while ((rc = db_step(s)) == DB_ROW) {
-		if (db_column_int(s, 0) == 0) {
+		int64_t k = db_column_int64(s, 0);
+		if (k < 0 || (uint64_t)k >= n)
+			continue; /* cannot happen: the index of one of the pairs given */
+		struct incident_prev *out = &prev[k];
+		struct incident_other *o = &other[k];
+		if (db_column_int(s, 1) == 0) {
 			incident_prev_release(out);
-			out->source = store_col_dup(s, 1);
-			out->source_hash = store_col_dup(s, 2);
-			out->source_rules = store_col_dup(s, 3);
-			out->rekeyed = db_column_int(s, 4) != 0;
-			oom |= (!out->source && !db_column_is_null(s, 1)) ||
-			       (!out->source_hash && !db_column_is_null(s, 2)) ||
-			       (!out->source_rules && !db_column_is_null(s, 3));
-			ret = 0;
+			out->source = store_col_dup(s, 2);
+			out->source_hash = store_col_dup(s, 3);
+			out->source_rules = store_col_dup(s, 4);
+			out->rekeyed = db_column_int(s, 5) != 0;
+			oom |= (!out->source && !db_column_is_null(s, 2)) ||
+			       (!out->source_hash && !db_column_is_null(s, 3)) ||
+			       (!out->source_rules && !db_column_is_null(s, 4));
+			found[k] = 0;
 			continue;
 		}
 		/* the smallest id when there are several: as incidents_batch_by_source() */
-		const char *v = col(s, 5);
-		if (!v || (other->id && strcmp(v, other->id) >= 0))
+		const char *v = col(s, 6);
+		if (!v || (o->id && strcmp(v, o->id) >= 0))
 			continue;
-		free(other->id);
-		other->derived = db_column_int(s, 6) != 0;
-		other->found = 0;
-		if (!(other->id = strdup(v)))
+		free(o->id);
+		o->derived = db_column_int(s, 7) != 0;
+		o->found = 0;
+		if (!(o->id = strdup(v)))
 			oom = true;
 	}
-	if (rc != DB_DONE || oom) {
-		if (rc != DB_DONE)
-			store_fail(b->st, err, "reading the incident");
-		else
-			error_set(err, ERR_IO, "out of memory");
-		incident_prev_release(out);
-		free(other->id);
-		memset(other, 0, sizeof *other);
-		ret = -1;
-	}
 	db_reset(s);
-	return ret;
+	free(text);
+	if (rc == DB_DONE && !oom)
+		return 0;
+	if (rc != DB_DONE)
+		store_fail(b->st, err, "reading the incidents");
+	else
+		error_set(err, ERR_IO, "out of memory");
+fail:
+	for (size_t i = 0; i < n; i++) {
+		incident_prev_release(&prev[i]);
+		free(other[i].id);
+		memset(&other[i], 0, sizeof other[i]);
+	}
+	return -1;
 }
 
 int incidents_batch_by_source(struct incidents_batch *b, const char *source, const char *not_id, char **id,

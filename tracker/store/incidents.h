@@ -115,6 +115,11 @@ struct incident_other {
 int incidents_batch_get_with_source(struct incidents_batch *b, const char *id, const char *source,
 				    struct incident_prev *out, struct incident_other *other,
 				    struct error *err);
+/* incidents_batch_get_with_source() of n (id, source) pairs at once (one statement, one round trip on
+ * PostgreSQL): found[i] 0 or 1, prev[i], other[i] (release each; on error nothing is left to release). */
+int incidents_batch_get_many(struct incidents_batch *b, const char *const *ids, const char *const *sources,
+			     size_t n, int *found, struct incident_prev *prev, struct incident_other *other,
+			     struct error *err);
 /* Another incident (not `not_id`, not rekeyed) imported from `source`, the smallest id when several:
  * 0 found (*id, caller frees, and whether its id was derived), 1 none, -1 error. */
 int incidents_batch_by_source(struct incidents_batch *b, const char *source, const char *not_id, char **id,

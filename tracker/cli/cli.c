@@ -156,6 +156,17 @@ int cli_parse_id(struct ctx *c, const char *what, const char *arg, long long *id
 	return 0;
 }
 
+int cli_parse_format(struct ctx *c, const char *what, const char *arg, const char *alt, bool *json)
+{
+	if (!strcmp(arg, "json"))
+		*json = true;
+	else if (strcmp(arg, alt)) {
+		cli_usage_error(c, "%s \"%s\": use %s or json", what, arg, alt);
+		return -1;
+	}
+	return 0;
+}
+
 int cli_parse_now(struct ctx *c, const char *arg)
 {
 	int64_t t;

@@ -81,6 +81,10 @@ int cli_open_store(struct ctx *c, bool write, struct error *err);
  * about secrets — the server secret, [smtp] password_file, [webhook] secret_file — that the group or
  * others may read (`secrets`: the commands that use them). Never refuses. */
 void cli_warn_permissions(struct ctx *c, bool db, bool secrets);
+/* Parses the value of --format: `alt` (the default, "table" or "text") or "json", which sets *json.
+ * Another value is a usage error `<what> "<arg>": use <alt> or json`, where `what` names the option as
+ * the command's message starts ("show --format:", "outbox list: --format"); it returns -1 then. */
+int cli_parse_format(struct ctx *c, const char *what, const char *arg, const char *alt, bool *json);
 /* Parses --now: an ISO 8601 date or date-time. Returns 0 or prints a usage error and returns -1. */
 int cli_parse_now(struct ctx *c, const char *arg);
 

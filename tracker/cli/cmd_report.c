@@ -68,11 +68,8 @@ int cmd_report(struct ctx *c, int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'f':
-			if (!strcmp(optarg, "json"))
-				r.json = true;
-			else if (strcmp(optarg, "text"))
-				return cli_usage_error(c, "report --format: \"%s\": use text or json",
-						       optarg);
+			if (cli_parse_format(c, "report --format:", optarg, "text", &r.json) < 0)
+				return EXIT_USAGE;
 			break;
 		case 'N':
 			if (cli_parse_now(c, optarg) < 0)

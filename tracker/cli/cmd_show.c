@@ -107,10 +107,8 @@ int cmd_show(struct ctx *c, int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'f':
-			if (!strcmp(optarg, "json"))
-				s.json = true;
-			else if (strcmp(optarg, "text"))
-				return cli_usage_error(c, "show --format: \"%s\": use text or json", optarg);
+			if (cli_parse_format(c, "show --format:", optarg, "text", &s.json) < 0)
+				return EXIT_USAGE;
 			break;
 		case 'N':
 			if (cli_parse_now(c, optarg) < 0)

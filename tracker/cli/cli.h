@@ -18,6 +18,8 @@
 #include "error.h"
 #include "store.h"
 
+struct table;
+
 /* Exit codes, documented in tracker(1). */
 enum exit_code {
 	EXIT_OK = 0,
@@ -65,6 +67,18 @@ int cli_subcommand(struct ctx *c, const char *command, const struct subcommand *
 		   const char *usage, int argc, char **argv);
 /* Parses a positive row id ("feed revoke 3"); prints a usage error naming `what` and returns -1. */
 int cli_parse_id(struct ctx *c, const char *what, const char *arg, long long *id);
+
+/* The verbs of the revocable things (feed, token) share their command lines. Each parser answers
+ * -h/--help with `usage` and returns 1 to go on, or 0 to stop with the exit code in *rc.
+ * `what` names the verb in messages ("feed list"). */
+/* `VERB list [--all]`: sets *all. */
+int cli_parse_list_all(struct ctx *c, const char *what, const char *usage, int argc, char **argv, bool *all,
+		       int *rc);
+/* `VERB revoke ID`: one positive id, else the usage error "<what>: <need>". */
+int cli_parse_one_id(struct ctx *c, const char *what, const char *need, const char *usage, int argc,
+		     char **argv, long long *id, int *rc);
+/* Prints the table on c->out, or the line `none` when it has no rows: a list that found nothing says so. */
+void cli_print_table(struct ctx *c, struct table *t, const char *none);
 
 /* Maps an error kind to its exit code (the one mapping). */
 int cli_exit_code(const struct error *e);

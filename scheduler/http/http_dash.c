@@ -228,6 +228,18 @@ static void prio(struct buf *b, int p)
 		buf_adds(b, "<span class=\"p1\">P1</span> ");
 }
 
+int html_snoozed(struct buf *b, const char *snoozed_until, const char *today, const char *id)
+{
+	if (!snoozed_until || strcmp(snoozed_until, today) < 0)
+		return 0;
+	buf_adds(b, " <span class=\"snz\"");
+	if (id)
+		buf_printf(b, " id=\"%s\"", id);
+	buf_adds(b, ">snoozed until ");
+	html_esc(b, snoozed_until);
+	return buf_adds(b, "</span>");
+}
+
 struct overdue_ctx {
 	struct buf *b;
 	struct http_impl *s;
@@ -262,11 +274,7 @@ static int overdue_li(const struct item *it, void *ud)
 	buf_adds(b, " <span class=\"late\">due ");
 	html_esc(b, it->due);
 	buf_printf(b, ", %d day%s late</span>", it->days_late, it->days_late == 1 ? "" : "s");
-	if (it->snoozed_until && strcmp(it->snoozed_until, o->today) >= 0) {
-		buf_adds(b, " <span class=\"snz\">snoozed until ");
-		html_esc(b, it->snoozed_until);
-		buf_adds(b, "</span>");
-	}
+	html_snoozed(b, it->snoozed_until, o->today, NULL);
 	buf_adds(b, "</li>");
 	o->n++;
 	return 0;

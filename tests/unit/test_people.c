@@ -17,22 +17,6 @@
 #include "testdb.h"
 #include "tz.h"
 
-static int setup(void **state)
-{
-	struct store *st = calloc(1, sizeof *st);
-	if (!st || testdb_open(st) < 0)
-		return -1;
-	*state = st;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	testdb_close(*state);
-	free(*state);
-	return 0;
-}
-
 static char *q(struct store *st, const char *sql)
 {
 	struct db_stmt *s;
@@ -312,10 +296,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_validation),
-	    cmocka_unit_test_setup_teardown(test_csv_import, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_csv_every_problem_and_managers, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unmapped, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_upsert_list_known_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_csv_import, testdb_setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_csv_every_problem_and_managers, testdb_setup,
+					    testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_unmapped, testdb_setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_upsert_list_known_remove, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

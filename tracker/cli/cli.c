@@ -218,6 +218,43 @@ int cli_parse_format(struct ctx *c, const char *what, const char *arg, const cha
 	return 0;
 }
 
+int cli_parse_show_options(struct ctx *c, const char *what, const char *usage, int argc, char **argv,
+			   bool *json, int *rc)
+{
+	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+					     {"now", required_argument, NULL, 'N'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	char fmt[64];
+	snprintf(fmt, sizeof fmt, "%s --format:", what);
+	int o;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'f':
+			if (cli_parse_format(c, fmt, optarg, "text", json) < 0) {
+				*rc = EXIT_USAGE;
+				return 0;
+			}
+			break;
+		case 'N':
+			if (cli_parse_now(c, optarg) < 0) {
+				*rc = EXIT_USAGE;
+				return 0;
+			}
+			break;
+		case 'h':
+			fputs(usage, c->out);
+			*rc = EXIT_OK;
+			return 0;
+		default:
+			fputs(usage, c->err);
+			*rc = EXIT_USAGE;
+			return 0;
+		}
+	}
+	return 1;
+}
+
 int cli_parse_now(struct ctx *c, const char *arg)
 {
 	int64_t t;

@@ -99,6 +99,11 @@ void cli_warn_permissions(struct ctx *c, bool db, bool secrets);
  * Another value is a usage error `<what> "<arg>": use <alt> or json`, where `what` names the option as
  * the command's message starts ("show --format:", "outbox list: --format"); it returns -1 then. */
 int cli_parse_format(struct ctx *c, const char *what, const char *arg, const char *alt, bool *json);
+/* The options of a command that shows one thing (report, show): --format text|json (sets *json), --now
+ * (sets c->now) and -h, which prints `usage`. `what` names the command in messages. Returns 1 to go
+ * on (optind is the first operand), or 0 to stop with the exit code in *rc. */
+int cli_parse_show_options(struct ctx *c, const char *what, const char *usage, int argc, char **argv,
+			   bool *json, int *rc);
 /* Parses --now: an ISO 8601 date or date-time. Returns 0 or prints a usage error and returns -1. */
 int cli_parse_now(struct ctx *c, const char *arg);
 

@@ -42,11 +42,8 @@ instances_setup() { # ITEMS PEOPLE
 instances_config() { # EXTRA
 	{
 		smtp_config
+		webhook_config team "$HOOK_PORT"
 		cat <<EOC
-[webhook team]
-url = http://127.0.0.1:$HOOK_PORT/hook
-allow_http = true
-timeout = 5
 [reminders]
 send_at = 00:00
 business_days = mon,tue,wed,thu,fri,sat,sun

@@ -17,21 +17,8 @@ start_server gone "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/
 GONE_PORT=$PORT
 {
 	smtp_config "Tracker <tracker@example.org>"
-	cat <<EOF
-[webhook team]
-url = http://127.0.0.1:$TEAM_PORT/hook
-format = generic
-secret = $SECRET
-allow_http = true
-timeout = 5
-[webhook gone]
-url = http://127.0.0.1:$GONE_PORT/hook
-format = slack
-secret = $SECRET
-allow_http = true
-timeout = 5
-priorities = P0
-EOF
+	webhook_config team "$TEAM_PORT" "format = generic" "secret = $SECRET"
+	webhook_config gone "$GONE_PORT" "format = slack" "secret = $SECRET" "priorities = P0"
 } >"$TMP/config.ini"
 
 write_postmortem "$TMP/pm.md" INC-2026-04-01-001 "| 1 | Add alerting on queue depth | @alice | 2026-04-10 | P0 | Open |

@@ -16,11 +16,8 @@ start_server hook "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/
 HOOK_PORT=$PORT
 {
 	smtp_config
+	webhook_config team "$HOOK_PORT"
 	cat <<EOC
-[webhook team]
-url = http://127.0.0.1:$HOOK_PORT/hook
-allow_http = true
-timeout = 5
 [reminders]
 business_days = mon,tue,wed,thu,fri,sat,sun
 # 20 kills: on a loaded machine the same early rows can be claimed and killed in more than the default

@@ -18,20 +18,8 @@ start_server generic "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$T
 GENERIC_PORT=$PORT
 {
 	smtp_config "Tracker <tracker@example.org>"
-	cat <<EOF
-[webhook slack]
-url = http://127.0.0.1:$SLACK_PORT/hook
-format = slack
-secret = $SECRET
-allow_http = true
-timeout = 5
-[webhook generic]
-url = http://127.0.0.1:$GENERIC_PORT/hook
-format = generic
-secret = $SECRET
-allow_http = true
-timeout = 5
-EOF
+	webhook_config slack "$SLACK_PORT" "format = slack" "secret = $SECRET"
+	webhook_config generic "$GENERIC_PORT" "format = generic" "secret = $SECRET"
 } >"$TMP/config.ini"
 
 cat >"$TMP/pm.md" <<'EOF'

@@ -160,20 +160,30 @@ enum MHD_Result http_queue(struct http_impl *s, struct MHD_Connection *c, struct
 	return MHD_queue_response(c, (unsigned)status, r);
 }
 
+/* The headers of http_send and http_send_json — with `bearer`, a 401 carries the API's challenge — then
+ * queues the response and drops our reference to it. */
+static enum MHD_Result send_no_store(struct http_impl *s, struct MHD_Connection *c, struct req *q, int status,
+				     const char *ctype, bool bearer, struct MHD_Response *r)
+{
+	http_common_headers(r);
+	http_header(r, "Content-Type", ctype);
+	http_header(r, "Cache-Control", "no-store");
+	if (bearer && status == 401)
+		http_header(r, "WWW-Authenticate", "Bearer realm=\"tracker\"");
+	if (status == 503)
+		http_header(r, "Retry-After", HTTP_RETRY_AFTER);
+	enum MHD_Result ret = http_queue(s, c, q, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 enum MHD_Result http_send(struct http_impl *s, struct MHD_Connection *c, struct req *q, int status,
 			  const char *ctype, const char *body, size_t len)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	http_common_headers(r);
-	http_header(r, "Content-Type", ctype);
-	http_header(r, "Cache-Control", "no-store");
-	if (status == 503)
-		http_header(r, "Retry-After", HTTP_RETRY_AFTER);
-	enum MHD_Result ret = http_queue(s, c, q, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return send_no_store(s, c, q, status, ctype, false, r);
 }
 
 enum MHD_Result http_send_json(struct http_impl *s, struct MHD_Connection *c, struct req *q, int status,
@@ -190,16 +200,7 @@ enum MHD_Result http_send_json(struct http_impl *s, struct MHD_Connection *c, st
 		free(text);
 		return MHD_NO;
 	}
-	http_common_headers(r);
-	http_header(r, "Content-Type", "application/json");
-	http_header(r, "Cache-Control", "no-store");
-	if (status == 401)
-		http_header(r, "WWW-Authenticate", "Bearer realm=\"tracker\"");
-	if (status == 503)
-		http_header(r, "Retry-After", HTTP_RETRY_AFTER);
-	enum MHD_Result ret = http_queue(s, c, q, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return send_no_store(s, c, q, status, "application/json", true, r);
 }
 
 enum MHD_Result http_json_error(struct http_impl *s, struct MHD_Connection *c, struct req *q, int status,

@@ -228,6 +228,34 @@ static void prio(struct buf *b, int p)
 		buf_adds(b, "<span class=\"p1\">P1</span> ");
 }
 
+/* The start of an item's line in a dashboard list: <li>, its priority, a link INC#KEY and its action. */
+static void item_li_start(struct buf *b, struct http_impl *s, int priority, const char *incident,
+			  const char *key, const char *action)
+{
+	buf_adds(b, "<li>");
+	prio(b, priority);
+	buf_adds(b, "<a class=\"id item\" href=\"");
+	html_item_href(b, s, incident, key);
+	buf_adds(b, "\">");
+	html_esc(b, incident);
+	buf_addc(b, '#');
+	html_esc(b, key);
+	buf_adds(b, "</a> ");
+	html_esc(b, action);
+}
+
+int html_snoozed(struct buf *b, const char *snoozed_until, const char *today, const char *id)
+{
+	if (!snoozed_until || strcmp(snoozed_until, today) < 0)
+		return 0;
+	buf_adds(b, " <span class=\"snz\"");
+	if (id)
+		buf_printf(b, " id=\"%s\"", id);
+	buf_adds(b, ">snoozed until ");
+	html_esc(b, snoozed_until);
+	return buf_adds(b, "</span>");
+}
+
 struct overdue_ctx {
 	struct buf *b;
 	struct http_impl *s;
@@ -249,24 +277,11 @@ static int overdue_li(const struct item *it, void *ud)
 		buf_adds(b, "</h3><ul>");
 		snprintf(o->last, sizeof o->last, "%s", ow);
 	}
-	buf_adds(b, "<li>");
-	prio(b, it->priority);
-	buf_adds(b, "<a class=\"id item\" href=\"");
-	html_item_href(b, o->s, it->incident, it->key);
-	buf_adds(b, "\">");
-	html_esc(b, it->incident);
-	buf_addc(b, '#');
-	html_esc(b, it->key);
-	buf_adds(b, "</a> ");
-	html_esc(b, it->action);
+	item_li_start(b, o->s, it->priority, it->incident, it->key, it->action);
 	buf_adds(b, " <span class=\"late\">due ");
 	html_esc(b, it->due);
 	buf_printf(b, ", %d day%s late</span>", it->days_late, it->days_late == 1 ? "" : "s");
-	if (it->snoozed_until && strcmp(it->snoozed_until, o->today) >= 0) {
-		buf_adds(b, " <span class=\"snz\">snoozed until ");
-		html_esc(b, it->snoozed_until);
-		buf_adds(b, "</span>");
-	}
+	html_snoozed(b, it->snoozed_until, o->today, NULL);
 	buf_adds(b, "</li>");
 	o->n++;
 	return 0;
@@ -363,16 +378,7 @@ static int slip_li(const struct item_slip *x, void *ud)
 {
 	struct slip_ctx *o = ud;
 	struct buf *b = o->b;
-	buf_adds(b, "<li>");
-	prio(b, x->priority);
-	buf_adds(b, "<a class=\"id item\" href=\"");
-	html_item_href(b, o->s, x->incident, x->key);
-	buf_adds(b, "\">");
-	html_esc(b, x->incident);
-	buf_addc(b, '#');
-	html_esc(b, x->key);
-	buf_adds(b, "</a> ");
-	html_esc(b, x->action);
+	item_li_start(b, o->s, x->priority, x->incident, x->key, x->action);
 	buf_adds(b, "<br><span class=\"muted\">");
 	html_esc(b, x->owner ? x->owner : "(unassigned)");
 	buf_printf(b, " · moved %d time%s, ", x->moves, x->moves == 1 ? "" : "s");

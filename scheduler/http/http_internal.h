@@ -214,6 +214,9 @@ int html_page_end(struct buf *b);
 /* One Review checklist line: ✓, or ✗ with links to the items that block it (report.h holds the rule). */
 int html_checklist_line(struct buf *b, struct http_impl *s, const char *incident,
 			const struct report_line *l);
+/* " snoozed until DATE" in a span of class snz (with the element id `id`, or none when NULL) when an item
+ * snoozed until `snoozed_until` (YYYY-MM-DD, or NULL) is still snoozed on `today`; nothing otherwise. */
+int html_snoozed(struct buf *b, const char *snoozed_until, const char *today, const char *id);
 /* The page header: title, a link to the dashboard, who is signed in and a sign-out button. */
 int html_header(struct buf *b, struct http_impl *s, const char *title, const struct http_viewer *v);
 

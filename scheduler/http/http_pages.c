@@ -42,11 +42,6 @@ static void field(struct buf *b, const char *id, const char *name, const char *v
 	buf_adds(b, "</td></tr>");
 }
 
-static bool is_snoozed(const struct item *it, const char *today)
-{
-	return it->snoozed_until && strcmp(it->snoozed_until, today) >= 0;
-}
-
 /* ---- the item page ---------------------------------------------------------------------------- */
 
 struct item_view {
@@ -89,11 +84,7 @@ static int item_body(const struct item *it, void *ud)
 	if (it->overdue)
 		buf_printf(b, " <span class=\"late\">%d day%s late</span>", it->days_late,
 			   it->days_late == 1 ? "" : "s");
-	if (is_snoozed(it, x->today)) {
-		buf_adds(b, " <span class=\"snz\" id=\"snoozed\">snoozed until ");
-		html_esc(b, it->snoozed_until);
-		buf_adds(b, "</span>");
-	}
+	html_snoozed(b, it->snoozed_until, x->today, "snoozed");
 	buf_adds(b, "</p><table>");
 	field(b, "status", "Status", it->status);
 	field(b, "owner", "Owner", it->owner ? it->owner : "(unassigned)");
@@ -314,11 +305,7 @@ static int incident_item(const struct item *it, void *ud)
 		buf_printf(b, " <span class=\"late\">%d d late</span>", it->days_late);
 	buf_adds(b, "</td><td><span class=\"lbl\">Status: </span>");
 	html_esc(b, it->removed_at ? "removed" : it->status);
-	if (is_snoozed(it, x->today)) {
-		buf_adds(b, " <span class=\"snz\">snoozed until ");
-		html_esc(b, it->snoozed_until);
-		buf_adds(b, "</span>");
-	}
+	html_snoozed(b, it->snoozed_until, x->today, NULL);
 	buf_adds(b, "</td></tr>");
 	x->n++;
 	return 0;

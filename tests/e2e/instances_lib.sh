@@ -16,7 +16,6 @@
 #                                arrived twice
 [[ -n ${TRACKER_TEST_PG:-} ]] ||
 	skip "needs PostgreSQL: several tracker serve instances share one database (set TRACKER_TEST_PG, see docs/testing.md)"
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
 
 declare -A INST_PIDS=()
 instances_cleanup() {
@@ -41,22 +40,17 @@ instances_setup() { # ITEMS PEOPLE
 }
 
 instances_config() { # EXTRA
-	cat >"$TMP/config.ini" <<EOC
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
-from = tracker@example.org
-starttls = off
-timeout = 5
-[webhook team]
-url = http://127.0.0.1:$HOOK_PORT/hook
-allow_http = true
-timeout = 5
+	{
+		smtp_config
+		webhook_config team "$HOOK_PORT"
+		cat <<EOC
 [reminders]
 send_at = 00:00
 business_days = mon,tue,wed,thu,fri,sat,sun
 escalate_after = off
 $1
 EOC
+	} >"$TMP/config.ini"
 }
 
 start_instance() { # NAME [ARGS]

@@ -2,6 +2,11 @@
 # tests/e2e/remind_lib.sh — shared setup for the reminder tests (t07NN-*.sh); source after lib.sh.
 #
 # start_server NAME CMD...   starts a loopback server that prints its port; sets PORT; stopped on exit
+# start_smtp [ARGS]          the loopback SMTP server (tests/servers/smtp_server.py; skips the test without
+#                            python3-aiosmtpd) storing messages in $TMP/mail, with ARGS; sets SMTP_PORT
+# smtp_config [FROM]         prints the [smtp] section for it (from FROM, by default tracker@example.org)
+# webhook_config NAME PORT [LINE...]   prints a [webhook NAME] section for the loopback receiver on PORT
+#                            (path /hook, allow_http = true, timeout = 5), then each LINE ("format = slack")
 # stop_server NAME           kills it (and waits)
 # write_postmortem FILE ID ROWS   a post-mortem whose action-items table holds ROWS (Markdown rows)
 # add_person HANDLE EMAIL [TZ] [MANAGER]   a people row, written directly (dbq)
@@ -25,6 +30,23 @@ start_server() {
 	for _ in $(seq 100); do [[ -s $TMP/$name.port ]] && break; sleep 0.1; done
 	PORT=$(head -1 "$TMP/$name.port")
 	[[ -n $PORT ]] || fail "$name did not start: $(cat "$TMP/$name.log")"
+}
+
+start_smtp() {
+	"$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
+	start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail" "$@"
+	SMTP_PORT=$PORT
+}
+
+smtp_config() { # [FROM]
+	printf '[smtp]\nurl = smtp://127.0.0.1:%s\nfrom = %s\nstarttls = off\ntimeout = 5\n' "$SMTP_PORT" \
+		"${1:-tracker@example.org}"
+}
+
+webhook_config() { # NAME PORT [LINE...]
+	printf '[webhook %s]\nurl = http://127.0.0.1:%s/hook\nallow_http = true\ntimeout = 5\n' "$1" "$2"
+	shift 2
+	[[ $# -eq 0 ]] || printf '%s\n' "$@"
 }
 
 stop_server() {

@@ -3,24 +3,9 @@
 set -euo pipefail
 : "${TRACKER_BIN:?}"
 . "$(dirname "$0")/lib.sh"
-# (lib.sh: the temporary directory and $DB, on SQLite or PostgreSQL; this script reports its own
-# failures, without lib.sh's ERR trap)
-trap - ERR
-set +o errtrace
-tmp=$TMP
-export TRACKER_DB="$DB" TRACKER_USER=tester XDG_CONFIG_HOME="$tmp/cfg"
-t() { "$TRACKER_BIN" "$@"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-py() { /usr/bin/python3 -c "$@"; }
-expect_fail() {
-	local want=$1 before after rc=0
-	shift
-	before=$(db_dump "$TRACKER_DB" | sha256sum)
-	t "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	after=$(db_dump "$TRACKER_DB" | sha256sum)
-	[ "$rc" = "$want" ] || fail "$* exited $rc, want $want: $(cat "$tmp/err")"
-	[ "$before" = "$after" ] || fail "$* changed the database"
-}
+# (lib.sh: the temporary directory and $DB, on SQLite or PostgreSQL; cli_lib.sh: t, fail, py,
+# expect_fail — this script reports its own failures, without lib.sh's ERR trap)
+. "$(dirname "$0")/cli_lib.sh"
 
 cat >"$tmp/pm.md" <<'MD'
 # Post-Mortem: Checkout outage

@@ -2,15 +2,10 @@
 # t0510-writeback: the real binary writes the tracker's values back into a post-mortem. Only the
 # intended bytes change, --dry-run prints a diff and changes nothing, the next import changes
 # nothing, and a document edited since its import is refused until --force.
-# lib.sh for the database ($DB on SQLite or PostgreSQL, dbq) and the temporary directory; this script
-# checks exit statuses itself, so without lib.sh's ERR trap.
+# lib.sh for the database ($DB on SQLite or PostgreSQL, dbq) and the temporary directory; cli_lib.sh
+# for t and fail: this script checks exit statuses itself, so without lib.sh's ERR trap.
 . "$(dirname "$0")/lib.sh"
-trap - ERR
-set +o errtrace
-tmp=$TMP
-export TRACKER_DB="$DB" TRACKER_USER=tester XDG_CONFIG_HOME="$tmp/cfg"
-t() { "$TRACKER_BIN" "$@"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/cli_lib.sh"
 
 doc="$tmp/pm.md"
 cp "$SRCDIR/tests/fixtures/writeback/style-crlf.md" "$doc"

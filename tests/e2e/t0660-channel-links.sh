@@ -15,8 +15,7 @@ trap 'remind_cleanup; http_cleanup' EXIT
 command -v curl >/dev/null || skip "no curl"
 "$PY" -c 'import aiosmtpd, icalendar' 2>/dev/null || skip "python3-aiosmtpd or python3-icalendar not installed"
 
-start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
-SMTP_PORT=$PORT
+start_smtp
 start_server slack "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/slack"
 SLACK_PORT=$PORT
 start_server generic "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/generic" --secret whsec_c2VjcmV0c2VjcmV0c2VjcmV0
@@ -25,12 +24,9 @@ CONFIG=$TMP/server.ini
 printf '[server]\ndashboard = token\n' >"$CONFIG"
 "$TRACKER_BIN" --db "$DB" db init >/dev/null # tracker http does not create a database
 start_http
-cat >"$TMP/config.ini" <<EOC
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
-from = tracker@example.org
-starttls = off
-timeout = 5
+{
+	smtp_config
+	cat <<EOC
 [server]
 base_url = $U
 [reminders]
@@ -46,6 +42,7 @@ format = generic
 secret = whsec_c2VjcmV0c2VjcmV0c2VjcmV0
 allow_http = true
 EOC
+} >"$TMP/config.ini"
 t import "$SRCDIR/contrib/examples" >/dev/null 2>&1
 t people import "$SRCDIR/contrib/examples/people.csv" >/dev/null
 tc remind --now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$TMP/remind.out" 2>&1 || fail "remind: $(cat "$TMP/remind.out")"

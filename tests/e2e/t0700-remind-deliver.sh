@@ -6,10 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remind_lib.sh"
 require_command remind outbox
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
 
-start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
-SMTP_PORT=$PORT
+start_smtp
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 start_server team "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/team" --secret $SECRET \
 	--statuses 500
@@ -17,26 +15,11 @@ TEAM_PORT=$PORT
 start_server gone "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/gone" --secret $SECRET \
 	--statuses 410
 GONE_PORT=$PORT
-cat >"$TMP/config.ini" <<EOF
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
-from = Tracker <tracker@example.org>
-starttls = off
-timeout = 5
-[webhook team]
-url = http://127.0.0.1:$TEAM_PORT/hook
-format = generic
-secret = $SECRET
-allow_http = true
-timeout = 5
-[webhook gone]
-url = http://127.0.0.1:$GONE_PORT/hook
-format = slack
-secret = $SECRET
-allow_http = true
-timeout = 5
-priorities = P0
-EOF
+{
+	smtp_config "Tracker <tracker@example.org>"
+	webhook_config team "$TEAM_PORT" "format = generic" "secret = $SECRET"
+	webhook_config gone "$GONE_PORT" "format = slack" "secret = $SECRET" "priorities = P0"
+} >"$TMP/config.ini"
 
 write_postmortem "$TMP/pm.md" INC-2026-04-01-001 "| 1 | Add alerting on queue depth | @alice | 2026-04-10 | P0 | Open |
 | 2 | Document the failover | @alice | 2026-04-12 | P1 | Open |

@@ -9,29 +9,22 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remind_lib.sh"
 require_command remind outbox
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
 
 N=${N:-60}
-start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
-SMTP_PORT=$PORT
+start_smtp
 start_server hook "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/hook"
 HOOK_PORT=$PORT
-cat >"$TMP/config.ini" <<EOC
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
-from = tracker@example.org
-starttls = off
-timeout = 5
-[webhook team]
-url = http://127.0.0.1:$HOOK_PORT/hook
-allow_http = true
-timeout = 5
+{
+	smtp_config
+	webhook_config team "$HOOK_PORT"
+	cat <<EOC
 [reminders]
 business_days = mon,tue,wed,thu,fri,sat,sun
 # 20 kills: on a loaded machine the same early rows can be claimed and killed in more than the default
 # 8 passes, and would then (rightly) be buried as dead; this test is about nothing being lost.
 max_attempts = 30
 EOC
+} >"$TMP/config.ini"
 rows=""
 for i in $(seq 1 $N); do rows+="| $i | Action $i | @u$i | 2026-04-01 | P0 | Open |"$'\n'; done
 write_postmortem "$TMP/pm.md" INC-2026-04-01-003 "$rows"

@@ -5,17 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remind_lib.sh"
 require_command remind outbox
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
 
 N=30
-start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
-cat >"$TMP/config.ini" <<EOC
-[smtp]
-url = smtp://127.0.0.1:$PORT
-from = tracker@example.org
-starttls = off
-timeout = 5
-EOC
+start_smtp
+smtp_config >"$TMP/config.ini"
 rows=""
 for i in $(seq 1 $N); do rows+="| $i | Action $i | @u$i | 2026-04-01 | P$((i % 2)) | Open |"$'\n'; done
 write_postmortem "$TMP/pm.md" INC-2026-04-01-004 "$rows"

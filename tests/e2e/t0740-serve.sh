@@ -6,16 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remind_lib.sh"
 require_command serve
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
 
-start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
+start_smtp
 good() {
+	smtp_config
 	cat <<EOC
-[smtp]
-url = smtp://127.0.0.1:$PORT
-from = tracker@example.org
-starttls = off
-timeout = 5
 [reminders]
 send_at = 00:00
 business_days = mon,tue,wed,thu,fri,sat,sun

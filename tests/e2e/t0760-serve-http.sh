@@ -7,19 +7,16 @@
 . "$(dirname "$0")/remind_lib.sh"
 require_command serve
 command -v curl >/dev/null || skip "no curl"
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
 
-start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
-cat >"$TMP/config.ini" <<EOC
-[smtp]
-url = smtp://127.0.0.1:$PORT
-from = tracker@example.org
-starttls = off
-timeout = 5
+start_smtp
+{
+	smtp_config
+	cat <<EOC
 [reminders]
 send_at = 00:00
 business_days = mon,tue,wed,thu,fri,sat,sun
 EOC
+} >"$TMP/config.ini"
 write_postmortem "$TMP/pm.md" INC-2026-01-01-001 "| 1 | Old promise | @ann | 2026-01-02 | P0 | Open |"
 t import "$TMP/pm.md" >/dev/null
 add_person ann ann@example.org UTC

@@ -13,21 +13,16 @@
 trap 'remind_cleanup; http_cleanup' EXIT
 require_command remind
 command -v curl >/dev/null || skip "no curl"
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
 
-start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
-SMTP_PORT=$PORT
+start_smtp
 start_server hook "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/hooks"
 HOOK_PORT=$PORT
 t db init >/dev/null # tracker http does not create a database
 start_http
 write_config() { # BASE_URL-LINE
-	cat >"$TMP/config.ini" <<EOC
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
-from = tracker@example.org
-starttls = off
-timeout = 5
+	{
+		smtp_config
+		cat <<EOC
 [server]
 $1
 [reminders]
@@ -38,6 +33,7 @@ url = http://127.0.0.1:$HOOK_PORT/hook
 format = slack
 allow_http = true
 EOC
+	} >"$TMP/config.ini"
 }
 write_config "base_url = $U"
 write_postmortem "$TMP/pm.md" INC-2026-01-01-001 "| 1 | Old promise | @ann | 2026-01-02 | P0 | Open |"

@@ -9,34 +9,18 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remind_lib.sh"
 require_command remind people
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed"
 
-start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
-SMTP_PORT=$PORT
+start_smtp
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 start_server slack "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/slack" --secret $SECRET
 SLACK_PORT=$PORT
 start_server generic "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/generic" --secret $SECRET
 GENERIC_PORT=$PORT
-cat >"$TMP/config.ini" <<EOF
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
-from = Tracker <tracker@example.org>
-starttls = off
-timeout = 5
-[webhook slack]
-url = http://127.0.0.1:$SLACK_PORT/hook
-format = slack
-secret = $SECRET
-allow_http = true
-timeout = 5
-[webhook generic]
-url = http://127.0.0.1:$GENERIC_PORT/hook
-format = generic
-secret = $SECRET
-allow_http = true
-timeout = 5
-EOF
+{
+	smtp_config "Tracker <tracker@example.org>"
+	webhook_config slack "$SLACK_PORT" "format = slack" "secret = $SECRET"
+	webhook_config generic "$GENERIC_PORT" "format = generic" "secret = $SECRET"
+} >"$TMP/config.ini"
 
 cat >"$TMP/pm.md" <<'EOF'
 # Postmortem — queue outage

@@ -11,8 +11,7 @@
 . "$(dirname "$0")/instances_lib.sh"
 require_command serve outbox
 
-start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail" --delay 0.2
-SMTP_PORT=$PORT
+start_smtp --delay 0.2
 start_server hook "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/hook"
 HOOK_PORT=$PORT
 # A lease of 8 s: the killed instance's rows wait that long, then another instance takes them. Four

@@ -11,8 +11,7 @@
 require_command serve outbox
 
 # A free port for the SMTP server, which is then stopped: the instances find nothing listening.
-start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail" --delay 0.05
-SMTP_PORT=$PORT
+start_smtp --delay 0.05
 stop_server smtp
 start_server hook "$PY" "$SRCDIR/tests/servers/webhook_receiver.py" --dir "$TMP/hook"
 HOOK_PORT=$PORT

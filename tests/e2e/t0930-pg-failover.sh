@@ -69,18 +69,16 @@ assert_eq t "$(pgq "$SB" "SELECT pg_is_in_recovery()")" "B is a standby"
 DB="postgresql:///trk?host=$SA,$SB&port=$P,$P&user=postgres&target_session_attrs=read-write"
 KV="host=$SA,$SB port=$P,$P user=postgres dbname=trk target_session_attrs=read-write"
 N=30
-start_server smtp "$PY" "$SRCDIR/tests/servers/smtp_server.py" --dir "$TMP/mail"
-cat >"$TMP/config.ini" <<EOC
-[smtp]
-url = smtp://127.0.0.1:$PORT
-from = tracker@example.org
-starttls = off
-timeout = 5
+start_smtp
+{
+	smtp_config
+	cat <<EOC
 [reminders]
 send_at = 00:00
 business_days = mon,tue,wed,thu,fri,sat,sun
 lease = 8s
 EOC
+} >"$TMP/config.ini"
 assert_rc 0 "$TRACKER_BIN" --db "$DB" db init
 for i in $(seq 1 $N); do add_person "u$i" "u$i@example.org" UTC; done
 # A first incident whose item is due far ahead: nothing is due, but there is an item for the API and

@@ -73,17 +73,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static char *q(struct fx *f, const char *sql)
-{
-	return testsql_one(&f->st, sql);
-}
-
 static void expect(struct fx *f, const char *sql, const char *want)
 {
-	char *got = q(f, sql);
-	assert_non_null(got);
-	assert_string_equal(got, want);
-	free(got);
+	testsql_expect(&f->st, sql, want);
 }
 
 static int64_t item(struct fx *f, const char *ref)

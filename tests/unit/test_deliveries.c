@@ -12,22 +12,6 @@
 #include "deliveries.h"
 #include "testdb.h"
 
-static int setup(void **state)
-{
-	struct store *st = calloc(1, sizeof *st);
-	if (!st || testdb_open(st) < 0)
-		return -1;
-	*state = st;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	testdb_close(*state);
-	free(*state);
-	return 0;
-}
-
 static void test_replay(void **state)
 {
 	struct store *st = *state;
@@ -63,7 +47,7 @@ static void test_replay(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replay, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

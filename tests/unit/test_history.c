@@ -84,18 +84,12 @@ static struct merge_summary import_at(struct fx *f, const char *md, const char *
 
 static void expect(struct fx *f, const char *sql, const char *want)
 {
-	char *got = testsql_one(&f->st, sql);
-	assert_non_null(got);
-	assert_string_equal(got, want);
-	free(got);
+	testsql_expect(&f->st, sql, want);
 }
 
 static void expect_rows(struct fx *f, const char *sql, const char *want)
 {
-	char *got = testsql_rows(&f->st, sql, ",");
-	assert_non_null(got);
-	assert_string_equal(got, want);
-	free(got);
+	testsql_expect_rows(&f->st, sql, want);
 }
 
 #define DOC(date, rows)                                                                                      \

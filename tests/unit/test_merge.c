@@ -66,26 +66,15 @@ static struct merge_summary import_text(struct fx *f, const char *md, const char
 	return sum;
 }
 
-static char *q(struct fx *f, const char *sql)
-{
-	return testsql_one(&f->st, sql);
-}
-
 static void expect(struct fx *f, const char *sql, const char *want)
 {
-	char *got = q(f, sql);
-	assert_non_null(got);
-	assert_string_equal(got, want);
-	free(got);
+	testsql_expect(&f->st, sql, want);
 }
 
 /* Every row's first column, joined with ",". */
 static void expect_rows(struct fx *f, const char *sql, const char *want)
 {
-	char *got = testsql_rows(&f->st, sql, ",");
-	assert_non_null(got);
-	assert_string_equal(got, want);
-	free(got);
+	testsql_expect_rows(&f->st, sql, want);
 }
 
 #define DOC(rows)                                                                                            \

@@ -17,22 +17,6 @@
 #include "store.h"
 #include "testdb.h"
 
-static int setup(void **state)
-{
-	struct store *st = calloc(1, sizeof *st);
-	if (!st || testdb_open(st) < 0)
-		return -1;
-	*state = st;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	testdb_close(*state);
-	free(*state);
-	return 0;
-}
-
 #define ITEM(id, prio, status, due, removed)                                                                 \
 	"(" #id ",'INC-1','" #id "'," #id "," #id ",'a','[]',NULL," due "," prio ",'" status                 \
 	"','a','open','t','t'," removed ")"
@@ -151,9 +135,9 @@ static void test_leases(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_items, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_leases, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_items, testdb_setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox, testdb_setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_leases, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,67 +47,62 @@ static int64_t enqueue(struct store *st, const char *key, bool *added)
 
 static void test_enqueue_idempotent(void **state)
 {
-	(void)state;
-	struct store st;
+	struct store *st = *state;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(testdb_open(&st), 0);
 	bool added;
-	int64_t a = enqueue(&st, "k1", &added);
+	int64_t a = enqueue(st, "k1", &added);
 	assert_true(added);
-	int64_t b = enqueue(&st, "k1", &added);
+	int64_t b = enqueue(st, "k1", &added);
 	assert_false(added);
 	assert_int_equal(a, b);
-	enqueue(&st, "k2", &added);
+	enqueue(st, "k2", &added);
 	assert_true(added);
 	struct outbox_rows rows;
-	assert_int_equal(outbox_list(&st, OUTBOX_PENDING, &rows, &err), 0);
+	assert_int_equal(outbox_list(st, OUTBOX_PENDING, &rows, &err), 0);
 	assert_int_equal(rows.n, 2);
 	outbox_rows_release(&rows);
-	testdb_close(&st);
 }
 
 static void test_claim_lease_mark(void **state)
 {
-	(void)state;
-	struct store st;
+	struct store *st = *state;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(testdb_open(&st), 0);
 	bool added;
-	enqueue(&st, "k1", &added);
-	enqueue(&st, "k2", &added);
+	enqueue(st, "k1", &added);
+	enqueue(st, "k2", &added);
 	struct outbox_rows a, b;
-	assert_int_equal(outbox_claim(&st, "A", T0, &oc, 1, &a, &err), 0);
+	assert_int_equal(outbox_claim(st, "A", T0, &oc, 1, &a, &err), 0);
 	assert_int_equal(a.n, 1);
 	assert_int_equal(a.v[0].attempts, 1);
 	assert_int_equal(a.v[0].state, OUTBOX_SENDING);
 	assert_int_equal(a.v[0].lease_until, T0 + 300);
 	/* B gets only the other row; the leased one is not ready */
-	assert_int_equal(outbox_claim(&st, "B", T0 + 10, &oc, 10, &b, &err), 0);
+	assert_int_equal(outbox_claim(st, "B", T0 + 10, &oc, 10, &b, &err), 0);
 	assert_int_equal(b.n, 1);
 	assert_true(b.v[0].id != a.v[0].id);
 	outbox_rows_release(&b);
-	assert_int_equal(outbox_claim(&st, "B", T0 + 10, &oc, 10, &b, &err), 0);
+	assert_int_equal(outbox_claim(st, "B", T0 + 10, &oc, 10, &b, &err), 0);
 	assert_int_equal(b.n, 0);
 	outbox_rows_release(&b);
 	/* A stalls past its lease: C takes the row again (attempt 2), A's late mark is refused */
 	struct outbox_rows c;
-	assert_int_equal(outbox_claim(&st, "C", T0 + 311, &oc, 10, &c, &err), 0);
+	assert_int_equal(outbox_claim(st, "C", T0 + 311, &oc, 10, &c, &err), 0);
 	assert_int_equal(c.n, 2); /* B's row too: its lease expired as well */
 	struct notify_outcome ok;
 	memset(&ok, 0, sizeof ok);
 	ok.result = NOTIFY_OK;
 	ok.code = 250;
 	enum outbox_state ns;
-	assert_int_equal(outbox_mark(&st, &oc, &a.v[0], "A", &ok, T0 + 312, 0, &ns, NULL, &err), 1);
+	assert_int_equal(outbox_mark(st, &oc, &a.v[0], "A", &ok, T0 + 312, 0, &ns, NULL, &err), 1);
 	for (size_t i = 0; i < c.n; i++) {
 		assert_int_equal(c.v[i].attempts, 2);
-		assert_int_equal(outbox_mark(&st, &oc, &c.v[i], "C", &ok, T0 + 312, 0, &ns, NULL, &err), 0);
+		assert_int_equal(outbox_mark(st, &oc, &c.v[i], "C", &ok, T0 + 312, 0, &ns, NULL, &err), 0);
 		assert_int_equal(ns, OUTBOX_SENT);
 	}
 	struct outbox_row r;
-	assert_int_equal(outbox_get(&st, a.v[0].id, &r, &err), 0);
+	assert_int_equal(outbox_get(st, a.v[0].id, &r, &err), 0);
 	assert_int_equal(r.state, OUTBOX_SENT);
 	assert_int_equal(r.sent_at, T0 + 312);
 	assert_int_equal(r.last_code, 250);
@@ -115,18 +110,15 @@ static void test_claim_lease_mark(void **state)
 	outbox_row_release(&r);
 	outbox_rows_release(&a);
 	outbox_rows_release(&c);
-	testdb_close(&st);
 }
 
 static void test_tempfail_backoff_dead(void **state)
 {
-	(void)state;
-	struct store st;
+	struct store *st = *state;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(testdb_open(&st), 0);
 	bool added;
-	int64_t id = enqueue(&st, "k1", &added);
+	int64_t id = enqueue(st, "k1", &added);
 	struct notify_outcome tf;
 	memset(&tf, 0, sizeof tf);
 	tf.result = NOTIFY_TEMPFAIL;
@@ -135,18 +127,18 @@ static void test_tempfail_backoff_dead(void **state)
 	int64_t now = T0;
 	for (int attempt = 1; attempt <= 3; attempt++) {
 		struct outbox_rows rows;
-		assert_int_equal(outbox_claim(&st, "A", now, &oc, 10, &rows, &err), 0);
+		assert_int_equal(outbox_claim(st, "A", now, &oc, 10, &rows, &err), 0);
 		assert_int_equal(rows.n, 1);
 		enum outbox_state ns;
 		int64_t next = 0;
 		assert_int_equal(
-		    outbox_mark(&st, &oc, &rows.v[0], "A", &tf, now, UINT64_MAX, &ns, &next, &err), 0);
+		    outbox_mark(st, &oc, &rows.v[0], "A", &tf, now, UINT64_MAX, &ns, &next, &err), 0);
 		if (attempt < 3) {
 			assert_int_equal(ns, OUTBOX_PENDING);
 			assert_true(next > now && next <= now + 60 * (1 << (attempt - 1)));
 			/* not ready before next */
 			struct outbox_rows none;
-			assert_int_equal(outbox_claim(&st, "A", next - 1, &oc, 10, &none, &err), 0);
+			assert_int_equal(outbox_claim(st, "A", next - 1, &oc, 10, &none, &err), 0);
 			assert_int_equal(none.n, 0);
 			outbox_rows_release(&none);
 			now = next;
@@ -156,29 +148,28 @@ static void test_tempfail_backoff_dead(void **state)
 		outbox_rows_release(&rows);
 	}
 	struct outbox_row r;
-	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(outbox_get(st, id, &r, &err), 0);
 	assert_int_equal(r.state, OUTBOX_DEAD);
 	assert_string_equal(r.last_error, "451 try later");
 	outbox_row_release(&r);
 	/* retry: pending again, attempts reset; a sent row cannot be retried */
-	assert_int_equal(outbox_retry(&st, id, T0 + 9000, &err), 0);
-	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(outbox_retry(st, id, T0 + 9000, &err), 0);
+	assert_int_equal(outbox_get(st, id, &r, &err), 0);
 	assert_int_equal(r.state, OUTBOX_PENDING);
 	assert_int_equal(r.attempts, 0);
 	outbox_row_release(&r);
 	/* PERMFAIL: dead at once, whatever the attempts */
 	struct outbox_rows rows;
-	assert_int_equal(outbox_claim(&st, "A", T0 + 9000, &oc, 10, &rows, &err), 0);
+	assert_int_equal(outbox_claim(st, "A", T0 + 9000, &oc, 10, &rows, &err), 0);
 	assert_int_equal(rows.n, 1);
 	tf.result = NOTIFY_PERMFAIL;
 	enum outbox_state ns;
-	assert_int_equal(outbox_mark(&st, &oc, &rows.v[0], "A", &tf, T0 + 9000, 0, &ns, NULL, &err), 0);
+	assert_int_equal(outbox_mark(st, &oc, &rows.v[0], "A", &tf, T0 + 9000, 0, &ns, NULL, &err), 0);
 	assert_int_equal(ns, OUTBOX_DEAD);
 	outbox_rows_release(&rows);
 	long n = 0;
-	assert_int_equal(outbox_retry_dead(&st, T0, &n, &err), 0);
+	assert_int_equal(outbox_retry_dead(st, T0, &n, &err), 0);
 	assert_int_equal(n, 1);
-	testdb_close(&st);
 }
 
 static void test_retry_after_and_backoff(void **state)
@@ -224,103 +215,97 @@ static void test_retry_after_and_backoff(void **state)
 
 static void test_crash_loop_dead(void **state)
 {
-	(void)state;
-	struct store st;
+	struct store *st = *state;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(testdb_open(&st), 0);
 	bool added;
-	int64_t id = enqueue(&st, "k", &added);
+	int64_t id = enqueue(st, "k", &added);
 	struct outbox_rows rows;
 	int64_t now = T0;
 	for (int i = 0; i < 3; i++, now += 301) { /* three dispatchers die holding it */
-		assert_int_equal(outbox_claim(&st, "A", now, &oc, 10, &rows, &err), 0);
+		assert_int_equal(outbox_claim(st, "A", now, &oc, 10, &rows, &err), 0);
 		assert_int_equal(rows.n, 1);
 		outbox_rows_release(&rows);
 	}
-	assert_int_equal(outbox_claim(&st, "A", now, &oc, 10, &rows, &err), 0);
+	assert_int_equal(outbox_claim(st, "A", now, &oc, 10, &rows, &err), 0);
 	assert_int_equal(rows.n, 0);
 	struct outbox_row r;
-	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(outbox_get(st, id, &r, &err), 0);
 	assert_int_equal(r.state, OUTBOX_DEAD);
 	assert_non_null(strstr(r.last_error, "no outcome after 3 attempts"));
 	outbox_row_release(&r);
-	testdb_close(&st);
 }
 
 /* A release gives the row back with its attempt undone (never below 0), only to the lease holder; get,
  * retry and list say what is wrong with a bad id or state; next_due sees leases as well as retries. */
 static void test_release_and_errors(void **state)
 {
-	(void)state;
-	struct store st;
+	struct store *st = *state;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(testdb_open(&st), 0);
 	int64_t due = -1;
-	assert_int_equal(outbox_next_due(&st, &due, &err), 0);
+	assert_int_equal(outbox_next_due(st, &due, &err), 0);
 	assert_int_equal(due, 0); /* nothing waiting */
 	bool added;
-	int64_t id = enqueue(&st, "k1", &added);
+	int64_t id = enqueue(st, "k1", &added);
 	struct outbox_rows rows;
-	assert_int_equal(outbox_claim(&st, "A", T0, &oc, 10, &rows, &err), 0);
+	assert_int_equal(outbox_claim(st, "A", T0, &oc, 10, &rows, &err), 0);
 	assert_int_equal(rows.n, 1);
-	assert_int_equal(outbox_next_due(&st, &due, &err), 0);
-	assert_int_equal(due, T0 + 300);                                 /* the lease's end */
-	assert_int_equal(outbox_release(&st, &rows.v[0], "B", &err), 0); /* not B's: nothing changes */
+	assert_int_equal(outbox_next_due(st, &due, &err), 0);
+	assert_int_equal(due, T0 + 300);                                /* the lease's end */
+	assert_int_equal(outbox_release(st, &rows.v[0], "B", &err), 0); /* not B's: nothing changes */
 	struct outbox_row r;
-	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(outbox_get(st, id, &r, &err), 0);
 	assert_int_equal(r.state, OUTBOX_SENDING);
 	assert_string_equal(r.lease_owner, "A");
 	outbox_row_release(&r);
-	assert_int_equal(outbox_release(&st, &rows.v[0], "A", &err), 0);
-	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(outbox_release(st, &rows.v[0], "A", &err), 0);
+	assert_int_equal(outbox_get(st, id, &r, &err), 0);
 	assert_int_equal(r.state, OUTBOX_PENDING);
 	assert_int_equal(r.attempts, 0);
 	assert_null(r.lease_owner);
 	assert_int_equal(r.lease_until, 0);
 	outbox_row_release(&r);
 	/* a second release of the same claim does nothing (the lease is gone), attempts stay 0 */
-	assert_int_equal(outbox_release(&st, &rows.v[0], "A", &err), 0);
-	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(outbox_release(st, &rows.v[0], "A", &err), 0);
+	assert_int_equal(outbox_get(st, id, &r, &err), 0);
 	assert_int_equal(r.attempts, 0);
 	outbox_row_release(&r);
 	outbox_rows_release(&rows);
 	/* sent: not retried, and listed by state */
-	assert_int_equal(outbox_claim(&st, "A", T0, &oc, 10, &rows, &err), 0);
+	assert_int_equal(outbox_claim(st, "A", T0, &oc, 10, &rows, &err), 0);
 	struct notify_outcome ok;
 	memset(&ok, 0, sizeof ok);
 	ok.result = NOTIFY_OK;
 	enum outbox_state ns;
-	assert_int_equal(outbox_mark(&st, &oc, &rows.v[0], "A", &ok, T0 + 1, 0, &ns, NULL, &err), 0);
+	assert_int_equal(outbox_mark(st, &oc, &rows.v[0], "A", &ok, T0 + 1, 0, &ns, NULL, &err), 0);
 	outbox_rows_release(&rows);
-	assert_int_equal(outbox_retry(&st, id, T0 + 2, &err), -1);
+	assert_int_equal(outbox_retry(st, id, T0 + 2, &err), -1);
 	assert_int_equal(err.kind, ERR_DATA);
 	assert_non_null(strstr(err.msg, "is sent"));
-	assert_int_equal(outbox_retry(&st, id + 1000, T0 + 2, &err), -1);
+	assert_int_equal(outbox_retry(st, id + 1000, T0 + 2, &err), -1);
 	assert_non_null(strstr(err.msg, "no notification"));
-	assert_int_equal(outbox_get(&st, id + 1000, &r, &err), -1);
+	assert_int_equal(outbox_get(st, id + 1000, &r, &err), -1);
 	assert_int_equal(err.kind, ERR_DATA);
-	enqueue(&st, "k2", &added);
-	assert_int_equal(outbox_list(&st, -1, &rows, &err), 0);
+	enqueue(st, "k2", &added);
+	assert_int_equal(outbox_list(st, -1, &rows, &err), 0);
 	assert_int_equal(rows.n, 2);
 	assert_true(rows.v[0].id < rows.v[1].id);
 	outbox_rows_release(&rows);
-	assert_int_equal(outbox_list(&st, OUTBOX_SENT, &rows, &err), 0);
+	assert_int_equal(outbox_list(st, OUTBOX_SENT, &rows, &err), 0);
 	assert_int_equal(rows.n, 1);
 	assert_int_equal(rows.v[0].id, id);
 	assert_int_equal(rows.v[0].sent_at, T0 + 1);
 	outbox_rows_release(&rows);
 	/* purge: only sent rows older than the cut */
 	long n = -1;
-	assert_int_equal(outbox_purge_sent(&st, T0 + 1, &n, &err), 0);
+	assert_int_equal(outbox_purge_sent(st, T0 + 1, &n, &err), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(outbox_purge_sent(&st, T0 + 2, &n, &err), 0);
+	assert_int_equal(outbox_purge_sent(st, T0 + 2, &n, &err), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(outbox_list(&st, -1, &rows, &err), 0);
+	assert_int_equal(outbox_list(st, -1, &rows, &err), 0);
 	assert_int_equal(rows.n, 1);
 	outbox_rows_release(&rows);
-	testdb_close(&st);
 }
 
 static void test_durations(void **state)
@@ -406,24 +391,22 @@ static void test_payload_round_trip(void **state)
 
 static void test_dispatch_capture(void **state)
 {
-	(void)state;
-	struct store st;
+	struct store *st = *state;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(testdb_open(&st), 0);
 	bool added;
-	enqueue(&st, "k1", &added);
-	enqueue(&st, "k2", &added);
+	enqueue(st, "k1", &added);
+	enqueue(st, "k2", &added);
 	struct outbox_new bad = {.channel = "email",
 				 .recipient = "x",
 				 .kind = "overdue",
 				 .idempotency_key = "k3",
 				 .payload = "{}"};
 	int64_t id;
-	assert_int_equal(outbox_enqueue(&st, &bad, T0, &id, &added, &err), 0);
+	assert_int_equal(outbox_enqueue(st, &bad, T0, &id, &added, &err), 0);
 	struct config cfg;
 	config_init(&cfg);
-	struct outbox_dispatcher d = {.st = &st,
+	struct outbox_dispatcher d = {.st = st,
 				      .cfg = &cfg,
 				      .oc = &oc,
 				      .owner = "me",
@@ -440,45 +423,41 @@ static void test_dispatch_capture(void **state)
 	/* stop requested before the pass: nothing is claimed */
 	volatile sig_atomic_t stop = 1;
 	d.stop = &stop;
-	assert_int_equal(outbox_retry_dead(&st, T0, &(long){0}, &err), 0);
+	assert_int_equal(outbox_retry_dead(st, T0, &(long){0}, &err), 0);
 	assert_int_equal(outbox_dispatch(&d, &s, &err), 0);
 	assert_int_equal(s.claimed, 0);
 	long n = 0;
-	assert_int_equal(outbox_purge_sent(&st, T0 + 1, &n, &err), 0);
+	assert_int_equal(outbox_purge_sent(st, T0 + 1, &n, &err), 0);
 	assert_int_equal(n, 2);
 	config_release(&cfg);
-	testdb_close(&st);
 }
 
 /* outbox_renew() extends only the holder's lease; a lease another dispatcher took over is lost (1). */
 static void test_renew(void **state)
 {
-	(void)state;
-	struct store st;
+	struct store *st = *state;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(testdb_open(&st), 0);
 	bool added;
-	int64_t id = enqueue(&st, "k1", &added);
+	int64_t id = enqueue(st, "k1", &added);
 	struct outbox_rows a, b;
-	assert_int_equal(outbox_claim(&st, "A", T0, &oc, 10, &a, &err), 0);
+	assert_int_equal(outbox_claim(st, "A", T0, &oc, 10, &a, &err), 0);
 	assert_int_equal(a.n, 1);
-	assert_int_equal(outbox_renew(&st, id, "A", T0 + 200, T0 + 500, &err), 0);
+	assert_int_equal(outbox_renew(st, id, "A", T0 + 200, T0 + 500, &err), 0);
 	/* renewed to T0+500: not claimable at T0+400 (the first lease ended at T0+300) */
-	assert_int_equal(outbox_claim(&st, "B", T0 + 400, &oc, 10, &b, &err), 0);
+	assert_int_equal(outbox_claim(st, "B", T0 + 400, &oc, 10, &b, &err), 0);
 	assert_int_equal(b.n, 0);
-	assert_int_equal(outbox_renew(&st, id, "B", T0 + 400, T0 + 700, &err), 1);
-	assert_int_equal(outbox_claim(&st, "B", T0 + 500, &oc, 10, &b, &err), 0);
+	assert_int_equal(outbox_renew(st, id, "B", T0 + 400, T0 + 700, &err), 1);
+	assert_int_equal(outbox_claim(st, "B", T0 + 500, &oc, 10, &b, &err), 0);
 	assert_int_equal(b.n, 1);
-	assert_int_equal(outbox_renew(&st, id, "A", T0 + 510, T0 + 810, &err), 1);
+	assert_int_equal(outbox_renew(st, id, "A", T0 + 510, T0 + 810, &err), 1);
 	struct outbox_row r;
-	assert_int_equal(outbox_get(&st, id, &r, &err), 0);
+	assert_int_equal(outbox_get(st, id, &r, &err), 0);
 	assert_string_equal(r.lease_owner, "B");
 	assert_int_equal(r.lease_until, T0 + 800);
 	outbox_row_release(&r);
 	outbox_rows_release(&a);
 	outbox_rows_release(&b);
-	testdb_close(&st);
 }
 
 /* PostgreSQL: claims and outcomes take no database-wide lock. While one connection holds the writers'
@@ -597,21 +576,19 @@ static int64_t fake_clock(void *ctx)
  * is sent; a row another dispatcher took over meanwhile is not sent at all ("lost"). */
 static void test_dispatch_renews(void **state)
 {
-	(void)state;
-	struct store st;
+	struct store *st = *state;
 	struct error err;
 	error_init(&err);
-	assert_int_equal(testdb_open(&st), 0);
 	bool added;
-	int64_t id1 = enqueue(&st, "k1", &added);
-	int64_t id2 = enqueue(&st, "k2", &added);
-	enqueue(&st, "k3", &added);
+	int64_t id1 = enqueue(st, "k1", &added);
+	int64_t id2 = enqueue(st, "k2", &added);
+	enqueue(st, "k3", &added);
 	struct config cfg;
 	config_init(&cfg);
-	struct fake_clock fc = {.st = &st, .t = T0};
+	struct fake_clock fc = {.st = st, .t = T0};
 	char dir[] = "/tmp/test_outbox_renew.XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	struct outbox_dispatcher d = {.st = &st,
+	struct outbox_dispatcher d = {.st = st,
 				      .cfg = &cfg,
 				      .oc = &oc,
 				      .owner = "me",
@@ -633,35 +610,34 @@ static void test_dispatch_renews(void **state)
 	snprintf(cmd, sizeof cmd, "test $(ls %s | wc -l) -eq 2 && rm -r %s", dir, dir);
 	assert_int_equal(system(cmd), 0);
 	struct outbox_row r;
-	assert_int_equal(outbox_get(&st, id1, &r, &err), 0);
+	assert_int_equal(outbox_get(st, id1, &r, &err), 0);
 	assert_int_equal(r.state, OUTBOX_SENT);
 	assert_int_equal(r.sent_at, T0 + 400); /* the outcome's time is the wall clock's */
 	outbox_row_release(&r);
-	assert_int_equal(outbox_get(&st, id2, &r, &err), 0);
+	assert_int_equal(outbox_get(st, id2, &r, &err), 0);
 	assert_int_equal(r.state, OUTBOX_SENDING);
 	assert_string_equal(r.lease_owner, "thief");
 	outbox_row_release(&r);
 	config_release(&cfg);
-	testdb_close(&st);
 }
 
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_enqueue_idempotent),
-	    cmocka_unit_test(test_claim_lease_mark),
-	    cmocka_unit_test(test_tempfail_backoff_dead),
+	    cmocka_unit_test_setup_teardown(test_enqueue_idempotent, testdb_setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_claim_lease_mark, testdb_setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_tempfail_backoff_dead, testdb_setup, testdb_teardown),
 	    cmocka_unit_test(test_retry_after_and_backoff),
 	    cmocka_unit_test(test_durations),
-	    cmocka_unit_test(test_crash_loop_dead),
-	    cmocka_unit_test(test_release_and_errors),
+	    cmocka_unit_test_setup_teardown(test_crash_loop_dead, testdb_setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_release_and_errors, testdb_setup, testdb_teardown),
 	    cmocka_unit_test(test_payload_round_trip),
-	    cmocka_unit_test(test_dispatch_capture),
-	    cmocka_unit_test(test_renew),
+	    cmocka_unit_test_setup_teardown(test_dispatch_capture, testdb_setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_renew, testdb_setup, testdb_teardown),
 	    cmocka_unit_test(test_claim_row_level_pg),
 	    cmocka_unit_test(test_instance_and_batch),
-	    cmocka_unit_test(test_dispatch_renews),
+	    cmocka_unit_test_setup_teardown(test_dispatch_renews, testdb_setup, testdb_teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

@@ -15,42 +15,8 @@
 #include "people.h"
 #include "store.h"
 #include "testdb.h"
+#include "testsql.h"
 #include "tz.h"
-
-static int setup(void **state)
-{
-	struct store *st = calloc(1, sizeof *st);
-	if (!st || testdb_open(st) < 0)
-		return -1;
-	*state = st;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	testdb_close(*state);
-	free(*state);
-	return 0;
-}
-
-static char *q(struct store *st, const char *sql)
-{
-	struct db_stmt *s;
-	assert_int_equal(db_prepare(st->conn, sql, &s), DB_OK);
-	char *out = NULL;
-	if (db_step(s) == DB_ROW)
-		out = strdup(db_column_is_null(s, 0) ? "NULL" : db_column_text(s, 0));
-	db_finalize(s);
-	return out;
-}
-
-static void expect(struct store *st, const char *sql, const char *want)
-{
-	char *got = q(st, sql);
-	assert_non_null(got);
-	assert_string_equal(got, want);
-	free(got);
-}
 
 static int imp(struct store *st, const char *csv, struct people_import_summary *sum, struct error *err)
 {
@@ -120,22 +86,23 @@ static void test_csv_import(void **state)
 			     &sum, &err),
 			 0);
 	assert_int_equal(sum.added, 2);
-	expect(st, "SELECT name || '|' || slack FROM people WHERE handle='alice'", "Alice, A.|U1");
-	expect(st, "SELECT name || '|' || coalesce(slack,'NULL') FROM people WHERE handle='bob'",
-	       "Bob \"B\"|NULL");
+	testsql_expect(st, "SELECT name || '|' || slack FROM people WHERE handle='alice'", "Alice, A.|U1");
+	testsql_expect(st, "SELECT name || '|' || coalesce(slack,'NULL') FROM people WHERE handle='bob'",
+		       "Bob \"B\"|NULL");
 	/* re-import with fewer columns: updates, never duplicates; missing columns keep their values */
 	assert_int_equal(imp(st, "handle,email\nalice,alice@example.com\nbob,b@example.com\n", &sum, &err),
 			 0);
 	assert_int_equal(sum.updated, 1);
 	assert_int_equal(sum.unchanged, 1);
-	expect(st, "SELECT count(*) FROM people", "2");
-	expect(st, "SELECT email || '|' || slack FROM people WHERE handle='alice'", "alice@example.com|U1");
+	testsql_expect(st, "SELECT count(*) FROM people", "2");
+	testsql_expect(st, "SELECT email || '|' || slack FROM people WHERE handle='alice'",
+		       "alice@example.com|U1");
 	/* a bad row imports nothing and names file:line */
 	assert_int_equal(imp(st, "handle,email\ncarol,c@example.com\n\"dan\",\"d\nx@y\"\n", &sum, &err), -1);
 	assert_non_null(strstr(err.msg, "p.csv:3:"));
 	assert_int_equal(imp(st, "handle,email\ncarol,c@example.com\nerin,not-an-address\n", &sum, &err), -1);
 	assert_non_null(strstr(err.msg, "p.csv:3:"));
-	expect(st, "SELECT count(*) FROM people", "2");
+	testsql_expect(st, "SELECT count(*) FROM people", "2");
 	const char *const bad[] = {"email\nx@y\n",
 				   "handle,phone\nx,1\n",
 				   "handle,handle\nx,y\n",
@@ -152,7 +119,7 @@ static void test_csv_import(void **state)
 	assert_int_equal(people_import_csv(st, "n.csv", nul, sizeof nul - 1, 0, NULL, &sum, &err), -1);
 	assert_non_null(strstr(err.msg, "n.csv:2: a NUL byte"));
 	store_rollback(st);
-	expect(st, "SELECT count(*) FROM people", "2");
+	testsql_expect(st, "SELECT count(*) FROM people", "2");
 	icaltimezone_free_builtin_timezones();
 }
 
@@ -195,7 +162,7 @@ static void test_csv_every_problem_and_managers(void **state)
 	assert_non_null(strstr(pr.text, "p.csv:6: 2 fields, but the header has 3"));
 	assert_non_null(strstr(pr.text, "p.csv:7: handle \"kim\" already on line 2"));
 	assert_null(strstr(pr.text, "of kim"));
-	expect(st, "SELECT count(*) FROM people", "0");
+	testsql_expect(st, "SELECT count(*) FROM people", "0");
 	/* the good rows alone import; --allow-unknown-manager lets nobody through */
 	const char *good = "handle,email,manager\nkim,kim@example.org,lee\nlee,lee@example.org,\n"
 			   "zed,z@example.org,nobody\n";
@@ -279,8 +246,8 @@ static void test_upsert_list_known_remove(void **state)
 	char out[256] = "";
 	assert_int_equal(people_list(st, names, out, &err), 0);
 	assert_string_equal(out, "Ann:a@example.org:- bob:b@example.org:- ");
-	expect(st, "SELECT created_at || ' ' || updated_at FROM people WHERE handle = 'Ann'",
-	       "2026-03-31T23:33:20Z 2026-03-31T23:35:00Z");
+	testsql_expect(st, "SELECT created_at || ' ' || updated_at FROM people WHERE handle = 'Ann'",
+		       "2026-03-31T23:33:20Z 2026-03-31T23:35:00Z");
 	out[0] = '\0';
 	assert_int_equal(people_get(st, "@bob", names, out, &err), 0);
 	assert_string_equal(out, "bob:b@example.org:- ");
@@ -312,10 +279,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_validation),
-	    cmocka_unit_test_setup_teardown(test_csv_import, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_csv_every_problem_and_managers, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unmapped, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_upsert_list_known_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_csv_import, testdb_setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_csv_every_problem_and_managers, testdb_setup,
+					    testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_unmapped, testdb_setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_upsert_list_known_remove, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,18 +18,7 @@
 
 static int setup(void **state)
 {
-	struct store *st = calloc(1, sizeof *st);
-	if (!st || testdb_open(st) < 0 || testsql_exec(st, fixture_metrics_sql) < 0)
-		return -1;
-	*state = st;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	testdb_close(*state);
-	free(*state);
-	return 0;
+	return testdb_setup(state) < 0 || testsql_exec(*state, fixture_metrics_sql) < 0 ? -1 : 0;
 }
 
 static void test_checklist(void **state)
@@ -78,8 +67,8 @@ static void test_unknown_and_ambiguous(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_checklist, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unknown_and_ambiguous, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_checklist, setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_and_ambiguous, setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,22 +22,6 @@
 
 #define NOW 1780000000
 
-static int setup(void **state)
-{
-	struct store *st = calloc(1, sizeof *st);
-	if (!st || testdb_open(st) < 0)
-		return -1;
-	*state = st;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	testdb_close(*state);
-	free(*state);
-	return 0;
-}
-
 static int64_t count(struct store *st, const char *sql, const char *arg)
 {
 	struct db_stmt *s;
@@ -273,10 +257,11 @@ static void test_nonce_concurrent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_session_lifecycle, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_revoke_takes_feeds_and_sessions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_session_lifecycle, testdb_setup, testdb_teardown),
+	    cmocka_unit_test_setup_teardown(test_revoke_takes_feeds_and_sessions, testdb_setup,
+					    testdb_teardown),
 	    cmocka_unit_test(test_csrf_mac),
-	    cmocka_unit_test_setup_teardown(test_nonce_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nonce_once, testdb_setup, testdb_teardown),
 	    cmocka_unit_test(test_nonce_concurrent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,9 @@
  * Either way every migration is applied.
  *
  *   struct store st; assert_int_equal(testdb_open(&st), 0); ... testdb_close(&st);
+ *
+ * A test whose state is just the store uses testdb_setup/testdb_teardown as its cmocka fixtures:
+ *   cmocka_unit_test_setup_teardown(test_x, testdb_setup, testdb_teardown)  (*state is the struct store *)
  */
 #ifndef TRACKER_TESTDB_H
 #define TRACKER_TESTDB_H
@@ -92,6 +95,25 @@ static inline void testdb_close(struct store *st)
 		testdb_pg_drop(testdb_name);
 		testdb_name[0] = '\0';
 	}
+}
+
+/* cmocka fixtures: *state becomes a struct store * on a fresh database, closed and freed again. */
+static inline int testdb_setup(void **state)
+{
+	struct store *st = calloc(1, sizeof *st);
+	if (!st || testdb_open(st) < 0) {
+		free(st);
+		return -1;
+	}
+	*state = st;
+	return 0;
+}
+
+static inline int testdb_teardown(void **state)
+{
+	testdb_close(*state);
+	free(*state);
+	return 0;
 }
 
 #endif

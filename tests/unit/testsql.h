@@ -10,6 +10,10 @@
  *                                                             every row's first column joined (what
  *                                                             group_concat gave; PostgreSQL has none)
  * The caller frees the strings. Test code only: the product's SQL lives in the store modules.
+ *
+ * With <cmocka.h> included first, two assertions:
+ *   testsql_expect(st, "SELECT status FROM items ...", "open")      testsql_one() gives exactly that
+ *   testsql_expect_rows(st, "SELECT key FROM items ORDER BY id", "1,2")   testsql_rows(…, ",") does
  */
 #ifndef TRACKER_TESTSQL_H
 #define TRACKER_TESTSQL_H
@@ -80,5 +84,23 @@ static inline char *testsql_rows(struct store *st, const char *sql, const char *
 	db_finalize(s);
 	return out;
 }
+
+#ifdef cmocka_unit_test
+static inline void testsql_expect(struct store *st, const char *sql, const char *want)
+{
+	char *got = testsql_one(st, sql);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static inline void testsql_expect_rows(struct store *st, const char *sql, const char *want)
+{
+	char *got = testsql_rows(st, sql, ",");
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+#endif
 
 #endif

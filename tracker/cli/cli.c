@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "readfile.h"
 #include "suggest.h"
+#include "table.h"
 #include "tdate.h"
 #include "banned.h"
 
@@ -154,6 +155,104 @@ int cli_parse_id(struct ctx *c, const char *what, const char *arg, long long *id
 		return -1;
 	}
 	return 0;
+}
+
+int cli_parse_list_all(struct ctx *c, const char *what, const char *usage, int argc, char **argv, bool *all,
+		       int *rc)
+{
+	static const struct option opts[] = {
+	    {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	int o;
+	*all = false;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (o == 'a') {
+			*all = true;
+		} else {
+			*rc = o == 'h' ? EXIT_OK : EXIT_USAGE;
+			fputs(usage, o == 'h' ? c->out : c->err);
+			return 0;
+		}
+	}
+	if (optind < argc) {
+		*rc = cli_usage_error(c, "%s: unexpected argument \"%s\"", what, argv[optind]);
+		return 0;
+	}
+	return 1;
+}
+
+int cli_parse_one_id(struct ctx *c, const char *what, const char *need, const char *usage, int argc,
+		     char **argv, long long *id, int *rc)
+{
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage, c->out);
+		*rc = EXIT_OK;
+		return 0;
+	}
+	if (argc != 2) {
+		*rc = cli_usage_error(c, "%s: %s", what, need);
+		return 0;
+	}
+	if (cli_parse_id(c, what, argv[1], id) < 0) {
+		*rc = EXIT_USAGE;
+		return 0;
+	}
+	return 1;
+}
+
+void cli_print_table(struct ctx *c, struct table *t, const char *none)
+{
+	if (!table_rows(t))
+		fprintf(c->out, "%s\n", none);
+	else
+		table_print(t, c->out);
+}
+
+int cli_parse_format(struct ctx *c, const char *what, const char *arg, const char *alt, bool *json)
+{
+	if (!strcmp(arg, "json"))
+		*json = true;
+	else if (strcmp(arg, alt)) {
+		cli_usage_error(c, "%s \"%s\": use %s or json", what, arg, alt);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_parse_show_options(struct ctx *c, const char *what, const char *usage, int argc, char **argv,
+			   bool *json, int *rc)
+{
+	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+					     {"now", required_argument, NULL, 'N'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	char fmt[64];
+	snprintf(fmt, sizeof fmt, "%s --format:", what);
+	int o;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'f':
+			if (cli_parse_format(c, fmt, optarg, "text", json) < 0) {
+				*rc = EXIT_USAGE;
+				return 0;
+			}
+			break;
+		case 'N':
+			if (cli_parse_now(c, optarg) < 0) {
+				*rc = EXIT_USAGE;
+				return 0;
+			}
+			break;
+		case 'h':
+			fputs(usage, c->out);
+			*rc = EXIT_OK;
+			return 0;
+		default:
+			fputs(usage, c->err);
+			*rc = EXIT_USAGE;
+			return 0;
+		}
+	}
+	return 1;
 }
 
 int cli_parse_now(struct ctx *c, const char *arg)

@@ -18,6 +18,8 @@
 #include "error.h"
 #include "store.h"
 
+struct table;
+
 /* Exit codes, documented in tracker(1). */
 enum exit_code {
 	EXIT_OK = 0,
@@ -66,6 +68,18 @@ int cli_subcommand(struct ctx *c, const char *command, const struct subcommand *
 /* Parses a positive row id ("feed revoke 3"); prints a usage error naming `what` and returns -1. */
 int cli_parse_id(struct ctx *c, const char *what, const char *arg, long long *id);
 
+/* The verbs of the revocable things (feed, token) share their command lines. Each parser answers
+ * -h/--help with `usage` and returns 1 to go on, or 0 to stop with the exit code in *rc.
+ * `what` names the verb in messages ("feed list"). */
+/* `VERB list [--all]`: sets *all. */
+int cli_parse_list_all(struct ctx *c, const char *what, const char *usage, int argc, char **argv, bool *all,
+		       int *rc);
+/* `VERB revoke ID`: one positive id, else the usage error "<what>: <need>". */
+int cli_parse_one_id(struct ctx *c, const char *what, const char *need, const char *usage, int argc,
+		     char **argv, long long *id, int *rc);
+/* Prints the table on c->out, or the line `none` when it has no rows: a list that found nothing says so. */
+void cli_print_table(struct ctx *c, struct table *t, const char *none);
+
 /* Maps an error kind to its exit code (the one mapping). */
 int cli_exit_code(const struct error *e);
 /* Prints "tracker: <msg>" to stderr and returns the exit code for the error. */
@@ -81,6 +95,15 @@ int cli_open_store(struct ctx *c, bool write, struct error *err);
  * about secrets — the server secret, [smtp] password_file, [webhook] secret_file — that the group or
  * others may read (`secrets`: the commands that use them). Never refuses. */
 void cli_warn_permissions(struct ctx *c, bool db, bool secrets);
+/* Parses the value of --format: `alt` (the default, "table" or "text") or "json", which sets *json.
+ * Another value is a usage error `<what> "<arg>": use <alt> or json`, where `what` names the option as
+ * the command's message starts ("show --format:", "outbox list: --format"); it returns -1 then. */
+int cli_parse_format(struct ctx *c, const char *what, const char *arg, const char *alt, bool *json);
+/* The options of a command that shows one thing (report, show): --format text|json (sets *json), --now
+ * (sets c->now) and -h, which prints `usage`. `what` names the command in messages. Returns 1 to go
+ * on (optind is the first operand), or 0 to stop with the exit code in *rc. */
+int cli_parse_show_options(struct ctx *c, const char *what, const char *usage, int argc, char **argv,
+			   bool *json, int *rc);
 /* Parses --now: an ISO 8601 date or date-time. Returns 0 or prints a usage error and returns -1. */
 int cli_parse_now(struct ctx *c, const char *arg);
 

@@ -127,31 +127,19 @@ static int list_row(const struct feed_row *f, void *ud)
 
 static int list(struct ctx *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	bool all = false;
-	int o;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (o == 'a')
-			all = true;
-		else if (o == 'h')
-			return fputs(usage, c->out), EXIT_OK;
-		else
-			return fputs(usage, c->err), EXIT_USAGE;
-	}
-	if (optind < argc)
-		return cli_usage_error(c, "feed list: unexpected argument \"%s\"", argv[optind]);
+	bool all;
+	int rc = EXIT_OK;
+	if (!cli_parse_list_all(c, "feed list", usage, argc, argv, &all, &rc))
+		return rc;
 	static const char *const h[] = {"ID", "NAME", "SCOPE", "FLAVOUR", "CREATED", "REVOKED", "CREATED BY"};
 	struct table *t = table_new(7, h);
 	struct error err;
 	error_init(&err);
-	int rc = EXIT_OK;
 	if (feed_list(&c->st, all, list_row, t, &err) < 0)
 		rc = cli_fail(c, &err);
-	else if (!table_rows(t))
-		fputs("no feeds (make one with tracker feed create; --all shows revoked ones)\n", c->out);
 	else
-		table_print(t, c->out);
+		cli_print_table(c, t,
+				"no feeds (make one with tracker feed create; --all shows revoked ones)");
 	table_free(t);
 	return rc;
 }
@@ -159,12 +147,10 @@ static int list(struct ctx *c, int argc, char **argv)
 static int revoke(struct ctx *c, int argc, char **argv)
 {
 	long long id;
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
-		return fputs(usage, c->out), EXIT_OK;
-	if (argc != 2)
-		return cli_usage_error(c, "feed revoke: give one feed id (see tracker feed list)");
-	if (cli_parse_id(c, "feed revoke", argv[1], &id) < 0)
-		return EXIT_USAGE;
+	int rc;
+	if (!cli_parse_one_id(c, "feed revoke", "give one feed id (see tracker feed list)", usage, argc, argv,
+			      &id, &rc))
+		return rc;
 	struct error err;
 	error_init(&err);
 	if (feed_revoke(&c->st, id, c->now, &err) < 0)

@@ -46,11 +46,8 @@ int cmd_incidents(struct ctx *c, int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'f':
-			if (!strcmp(optarg, "json"))
-				json = true;
-			else if (strcmp(optarg, "table"))
-				return cli_usage_error(c, "incidents --format: \"%s\": use table or json",
-						       optarg);
+			if (cli_parse_format(c, "incidents --format:", optarg, "table", &json) < 0)
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage, c->out);

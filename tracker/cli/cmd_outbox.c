@@ -129,11 +129,8 @@ static int list(struct ctx *c, int argc, char **argv)
 						       optarg);
 			break;
 		case 'f':
-			if (!strcmp(optarg, "json"))
-				json = true;
-			else if (strcmp(optarg, "table"))
-				return cli_usage_error(c, "outbox list: --format \"%s\": use table or json",
-						       optarg);
+			if (cli_parse_format(c, "outbox list: --format", optarg, "table", &json) < 0)
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage, c->out);

@@ -105,16 +105,15 @@ static int parse_format(struct ctx *c, int argc, char **argv, const char *u, con
 {
 	static const struct option opts[] = {
 	    {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	char what[64];
+	snprintf(what, sizeof what, "people %s --format:", argv[0]);
 	int o;
 	*json = false;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'f':
-			if (!strcmp(optarg, "json"))
-				*json = true;
-			else if (strcmp(optarg, alt)) {
-				*rc = cli_usage_error(c, "people %s --format: \"%s\": use %s or json",
-						      argv[0], optarg, alt);
+			if (cli_parse_format(c, what, optarg, alt, json) < 0) {
+				*rc = EXIT_USAGE;
 				return 0;
 			}
 			break;

@@ -59,39 +59,15 @@ static int add_item(const struct item *it, void *ud)
 
 int cmd_report(struct ctx *c, int argc, char **argv)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"now", required_argument, NULL, 'N'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
 	struct rep r = {0};
-	int o;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (o) {
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				r.json = true;
-			else if (strcmp(optarg, "text"))
-				return cli_usage_error(c, "report --format: \"%s\": use text or json",
-						       optarg);
-			break;
-		case 'N':
-			if (cli_parse_now(c, optarg) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(usage, c->out);
-			return EXIT_OK;
-		default:
-			fputs(usage, c->err);
-			return EXIT_USAGE;
-		}
-	}
+	int rc = EXIT_OK;
+	if (!cli_parse_show_options(c, "report", usage, argc, argv, &r.json, &rc))
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error(c,
 				       "report: name one incident, e.g. tracker report INC-2026-03-14-042");
 	struct error err;
 	struct report rp;
-	int rc = EXIT_OK;
 	error_init(&err);
 	if (cli_open_store(c, false, &err) < 0 || report_checklist(&c->st, argv[optind], &rp, &err) < 0)
 		return cli_fail(c, &err);

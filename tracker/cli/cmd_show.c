@@ -98,32 +98,10 @@ static int show_item(const struct item *it, void *ud)
 
 int cmd_show(struct ctx *c, int argc, char **argv)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"now", required_argument, NULL, 'N'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
 	struct show s = {.c = c};
-	int o;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (o) {
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				s.json = true;
-			else if (strcmp(optarg, "text"))
-				return cli_usage_error(c, "show --format: \"%s\": use text or json", optarg);
-			break;
-		case 'N':
-			if (cli_parse_now(c, optarg) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(usage, c->out);
-			return EXIT_OK;
-		default:
-			fputs(usage, c->err);
-			return EXIT_USAGE;
-		}
-	}
+	int rc;
+	if (!cli_parse_show_options(c, "show", usage, argc, argv, &s.json, &rc))
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage_error(c,
 				       "show: name exactly one item, e.g. tracker show INC-2026-03-14-042#3");

@@ -854,6 +854,30 @@ static void test_concurrent_same_as_sequential(void **state)
 	}
 }
 
+/* The slips statement repeats the condition of the partial index events_slips (schema 0010) term for
+ * term, so SQLite reads that index, not every event (SQLite only: PostgreSQL's planner picks a scan of
+ * a small table whatever the indexes). */
+static void test_slips_use_partial_index(void **state)
+{
+	struct store *st = *state;
+	if (db_engine(st->conn) != DB_SQLITE)
+		skip();
+	for (int b = STATS_BY_ALL; b <= STATS_BY_MONTH; b++) {
+		char sql[4096];
+		struct db_stmt *q = NULL;
+		struct error err;
+		error_init(&err);
+		snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", stats_sql[b][STATS_SQL_SLIPS]);
+		assert_int_equal(store_sql(st, &q, sql, &err), 0);
+		db_bind_null(q, 1);
+		bool uses = false;
+		while (db_step(q) == DB_ROW)
+			uses |= strstr(db_column_text(q, 3), "USING INDEX events_slips") != NULL;
+		db_finalize(q);
+		assert_true(uses);
+	}
+}
+
 /* An in-memory database cannot be shared: one connection, the same figures. */
 static void test_memory_is_sequential(void **state)
 {
@@ -893,6 +917,7 @@ int main(void)
 	    cmocka_unit_test(test_by_parse),
 	    cmocka_unit_test(test_concurrent_same_as_sequential),
 	    cmocka_unit_test_setup_teardown(test_memory_is_sequential, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_slips_use_partial_index, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

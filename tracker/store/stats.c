@@ -610,8 +610,10 @@ static int merge_parts(struct part *a, struct part *b, struct stats *s, struct e
 		return 0;
 	if (!(s->rows = malloc(n * sizeof *s->rows)))
 		return error_set(err, ERR_IO, "out of memory");
-	memcpy(s->rows, a->s.rows, a->s.n * sizeof *s->rows);
-	memcpy(s->rows + a->s.n, b->s.rows, b->s.n * sizeof *s->rows);
+	if (a->s.n) /* (a part with no row may have no array: memcpy wants a pointer even for 0 bytes) */
+		memcpy(s->rows, a->s.rows, a->s.n * sizeof *s->rows);
+	if (b->s.n)
+		memcpy(s->rows + a->s.n, b->s.rows, b->s.n * sizeof *s->rows);
 	a->s.n = b->s.n = 0; /* the group names are s's now */
 	qsort(s->rows, n, sizeof *s->rows, by_group);
 	for (size_t i = 0; i < n; i++) {

@@ -26,8 +26,8 @@
  * (or per group and status/priority, in the order of the index items_stats; rows of one group are
  * added up here), one row per done item (counted here, and its time to close: the medians and p90s
  * are read at their ranks here, per group and over all), the won't-do items per group, the slips per
- * group. The done items are read on a second connection beside the rest when there can be one
- * (stats_compute_flags). Rows come back ordered by group name (byte order, strcmp).
+ * group. The done items and the slips are read on connections of their own beside the rest when
+ * there can be such (stats_compute_flags). Rows come back ordered by group name (byte order, strcmp).
  * The start date and time to close are read from items.start_date and items.close_secs (schema 0007),
  * which stats_refresh_items() keeps from the rules of items.h.
  */
@@ -66,7 +66,7 @@ struct stats {
 	/* the times to close over all the groups' items (stats_compute; stats_total copies them) */
 	long total_closed_timed;
 	double total_median_days, total_p90_days;
-	int connections; /* how many database connections computed it (1, or 2 side by side) */
+	int connections; /* how many database connections computed it (1, or up to 3 side by side) */
 };
 
 /* Parses "owner" etc. into *by; -1 if unknown. */
@@ -76,10 +76,11 @@ const char *stats_by_name(enum stats_by by);
 /* Computes the rows. `since` is "YYYY-MM-DD" or NULL; `now` Unix seconds. The caller releases s. */
 int stats_compute(struct store *st, enum stats_by by, const char *since, int64_t now, struct stats *s,
 		  struct error *err);
-/* The same; with STATS_SEQUENTIAL every statement runs on st's connection, one after the other (by
- * default the done items are read on a second connection in a thread of its own, beside the rest on
- * st's, when there can be one: not for an in-memory SQLite database, nor inside a transaction, nor
- * when it cannot be opened). s->connections says which way it went. */
+/* The same; with STATS_SEQUENTIAL every statement runs on st's connection, one after the other. By
+ * default the done items and the slips are each read on another read-only connection in a thread of
+ * its own, beside the rest on st's, when there can be one: not for an in-memory SQLite database, nor
+ * inside a transaction, nor when it cannot be opened (that part then runs on st's). s->connections
+ * says how many connections did the work (1 to 3). */
 enum { STATS_SEQUENTIAL = 1 };
 int stats_compute_flags(struct store *st, enum stats_by by, const char *since, int64_t now, int flags,
 			struct stats *s, struct error *err);

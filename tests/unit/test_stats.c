@@ -878,6 +878,41 @@ static void test_slips_use_partial_index(void **state)
 	}
 }
 
+/* A part that fails on its own connection, in its thread, fails the whole computation with its
+ * message, as it does on the one connection (SQLite file: the events table dropped under the slips). */
+static void test_thread_error_reported(void **state)
+{
+	(void)state;
+	if (testdb_is_pg())
+		skip();
+	struct store st;
+	struct error err;
+	char dir[] = "/tmp/test_stats_XXXXXX", path[64];
+	error_init(&err);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	assert_int_equal(store_open(&st, path, STORE_CREATE, 5000, &err), 0);
+	exec_ok(&st, fixture_metrics_sql);
+	exec_ok(&st, "PRAGMA foreign_keys = OFF; DROP TABLE events");
+	for (int flags = 0; flags <= STATS_SEQUENTIAL; flags += STATS_SEQUENTIAL) {
+		struct stats s;
+		error_init(&err);
+		assert_int_equal(stats_compute_flags(&st, STATS_BY_OWNER, NULL, FIXTURE_NOW, flags, &s, &err),
+				 -1);
+		assert_non_null(strstr(err.msg, "no such table: events"));
+		assert_int_equal(s.n, 0);
+		assert_null(s.rows);
+	}
+	store_close(&st);
+	char f[80];
+	static const char *const ext[] = {"", "-wal", "-shm"};
+	for (int k = 0; k < 3; k++) {
+		snprintf(f, sizeof f, "%s%s", path, ext[k]);
+		unlink(f);
+	}
+	rmdir(dir);
+}
+
 /* An in-memory database cannot be shared: one connection, the same figures. */
 static void test_memory_is_sequential(void **state)
 {
@@ -917,6 +952,7 @@ int main(void)
 	    cmocka_unit_test(test_by_parse),
 	    cmocka_unit_test(test_concurrent_same_as_sequential),
 	    cmocka_unit_test_setup_teardown(test_memory_is_sequential, setup, teardown),
+	    cmocka_unit_test(test_thread_error_reported),
 	    cmocka_unit_test_setup_teardown(test_slips_use_partial_index, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
  * stats.c — the metrics of stats.h, from four SQL statements per grouping, combined here.
  *
  * Each grouping has its own literal statements (the group key is part of the text; no value is ever
- * spliced in), the same text on SQLite and PostgreSQL. The per-item rules come from items.h: open and
+ * spliced in), the same text on SQLite and PostgreSQL but for one (OPEN by owner, incident or month:
+ * OPEN_ROWS_SQL says why). The per-item rules come from items.h: open and
  * overdue (ITEM_OPEN_SQL, ITEM_OVERDUE_SQL), and the start date and close time as stored by
  * stats_refresh_items() (items.start_date, items.close_secs, schema 0007), so no incident or event is
  * looked up per item. Each statement reads only the items of one status with only the aggregates they

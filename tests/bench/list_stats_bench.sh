@@ -82,8 +82,8 @@ SELECT i.id, i.incident_id, i.key, i.action, i.owner, i.owners, i.due, i.priorit
 SQL
 }
 list_sql >"$tmp/list.sql"
-# The SQL tracker stats runs, exactly (it prints it): the 3 statements by priority (the total is summed
-# from them, and the medians are read from the close times in tracker; the shell prints those rows).
+# The SQL tracker stats runs, exactly (it prints it): the 4 statements by priority (the total is summed
+# from them, the done items are counted and their medians read in tracker; the shell prints those rows).
 {
 	echo ".mode json"
 	echo ".parameter init"
@@ -125,6 +125,6 @@ for k in 0 1 2 3; do
 	printf '%-58s %16s %16s\n' "${labels[$k]}" "${sq[$k]// / / }" "${pg[$k]// / / }"
 done
 printf '%-58s %16s\n' "sqlite3 shell, the list's SELECT, .mode json" "${s_list// / / }"
-printf '%-58s %16s\n' "sqlite3 shell, the 3 statements of tracker stats --show-sql" "${s_stats// / / }"
+printf '%-58s %16s\n' "sqlite3 shell, the 4 statements of tracker stats --show-sql" "${s_stats// / / }"
 [ -n "$PG" ] && echo "stats --format json on both engines: $same"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -770,6 +770,158 @@ static void test_back_filled_import(void **state)
 	testdb_close(&st);
 }
 
+/* The same rows, field for field, with the same group names in the same order. */
+static void same_stats(const struct stats *a, const struct stats *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t k = 0; k < a->n; k++) {
+		assert_string_equal(a->rows[k].group, b->rows[k].group);
+		same_row(&a->rows[k], &b->rows[k]);
+		assert_int_equal(a->rows[k].slipped, b->rows[k].slipped);
+		/* not merely close: the very same doubles (the output is rounded from them) */
+		assert_memory_equal(&a->rows[k].median_days, &b->rows[k].median_days, sizeof(double));
+		assert_memory_equal(&a->rows[k].p90_days, &b->rows[k].p90_days, sizeof(double));
+	}
+	assert_int_equal(a->total_closed_timed, b->total_closed_timed);
+	assert_memory_equal(&a->total_median_days, &b->total_median_days, sizeof(double));
+	assert_memory_equal(&a->total_p90_days, &b->total_p90_days, sizeof(double));
+}
+
+/* The done items and the slips read on connections of their own in threads (a database file, or
+ * PostgreSQL) give the same stats as every statement on the one connection, for every grouping and
+ * --since; inside a transaction, and on an in-memory database, there is one connection. */
+static void test_concurrent_same_as_sequential(void **state)
+{
+	(void)state;
+	struct store st;
+	struct error err;
+	char dir[] = "/tmp/test_stats_XXXXXX", path[64];
+	error_init(&err);
+	if (testdb_is_pg()) {
+		assert_int_equal(testdb_open(&st), 0);
+	} else {
+		assert_non_null(mkdtemp(dir));
+		snprintf(path, sizeof path, "%s/t.db", dir);
+		assert_int_equal(store_open(&st, path, STORE_CREATE, 5000, &err), 0);
+	}
+	exec_ok(&st, fixture_metrics_sql);
+	refresh(&st, "INC-2026-03-01-001");
+	refresh(&st, "INC-2026-04-05-002");
+	assert_int_equal(store_begin(&st, &err), 0);
+	generate(&st, 11, 150, 9);
+	refresh_generated(&st, 150);
+	assert_int_equal(store_commit(&st, &err), 0);
+	static const char *const sinces[] = {NULL, "2026-02-10", "2027-01-01"};
+	for (int b = STATS_BY_ALL; b <= STATS_BY_MONTH; b++)
+		for (size_t k = 0; k < sizeof sinces / sizeof *sinces; k++) {
+			struct stats seq, conc;
+			assert_int_equal(stats_compute_flags(&st, (enum stats_by)b, sinces[k], FIXTURE_NOW,
+							     STATS_SEQUENTIAL, &seq, &err),
+					 0);
+			assert_int_equal(stats_compute_flags(&st, (enum stats_by)b, sinces[k], FIXTURE_NOW, 0,
+							     &conc, &err),
+					 0);
+			assert_int_equal(seq.connections, 1);
+			assert_int_equal(conc.connections, 3);
+			assert_true(k == 2 ? seq.n == 0 : seq.n > 0);
+			same_stats(&seq, &conc);
+			stats_release(&seq);
+			stats_release(&conc);
+		}
+	/* inside a transaction another connection would not see its writes: one connection */
+	assert_int_equal(store_begin(&st, &err), 0);
+	exec_ok(&st, "UPDATE items SET removed_at = 't' WHERE id = 1000");
+	struct stats in_tx, seq;
+	assert_int_equal(stats_compute(&st, STATS_BY_OWNER, NULL, FIXTURE_NOW, &in_tx, &err), 0);
+	assert_int_equal(in_tx.connections, 1);
+	assert_int_equal(
+	    stats_compute_flags(&st, STATS_BY_OWNER, NULL, FIXTURE_NOW, STATS_SEQUENTIAL, &seq, &err), 0);
+	same_stats(&in_tx, &seq);
+	stats_release(&in_tx);
+	stats_release(&seq);
+	store_rollback(&st);
+	if (testdb_is_pg()) {
+		testdb_close(&st);
+	} else {
+		store_close(&st);
+		char f[80];
+		static const char *const ext[] = {"", "-wal", "-shm"};
+		for (int k = 0; k < 3; k++) {
+			snprintf(f, sizeof f, "%s%s", path, ext[k]);
+			unlink(f);
+		}
+		rmdir(dir);
+	}
+}
+
+/* The slips statement repeats the condition of the partial index events_slips (schema 0010) term for
+ * term, so SQLite reads that index, not every event (SQLite only: PostgreSQL's planner picks a scan of
+ * a small table whatever the indexes). */
+static void test_slips_use_partial_index(void **state)
+{
+	struct store *st = *state;
+	if (db_engine(st->conn) != DB_SQLITE)
+		skip();
+	for (int b = STATS_BY_ALL; b <= STATS_BY_MONTH; b++) {
+		char sql[4096];
+		struct db_stmt *q = NULL;
+		struct error err;
+		error_init(&err);
+		snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", stats_sql[b][STATS_SQL_SLIPS]);
+		assert_int_equal(store_sql(st, &q, sql, &err), 0);
+		db_bind_null(q, 1);
+		bool uses = false;
+		while (db_step(q) == DB_ROW)
+			uses |= strstr(db_column_text(q, 3), "USING INDEX events_slips") != NULL;
+		db_finalize(q);
+		assert_true(uses);
+	}
+}
+
+/* A part that fails on its own connection, in its thread, fails the whole computation with its
+ * message, as it does on the one connection (SQLite file: the events table dropped under the slips). */
+static void test_thread_error_reported(void **state)
+{
+	(void)state;
+	if (testdb_is_pg())
+		skip();
+	struct store st;
+	struct error err;
+	char dir[] = "/tmp/test_stats_XXXXXX", path[64];
+	error_init(&err);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	assert_int_equal(store_open(&st, path, STORE_CREATE, 5000, &err), 0);
+	exec_ok(&st, fixture_metrics_sql);
+	exec_ok(&st, "PRAGMA foreign_keys = OFF; DROP TABLE events");
+	for (int flags = 0; flags <= STATS_SEQUENTIAL; flags += STATS_SEQUENTIAL) {
+		struct stats s;
+		error_init(&err);
+		assert_int_equal(stats_compute_flags(&st, STATS_BY_OWNER, NULL, FIXTURE_NOW, flags, &s, &err),
+				 -1);
+		assert_non_null(strstr(err.msg, "no such table: events"));
+		assert_int_equal(s.n, 0);
+		assert_null(s.rows);
+	}
+	store_close(&st);
+	char f[80];
+	static const char *const ext[] = {"", "-wal", "-shm"};
+	for (int k = 0; k < 3; k++) {
+		snprintf(f, sizeof f, "%s%s", path, ext[k]);
+		unlink(f);
+	}
+	rmdir(dir);
+}
+
+/* An in-memory database cannot be shared: one connection, the same figures. */
+static void test_memory_is_sequential(void **state)
+{
+	struct stats s;
+	compute(*state, STATS_BY_PRIORITY, NULL, &s);
+	assert_int_equal(s.connections, testdb_is_pg() ? 3 : 1);
+	stats_release(&s);
+}
+
 static void test_by_parse(void **state)
 {
 	(void)state;
@@ -782,7 +934,7 @@ static void test_by_parse(void **state)
 	assert_non_null(sql);
 	assert_non_null(strstr(sql, ".parameter set ?1 \"'2026-04-20'\"\n.parameter set ?2 NULL\nSELECT "));
 	assert_non_null(strstr(sql, ".parameter set ?1 NULL\nSELECT "));
-	assert_non_null(strstr(sql, stats_sql[STATS_BY_PRIORITY][STATS_SQL_CLOSE_TIMES]));
+	assert_non_null(strstr(sql, stats_sql[STATS_BY_PRIORITY][STATS_SQL_DONE]));
 	free(sql);
 }
 
@@ -798,6 +950,10 @@ int main(void)
 	    cmocka_unit_test(test_migration_0007_fills),
 	    cmocka_unit_test(test_back_filled_import),
 	    cmocka_unit_test(test_by_parse),
+	    cmocka_unit_test(test_concurrent_same_as_sequential),
+	    cmocka_unit_test_setup_teardown(test_memory_is_sequential, setup, teardown),
+	    cmocka_unit_test(test_thread_error_reported),
+	    cmocka_unit_test_setup_teardown(test_slips_use_partial_index, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

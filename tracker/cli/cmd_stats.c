@@ -1,6 +1,7 @@
 /*
  * cmd_stats.c — `tracker stats`: the metrics of stats.h per group and in total, as a table or JSON.
  *
+ * With no item to count it says so ("no action items", on stderr beside the JSON's zero counts).
  * --show-sql prints the statements with their parameters as a sqlite3 shell script (stats.h builds it),
  * so the benchmark (tests/bench/list_stats_bench.sh) can time exactly the same SQL in the shell.
  */
@@ -175,6 +176,18 @@ int cmd_stats(struct ctx *c, int argc, char **argv)
 		return cli_fail(c, &err);
 	}
 	const struct stats_row *tot = &total;
+	if (!groups.n) {
+		/* nothing counted: say so (the JSON still comes, with its zero counts, for scripts) */
+		char none[64];
+		snprintf(none, sizeof none, "no action items%s%s\n",
+			 since ? " of incidents on or after " : "", since ? since : "");
+		fputs(none, json ? c->err : c->out);
+		if (!json) {
+			stats_release(&groups);
+			free(total.group);
+			return EXIT_OK;
+		}
+	}
 	if (json) {
 		char now[21], today[11];
 		time_format(c->now, now);

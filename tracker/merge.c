@@ -912,8 +912,7 @@ int merge_doc_from(struct merger *m, const struct import_doc *doc, const char *s
 		items_batch_discard(m->items); /* not sent: the document is rolled back */
 		return -1;
 	}
-	/* in a group: on its way to the server, which works on it while the next document is read */
-	return m->grouped ? store_push(m->st, err) : store_flush(m->st, err);
+	return m->grouped ? 0 : store_flush(m->st, err);
 }
 
 struct gone {

@@ -191,10 +191,6 @@ int db_flush(struct db *db)
 {
 	return db->ops->flush ? db->ops->flush(db) : DB_OK;
 }
-int db_push(struct db *db)
-{
-	return db->ops->push ? db->ops->push(db) : DB_OK;
-}
 int db_reset(struct db_stmt *s)
 {
 	return s->db->ops->reset(s);

@@ -108,10 +108,6 @@ int db_step_deferred(struct db_stmt *s, const char *what);
 /* Waits for every deferred statement on the connection; DB_OK, or DB_ERR with the first failure
  * (see db_step_deferred). No-op when nothing is pending. */
 int db_flush(struct db *db);
-/* Sends the deferred statements queued so far to the server without waiting for their results, so it
- * works on them while the caller goes on (PostgreSQL; libpq otherwise holds them until its buffer is
- * full or they are waited for). DB_OK, or DB_ERR when the connection is broken. */
-int db_push(struct db *db);
 int db_reset(struct db_stmt *s);
 int db_clear_bindings(struct db_stmt *s);
 void db_finalize(struct db_stmt *s);

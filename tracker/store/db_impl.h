@@ -40,7 +40,6 @@ struct db_ops {
 	/* optional (NULL: db_step_deferred() steps to the end, db_flush() does nothing) */
 	int (*step_deferred)(struct db_stmt *s, const char *what);
 	int (*flush)(struct db *db);
-	int (*push)(struct db *db); /* optional (NULL: db_push() does nothing) */
 	/* optional (NULL: db_set_busy_handler() returns -1) */
 	int (*busy_handler)(struct db *db, int (*wait)(void *ctx, int attempt), void *ctx);
 	int (*writable)(struct db *db, bool *writable);

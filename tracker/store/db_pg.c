@@ -961,14 +961,6 @@ static int pg_flush(struct db *db)
 	return pipe_settle(db);
 }
 
-static int pg_push(struct db *db)
-{
-	struct pg_db *d = (struct pg_db *)db;
-	if (!d->npend || PQflush(d->c) == 0)
-		return DB_OK;
-	return pipe_send_failed(d, "sending the queued statements");
-}
-
 /* Prepares the statement's current variant on the server if it is not yet. */
 static struct pg_variant *variant(struct pg_stmt *s)
 {
@@ -1530,7 +1522,6 @@ static const struct db_ops pg_ops = {
     .step = pg_step,
     .step_deferred = pg_step_deferred,
     .flush = pg_flush,
-    .push = pg_push,
     .reset = pg_reset,
     .clear_bindings = pg_clear,
     .finalize = pg_finalize,

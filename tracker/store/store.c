@@ -184,13 +184,6 @@ int store_flush(struct store *st, struct error *err)
 	return 0;
 }
 
-int store_push(struct store *st, struct error *err)
-{
-	if (db_push(st->conn) < 0)
-		return error_set(err, ERR_STORE, "%s", db_errmsg(st->conn));
-	return 0;
-}
-
 int store_bind_opt_int(struct db_stmt *s, int idx, int v)
 {
 	return v < 0 ? db_bind_null(s, idx) : db_bind_int(s, idx, v);

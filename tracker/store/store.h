@@ -91,8 +91,6 @@ int store_run(struct store *st, struct db_stmt *s, struct error *err, const char
  * from store_flush(), which waits for every queued write (-1 with err "what: message"). */
 int store_defer(struct store *st, struct db_stmt *s, struct error *err, const char *what);
 int store_flush(struct store *st, struct error *err);
-/* db_push(): the queued writes go to the server now, without waiting for them (-1: connection lost). */
-int store_push(struct store *st, struct error *err);
 /* Binds an int, or NULL when negative. */
 int store_bind_opt_int(struct db_stmt *s, int idx, int v);
 /* Copies a column as a malloc'd string (NULL for SQL NULL). */

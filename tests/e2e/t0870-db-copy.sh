@@ -101,6 +101,11 @@ fi
 assert_eq "$(sqlite3 "$A" "SELECT count(*) FROM items")" "$(pgq "$B" "SELECT count(*) FROM items")" "items in B"
 assert_eq "$(sqlite3 "$A" "SELECT group_concat(id || ':' || action || ':' || status, '|') FROM (SELECT * FROM items ORDER BY id)")" \
 	"$(pgq "$B" "SELECT string_agg(id || ':' || action || ':' || status, '|' ORDER BY id) FROM items")" "items' text in B"
+# The planner knows what was loaded (db copy ends with ANALYZE on PostgreSQL), without waiting for
+# autovacuum: the tables have been analyzed and their statistics are there.
+assert_eq 0 "$(pgq "$B" "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('incidents', 'items', 'events') AND last_analyze IS NULL")" \
+	"tables of B not analyzed after the copy"
+[[ $(pgq "$B" "SELECT count(*) FROM pg_stats WHERE tablename = 'items'") -gt 0 ]] || fail "no planner statistics for items in B"
 
 # ---- PostgreSQL → SQLite, the password from [store] password_file ----
 printf '[store]\npassword_file = %s\n' "$TMP/pgpass" >"$TMP/config.ini"

@@ -863,6 +863,15 @@ int copy_store(struct store *from, struct store *to, bool force, struct copy_rep
 		goto out;
 	}
 	writing = false;
+	/* PostgreSQL: the planner's statistics of what was just loaded, as after any bulk load (its
+	 * autovacuum would only get to it a minute or more later, and a query planned before that runs
+	 * blind). Not on SQLite, whose plans here are written for its defaults (no sqlite_stat1). After
+	 * the commit: the copy is complete and verified whatever happens to this. */
+	if (store_engine(to) == DB_POSTGRESQL && store_exec(to, "ANALYZE", err) < 0) {
+		error_prefix(err, "%s: the copy is complete; updating the planner's statistics failed",
+			     store_describe(to));
+		goto out;
+	}
 	rc = 0;
 out:
 	if (writing)

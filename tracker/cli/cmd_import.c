@@ -751,8 +751,7 @@ int cmd_import(struct ctx *c, int argc, char **argv)
 			goto out_pipe;
 		}
 		if (g.first != NO_GROUP && i >= prefetched && prefetch(&pipe, m, i, &prefetched, &err) < 0)
-			out = JOB_REDO; /* (a write of the group failed, or the look-up: see by merging again)
-					 */
+			out = JOB_REDO; /* a write of the group or the look-up failed: merge again */
 		if (out == JOB_DONE)
 			out = handle_job(c, m, j, g.first != NO_GROUP, g.first != NO_GROUP ? g.err : c->err,
 					 &pend, &t, &rc, &err);

@@ -787,18 +787,6 @@ static void same_stats(const struct stats *a, const struct stats *b)
 	assert_memory_equal(&a->total_p90_days, &b->total_p90_days, sizeof(double));
 }
 
-/* Removes the SQLite file `path` (and its -wal, -shm) and the temporary directory `dir` it is in. */
-static void remove_db(const char *dir, const char *path)
-{
-	char f[80];
-	static const char *const ext[] = {"", "-wal", "-shm"};
-	for (int k = 0; k < 3; k++) {
-		snprintf(f, sizeof f, "%s%s", path, ext[k]);
-		unlink(f);
-	}
-	rmdir(dir);
-}
-
 /* The done items and the slips read on connections of their own in threads (a database file, or
  * PostgreSQL) give the same stats as every statement on the one connection, for every grouping and
  * --since; inside a transaction, and on an in-memory database, there is one connection. */
@@ -856,7 +844,7 @@ static void test_concurrent_same_as_sequential(void **state)
 		testdb_close(&st);
 	} else {
 		store_close(&st);
-		remove_db(dir, path);
+		testdb_remove_file(dir, path);
 	}
 }
 
@@ -910,7 +898,7 @@ static void test_thread_error_reported(void **state)
 		assert_null(s.rows);
 	}
 	store_close(&st);
-	remove_db(dir, path);
+	testdb_remove_file(dir, path);
 }
 
 /* An in-memory database cannot be shared: one connection, the same figures. */

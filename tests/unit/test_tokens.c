@@ -244,13 +244,7 @@ static void test_nonce_concurrent(void **state)
 		testdb_close(&first);
 	} else {
 		store_close(&first);
-		char p[1200];
-		const char *sfx[] = {"", "-wal", "-shm"};
-		for (int i = 0; i < 3; i++) {
-			snprintf(p, sizeof p, "%s%s", target, sfx[i]);
-			unlink(p);
-		}
-		rmdir(dir);
+		testdb_remove_file(dir, target);
 	}
 }
 

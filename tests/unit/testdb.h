@@ -97,6 +97,19 @@ static inline void testdb_close(struct store *st)
 	}
 }
 
+/* Removes a SQLite database file a test made (`path`, with its -wal and -shm) and the temporary
+ * directory `dir` it is in. */
+static inline void testdb_remove_file(const char *dir, const char *path)
+{
+	char f[1200];
+	static const char *const ext[] = {"", "-wal", "-shm"};
+	for (int k = 0; k < 3; k++) {
+		snprintf(f, sizeof f, "%s%s", path, ext[k]);
+		unlink(f);
+	}
+	rmdir(dir);
+}
+
 /* cmocka fixtures: *state becomes a struct store * on a fresh database, closed and freed again. */
 static inline int testdb_setup(void **state)
 {

@@ -1253,13 +1253,21 @@ static int pg_busy_handler(struct db *db, int (*wait)(void *ctx, int attempt), v
 	return 0;
 }
 
-static int pg_begin(struct db *db)
+/* Before BEGIN: connected, nothing queued, no transaction open. */
+static int begin_ready(struct db *db)
 {
 	if (ensure_connected(db) < 0 || pipe_settle(db) < 0)
 		return DB_ERR;
-	PGconn *c = C(db);
-	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+	if (PQtransactionStatus(C(db)) != PQTRANS_IDLE)
 		return db_set_error(db, DBE_OTHER, "a transaction is already open");
+	return DB_OK;
+}
+
+static int pg_begin(struct db *db)
+{
+	if (begin_ready(db) < 0)
+		return DB_ERR;
+	PGconn *c = C(db);
 	struct pg_db *d = (struct pg_db *)db;
 	if (d->busy)
 		return pg_begin_polling(db);
@@ -1286,11 +1294,9 @@ static int pg_begin(struct db *db)
  * skipped row into a serialization failure. */
 static int pg_begin_rows(struct db *db)
 {
-	if (ensure_connected(db) < 0 || pipe_settle(db) < 0)
+	if (begin_ready(db) < 0)
 		return DB_ERR;
 	PGconn *c = C(db);
-	if (PQtransactionStatus(c) != PQTRANS_IDLE)
-		return db_set_error(db, DBE_OTHER, "a transaction is already open");
 	((struct pg_db *)db)->wrote = false;
 	PGresult *res = PQexec(c, "BEGIN ISOLATION LEVEL READ COMMITTED");
 	note_tx(db);

@@ -60,6 +60,23 @@ int metrics_outbox(struct store *st, struct metrics_outbox *out, struct error *e
 	return rc == DB_ROW ? 0 : store_fail(st, err, "counting the outbox");
 }
 
+/* Calls cb(name, a, b) for each row (text, count, count) of s until it returns nonzero; finalizes s. */
+static int each_count_pair(struct store *st, struct db_stmt *s,
+			   int (*cb)(const char *name, int64_t a, int64_t b, void *ud), void *ud,
+			   struct error *err, const char *what)
+{
+	int rc;
+	while ((rc = db_step(s)) == DB_ROW)
+		if (cb(db_column_text(s, 0), db_column_int64(s, 1), db_column_int64(s, 2), ud) != 0) {
+			rc = DB_DONE;
+			break;
+		}
+	if (rc != DB_DONE)
+		store_fail(st, err, what);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : -1;
+}
+
 int metrics_outbox_channels(struct store *st,
 			    int (*cb)(const char *channel, int64_t sent, int64_t dead, void *ud), void *ud,
 			    struct error *err)
@@ -71,14 +88,7 @@ int metrics_outbox_channels(struct store *st,
 		      "FROM outbox GROUP BY channel ORDER BY channel",
 		      err) < 0)
 		return -1;
-	int rc;
-	while ((rc = db_step(s)) == DB_ROW)
-		if (cb(db_column_text(s, 0), db_column_int64(s, 1), db_column_int64(s, 2), ud) != 0) {
-			rc = DB_DONE;
-			break;
-		}
-	db_finalize(s);
-	return rc == DB_DONE ? 0 : store_fail(st, err, "counting the outbox by channel");
+	return each_count_pair(st, s, cb, ud, err, "counting the outbox by channel");
 }
 
 int metrics_outbox_leases(struct store *st, const char *now,
@@ -93,12 +103,5 @@ int metrics_outbox_leases(struct store *st, const char *now,
 		      err) < 0)
 		return -1;
 	db_bind_text(s, 1, now);
-	int rc;
-	while ((rc = db_step(s)) == DB_ROW)
-		if (cb(db_column_text(s, 0), db_column_int64(s, 1), db_column_int64(s, 2), ud) != 0) {
-			rc = DB_DONE;
-			break;
-		}
-	db_finalize(s);
-	return rc == DB_DONE ? 0 : store_fail(st, err, "counting the outbox's leases");
+	return each_count_pair(st, s, cb, ud, err, "counting the outbox's leases");
 }

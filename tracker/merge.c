@@ -170,7 +170,6 @@ int merger_group_begin(struct merger *m, struct error *err)
 int merger_group_end(struct merger *m, bool keep, struct error *err)
 {
 	m->grouped = false;
-	items_batch_discard(m->items);
 	if (keep && store_flush(m->st, err) < 0)
 		keep = false;
 	if (!keep) {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "readfile.h"
 #include "db.h"
 #include "sha256.h"
@@ -79,23 +80,18 @@ static int create_secret(const char *path, struct error *err)
 		}
 	}
 	free(dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		OPENSSL_cleanse(text, sizeof text);
-		if (errno == EEXIST)
-			return 0; /* someone else made it first: read theirs */
-		return error_set(err, ERR_IO, "%s: cannot create the server secret: %s", path,
-				 strerror(errno));
-	}
-	ssize_t n = write(fd, text, 65);
+	/* Written whole under a temporary name, then linked into place: several instances starting at
+	 * once each make one, the first link wins, and no one ever reads a file still being written
+	 * (creating it in place let another instance read it empty and refuse to start). */
+	struct atomic_file af = {0};
+	int rc = atomic_file_write(&af, path, "secret", text, 65, NULL, err);
 	OPENSSL_cleanse(text, sizeof text);
-	if (n != 65 || fsync(fd) != 0) {
-		close(fd);
-		unlink(path);
-		return error_set(err, ERR_IO, "%s: cannot write the server secret", path);
-	}
-	close(fd);
-	return 0;
+	if (rc == 0 && atomic_file_create(&af, err) < 0)
+		rc = -1; /* (1: someone else made it first: theirs is read) */
+	atomic_file_release(&af);
+	if (rc < 0)
+		error_prefix(err, "the server secret");
+	return rc < 0 ? -1 : 0;
 }
 
 int action_secret_load(const char *path, struct action_secret *s, struct error *err)

@@ -101,6 +101,19 @@ int atomic_file_commit(struct atomic_file *af, struct error *err)
 	return 0;
 }
 
+int atomic_file_create(struct atomic_file *af, struct error *err)
+{
+	if (!af->tmp)
+		return error_set(err, ERR_IO, "%s: cannot create the file: no temporary file", af->path);
+	if (link(af->tmp, af->path) < 0) {
+		if (errno == EEXIST)
+			return 1;
+		return error_set(err, ERR_IO, "%s: cannot create the file: %s", af->path, strerror(errno));
+	}
+	sync_dir(af->path);
+	return 0; /* (the temporary name goes with atomic_file_release) */
+}
+
 void atomic_file_release(struct atomic_file *af)
 {
 	if (af->tmp) {

@@ -31,6 +31,11 @@ int atomic_file_write(struct atomic_file *af, const char *path, const char *tag,
 		      const struct stat *keep, struct error *err);
 /* Renames the temporary file over the target and fsyncs the directory. Returns 0 or -1 (ERR_IO). */
 int atomic_file_commit(struct atomic_file *af, struct error *err);
+/* Creates the target from the temporary file if it does not exist yet (link(): the target appears
+ * whole or not at all, and never replaces a file another process made meanwhile). Returns 0 made, 1 the
+ * target exists already (left as it is), -1 error (ERR_IO). atomic_file_release() then removes the
+ * temporary name. */
+int atomic_file_create(struct atomic_file *af, struct error *err);
 /* Removes the temporary file if it is still there; frees. Safe on a zeroed struct. */
 void atomic_file_release(struct atomic_file *af);
 
